@@ -1,0 +1,26 @@
+package dev.precache.workflows;
+
+import java.util.List;
+
+/**
+ * The failure types a build can end with, as {@code ApplicationFailure} types. Activities classify AWS and
+ * command errors into these once; every type listed here is permanent, so it is never retried. Anything else
+ * an activity throws (throttling, 5xx, timeouts) is transient and retried with backoff.
+ */
+public final class BuildFailures {
+  public static final String INVALID_REQUEST = "InvalidRequest";
+  public static final String IMAGE_NOT_FOUND = "ImageNotFound";
+  public static final String UNAUTHORIZED = "Unauthorized";
+  public static final String ACCESS_DENIED = "AccessDenied";
+  public static final String NO_SPACE_LEFT = "NoSpaceLeft";
+  public static final String COMMAND_FAILED = "CommandFailed";
+  public static final String STACK_FAILED = "StackFailed";
+  public static final String IMAGE_MISSING = "ImageMissing";
+  public static final String SNAPSHOT_FAILED = "SnapshotFailed";
+  public static final String INSTANCE_FAILED = "InstanceFailed";
+
+  public static final List<String> PERMANENT = List.of(INVALID_REQUEST, IMAGE_NOT_FOUND, UNAUTHORIZED,
+      ACCESS_DENIED, NO_SPACE_LEFT, COMMAND_FAILED, STACK_FAILED, IMAGE_MISSING, SNAPSHOT_FAILED, INSTANCE_FAILED);
+
+  private BuildFailures() {}
+}

@@ -1,0 +1,25 @@
+package dev.precache.workflows;
+
+import java.util.List;
+
+/**
+ * What {@link SnapshotBuildWorkflow#progress()} answers: where the build is now.
+ *
+ * @param step            the current step, null before the first starts
+ * @param pulls           each image × platform and its state
+ * @param snapshotPercent the snapshot's progress, null until it exists
+ * @param stackName       the build's stack, known from the start
+ * @param instanceId      the build instance, once the stack is up
+ * @param snapshotId      the snapshot, once created
+ * @param failure         why the build failed, once it has
+ * @param finished        true once the workflow has nothing left to do (teardown included)
+ */
+public record BuildProgress(
+    BuildStep step,
+    List<ImagePull> pulls,
+    Integer snapshotPercent,
+    String stackName,
+    String instanceId,
+    String snapshotId,
+    String failure,
+    boolean finished) {}

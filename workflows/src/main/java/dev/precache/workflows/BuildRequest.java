@@ -1,0 +1,57 @@
+package dev.precache.workflows;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one snapshot build needs: snapshot.sh's flags plus what precache adds. The CLI fills it from
+ * flags; {@link BuildRequestValidator#normalize} checks it and fills defaults before anything touches AWS.
+ *
+ * @param name                  build name: tags the snapshot and names the stack (snapshot.sh has none)
+ * @param region                AWS region of the build instance and the snapshot ({@code -r})
+ * @param images                image references, normalised to {@code registry/repository:tag} or {@code @digest}
+ * @param platforms             platforms to pull each image for, as {@code linux/amd64} ({@code -A}, comma-separated)
+ * @param amiParameter          SSM parameter holding the Bottlerocket AMI ID ({@code -a})
+ * @param instanceType          build instance type ({@code -i})
+ * @param encrypt               encrypt the data volume and so the snapshot ({@code -e})
+ * @param kmsKeyId              KMS key for encryption; only with {@code encrypt} ({@code -k})
+ * @param volumeSizeGiB         data volume size in GiB, 1–65,536 ({@code -s})
+ * @param instanceRole          existing IAM role for the instance instead of the stack's own ({@code -R})
+ * @param securityGroupId       security group of the instance ({@code -sg})
+ * @param subnetId              subnet of the instance ({@code -sn})
+ * @param outputParameterName   SSM parameter to write the snapshot ID to ({@code -op})
+ * @param publicIp              give the instance a public IP ({@code -p})
+ * @param tags                  extra tags for the stack, instance, volume and snapshot
+ * @param timeout               overall build deadline; teardown still runs after it
+ * @param pullParallelism       how many image × platform pulls run at once
+ * @param volumeThroughputMiBps gp3 throughput of the build volume, MiB/s (null: gp3 default)
+ * @param volumeIops            gp3 IOPS of the build volume (null: gp3 default)
+ */
+public record BuildRequest(
+    String name,
+    String region,
+    List<String> images,
+    List<String> platforms,
+    String amiParameter,
+    String instanceType,
+    boolean encrypt,
+    String kmsKeyId,
+    Integer volumeSizeGiB,
+    String instanceRole,
+    String securityGroupId,
+    String subnetId,
+    String outputParameterName,
+    boolean publicIp,
+    Map<String, String> tags,
+    Duration timeout,
+    Integer pullParallelism,
+    Integer volumeThroughputMiBps,
+    Integer volumeIops) {
+
+  /** A request with snapshot.sh's defaults for everything but the region and the images. */
+  public static BuildRequest of(String region, List<String> images) {
+    return new BuildRequest(null, region, images, null, null, null, false, null, null, null, null, null, null,
+        true, Map.of(), null, null, null, null);
+  }
+}

@@ -1,0 +1,25 @@
+package dev.precache.workflows;
+
+import java.util.List;
+
+/**
+ * What a finished build made.
+ *
+ * @param snapshotId         the EBS snapshot of the data volume
+ * @param region             where the snapshot lives
+ * @param volumeSizeGiB      size of the snapshotted volume
+ * @param images             every requested image × platform with the digest verified on the volume
+ * @param steps              how long each step took
+ * @param stackName          the (now deleted) CloudFormation stack of the build instance
+ * @param instanceId         the (now terminated) build instance
+ * @param publishedParameter the SSM parameter the snapshot ID was written to, or null
+ */
+public record BuildResult(
+    String snapshotId,
+    String region,
+    int volumeSizeGiB,
+    List<CachedImage> images,
+    List<StepTiming> steps,
+    String stackName,
+    String instanceId,
+    String publishedParameter) {}

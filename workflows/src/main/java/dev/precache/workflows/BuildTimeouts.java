@@ -1,0 +1,59 @@
+package dev.precache.workflows;
+
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import java.time.Duration;
+
+/**
+ * Every timeout of a build in one place. Long waits run in activities that heartbeat, so a lost worker is
+ * noticed within {@link #HEARTBEAT} and the retry resumes from the heartbeat details.
+ */
+public final class BuildTimeouts {
+
+  /** How long an activity may go without heartbeating before Temporal retries it elsewhere. */
+  public static final Duration HEARTBEAT = Duration.ofSeconds(30);
+
+  /** How long one {@code awaitSnapshotCompleted} call waits before reporting progress back to the workflow. */
+  public static final Duration SNAPSHOT_POLL_WINDOW = Duration.ofMinutes(1);
+
+  /** Default overall build deadline. */
+  public static final Duration DEFAULT_BUILD_TIMEOUT = Duration.ofHours(3);
+
+  /** What the workflow run timeout adds to the build deadline, so teardown always gets to run. */
+  public static final Duration TEARDOWN_ALLOWANCE = Duration.ofHours(1);
+
+  private static final RetryOptions TRANSIENT_RETRY = RetryOptions.newBuilder()
+      .setInitialInterval(Duration.ofSeconds(2))
+      .setBackoffCoefficient(2)
+      .setMaximumInterval(Duration.ofMinutes(1))
+      .setDoNotRetry(BuildFailures.PERMANENT.toArray(String[]::new))
+      .build();
+
+  public static final ActivityOptions DEPLOY_STACK = heartbeating(Duration.ofMinutes(30));
+  public static final ActivityOptions AWAIT_SSM = heartbeating(Duration.ofMinutes(15));
+  public static final ActivityOptions RUN_COMMAND = heartbeating(Duration.ofMinutes(10));
+  public static final ActivityOptions PULL_IMAGE = heartbeating(Duration.ofMinutes(90));
+  public static final ActivityOptions STOP_INSTANCE = heartbeating(Duration.ofMinutes(20));
+  public static final ActivityOptions CREATE_SNAPSHOT = heartbeating(Duration.ofMinutes(5));
+  public static final ActivityOptions AWAIT_SNAPSHOT = heartbeating(SNAPSHOT_POLL_WINDOW.multipliedBy(3));
+  public static final ActivityOptions PUBLISH = heartbeating(Duration.ofMinutes(5));
+
+  /** Teardown keeps retrying transient errors for a long time: giving up would leak the stack. */
+  public static final ActivityOptions TEARDOWN = ActivityOptions.newBuilder()
+      .setStartToCloseTimeout(Duration.ofMinutes(30))
+      .setScheduleToCloseTimeout(Duration.ofHours(6))
+      .setHeartbeatTimeout(HEARTBEAT)
+      .setRetryOptions(TRANSIENT_RETRY)
+      .build();
+
+  private static ActivityOptions heartbeating(Duration startToClose) {
+    return ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(startToClose)
+        .setScheduleToCloseTimeout(startToClose.multipliedBy(3))
+        .setHeartbeatTimeout(HEARTBEAT)
+        .setRetryOptions(TRANSIENT_RETRY)
+        .build();
+  }
+
+  private BuildTimeouts() {}
+}

@@ -1,0 +1,41 @@
+package dev.precache.workflows;
+
+import io.temporal.activity.ActivityInterface;
+import java.util.List;
+
+/** The build instance: SSM Run Command on Bottlerocket's admin container, and EC2 stop. */
+@ActivityInterface
+public interface InstanceActivities {
+
+  /** Waits, heartbeating, until SSM reports the instance {@code Online}. */
+  void awaitSsmOnline(String region, String instanceId);
+
+  /** Stops kubelet so nothing uses or garbage-collects images while the volume is prepared. */
+  void stopKubelet(String region, String instanceId);
+
+  /** Removes every image containerd already holds in the {@code k8s.io} namespace. */
+  void removeCachedImages(String region, String instanceId);
+
+  /**
+   * Pulls one image for one platform into containerd's {@code k8s.io} namespace. Registry credentials (ECR)
+   * are fetched inside the activity and never returned, logged or passed in. A retry of a pull whose command
+   * is still running waits for that command instead of sending a second one.
+   */
+  CachedImage pullImage(PullSpec spec);
+
+  /**
+   * Lists what containerd holds and returns each requested image × platform with its digest; one missing is
+   * a non-retryable failure.
+   */
+  List<CachedImage> verifyCachedImages(VerifySpec spec);
+
+  /** Stops the instance and waits until it is stopped, so the volume is consistent for the snapshot. */
+  void stopInstance(String region, String instanceId);
+
+  /** Deletes any registry credentials this build parked in Parameter Store; none left is fine. */
+  void deleteRegistryCredentials(String region, BuildIdentity identity);
+
+  record PullSpec(String region, String instanceId, BuildIdentity identity, String image, String platform) {}
+
+  record VerifySpec(String region, String instanceId, List<String> images, List<String> platforms) {}
+}
