@@ -1,0 +1,58 @@
+package dev.precache.activities;
+
+import dev.precache.workflows.BuildIdentity;
+import dev.precache.workflows.BuildRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import software.amazon.awssdk.services.cloudformation.model.Parameter;
+
+/**
+ * The CloudFormation template of the build instance (deploy/cloudformation/build-instance.yaml, packaged as a
+ * class-path resource) and how a build request fills its parameters.
+ */
+final class BuildInstanceTemplate {
+
+  static final String RESOURCE = "build-instance.yaml";
+
+  private BuildInstanceTemplate() {}
+
+  static String body() {
+    try (InputStream in = BuildInstanceTemplate.class.getResourceAsStream(RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(RESOURCE + " is missing from the class path");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The stack parameters of a build; a value the request leaves out keeps the template's default. */
+  static List<Parameter> parameters(BuildIdentity identity, BuildRequest request) {
+    List<Parameter> parameters = new ArrayList<>();
+    add(parameters, "AmiId", request.amiParameter());
+    add(parameters, "InstanceType", request.instanceType());
+    add(parameters, "VolumeSize", request.volumeSizeGiB());
+    add(parameters, "VolumeThroughput", request.volumeThroughputMiBps());
+    add(parameters, "VolumeIops", request.volumeIops());
+    add(parameters, "Encrypted", request.encrypt());
+    add(parameters, "KmsKeyId", request.encrypt() ? request.kmsKeyId() : null);
+    add(parameters, "InstanceRoleName", request.instanceRole());
+    add(parameters, "SecurityGroupId", request.securityGroupId());
+    add(parameters, "SubnetId", request.subnetId());
+    add(parameters, "AssociatePublicIp", request.publicIp());
+    add(parameters, "BuildId", identity.buildId());
+    add(parameters, "BuildName", request.name() == null ? identity.buildId() : request.name());
+    return parameters;
+  }
+
+  private static void add(List<Parameter> parameters, String key, Object value) {
+    if (value != null && !value.toString().isBlank()) {
+      parameters.add(Parameter.builder().parameterKey(key).parameterValue(value.toString()).build());
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package dev.precache.activities;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.precache.workflows.BuildRequest;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.cloudformation.model.Parameter;
+
+/** The template is plain YAML (long-form intrinsics) and everything it refers to exists. */
+class BuildInstanceTemplateTest {
+
+  private static final Set<String> PSEUDO_PARAMETERS =
+      Set.of("AWS::NoValue", "AWS::Partition", "AWS::Region", "AWS::URLSuffix", "AWS::AccountId", "AWS::StackName");
+  private static final Pattern SUB_VARIABLE = Pattern.compile("\\$\\{([^}!]+)}");
+
+  private final JsonNode template = parse();
+
+  @Test
+  void everyRefAndSubVariableNamesAParameterResourceOrPseudoParameter() {
+    Set<String> known = new HashSet<>(PSEUDO_PARAMETERS);
+    template.get("Parameters").fieldNames().forEachRemaining(known::add);
+    template.get("Resources").fieldNames().forEachRemaining(known::add);
+    Set<String> referenced = new HashSet<>();
+    collect(template, referenced, new HashSet<>(), new HashSet<>());
+
+    assertThat(referenced).isNotEmpty();
+    assertThat(known).containsAll(referenced);
+  }
+
+  @Test
+  void everyConditionAndGetAttTargetExists() {
+    Set<String> conditions = new HashSet<>();
+    Set<String> getAttTargets = new HashSet<>();
+    collect(template, new HashSet<>(), conditions, getAttTargets);
+    template.get("Resources").forEach(resource -> {
+      if (resource.has("Condition")) {
+        conditions.add(resource.get("Condition").asText());
+      }
+    });
+
+    Set<String> declaredConditions = new HashSet<>();
+    template.get("Conditions").fieldNames().forEachRemaining(declaredConditions::add);
+    Set<String> resources = new HashSet<>();
+    template.get("Resources").fieldNames().forEachRemaining(resources::add);
+    assertThat(declaredConditions).containsAll(conditions);
+    assertThat(resources).containsAll(getAttTargets);
+  }
+
+  @Test
+  void everyParameterTheActivitySendsIsDeclared() {
+    BuildRequest request = new BuildRequest("gpu", "us-west-2", List.of("docker.io/library/busybox:latest"),
+        List.of("linux/amd64"), "/aws/service/bottlerocket/aws-k8s-1.33/x86_64/latest/image_id", "m5.large",
+        true, "alias/ebs", 100, "my-role", "sg-1", "subnet-1", null, true, Map.of(), null, 4, 500, 4000);
+
+    List<Parameter> parameters = BuildInstanceTemplate.parameters(ActivityTesting.IDENTITY, request);
+
+    assertThat(parameters).hasSize(13);
+    parameters.forEach(p -> assertThat(template.get("Parameters").has(p.parameterKey())).as(p.parameterKey()).isTrue());
+  }
+
+  @Test
+  void theDataVolumeIsXvdbAndTheInstanceIdIsAnOutput() {
+    JsonNode mappings = template.at("/Resources/LaunchTemplate/Properties/LaunchTemplateData/BlockDeviceMappings");
+    assertThat(mappings.findValuesAsText("DeviceName")).containsExactly("/dev/xvda", "/dev/xvdb");
+    assertThat(template.at("/Resources/LaunchTemplate/Properties/LaunchTemplateData/MetadataOptions/HttpTokens")
+        .asText()).isEqualTo("required");
+    assertThat(template.at("/Parameters/AmiId/Default").asText())
+        .isEqualTo("/aws/service/bottlerocket/aws-k8s-1.33/x86_64/latest/image_id");
+    assertThat(template.at("/Outputs/InstanceId/Value/Ref").asText()).isEqualTo("Instance");
+  }
+
+  private static void collect(JsonNode node, Set<String> refs, Set<String> conditions, Set<String> getAttTargets) {
+    if (node.isObject()) {
+      node.fields().forEachRemaining(field -> {
+        JsonNode value = field.getValue();
+        switch (field.getKey()) {
+          case "Ref" -> refs.add(value.asText());
+          case "Fn::If" -> conditions.add(value.get(0).asText());
+          case "Fn::GetAtt" -> getAttTargets.add(value.get(0).asText());
+          case "Fn::Sub" -> {
+            Matcher matcher = SUB_VARIABLE.matcher(value.asText());
+            while (matcher.find()) {
+              refs.add(matcher.group(1));
+            }
+          }
+          default -> { }
+        }
+        collect(value, refs, conditions, getAttTargets);
+      });
+    } else if (node.isArray()) {
+      node.forEach(child -> collect(child, refs, conditions, getAttTargets));
+    }
+  }
+
+  private static JsonNode parse() {
+    try {
+      return new ObjectMapper(new YAMLFactory()).readTree(BuildInstanceTemplate.body());
+    } catch (Exception e) {
+      throw new AssertionError("build-instance.yaml is not plain YAML", e);
+    }
+  }
+}
