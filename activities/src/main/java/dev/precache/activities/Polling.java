@@ -16,6 +16,10 @@ final class Polling {
     this.interval = interval;
   }
 
+  Duration interval() {
+    return interval;
+  }
+
   void heartbeatAndWait(Object details) {
     Activity.getExecutionContext().heartbeat(details);
     try {

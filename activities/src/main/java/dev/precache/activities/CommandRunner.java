@@ -1,0 +1,155 @@
+package dev.precache.activities;
+
+import io.temporal.activity.Activity;
+import io.temporal.failure.ApplicationFailure;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.ssm.model.GetCommandInvocationRequest;
+import software.amazon.awssdk.services.ssm.model.GetCommandInvocationResponse;
+import software.amazon.awssdk.services.ssm.model.InvocationDoesNotExistException;
+import software.amazon.awssdk.services.ssm.model.SendCommandRequest;
+
+/**
+ * Runs one shell command on the build instance through SSM Run Command ({@code AWS-RunShellScript}) and waits
+ * for it, heartbeating its command ID. A retried activity finds that ID in its heartbeat details: while the
+ * command it names still runs (or has succeeded) it is waited for (or its output used) instead of sending a
+ * second one. The command's comment names the step, so an ID heartbeated by another step is never mistaken
+ * for this one.
+ */
+final class CommandRunner {
+
+  private static final Logger log = LoggerFactory.getLogger(CommandRunner.class);
+
+  static final String DOCUMENT = "AWS-RunShellScript";
+  /** A command not started on the instance within this is given up by SSM (DeliveryTimedOut). */
+  static final Duration DELIVERY_TIMEOUT = Duration.ofMinutes(2);
+  /** GetCommandInvocation may not know a command for a moment after SendCommand. */
+  static final Duration INVOCATION_VISIBLE_WITHIN = Duration.ofSeconds(30);
+  private static final int COMMENT_MAX = 100;
+  private static final List<String> LOST_DETAILS = List.of("Undeliverable", "Terminated");
+
+  private final AwsClients clients;
+  private final Polling polling;
+
+  CommandRunner(AwsClients clients, Duration pollInterval) {
+    this.clients = clients;
+    this.polling = new Polling(pollInterval);
+  }
+
+  /**
+   * Runs a command and returns its standard output.
+   *
+   * @param step             what the command does, for its comment, logs and failures
+   * @param command          the command line; only asked for when a new command is sent
+   * @param executionTimeout how long the command may run on the instance
+   */
+  String run(String region, String instanceId, String step, Supplier<String> command, Duration executionTimeout) {
+    SsmClient ssm = clients.ssm(region);
+    String comment = comment(step);
+    Optional<String> resumable = Activity.getExecutionContext().getHeartbeatDetails(String.class)
+        .filter(commandId -> isResumable(ssm, instanceId, commandId, comment));
+    String commandId;
+    if (resumable.isPresent()) {
+      commandId = resumable.get();
+      log.info("{}: resuming command {} on {}", step, commandId, instanceId);
+    } else {
+      commandId = send(ssm, instanceId, comment, command.get(), executionTimeout);
+      log.info("{}: sent command {} to {}", step, commandId, instanceId);
+    }
+    Instant deadline = Instant.now().plus(DELIVERY_TIMEOUT).plus(executionTimeout).plus(polling.interval());
+    return await(ssm, instanceId, commandId, step, deadline);
+  }
+
+  private static boolean isResumable(SsmClient ssm, String instanceId, String commandId, String comment) {
+    try {
+      GetCommandInvocationResponse invocation = ssm.getCommandInvocation(invocationRequest(instanceId, commandId));
+      return comment.equals(invocation.comment()) && !isLost(invocation) && switch (invocation.status()) {
+        case PENDING, IN_PROGRESS, DELAYED, SUCCESS -> true;
+        default -> false;
+      };
+    } catch (InvocationDoesNotExistException e) {
+      return false;
+    }
+  }
+
+  private static String send(SsmClient ssm, String instanceId, String comment, String command, Duration timeout) {
+    return ssm.sendCommand(SendCommandRequest.builder()
+            .instanceIds(instanceId)
+            .documentName(DOCUMENT)
+            .comment(comment)
+            .timeoutSeconds((int) DELIVERY_TIMEOUT.toSeconds())
+            .parameters(Map.of(
+                "commands", List.of(command),
+                "executionTimeout", List.of(String.valueOf(timeout.toSeconds()))))
+            .build())
+        .command().commandId();
+  }
+
+  private String await(SsmClient ssm, String instanceId, String commandId, String step, Instant deadline) {
+    Instant visibleBy = Instant.now().plus(INVOCATION_VISIBLE_WITHIN);
+    while (Instant.now().isBefore(deadline)) {
+      GetCommandInvocationResponse invocation;
+      try {
+        invocation = ssm.getCommandInvocation(invocationRequest(instanceId, commandId));
+      } catch (InvocationDoesNotExistException e) {
+        if (Instant.now().isAfter(visibleBy)) {
+          throw ApplicationFailure.newFailure(
+              step + ": command " + commandId + " never showed up on " + instanceId, AwsFailures.TRANSIENT_COMMAND);
+        }
+        polling.heartbeatAndWait(commandId);
+        continue;
+      }
+      if (isLost(invocation)) {
+        throw transientFailure(step, commandId, invocation.statusDetails(), invocation);
+      }
+      switch (invocation.status()) {
+        case PENDING, IN_PROGRESS, DELAYED, CANCELLING -> polling.heartbeatAndWait(commandId);
+        case SUCCESS -> {
+          log.info("{}: command {} succeeded", step, commandId);
+          return nullToEmpty(invocation.standardOutputContent());
+        }
+        case FAILED -> throw AwsFailures.commandFailed(step, invocation.responseCode(), output(invocation));
+        default -> throw transientFailure(step, commandId, invocation.statusAsString(), invocation);
+      }
+    }
+    throw ApplicationFailure.newFailure(
+        step + ": command " + commandId + " did not finish in time", AwsFailures.TRANSIENT_COMMAND);
+  }
+
+  /** Undeliverable (instance gone or not managed) and Terminated (parent command cancelled) never finish. */
+  private static boolean isLost(GetCommandInvocationResponse invocation) {
+    return LOST_DETAILS.contains(invocation.statusDetails());
+  }
+
+  private static ApplicationFailure transientFailure(
+      String step, String commandId, String status, GetCommandInvocationResponse invocation) {
+    return ApplicationFailure.newFailure(
+        step + ": command " + commandId + " ended " + status + ":\n" + AwsFailures.trimmed(output(invocation)),
+        AwsFailures.TRANSIENT_COMMAND);
+  }
+
+  private static GetCommandInvocationRequest invocationRequest(String instanceId, String commandId) {
+    return GetCommandInvocationRequest.builder().commandId(commandId).instanceId(instanceId).build();
+  }
+
+  private static String output(GetCommandInvocationResponse invocation) {
+    return (nullToEmpty(invocation.standardOutputContent()) + "\n" + nullToEmpty(invocation.standardErrorContent()))
+        .strip();
+  }
+
+  private static String nullToEmpty(String text) {
+    return text == null ? "" : text;
+  }
+
+  static String comment(String step) {
+    String comment = "precache: " + step;
+    return comment.length() <= COMMENT_MAX ? comment : comment.substring(0, COMMENT_MAX);
+  }
+}

@@ -1,0 +1,196 @@
+package dev.precache.activities;
+
+import dev.precache.activities.Containerd.ListedImage;
+import dev.precache.activities.RegistryCredentials.EcrRegistry;
+import dev.precache.workflows.BuildFailures;
+import dev.precache.workflows.BuildIdentity;
+import dev.precache.workflows.BuildTimeouts;
+import dev.precache.workflows.CachedImage;
+import dev.precache.workflows.InstanceActivities;
+import io.temporal.activity.Activity;
+import io.temporal.failure.ApplicationFailure;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
+import software.amazon.awssdk.services.ec2.model.InstanceStateName;
+import software.amazon.awssdk.services.ec2.model.StopInstancesRequest;
+import software.amazon.awssdk.services.ssm.model.DescribeInstanceInformationRequest;
+import software.amazon.awssdk.services.ssm.model.InstanceInformation;
+import software.amazon.awssdk.services.ssm.model.InstanceInformationStringFilter;
+import software.amazon.awssdk.services.ssm.model.PingStatus;
+
+/** The build instance: SSM Run Command into Bottlerocket's admin container, and EC2 stop. */
+public final class InstanceActivitiesImpl implements InstanceActivities {
+
+  private static final Logger log = LoggerFactory.getLogger(InstanceActivitiesImpl.class);
+
+  /** Commands may run until shortly before their activity's start-to-close timeout. */
+  private static final Duration COMMAND_MARGIN = Duration.ofMinutes(5);
+  static final Duration SHORT_COMMAND_TIMEOUT =
+      BuildTimeouts.RUN_COMMAND.getStartToCloseTimeout().minus(COMMAND_MARGIN);
+  static final Duration PULL_TIMEOUT = BuildTimeouts.PULL_IMAGE.getStartToCloseTimeout().minus(COMMAND_MARGIN);
+
+  private final AwsClients clients;
+  private final CommandRunner commands;
+  private final RegistryCredentials credentials;
+  private final Polling polling;
+
+  /** @param pollInterval how often commands, SSM registration and instance state are read (5 s in production) */
+  public InstanceActivitiesImpl(AwsClients clients, Duration pollInterval) {
+    this.clients = clients;
+    this.commands = new CommandRunner(clients, pollInterval);
+    this.credentials = new RegistryCredentials(clients);
+    this.polling = new Polling(pollInterval);
+  }
+
+  @Override
+  public void awaitSsmOnline(String region, String instanceId) {
+    DescribeInstanceInformationRequest request = DescribeInstanceInformationRequest.builder()
+        .filters(InstanceInformationStringFilter.builder().key("InstanceIds").values(instanceId).build())
+        .build();
+    try {
+      while (true) {
+        List<InstanceInformation> found = clients.ssm(region).describeInstanceInformation(request)
+            .instanceInformationList();
+        PingStatus ping = found.isEmpty() ? null : found.get(0).pingStatus();
+        if (ping == PingStatus.ONLINE) {
+          log.info("SSM agent on {} is online", instanceId);
+          return;
+        }
+        polling.heartbeatAndWait(ping == null ? "NotRegistered" : ping.toString());
+      }
+    } catch (SdkException e) {
+      throw AwsFailures.classify("wait for SSM on " + instanceId, e);
+    }
+  }
+
+  @Override
+  public void stopKubelet(String region, String instanceId) {
+    runShort(region, instanceId, "stop kubelet", Containerd.STOP_KUBELET);
+  }
+
+  @Override
+  public void removeCachedImages(String region, String instanceId) {
+    runShort(region, instanceId, "remove cached images", Containerd.REMOVE_ALL_IMAGES);
+  }
+
+  @Override
+  public CachedImage pullImage(PullSpec spec) {
+    String step = "pull " + spec.image() + " for " + spec.platform();
+    Optional<EcrRegistry> ecr = EcrRegistry.of(spec.image());
+    String parameterName = spec.identity().credentialsPath() + "pull-" + shortHash(spec.image(), spec.platform());
+    try {
+      commands.run(spec.region(), spec.instanceId(), step,
+          () -> Containerd.pull(spec.image(), spec.platform(),
+              ecr.map(registry -> credentials.park(spec.region(), parameterName, registry)).orElse(null)),
+          PULL_TIMEOUT);
+      List<CachedImage> cached = cachedImages(
+          spec.region(), spec.instanceId(), List.of(spec.image()), List.of(spec.platform()));
+      log.info("Pulled {}", cached.get(0));
+      return cached.get(0);
+    } catch (SdkException e) {
+      throw AwsFailures.classify(step, e);
+    } finally {
+      ecr.ifPresent(registry -> credentials.remove(spec.region(), parameterName));
+    }
+  }
+
+  @Override
+  public List<CachedImage> verifyCachedImages(VerifySpec spec) {
+    List<CachedImage> cached = cachedImages(spec.region(), spec.instanceId(), spec.images(), spec.platforms());
+    log.info("Verified {} image(s) on {}", cached.size(), spec.instanceId());
+    return cached;
+  }
+
+  /** Each image × platform as containerd lists it; any missing is a non-retryable failure naming them all. */
+  private List<CachedImage> cachedImages(
+      String region, String instanceId, List<String> images, List<String> platforms) {
+    List<ListedImage> listed = Containerd.parseImageList(
+        runShort(region, instanceId, "list images", Containerd.LIST_IMAGES));
+    List<CachedImage> cached = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
+    for (String image : images) {
+      Optional<ListedImage> found = listed.stream().filter(l -> l.ref().equals(image)).findFirst();
+      for (String platform : platforms) {
+        if (found.isPresent() && found.get().hasPlatform(platform)) {
+          cached.add(new CachedImage(image, platform, found.get().digest(), found.get().sizeBytes()));
+        } else {
+          missing.add(image + " (" + platform + ")");
+        }
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "not cached on " + instanceId + ": " + String.join(", ", missing), BuildFailures.IMAGE_MISSING);
+    }
+    return cached;
+  }
+
+  @Override
+  public void stopInstance(String region, String instanceId) {
+    Ec2Client ec2 = clients.ec2(region);
+    try {
+      ec2.stopInstances(stopRequest(instanceId, Activity.getExecutionContext().getInfo().getAttempt()));
+      log.info("Stopping {}", instanceId);
+      DescribeInstancesRequest describe = DescribeInstancesRequest.builder().instanceIds(instanceId).build();
+      while (true) {
+        InstanceStateName state = ec2.describeInstances(describe).reservations().get(0).instances().get(0)
+            .state().name();
+        if (state == InstanceStateName.STOPPED) {
+          log.info("{} is stopped", instanceId);
+          return;
+        }
+        if (state == InstanceStateName.TERMINATED || state == InstanceStateName.SHUTTING_DOWN) {
+          throw ApplicationFailure.newNonRetryableFailure(
+              "instance " + instanceId + " is " + state + " instead of stopping", BuildFailures.INSTANCE_FAILED);
+        }
+        polling.heartbeatAndWait(state.toString());
+      }
+    } catch (SdkException e) {
+      throw AwsFailures.classify("stop " + instanceId, e);
+    }
+  }
+
+  /** A retried stop forces it: the first, graceful one did not get the instance stopped in time. */
+  static StopInstancesRequest stopRequest(String instanceId, int attempt) {
+    return StopInstancesRequest.builder().instanceIds(instanceId).force(attempt > 1).build();
+  }
+
+  @Override
+  public void deleteRegistryCredentials(String region, BuildIdentity identity) {
+    try {
+      credentials.removeAll(region, identity.credentialsPath());
+    } catch (SdkException e) {
+      throw AwsFailures.classify("delete registry credentials of " + identity.buildId(), e);
+    }
+  }
+
+  private String runShort(String region, String instanceId, String step, String command) {
+    try {
+      return commands.run(region, instanceId, step, () -> command, SHORT_COMMAND_TIMEOUT);
+    } catch (SdkException e) {
+      throw AwsFailures.classify(step, e);
+    }
+  }
+
+  /** Names a pull's credentials parameter: unique per image × platform, short, and free of '/' and ':'. */
+  private static String shortHash(String image, String platform) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256")
+          .digest((image + "|" + platform).getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest).substring(0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+    }
+  }
+}

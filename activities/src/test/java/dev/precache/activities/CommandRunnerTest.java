@@ -1,0 +1,247 @@
+package dev.precache.activities;
+
+import static dev.precache.activities.ActivityTesting.FAST_POLL;
+import static dev.precache.activities.ActivityTesting.OPTIONS;
+import static dev.precache.activities.ActivityTesting.REGION;
+import static dev.precache.activities.ActivityTesting.applicationFailure;
+import static dev.precache.activities.SsmCommands.invocation;
+import static dev.precache.activities.SsmCommands.invocationDoesNotExist;
+import static dev.precache.activities.SsmCommands.sent;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.atLeastOnce;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+import static software.amazon.awssdk.services.ssm.model.CommandInvocationStatus.CANCELLED;
+import static software.amazon.awssdk.services.ssm.model.CommandInvocationStatus.CANCELLING;
+import static software.amazon.awssdk.services.ssm.model.CommandInvocationStatus.DELAYED;
+import static software.amazon.awssdk.services.ssm.model.CommandInvocationStatus.FAILED;
+import static software.amazon.awssdk.services.ssm.model.CommandInvocationStatus.IN_PROGRESS;
+import static software.amazon.awssdk.services.ssm.model.CommandInvocationStatus.PENDING;
+import static software.amazon.awssdk.services.ssm.model.CommandInvocationStatus.SUCCESS;
+import static software.amazon.awssdk.services.ssm.model.CommandInvocationStatus.TIMED_OUT;
+
+import dev.precache.workflows.BuildFailures;
+import dev.precache.workflows.InstanceActivities;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestActivityEnvironment;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
+import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.ssm.model.GetCommandInvocationRequest;
+import software.amazon.awssdk.services.ssm.model.GetCommandInvocationResponse;
+import software.amazon.awssdk.services.ssm.model.SendCommandRequest;
+
+/** Every status an SSM command invocation can report, driven through a short command (stop kubelet). */
+class CommandRunnerTest {
+
+  private static final String INSTANCE = "i-0123";
+  private static final String STEP = "stop kubelet";
+
+  private final SsmClient ssm = mock(SsmClient.class);
+  private final AwsClients clients = mock(AwsClients.class);
+  private final List<String> heartbeats = new ArrayList<>();
+  private TestActivityEnvironment env;
+  private InstanceActivities activities;
+
+  @BeforeEach
+  void setUp() {
+    when(clients.ssm(REGION)).thenReturn(ssm);
+    when(ssm.sendCommand(any(SendCommandRequest.class))).thenReturn(sent("cmd-1"));
+    env = TestActivityEnvironment.newInstance();
+    env.registerActivitiesImplementations(new InstanceActivitiesImpl(clients, FAST_POLL));
+    env.setActivityHeartbeatListener(String.class, heartbeats::add);
+    activities = env.newActivityStub(InstanceActivities.class, OPTIONS);
+  }
+
+  @AfterEach
+  void tearDown() {
+    env.close();
+  }
+
+  @Test
+  void pendingThenInProgressThenSuccess() {
+    whenInvoked(invocation(STEP, PENDING), invocation(STEP, IN_PROGRESS), invocation(STEP, SUCCESS));
+
+    activities.stopKubelet(REGION, INSTANCE);
+
+    ArgumentCaptor<SendCommandRequest> sent = ArgumentCaptor.forClass(SendCommandRequest.class);
+    verify(ssm).sendCommand(sent.capture());
+    SendCommandRequest request = sent.getValue();
+    assertThat(request.documentName()).isEqualTo("AWS-RunShellScript");
+    assertThat(request.comment()).isEqualTo("precache: stop kubelet");
+    assertThat(request.instanceIds()).containsExactly(INSTANCE);
+    assertThat(request.timeoutSeconds()).isEqualTo(120);
+    assertThat(request.parameters().get("commands"))
+        .containsExactly("apiclient exec admin sheltie systemctl stop kubelet");
+    assertThat(request.parameters().get("executionTimeout")).containsExactly("300");
+    assertThat(heartbeats).isNotEmpty().containsOnly("cmd-1");
+  }
+
+  @Test
+  void delayedIsWaitedFor() {
+    whenInvoked(invocation(STEP, DELAYED), invocation(STEP, SUCCESS));
+
+    activities.stopKubelet(REGION, INSTANCE);
+
+    verify(ssm, times(2)).getCommandInvocation(any(GetCommandInvocationRequest.class));
+  }
+
+  @Test
+  void invocationNotYetVisibleRightAfterSendingIsWaitedFor() {
+    when(ssm.getCommandInvocation(any(GetCommandInvocationRequest.class)))
+        .thenThrow(invocationDoesNotExist(), invocationDoesNotExist())
+        .thenReturn(invocation(STEP, SUCCESS));
+
+    activities.stopKubelet(REGION, INSTANCE);
+
+    verify(ssm).sendCommand(any(SendCommandRequest.class));
+  }
+
+  @Test
+  void failedWithNotFoundIsANonRetryableImageNotFoundCarryingTheOutput() {
+    whenInvoked(invocation(STEP, IN_PROGRESS), invocation(STEP, FAILED, "Failed", "resolving",
+        "ctr: failed to resolve reference \"docker.io/library/nope:1\": docker.io/library/nope:1: not found", 1));
+
+    ApplicationFailure failure = failureOf(() -> activities.stopKubelet(REGION, INSTANCE));
+
+    assertThat(failure.getType()).isEqualTo(BuildFailures.IMAGE_NOT_FOUND);
+    assertThat(failure.isNonRetryable()).isTrue();
+    assertThat(failure.getOriginalMessage()).contains("exit code 1").contains("resolving")
+        .contains("docker.io/library/nope:1: not found");
+  }
+
+  @Test
+  void failedUnauthorizedIsNonRetryable() {
+    whenInvoked(invocation(STEP, FAILED, "Failed", "",
+        "failed to resolve reference: pulling from host 1.dkr.ecr: 401 Unauthorized", 1));
+
+    ApplicationFailure failure = failureOf(() -> activities.stopKubelet(REGION, INSTANCE));
+
+    assertThat(failure.getType()).isEqualTo(BuildFailures.UNAUTHORIZED);
+    assertThat(failure.isNonRetryable()).isTrue();
+  }
+
+  @Test
+  void failedWithNoSpaceLeftIsNonRetryable() {
+    whenInvoked(invocation(STEP, FAILED, "Failed", "",
+        "failed to extract layer: write /var/lib/containerd/x: no space left on device", 1));
+
+    ApplicationFailure failure = failureOf(() -> activities.stopKubelet(REGION, INSTANCE));
+
+    assertThat(failure.getType()).isEqualTo(BuildFailures.NO_SPACE_LEFT);
+    assertThat(failure.getOriginalMessage()).contains("no space left on device");
+  }
+
+  @Test
+  void exit127IsACommandFailureEvenThoughTheShellSaysNotFound() {
+    whenInvoked(invocation(STEP, FAILED, "Failed", "", "sh: apiclient: command not found", 127));
+
+    ApplicationFailure failure = failureOf(() -> activities.stopKubelet(REGION, INSTANCE));
+
+    assertThat(failure.getType()).isEqualTo(BuildFailures.COMMAND_FAILED);
+    assertThat(failure.isNonRetryable()).isTrue();
+    assertThat(failure.getOriginalMessage()).contains("exit code 127").contains("command not found");
+  }
+
+  @Test
+  void timedOutIsRetryableAndNamesTheStatus() {
+    whenInvoked(invocation(STEP, IN_PROGRESS), invocation(STEP, TIMED_OUT, "ExecutionTimedOut", "", "", 124));
+
+    ApplicationFailure failure = failureOf(() -> activities.stopKubelet(REGION, INSTANCE));
+
+    assertThat(failure.isNonRetryable()).isFalse();
+    assertThat(BuildFailures.PERMANENT).doesNotContain(failure.getType());
+    assertThat(failure.getOriginalMessage()).contains("cmd-1").contains("TimedOut");
+  }
+
+  @Test
+  void cancelledIsRetryable() {
+    whenInvoked(invocation(STEP, CANCELLED));
+
+    ApplicationFailure failure = failureOf(() -> activities.stopKubelet(REGION, INSTANCE));
+
+    assertThat(failure.isNonRetryable()).isFalse();
+    assertThat(failure.getOriginalMessage()).contains("Cancelled");
+  }
+
+  @Test
+  void cancellingIsWaitedForUntilCancelled() {
+    whenInvoked(invocation(STEP, CANCELLING), invocation(STEP, CANCELLING), invocation(STEP, CANCELLED));
+
+    ApplicationFailure failure = failureOf(() -> activities.stopKubelet(REGION, INSTANCE));
+
+    assertThat(failure.getOriginalMessage()).contains("Cancelled");
+    verify(ssm, times(3)).getCommandInvocation(any(GetCommandInvocationRequest.class));
+  }
+
+  @Test
+  void undeliverableIsRetryable() {
+    whenInvoked(invocation(STEP, FAILED, "Undeliverable", "", "", -1));
+
+    ApplicationFailure failure = failureOf(() -> activities.stopKubelet(REGION, INSTANCE));
+
+    assertThat(failure.isNonRetryable()).isFalse();
+    assertThat(failure.getOriginalMessage()).contains("Undeliverable");
+  }
+
+  @Test
+  void aRetryWaitsForTheCommandItsPreviousAttemptSentInsteadOfSendingAnother() {
+    env.setHeartbeatDetails("cmd-previous");
+    whenInvoked(invocation(STEP, IN_PROGRESS), invocation(STEP, IN_PROGRESS), invocation(STEP, SUCCESS));
+
+    activities.stopKubelet(REGION, INSTANCE);
+
+    verify(ssm, never()).sendCommand(any(SendCommandRequest.class));
+    ArgumentCaptor<GetCommandInvocationRequest> polled = ArgumentCaptor.forClass(GetCommandInvocationRequest.class);
+    verify(ssm, atLeastOnce()).getCommandInvocation(polled.capture());
+    assertThat(polled.getAllValues()).extracting(GetCommandInvocationRequest::commandId).containsOnly("cmd-previous");
+  }
+
+  @Test
+  void aRetryUsesTheResultOfACommandThatAlreadySucceeded() {
+    env.setHeartbeatDetails("cmd-previous");
+    whenInvoked(invocation(STEP, SUCCESS));
+
+    activities.stopKubelet(REGION, INSTANCE);
+
+    verify(ssm, never()).sendCommand(any(SendCommandRequest.class));
+  }
+
+  @Test
+  void aRetrySendsAFreshCommandWhenThePreviousOneFailed() {
+    env.setHeartbeatDetails("cmd-previous");
+    whenInvoked(invocation(STEP, TIMED_OUT), invocation(STEP, SUCCESS));
+
+    activities.stopKubelet(REGION, INSTANCE);
+
+    verify(ssm).sendCommand(any(SendCommandRequest.class));
+  }
+
+  @Test
+  void aRetryIgnoresACommandOfAnotherStep() {
+    env.setHeartbeatDetails("cmd-of-another-step");
+    whenInvoked(invocation("list images", IN_PROGRESS), invocation(STEP, SUCCESS));
+
+    activities.stopKubelet(REGION, INSTANCE);
+
+    verify(ssm).sendCommand(any(SendCommandRequest.class));
+  }
+
+  private void whenInvoked(GetCommandInvocationResponse first,
+                           GetCommandInvocationResponse... rest) {
+    when(ssm.getCommandInvocation(any(GetCommandInvocationRequest.class))).thenReturn(first, rest);
+  }
+
+  private static ApplicationFailure failureOf(Runnable call) {
+    return applicationFailure(catchThrowable(call::run));
+  }
+}
