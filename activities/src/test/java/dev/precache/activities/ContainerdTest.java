@@ -1,0 +1,67 @@
+package dev.precache.activities;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.precache.activities.Containerd.ListedImage;
+import dev.precache.workflows.BuildFailures;
+import io.temporal.failure.ApplicationFailure;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ContainerdTest {
+
+  @Test
+  void everyPullFlagComesBeforeTheImageReference() {
+    String command = Containerd.pull("docker.io/library/busybox:1.36", "linux/amd64", "AWS:{{ssm:/precache/x}}");
+
+    assertThat(command).endsWith(" docker.io/library/busybox:1.36");
+    assertThat(command.substring(command.lastIndexOf(' ') + 1)).doesNotStartWith("-");
+    assertThat(command).contains(" images pull --label io.cri-containerd.image=managed --platform linux/amd64"
+        + " --user AWS:{{ssm:/precache/x}} docker.io");
+  }
+
+  @Test
+  void aReferenceTheShellWouldInterpretIsRejected() {
+    ApplicationFailure failure = catchThrowableOfType(ApplicationFailure.class,
+        () -> Containerd.pull("docker.io/library/busybox:1.36; rm -rf /", "linux/amd64", null));
+
+    assertThat(failure.getType()).isEqualTo(BuildFailures.INVALID_REQUEST);
+    assertThat(failure.isNonRetryable()).isTrue();
+  }
+
+  @Test
+  void removeAllImagesPipesTheListIntoRemove() {
+    assertThat(Containerd.REMOVE_ALL_IMAGES).isEqualTo("apiclient exec admin sheltie sh -c '"
+        + "ctr -a /run/containerd/containerd.sock -n k8s.io images ls -q"
+        + " | xargs -r ctr -a /run/containerd/containerd.sock -n k8s.io images rm'");
+  }
+
+  @Test
+  void parsesTheImageListWithTwoWordSizesAndPlatformLists() {
+    String output = """
+        REF                                 TYPE                                    DIGEST        SIZE      PLATFORMS                 LABELS
+        docker.io/vllm/vllm-openai:v0.9     application/vnd.oci.image.index.v1+json sha256:1111   16.2 GiB  linux/amd64,linux/arm64   io.cri-containerd.image=managed
+        docker.io/library/busybox:1.36      application/vnd.oci.image.index.v1+json sha256:2222   4.3 MiB   linux/arm64/v8            -
+        localhost/tiny:1                    application/vnd.oci.image.manifest.v1+json sha256:3333 512 B    linux/amd64               -
+        """;
+
+    List<ListedImage> images = Containerd.parseImageList(output);
+
+    assertThat(images).containsExactly(
+        new ListedImage("docker.io/vllm/vllm-openai:v0.9", "sha256:1111", (long) (16.2 * (1L << 30)),
+            List.of("linux/amd64", "linux/arm64")),
+        new ListedImage("docker.io/library/busybox:1.36", "sha256:2222", (long) (4.3 * (1L << 20)),
+            List.of("linux/arm64/v8")),
+        new ListedImage("localhost/tiny:1", "sha256:3333", 512, List.of("linux/amd64")));
+    assertThat(images.get(1).hasPlatform("linux/arm64")).isTrue();
+    assertThat(images.get(1).hasPlatform("linux/arm")).isFalse();
+    assertThat(images.get(0).hasPlatform("linux/arm64")).isTrue();
+  }
+
+  @Test
+  void anEmptyListHasNoImages() {
+    assertThat(Containerd.parseImageList("REF TYPE DIGEST SIZE PLATFORMS LABELS\n")).isEmpty();
+    assertThat(Containerd.parseImageList("")).isEmpty();
+  }
+}

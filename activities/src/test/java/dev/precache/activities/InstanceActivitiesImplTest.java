@@ -1,0 +1,284 @@
+package dev.precache.activities;
+
+import static dev.precache.activities.ActivityTesting.FAST_POLL;
+import static dev.precache.activities.ActivityTesting.IDENTITY;
+import static dev.precache.activities.ActivityTesting.OPTIONS;
+import static dev.precache.activities.ActivityTesting.REGION;
+import static dev.precache.activities.ActivityTesting.applicationFailure;
+import static dev.precache.activities.SsmCommands.invocation;
+import static dev.precache.activities.SsmCommands.sent;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.atLeastOnce;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+import static software.amazon.awssdk.services.ssm.model.CommandInvocationStatus.FAILED;
+import static software.amazon.awssdk.services.ssm.model.CommandInvocationStatus.IN_PROGRESS;
+import static software.amazon.awssdk.services.ssm.model.CommandInvocationStatus.SUCCESS;
+
+import dev.precache.workflows.BuildFailures;
+import dev.precache.workflows.CachedImage;
+import dev.precache.workflows.InstanceActivities;
+import dev.precache.workflows.InstanceActivities.PullSpec;
+import dev.precache.workflows.InstanceActivities.VerifySpec;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestActivityEnvironment;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
+import software.amazon.awssdk.services.ec2.model.DescribeInstancesResponse;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.InstanceStateName;
+import software.amazon.awssdk.services.ec2.model.Reservation;
+import software.amazon.awssdk.services.ec2.model.StopInstancesRequest;
+import software.amazon.awssdk.services.ecr.EcrClient;
+import software.amazon.awssdk.services.ecr.model.AuthorizationData;
+import software.amazon.awssdk.services.ecr.model.GetAuthorizationTokenRequest;
+import software.amazon.awssdk.services.ecr.model.GetAuthorizationTokenResponse;
+import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.ssm.model.DeleteParameterRequest;
+import software.amazon.awssdk.services.ssm.model.DeleteParametersRequest;
+import software.amazon.awssdk.services.ssm.model.DescribeInstanceInformationRequest;
+import software.amazon.awssdk.services.ssm.model.DescribeInstanceInformationResponse;
+import software.amazon.awssdk.services.ssm.model.GetCommandInvocationRequest;
+import software.amazon.awssdk.services.ssm.model.GetParametersByPathRequest;
+import software.amazon.awssdk.services.ssm.model.GetParametersByPathResponse;
+import software.amazon.awssdk.services.ssm.model.InstanceInformation;
+import software.amazon.awssdk.services.ssm.model.Parameter;
+import software.amazon.awssdk.services.ssm.model.PingStatus;
+import software.amazon.awssdk.services.ssm.model.PutParameterRequest;
+import software.amazon.awssdk.services.ssm.model.SendCommandRequest;
+
+class InstanceActivitiesImplTest {
+
+  private static final String INSTANCE = "i-0123";
+  private static final String ECR_IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/models/llama:3";
+  private static final String PUBLIC_IMAGE = "docker.io/library/busybox:1.36";
+  private static final String PASSWORD = "eyJwYXlsb2FkIjoiVE9QLVNFQ1JFVC1FQ1ItUEFTU1dPUkQifQ";
+  private static final String LISTING = String.join("\n",
+      "REF                                                             TYPE                                                 DIGEST                                                                  SIZE     PLATFORMS                         LABELS",
+      "123456789012.dkr.ecr.eu-west-1.amazonaws.com/models/llama:3     application/vnd.oci.image.index.v1+json              sha256:aaaa                                                             16.2 GiB linux/amd64,linux/arm64/v8       io.cri-containerd.image=managed",
+      "docker.io/library/busybox:1.36                                  application/vnd.docker.distribution.manifest.list.v2+json sha256:bbbb                                                        4.3 MiB  linux/amd64                       io.cri-containerd.image=managed");
+
+  private final SsmClient ssm = mock(SsmClient.class);
+  private final EcrClient ecr = mock(EcrClient.class);
+  private final Ec2Client ec2 = mock(Ec2Client.class);
+  private final AwsClients clients = mock(AwsClients.class);
+  private TestActivityEnvironment env;
+  private InstanceActivities activities;
+
+  @BeforeEach
+  void setUp() {
+    when(clients.ssm(REGION)).thenReturn(ssm);
+    when(clients.ec2(REGION)).thenReturn(ec2);
+    when(clients.ecr("eu-west-1")).thenReturn(ecr);
+    when(ssm.sendCommand(any(SendCommandRequest.class))).thenReturn(sent("cmd-1"));
+    when(ecr.getAuthorizationToken(any(GetAuthorizationTokenRequest.class))).thenReturn(
+        GetAuthorizationTokenResponse.builder().authorizationData(AuthorizationData.builder()
+            .authorizationToken(Base64.getEncoder().encodeToString(("AWS:" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
+            .build()).build());
+    env = TestActivityEnvironment.newInstance();
+    env.registerActivitiesImplementations(new InstanceActivitiesImpl(clients, FAST_POLL));
+    activities = env.newActivityStub(InstanceActivities.class, OPTIONS);
+  }
+
+  @AfterEach
+  void tearDown() {
+    env.close();
+  }
+
+  @Test
+  void awaitSsmOnlineWaitsUntilTheAgentIsOnline() {
+    when(ssm.describeInstanceInformation(any(DescribeInstanceInformationRequest.class))).thenReturn(
+        DescribeInstanceInformationResponse.builder().build(),
+        information(PingStatus.CONNECTION_LOST),
+        information(PingStatus.ONLINE));
+
+    activities.awaitSsmOnline(REGION, INSTANCE);
+
+    ArgumentCaptor<DescribeInstanceInformationRequest> request =
+        ArgumentCaptor.forClass(DescribeInstanceInformationRequest.class);
+    verify(ssm, times(3)).describeInstanceInformation(request.capture());
+    assertThat(request.getValue().filters().get(0).key()).isEqualTo("InstanceIds");
+    assertThat(request.getValue().filters().get(0).values()).containsExactly(INSTANCE);
+  }
+
+  @Test
+  void pullFromEcrParksThePasswordOutsideTheCommandAndDeletesItAfterwards() {
+    when(ssm.getCommandInvocation(any(GetCommandInvocationRequest.class))).thenReturn(
+        invocation(pullStep(ECR_IMAGE, "linux/arm64"), IN_PROGRESS),
+        invocation(pullStep(ECR_IMAGE, "linux/arm64"), SUCCESS, null, "unpacking linux/amd64 sha256:aaaa...done", "", 0),
+        invocation("list images", SUCCESS, null, LISTING, "", 0));
+
+    CachedImage cached = activities.pullImage(new PullSpec(REGION, INSTANCE, IDENTITY, ECR_IMAGE, "linux/arm64"));
+
+    assertThat(cached).isEqualTo(new CachedImage(ECR_IMAGE, "linux/arm64", "sha256:aaaa", (long) (16.2 * (1L << 30))));
+    ArgumentCaptor<GetAuthorizationTokenRequest> tokenRequest = ArgumentCaptor.forClass(GetAuthorizationTokenRequest.class);
+    verify(ecr).getAuthorizationToken(tokenRequest.capture());
+    assertThat(tokenRequest.getValue().registryIds()).containsExactly("123456789012");
+
+    ArgumentCaptor<PutParameterRequest> parked = ArgumentCaptor.forClass(PutParameterRequest.class);
+    verify(ssm).putParameter(parked.capture());
+    String parameterName = parked.getValue().name();
+    assertThat(parameterName).startsWith(IDENTITY.credentialsPath() + "pull-");
+    assertThat(parked.getValue().value()).isEqualTo(PASSWORD);
+    assertThat(parked.getValue().typeAsString()).isEqualTo("String");
+    assertThat(parked.getValue().overwrite()).isTrue();
+
+    String pullCommand = sentCommands().get(0);
+    assertThat(pullCommand).isEqualTo("apiclient exec admin sheltie ctr -a /run/containerd/containerd.sock -n k8s.io"
+        + " images pull --label io.cri-containerd.image=managed --platform linux/arm64"
+        + " --user AWS:{{ssm:" + parameterName + "}} " + ECR_IMAGE);
+    assertNoCommandHolds(PASSWORD);
+    verify(ssm).deleteParameter(DeleteParameterRequest.builder().name(parameterName).build());
+  }
+
+  @Test
+  void theParkedPasswordIsDeletedWhenThePullFails() {
+    when(ssm.getCommandInvocation(any(GetCommandInvocationRequest.class))).thenReturn(
+        invocation(pullStep(ECR_IMAGE, "linux/amd64"), FAILED, "Failed", "", ECR_IMAGE + ": not found", 1));
+
+    ApplicationFailure failure = applicationFailure(catchThrowable(() ->
+        activities.pullImage(new PullSpec(REGION, INSTANCE, IDENTITY, ECR_IMAGE, "linux/amd64"))));
+
+    assertThat(failure.getType()).isEqualTo(BuildFailures.IMAGE_NOT_FOUND);
+    assertThat(failure.getOriginalMessage()).doesNotContain(PASSWORD);
+    ArgumentCaptor<PutParameterRequest> parked = ArgumentCaptor.forClass(PutParameterRequest.class);
+    verify(ssm).putParameter(parked.capture());
+    verify(ssm).deleteParameter(DeleteParameterRequest.builder().name(parked.getValue().name()).build());
+    assertNoCommandHolds(PASSWORD);
+  }
+
+  @Test
+  void aPublicImageIsPulledWithoutCredentials() {
+    when(ssm.getCommandInvocation(any(GetCommandInvocationRequest.class))).thenReturn(
+        invocation(pullStep(PUBLIC_IMAGE, "linux/amd64"), SUCCESS),
+        invocation("list images", SUCCESS, null, LISTING, "", 0));
+
+    CachedImage cached = activities.pullImage(new PullSpec(REGION, INSTANCE, IDENTITY, PUBLIC_IMAGE, "linux/amd64"));
+
+    assertThat(cached.digest()).isEqualTo("sha256:bbbb");
+    assertThat(sentCommands().get(0)).doesNotContain("--user").endsWith("--platform linux/amd64 " + PUBLIC_IMAGE);
+    verify(ecr, never()).getAuthorizationToken(any(GetAuthorizationTokenRequest.class));
+    verify(ssm, never()).putParameter(any(PutParameterRequest.class));
+  }
+
+  @Test
+  void verifyReturnsEveryImageAndPlatformWithItsDigest() {
+    when(ssm.getCommandInvocation(any(GetCommandInvocationRequest.class)))
+        .thenReturn(invocation("list images", SUCCESS, null, LISTING, "", 0));
+
+    List<CachedImage> cached = activities.verifyCachedImages(
+        new VerifySpec(REGION, INSTANCE, List.of(ECR_IMAGE), List.of("linux/amd64", "linux/arm64")));
+
+    assertThat(cached).extracting(CachedImage::platform).containsExactly("linux/amd64", "linux/arm64");
+    assertThat(cached).extracting(CachedImage::digest).containsOnly("sha256:aaaa");
+    assertThat(sentCommands()).containsExactly(Containerd.LIST_IMAGES);
+  }
+
+  @Test
+  void verifyFailsNamingEveryMissingImageAndPlatform() {
+    when(ssm.getCommandInvocation(any(GetCommandInvocationRequest.class)))
+        .thenReturn(invocation("list images", SUCCESS, null, LISTING, "", 0));
+
+    ApplicationFailure failure = applicationFailure(catchThrowable(() -> activities.verifyCachedImages(
+        new VerifySpec(REGION, INSTANCE, List.of(PUBLIC_IMAGE, "docker.io/vllm/vllm-openai:v0.9"),
+            List.of("linux/amd64", "linux/arm64")))));
+
+    assertThat(failure.getType()).isEqualTo(BuildFailures.IMAGE_MISSING);
+    assertThat(failure.isNonRetryable()).isTrue();
+    assertThat(failure.getOriginalMessage())
+        .contains(PUBLIC_IMAGE + " (linux/arm64)")
+        .contains("docker.io/vllm/vllm-openai:v0.9 (linux/amd64)")
+        .contains("docker.io/vllm/vllm-openai:v0.9 (linux/arm64)")
+        .doesNotContain(PUBLIC_IMAGE + " (linux/amd64)");
+  }
+
+  @Test
+  void stopInstanceWaitsUntilStopped() {
+    when(ec2.describeInstances(any(DescribeInstancesRequest.class)))
+        .thenReturn(instanceIn(InstanceStateName.STOPPING), instanceIn(InstanceStateName.STOPPED));
+
+    activities.stopInstance(REGION, INSTANCE);
+
+    verify(ec2).stopInstances(StopInstancesRequest.builder().instanceIds(INSTANCE).force(false).build());
+  }
+
+  @Test
+  void aRetriedStopIsForced() {
+    assertThat(InstanceActivitiesImpl.stopRequest(INSTANCE, 1).force()).isFalse();
+    assertThat(InstanceActivitiesImpl.stopRequest(INSTANCE, 2).force()).isTrue();
+  }
+
+  @Test
+  void stopInstanceOfATerminatedInstanceFails() {
+    when(ec2.describeInstances(any(DescribeInstancesRequest.class)))
+        .thenReturn(instanceIn(InstanceStateName.TERMINATED));
+
+    ApplicationFailure failure =
+        applicationFailure(catchThrowable(() -> activities.stopInstance(REGION, INSTANCE)));
+
+    assertThat(failure.getType()).isEqualTo(BuildFailures.INSTANCE_FAILED);
+  }
+
+  @Test
+  void deleteRegistryCredentialsDeletesEverythingUnderTheBuildsPath() {
+    when(ssm.getParametersByPath(any(GetParametersByPathRequest.class))).thenReturn(
+        GetParametersByPathResponse.builder().nextToken("page-2")
+            .parameters(Parameter.builder().name(IDENTITY.credentialsPath() + "pull-a").build()).build(),
+        GetParametersByPathResponse.builder()
+            .parameters(Parameter.builder().name(IDENTITY.credentialsPath() + "pull-b").build()).build());
+
+    activities.deleteRegistryCredentials(REGION, IDENTITY);
+
+    verify(ssm).deleteParameters(DeleteParametersRequest.builder()
+        .names(IDENTITY.credentialsPath() + "pull-a", IDENTITY.credentialsPath() + "pull-b").build());
+  }
+
+  @Test
+  void deleteRegistryCredentialsWithNoneLeftDeletesNothing() {
+    when(ssm.getParametersByPath(any(GetParametersByPathRequest.class)))
+        .thenReturn(GetParametersByPathResponse.builder().build());
+
+    activities.deleteRegistryCredentials(REGION, IDENTITY);
+
+    verify(ssm, never()).deleteParameters(any(DeleteParametersRequest.class));
+  }
+
+  private List<String> sentCommands() {
+    ArgumentCaptor<SendCommandRequest> sent = ArgumentCaptor.forClass(SendCommandRequest.class);
+    verify(ssm, atLeastOnce()).sendCommand(sent.capture());
+    return sent.getAllValues().stream().map(request -> request.parameters().get("commands").get(0)).toList();
+  }
+
+  private void assertNoCommandHolds(String secret) {
+    ArgumentCaptor<SendCommandRequest> sent = ArgumentCaptor.forClass(SendCommandRequest.class);
+    verify(ssm, atLeastOnce()).sendCommand(sent.capture());
+    assertThat(sent.getAllValues()).allSatisfy(request -> assertThat(request.toString() + request.parameters())
+        .doesNotContain(secret));
+  }
+
+  private static String pullStep(String image, String platform) {
+    return "pull " + image + " for " + platform;
+  }
+
+  private static DescribeInstanceInformationResponse information(PingStatus ping) {
+    return DescribeInstanceInformationResponse.builder().instanceInformationList(
+        InstanceInformation.builder().instanceId(INSTANCE).pingStatus(ping).build()).build();
+  }
+
+  private static DescribeInstancesResponse instanceIn(InstanceStateName state) {
+    return DescribeInstancesResponse.builder().reservations(Reservation.builder().instances(
+        Instance.builder().instanceId(INSTANCE).state(s -> s.name(state)).build()).build()).build();
+  }
+}
