@@ -1,0 +1,173 @@
+package dev.precache.activities;
+
+import static dev.precache.activities.ActivityTesting.FAST_POLL;
+import static dev.precache.activities.ActivityTesting.IDENTITY;
+import static dev.precache.activities.ActivityTesting.OPTIONS;
+import static dev.precache.activities.ActivityTesting.REGION;
+import static dev.precache.activities.ActivityTesting.applicationFailure;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import dev.precache.workflows.BuildFailures;
+import dev.precache.workflows.SnapshotActivities;
+import dev.precache.workflows.SnapshotActivities.SnapshotSpec;
+import dev.precache.workflows.SnapshotActivities.SnapshotStatus;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestActivityEnvironment;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.CreateSnapshotRequest;
+import software.amazon.awssdk.services.ec2.model.CreateSnapshotResponse;
+import software.amazon.awssdk.services.ec2.model.DeleteSnapshotRequest;
+import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
+import software.amazon.awssdk.services.ec2.model.DescribeInstancesResponse;
+import software.amazon.awssdk.services.ec2.model.DescribeSnapshotsRequest;
+import software.amazon.awssdk.services.ec2.model.DescribeSnapshotsResponse;
+import software.amazon.awssdk.services.ec2.model.Ec2Exception;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.InstanceBlockDeviceMapping;
+import software.amazon.awssdk.services.ec2.model.Reservation;
+import software.amazon.awssdk.services.ec2.model.Snapshot;
+import software.amazon.awssdk.services.ec2.model.SnapshotState;
+import software.amazon.awssdk.services.ec2.model.Tag;
+
+class SnapshotActivitiesImplTest {
+
+  private static final String INSTANCE = "i-0123";
+
+  private final Ec2Client ec2 = mock(Ec2Client.class);
+  private final AwsClients clients = mock(AwsClients.class);
+  private final List<SnapshotStatus> heartbeats = new ArrayList<>();
+  private TestActivityEnvironment env;
+
+  private SnapshotActivities activities(Duration pollWindow) {
+    when(clients.ec2(REGION)).thenReturn(ec2);
+    env = TestActivityEnvironment.newInstance();
+    env.registerActivitiesImplementations(new SnapshotActivitiesImpl(clients, FAST_POLL, pollWindow));
+    env.setActivityHeartbeatListener(SnapshotStatus.class, heartbeats::add);
+    return env.newActivityStub(SnapshotActivities.class, OPTIONS);
+  }
+
+  @AfterEach
+  void tearDown() {
+    env.close();
+  }
+
+  @Test
+  void createSnapshotSnapshotsTheDataVolumeTaggedWithTheBuild() {
+    SnapshotActivities activities = activities(Duration.ofMinutes(1));
+    when(ec2.describeSnapshots(any(DescribeSnapshotsRequest.class))).thenReturn(DescribeSnapshotsResponse.builder().build());
+    when(ec2.describeInstances(any(DescribeInstancesRequest.class))).thenReturn(instanceWithVolumes());
+    when(ec2.createSnapshot(any(CreateSnapshotRequest.class)))
+        .thenReturn(CreateSnapshotResponse.builder().snapshotId("snap-new").build());
+
+    String snapshotId = activities.createSnapshot(
+        new SnapshotSpec(REGION, INSTANCE, IDENTITY, "images: " + "x".repeat(400), Map.of("team", "ml")));
+
+    assertThat(snapshotId).isEqualTo("snap-new");
+    ArgumentCaptor<DescribeSnapshotsRequest> lookup = ArgumentCaptor.forClass(DescribeSnapshotsRequest.class);
+    verify(ec2).describeSnapshots(lookup.capture());
+    assertThat(lookup.getValue().filters()).contains(
+        Filter.builder().name("tag:precache:build-id").values(IDENTITY.buildId()).build());
+    ArgumentCaptor<CreateSnapshotRequest> create = ArgumentCaptor.forClass(CreateSnapshotRequest.class);
+    verify(ec2).createSnapshot(create.capture());
+    assertThat(create.getValue().volumeId()).isEqualTo("vol-data");
+    assertThat(create.getValue().description()).hasSizeLessThanOrEqualTo(255).startsWith("images: xxx");
+    assertThat(create.getValue().tagSpecifications().get(0).resourceTypeAsString()).isEqualTo("snapshot");
+    assertThat(create.getValue().tagSpecifications().get(0).tags()).contains(
+        tag("Name", IDENTITY.buildId()), tag("team", "ml"), tag("precache:build-id", IDENTITY.buildId()),
+        tag("precache:workflow-id", IDENTITY.workflowId()));
+  }
+
+  @Test
+  void createSnapshotReturnsTheSnapshotAnEarlierAttemptCreated() {
+    SnapshotActivities activities = activities(Duration.ofMinutes(1));
+    when(ec2.describeSnapshots(any(DescribeSnapshotsRequest.class))).thenReturn(DescribeSnapshotsResponse.builder()
+        .snapshots(Snapshot.builder().snapshotId("snap-earlier").state(SnapshotState.PENDING).build()).build());
+
+    String snapshotId = activities.createSnapshot(new SnapshotSpec(REGION, INSTANCE, IDENTITY, "images", Map.of()));
+
+    assertThat(snapshotId).isEqualTo("snap-earlier");
+    verify(ec2, never()).createSnapshot(any(CreateSnapshotRequest.class));
+  }
+
+  @Test
+  void awaitSnapshotCompletedHeartbeatsProgressUntilCompleted() {
+    SnapshotActivities activities = activities(Duration.ofMinutes(1));
+    when(ec2.describeSnapshots(any(DescribeSnapshotsRequest.class)))
+        .thenReturn(snapshot(SnapshotState.PENDING, ""), snapshot(SnapshotState.PENDING, "37%"),
+            snapshot(SnapshotState.COMPLETED, "100%"));
+
+    SnapshotStatus status = activities.awaitSnapshotCompleted(REGION, "snap-1");
+
+    assertThat(status).isEqualTo(new SnapshotStatus("snap-1", 100, true));
+    // Heartbeats are throttled by the SDK; the first always gets through.
+    assertThat(heartbeats).first().isEqualTo(new SnapshotStatus("snap-1", 0, false));
+  }
+
+  @Test
+  void awaitSnapshotCompletedReportsProgressWhenTheWindowHasPassed() {
+    SnapshotActivities activities = activities(Duration.ZERO);
+    when(ec2.describeSnapshots(any(DescribeSnapshotsRequest.class))).thenReturn(snapshot(SnapshotState.PENDING, "42%"));
+
+    assertThat(activities.awaitSnapshotCompleted(REGION, "snap-1")).isEqualTo(new SnapshotStatus("snap-1", 42, false));
+  }
+
+  @Test
+  void aSnapshotInErrorFailsNonRetryablyWithTheStateMessage() {
+    SnapshotActivities activities = activities(Duration.ofMinutes(1));
+    when(ec2.describeSnapshots(any(DescribeSnapshotsRequest.class))).thenReturn(DescribeSnapshotsResponse.builder()
+        .snapshots(Snapshot.builder().snapshotId("snap-1").state(SnapshotState.ERROR).progress("12%")
+            .stateMessage("KMS key is disabled").build()).build());
+
+    ApplicationFailure failure =
+        applicationFailure(catchThrowable(() -> activities.awaitSnapshotCompleted(REGION, "snap-1")));
+
+    assertThat(failure.getType()).isEqualTo(BuildFailures.SNAPSHOT_FAILED);
+    assertThat(failure.isNonRetryable()).isTrue();
+    assertThat(failure.getOriginalMessage()).contains("KMS key is disabled");
+  }
+
+  @Test
+  void deletingASnapshotThatIsGoneSucceeds() {
+    SnapshotActivities activities = activities(Duration.ofMinutes(1));
+    when(ec2.deleteSnapshot(any(DeleteSnapshotRequest.class))).thenThrow(Ec2Exception.builder().statusCode(400)
+        .awsErrorDetails(AwsErrorDetails.builder().errorCode("InvalidSnapshot.NotFound").errorMessage("gone").build())
+        .build());
+
+    activities.deleteSnapshot(REGION, "snap-1");
+
+    verify(ec2).deleteSnapshot(DeleteSnapshotRequest.builder().snapshotId("snap-1").build());
+  }
+
+  private static DescribeInstancesResponse instanceWithVolumes() {
+    return DescribeInstancesResponse.builder().reservations(Reservation.builder().instances(Instance.builder()
+        .instanceId(INSTANCE)
+        .blockDeviceMappings(
+            InstanceBlockDeviceMapping.builder().deviceName("/dev/xvda").ebs(e -> e.volumeId("vol-root")).build(),
+            InstanceBlockDeviceMapping.builder().deviceName("/dev/xvdb").ebs(e -> e.volumeId("vol-data")).build())
+        .build()).build()).build();
+  }
+
+  private static DescribeSnapshotsResponse snapshot(SnapshotState state, String progress) {
+    return DescribeSnapshotsResponse.builder()
+        .snapshots(Snapshot.builder().snapshotId("snap-1").state(state).progress(progress).build()).build();
+  }
+
+  private static Tag tag(String key, String value) {
+    return Tag.builder().key(key).value(value).build();
+  }
+}
