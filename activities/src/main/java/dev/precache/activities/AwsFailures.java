@@ -50,7 +50,7 @@ final class AwsFailures {
   static ApplicationFailure classify(String action, SdkException e) {
     if (e instanceof AwsServiceException service && service.statusCode() < 500) {
       String code = errorCode(service);
-      String message = action + " failed: " + code + ": " + service.awsErrorDetails().errorMessage();
+      String message = action + " failed: " + code + ": " + service.getMessage();
       if (ACCESS_DENIED_CODES.contains(code)) {
         return ApplicationFailure.newNonRetryableFailureWithCause(message, BuildFailures.ACCESS_DENIED, e);
       }
