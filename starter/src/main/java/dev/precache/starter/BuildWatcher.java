@@ -48,6 +48,7 @@ final class BuildWatcher {
         // next poll
       } catch (WorkflowFailedException e) {
         refreshProgress();
+        printer.show(lastProgress);
         err.println(failureMessage(e));
         err.flush();
         return CommandLine.ExitCode.SOFTWARE;

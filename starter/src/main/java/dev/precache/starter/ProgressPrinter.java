@@ -31,9 +31,6 @@ final class ProgressPrinter {
       return;
     }
     printStepsThrough(progress.step(), progress.pulls());
-    if (progress.step() == BuildStep.PULL_IMAGES) {
-      printPulls(progress.pulls());
-    }
     Integer percent = progress.snapshotPercent();
     if (progress.step() == BuildStep.SNAPSHOT && percent != null
         && (percent >= percentPrinted + PERCENT_STEP || percent == 100 && percentPrinted < 100)) {
@@ -55,11 +52,14 @@ final class ProgressPrinter {
 
   private void printStepsThrough(BuildStep current, List<ImagePull> pulls) {
     while (stepsPrinted < current.number()) {
+      if (stepsPrinted == BuildStep.PULL_IMAGES.number()) {
+        printPulls(pulls); // pulls that ended since the last poll belong above the next step
+      }
       BuildStep step = BuildStep.values()[stepsPrinted++];
       out.println("[" + step.number() + "/" + BuildStep.total() + "] " + step.title());
-      if (step == BuildStep.PULL_IMAGES && current != step) {
-        printPulls(pulls);
-      }
+    }
+    if (current == BuildStep.PULL_IMAGES) {
+      printPulls(pulls);
     }
   }
 
