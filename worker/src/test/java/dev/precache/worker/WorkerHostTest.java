@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.withSettings;
 
 import dev.precache.workflows.BuildRequest;
@@ -21,6 +22,7 @@ import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -69,7 +71,7 @@ class WorkerHostTest {
 
   private static BuildRequest request() {
     return new BuildRequest("t", "us-west-2", List.of("nginx:1.27"), List.of("linux/amd64"), "/ami", "m5.large",
-        false, null, 50, null, null, null, "/precache/snapshot", true, java.util.Map.of(), Duration.ofMinutes(5), 4,
+        false, null, 50, null, null, null, "/precache/snapshot", true, Map.of(), Duration.ofMinutes(5), 4,
         null, null);
   }
 
@@ -86,7 +88,7 @@ class WorkerHostTest {
       BuildResult result = newBuild().build(request());
 
       assertThat(result.snapshotId()).isEqualTo(PublishOnlyWorkflow.SNAPSHOT_ID);
-      org.mockito.Mockito.verify(publish).publishSnapshotId("us-west-2", "/precache/snapshot", PublishOnlyWorkflow.SNAPSHOT_ID);
+      verify(publish).publishSnapshotId("us-west-2", "/precache/snapshot", PublishOnlyWorkflow.SNAPSHOT_ID);
     }
   }
 
