@@ -1,0 +1,60 @@
+package dev.precache.starter;
+
+import java.time.Duration;
+import java.util.function.Supplier;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code precache}: build EBS snapshots of Bottlerocket data volumes with container images pre-pulled. */
+@Command(
+    name = "precache",
+    mixinStandardHelpOptions = true,
+    version = "precache 0.1.0",
+    description = "Builds EBS snapshots of Bottlerocket data volumes with container images pre-pulled.",
+    subcommands = {
+        BuildCommand.class, StatusCommand.class, WatchCommand.class, CancelCommand.class, ListCommand.class
+    })
+public final class PrecacheCli {
+  static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
+
+  private final Supplier<TemporalConnection> connector;
+  private final RequestNormalizer normalizer;
+  private final Duration pollInterval;
+
+  public PrecacheCli(Supplier<TemporalConnection> connector, RequestNormalizer normalizer, Duration pollInterval) {
+    this.connector = connector;
+    this.normalizer = normalizer;
+    this.pollInterval = pollInterval;
+  }
+
+  public static void main(String[] args) {
+    PrecacheCli cli = new PrecacheCli(TemporalConnection::fromEnvironment, StarterWiring.requestNormalizer(),
+        POLL_INTERVAL);
+    System.exit(cli.commandLine().execute(args));
+  }
+
+  /**
+   * The command line with precache's exit codes: 0 success, 1 failed build or error, 2 bad usage or input.
+   * Errors print as one line, not a stack trace.
+   */
+  public CommandLine commandLine() {
+    CommandLine commandLine = new CommandLine(this);
+    commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println("error: " + e.getMessage());
+      return CommandLine.ExitCode.SOFTWARE;
+    });
+    return commandLine;
+  }
+
+  TemporalConnection connect() {
+    return connector.get();
+  }
+
+  RequestNormalizer normalizer() {
+    return normalizer;
+  }
+
+  Duration pollInterval() {
+    return pollInterval;
+  }
+}

@@ -1,0 +1,79 @@
+package dev.precache.starter;
+
+import dev.precache.workflows.BuildProgress;
+import dev.precache.workflows.BuildResult;
+import dev.precache.workflows.BuildStep;
+import dev.precache.workflows.ImagePull;
+import java.io.PrintWriter;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns successive progress answers into a log that prints each line once: {@code [n/8] title} per step (a
+ * step passed between two polls is still printed, in order), each finished pull, and the snapshot's percent in
+ * steps of {@value #PERCENT_STEP}.
+ */
+final class ProgressPrinter {
+  private static final int PERCENT_STEP = 20;
+
+  private final PrintWriter out;
+  private int stepsPrinted;
+  private final Set<String> pullsPrinted = new HashSet<>();
+  private int percentPrinted = -PERCENT_STEP;
+
+  ProgressPrinter(PrintWriter out) {
+    this.out = out;
+  }
+
+  void show(BuildProgress progress) {
+    if (progress == null || progress.step() == null) {
+      return;
+    }
+    printStepsThrough(progress.step(), progress.pulls());
+    Integer percent = progress.snapshotPercent();
+    if (progress.step() == BuildStep.SNAPSHOT && percent != null
+        && (percent >= percentPrinted + PERCENT_STEP || percent == 100 && percentPrinted < 100)) {
+      percentPrinted = percent;
+      out.println("  " + progress.snapshotId() + " " + percent + "%");
+    }
+    out.flush();
+  }
+
+  /** Completes the log from the result: steps and pulls not seen yet, then the snapshot. */
+  void finished(BuildResult result) {
+    List<ImagePull> pulls = result.images().stream()
+        .map(image -> new ImagePull(image.image(), image.platform(), ImagePull.State.DONE, image.digest(), null))
+        .toList();
+    printStepsThrough(BuildStep.values()[BuildStep.total() - 1], pulls);
+    out.println("All done! Created snapshot in " + result.region() + ": " + result.snapshotId());
+    out.flush();
+  }
+
+  private void printStepsThrough(BuildStep current, List<ImagePull> pulls) {
+    while (stepsPrinted < current.number()) {
+      if (stepsPrinted == BuildStep.PULL_IMAGES.number()) {
+        printPulls(pulls); // pulls that ended since the last poll belong above the next step
+      }
+      BuildStep step = BuildStep.values()[stepsPrinted++];
+      out.println("[" + step.number() + "/" + BuildStep.total() + "] " + step.title());
+    }
+    if (current == BuildStep.PULL_IMAGES) {
+      printPulls(pulls);
+    }
+  }
+
+  private void printPulls(List<ImagePull> pulls) {
+    if (pulls == null) {
+      return;
+    }
+    for (ImagePull pull : pulls) {
+      boolean ended = pull.state() == ImagePull.State.DONE || pull.state() == ImagePull.State.FAILED;
+      if (ended && pullsPrinted.add(pull.image() + " " + pull.platform())) {
+        out.println(pull.state() == ImagePull.State.DONE
+            ? "  ✓ " + pull.image() + " (" + pull.platform() + ") " + pull.digest()
+            : "  ✗ " + pull.image() + " (" + pull.platform() + "): " + pull.error());
+      }
+    }
+  }
+}

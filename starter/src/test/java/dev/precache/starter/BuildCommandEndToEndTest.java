@@ -1,0 +1,163 @@
+package dev.precache.starter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.precache.workflows.BuildSearchAttributes;
+import dev.precache.workflows.SnapshotBuildWorkflow;
+import io.temporal.client.WorkflowClient;
+import io.temporal.testing.TestEnvironmentOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The CLI against an in-process Temporal server in real time, with a fake workflow on the task queue. */
+class BuildCommandEndToEndTest {
+  private static final String IMAGES = "public.ecr.aws/models/llama:1,docker.io/library/nginx:1.27";
+
+  private TestWorkflowEnvironment temporal;
+  private WorkflowClient client;
+
+  @BeforeEach
+  void startTemporal() {
+    temporal = TestWorkflowEnvironment.newInstance(
+        TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
+    BuildSearchAttributes.ALL.forEach(key -> temporal.registerSearchAttribute(key.getName(), key.getValueType()));
+    Worker worker = temporal.newWorker(SnapshotBuildWorkflow.TASK_QUEUE);
+    worker.registerWorkflowImplementationTypes(FakeSnapshotBuildWorkflow.class);
+    temporal.start();
+    client = temporal.getWorkflowClient();
+  }
+
+  @AfterEach
+  void stopTemporal() {
+    temporal.close();
+  }
+
+  /** One CLI invocation: its exit code and what it printed. */
+  private record Run(int exit, String out, String err) {
+    List<String> outLines() {
+      return out.lines().toList();
+    }
+  }
+
+  private Run precache(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit = new PrecacheCli(() -> TemporalConnection.borrowing(client), new FakeRequestValidator(),
+        Duration.ofMillis(100)).commandLine()
+        .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
+        .execute(args);
+    return new Run(exit, out.toString(), err.toString());
+  }
+
+  @Test
+  void buildPrintsEachStepOnceEachPullAndTheSnapshot() {
+    Run run = precache("build", "-r", "us-west-2", "-A", "amd64", IMAGES);
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    List<String> lines = run.outLines();
+    assertThat(lines.get(0)).startsWith("Started build precache-build-");
+    assertThat(lines.stream().filter(line -> line.matches("\\[\\d/8] .*")).toList()).containsExactly(
+        "[1/8] Deploying build instance stack",
+        "[2/8] Waiting for the SSM agent to come online",
+        "[3/8] Stopping kubelet and removing cached images",
+        "[4/8] Pulling images",
+        "[5/8] Verifying cached images",
+        "[6/8] Stopping instance",
+        "[7/8] Creating snapshot",
+        "[8/8] Deleting stack and publishing");
+    int pullStep = lines.indexOf("[4/8] Pulling images");
+    assertThat(lines.subList(pullStep + 1, pullStep + 3)).containsExactly(
+        "  ✓ public.ecr.aws/models/llama:1 (linux/amd64) " + FakeSnapshotBuildWorkflow.digestOf(0),
+        "  ✓ docker.io/library/nginx:1.27 (linux/amd64) " + FakeSnapshotBuildWorkflow.digestOf(1));
+    // Which percents are seen depends on when the polls fall; each is printed once.
+    List<String> percents = lines.stream().filter(line -> line.startsWith("  snap-0123456789abcdef0 ")).toList();
+    assertThat(percents).isNotEmpty().doesNotHaveDuplicates().allMatch(line -> line.matches(".* (0|25|50|75|100)%"));
+    assertThat(lines.get(lines.size() - 1))
+        .isEqualTo("All done! Created snapshot in us-west-2: snap-0123456789abcdef0");
+  }
+
+  @Test
+  void quietPrintsOnlyTheSnapshotId() {
+    Run run = precache("build", "-q", IMAGES);
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out()).isEqualTo("snap-0123456789abcdef0" + System.lineSeparator());
+  }
+
+  @Test
+  void detachPrintsTheWorkflowIdOfARunningBuild() {
+    Run run = precache("build", "--detach", "--name", "nightly", IMAGES);
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    String workflowId = run.outLines().get(run.outLines().size() - 1);
+    assertThat(workflowId).startsWith("precache-nightly-");
+    assertThat(client.newUntypedWorkflowStub(workflowId).describe().getStatus().name()).endsWith("RUNNING");
+  }
+
+  @Test
+  void failedBuildExitsOneNamingTheStepAndTheCause() {
+    Run run = precache("build", "--name", FakeSnapshotBuildWorkflow.FAILING_NAME, IMAGES);
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.err().strip()).isEqualTo(
+        "Build failed at step 4/8 (Pulling images): pull access denied for docker.io/library/nginx:1.27");
+    assertThat(run.out()).contains("  ✓ public.ecr.aws/models/llama:1 (linux/amd64)",
+        "  ✗ docker.io/library/nginx:1.27 (linux/amd64): pull access denied").doesNotContain("All done!", "[5/8]");
+  }
+
+  @Test
+  void theSameBuildStartedTwiceAttachesToTheRunningOne() throws Exception {
+    String workflowId = precache("build", "--detach", IMAGES).outLines().get(1);
+    String firstRunId = client.newUntypedWorkflowStub(workflowId).describe().getExecution().getRunId();
+
+    Run second = precache("build", IMAGES);
+
+    assertThat(second.exit()).as(second.err()).isZero();
+    assertThat(second.outLines().get(0)).isEqualTo("attaching to running build " + workflowId);
+    assertThat(second.out()).doesNotContain("Started build")
+        .endsWith("All done! Created snapshot in us-west-2: snap-0123456789abcdef0" + System.lineSeparator());
+    assertThat(client.newUntypedWorkflowStub(workflowId).describe().getExecution().getRunId()).isEqualTo(firstRunId);
+  }
+
+  @Test
+  void watchFollowsARunningBuildLikeBuildDoes() {
+    String workflowId = precache("build", "--detach", IMAGES).outLines().get(1);
+
+    Run watch = precache("watch", workflowId);
+
+    assertThat(watch.exit()).as(watch.err()).isZero();
+    assertThat(watch.outLines()).contains("[1/8] Deploying build instance stack", "[8/8] Deleting stack and publishing")
+        .last().isEqualTo("All done! Created snapshot in us-west-2: snap-0123456789abcdef0");
+  }
+
+  @Test
+  void statusShowsStateAndStepAndCancelStopsTheBuild() {
+    String workflowId = precache("build", "--detach", IMAGES).outLines().get(1);
+
+    Run status = precache("status", workflowId);
+    assertThat(status.exit()).as(status.err()).isZero();
+    assertThat(status.outLines().get(0)).isEqualTo(workflowId + ": RUNNING");
+    assertThat(status.outLines().get(1)).matches("\\[\\d/8] .*|not started yet");
+
+    assertThat(precache("cancel", workflowId).exit()).isZero();
+    Run watch = precache("watch", workflowId);
+    assertThat(watch.exit()).isEqualTo(1);
+    assertThat(watch.err()).contains("cancelled");
+    assertThat(precache("status", workflowId).outLines().get(0)).isEqualTo(workflowId + ": CANCELED");
+  }
+
+  @Test
+  void listExplainsWhenTheServerHasNoVisibilityQueries() {
+    Run run = precache("list");
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.err()).contains("does not support visibility queries");
+  }
+}

@@ -1,0 +1,84 @@
+package dev.precache.starter;
+
+import dev.precache.workflows.BuildFailures;
+import dev.precache.workflows.BuildProgress;
+import dev.precache.workflows.BuildRequest;
+import dev.precache.workflows.BuildResult;
+import dev.precache.workflows.BuildStep;
+import dev.precache.workflows.CachedImage;
+import dev.precache.workflows.ImagePull;
+import dev.precache.workflows.SnapshotBuildWorkflow;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Walks the eight steps on timers and answers {@code progress()} as the real workflow does, so the CLI can be
+ * tested against a real Temporal server without AWS. A build named {@code fail-pull} fails pulling its second
+ * image.
+ */
+public class FakeSnapshotBuildWorkflow implements SnapshotBuildWorkflow {
+  static final String SNAPSHOT_ID = "snap-0123456789abcdef0";
+  static final String FAILING_NAME = "fail-pull";
+  private static final Duration TICK = Duration.ofMillis(150);
+
+  private BuildStep step;
+  private final List<ImagePull> pulls = new ArrayList<>();
+  private Integer snapshotPercent;
+  private String snapshotId;
+  private String failure;
+  private boolean finished;
+
+  @Override
+  public BuildResult build(BuildRequest request) {
+    for (String image : request.images()) {
+      for (String platform : request.platforms()) {
+        pulls.add(new ImagePull(image, platform, ImagePull.State.PENDING, null, null));
+      }
+    }
+    for (BuildStep next : BuildStep.values()) {
+      step = next;
+      Workflow.sleep(TICK);
+      if (next == BuildStep.PULL_IMAGES) {
+        pullAll(request);
+      } else if (next == BuildStep.SNAPSHOT) {
+        snapshotId = SNAPSHOT_ID;
+        for (int percent = 0; percent <= 100; percent += 25) {
+          snapshotPercent = percent;
+          Workflow.sleep(TICK);
+        }
+      }
+    }
+    finished = true;
+    List<CachedImage> images = pulls.stream()
+        .map(pull -> new CachedImage(pull.image(), pull.platform(), pull.digest(), 1024)).toList();
+    return new BuildResult(SNAPSHOT_ID, request.region(), request.volumeSizeGiB(), images, List.of(),
+        "precache-stack", "i-0abc", null);
+  }
+
+  private void pullAll(BuildRequest request) {
+    for (int i = 0; i < pulls.size(); i++) {
+      ImagePull pull = pulls.get(i);
+      if (request.name().equals(FAILING_NAME) && i == 1) {
+        failure = "pull access denied for " + pull.image();
+        pulls.set(i, new ImagePull(pull.image(), pull.platform(), ImagePull.State.FAILED, null, failure));
+        finished = true;
+        throw ApplicationFailure.newNonRetryableFailure(failure, BuildFailures.IMAGE_NOT_FOUND);
+      }
+      pulls.set(i, new ImagePull(pull.image(), pull.platform(), ImagePull.State.DONE, digestOf(i), null));
+      Workflow.sleep(TICK);
+    }
+  }
+
+  static String digestOf(int pullIndex) {
+    return "sha256:" + String.valueOf(pullIndex).repeat(64);
+  }
+
+  @Override
+  public BuildProgress progress() {
+    return new BuildProgress(step, List.copyOf(pulls), snapshotPercent, "precache-stack", "i-0abc", snapshotId,
+        failure, finished);
+  }
+}

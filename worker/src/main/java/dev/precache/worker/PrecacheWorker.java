@@ -1,0 +1,93 @@
+package dev.precache.worker;
+
+import dev.precache.workflows.SnapshotBuildWorkflow;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.envconfig.ClientConfigProfile;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code precache worker}: runs snapshot builds. Connects the way every Temporal tool does ({@code
+ * TEMPORAL_ADDRESS}, {@code TEMPORAL_NAMESPACE}, {@code TEMPORAL_API_KEY}, {@code TEMPORAL_TLS_*}, or a profile of
+ * the TOML config file), or with {@code --dev} to a Temporal server embedded in this process. Runs until SIGTERM
+ * or SIGINT, then shuts down gracefully.
+ */
+@Command(name = "precache worker", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Run the precache worker.")
+public final class PrecacheWorker implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(PrecacheWorker.class);
+
+  @Option(names = "--dev", description = "Embed a Temporal server (in memory, 127.0.0.1 only) and use it.")
+  boolean dev;
+
+  @Option(names = "--dev-port", defaultValue = "7233", description = "Port of the embedded server (default: ${DEFAULT-VALUE}).")
+  int devPort;
+
+  @Option(names = "--aws-endpoint", paramLabel = "URL",
+      description = "Send every AWS call to this endpoint (a simulator) instead of AWS.")
+  URI awsEndpoint;
+
+  @Option(names = "--max-concurrent-activities", defaultValue = "20",
+      description = "Activities run at once (default: ${DEFAULT-VALUE}).")
+  int maxConcurrentActivities;
+
+  @Option(names = "--shutdown-grace", paramLabel = "SECONDS", defaultValue = "30",
+      description = "On SIGTERM/SIGINT, how long running activities may finish before they are interrupted "
+          + "(default: ${DEFAULT-VALUE}).")
+  int shutdownGraceSeconds;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new PrecacheWorker()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    DevServer devServer = dev ? DevServer.start(devPort) : null;
+    WorkflowServiceStubs stubs;
+    WorkflowClient client;
+    if (devServer != null) {
+      stubs = WorkflowServiceStubs.newServiceStubs(
+          WorkflowServiceStubsOptions.newBuilder().setTarget(devServer.target()).build());
+      client = WorkflowClient.newInstance(stubs,
+          WorkflowClientOptions.newBuilder().setNamespace(DevServer.NAMESPACE).build());
+      log.info("embedded Temporal server on {} (in memory: builds are gone when this process ends)",
+          devServer.target());
+    } else {
+      ClientConfigProfile profile = ClientConfigProfile.load();
+      stubs = WorkflowServiceStubs.newServiceStubs(profile.toWorkflowServiceStubsOptions());
+      client = WorkflowClient.newInstance(stubs, profile.toWorkflowClientOptions());
+    }
+    WorkerHost host = WorkerHost.start(client, WorkerWiring.forAws(awsEndpoint), maxConcurrentActivities);
+    log.info("polling task queue '{}' of namespace '{}' on {}; AWS endpoint: {}", SnapshotBuildWorkflow.TASK_QUEUE,
+        client.getOptions().getNamespace(), stubs.getOptions().getTarget(),
+        awsEndpoint == null ? "AWS" : awsEndpoint);
+
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("shutting down: no new tasks; running activities get {}s to finish", shutdownGraceSeconds);
+      host.shutdown(Duration.ofSeconds(shutdownGraceSeconds));
+      stubs.shutdown();
+      if (devServer != null) {
+        try {
+          devServer.close();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      log.info("stopped");
+      stopped.countDown();
+    }, "precache-worker-shutdown"));
+    stopped.await();
+    return CommandLine.ExitCode.OK;
+  }
+}
