@@ -10,15 +10,17 @@ import java.nio.file.Path;
  * module's {@code target/}, which CI can publish as artifacts and {@code mvn clean} removes.
  */
 final class BuildDirectory {
-  private static final Path ROOT = Path.of(System.getProperty("precache.it.outputDirectory", "target"));
+  /** Surefire runs tests in the module's directory. */
+  private static final Path ROOT = Path.of("target");
 
   private BuildDirectory() {}
 
-  /** A fresh directory named {@code prefix} plus a unique suffix. */
+  /** A fresh directory under {@code target/it/}, named {@code prefix} plus a unique suffix. */
   static Path newDirectory(String prefix) {
+    Path parent = ROOT.resolve("it");
     try {
-      Files.createDirectories(ROOT);
-      return Files.createTempDirectory(ROOT, prefix).toAbsolutePath();
+      Files.createDirectories(parent);
+      return Files.createTempDirectory(parent, prefix).toAbsolutePath();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

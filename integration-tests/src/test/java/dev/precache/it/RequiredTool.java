@@ -27,7 +27,8 @@ final class RequiredTool {
       }
     }
     candidates.addAll(fallbacks);
-    return firstExecutable(candidates).orElseGet(() -> missing(name + " (looked on PATH and in " + fallbacks + ")"));
+    String searched = fallbacks.isEmpty() ? "PATH" : "PATH, " + fallbacks;
+    return firstExecutable(candidates).orElseGet(() -> missing(name + " (searched " + searched + ")"));
   }
 
   /** Exactly this executable: for tools where whatever comes first on PATH may be the wrong one. */
