@@ -100,13 +100,17 @@ class SimulatorSdkTest {
         }
     }
 
-    private static String createStack(String name) throws IOException {
+    private static String createStack(String name) {
+        return createStack(name, "/aws/service/bottlerocket/aws-k8s-1.33/x86_64/latest/image_id");
+    }
+
+    private static String createStack(String name, String amiParameter) {
         return cfn.createStack(r -> r.stackName(name).templateBody(uncheckedTemplate())
                 .clientRequestToken("token-" + name)
                 .capabilities(software.amazon.awssdk.services.cloudformation.model.Capability.CAPABILITY_IAM)
                 .parameters(
                         Parameter.builder().parameterKey("AmiId")
-                                .parameterValue("/aws/service/bottlerocket/aws-k8s-1.33/x86_64/latest/image_id").build(),
+                                .parameterValue(amiParameter).build(),
                         Parameter.builder().parameterKey("VolumeSize").parameterValue("100").build(),
                         Parameter.builder().parameterKey("VolumeThroughput").parameterValue("500").build(),
                         Parameter.builder().parameterKey("VolumeIops").parameterValue("4000").build()))
@@ -325,6 +329,21 @@ class SimulatorSdkTest {
             assertThatThrownBy(() -> waiter.waitUntilSnapshotCompleted(r -> r.snapshotIds(snapshotId)))
                     .hasMessageContaining("error");
         }
+    }
+
+    @Test
+    void nvidiaImageOnCpuInstanceNeverComesOnline() throws Exception {
+        createStack("build-8", "/aws/service/bottlerocket/aws-k8s-1.33-nvidia/x86_64/latest/image_id");
+        try (CloudFormationWaiter waiter = CloudFormationWaiter.builder().client(cfn)
+                .overrideConfiguration(FAST_WAIT).build()) {
+            waiter.waitUntilStackCreateComplete(r -> r.stackName("build-8"));
+        }
+        sleep(400); // well past the usual registration delay
+        assertThat(ssm.describeInstanceInformation(r -> r.filters(f -> f.key("InstanceIds").values(
+                server.cloud().allInstances().iterator().next().instanceId()))).instanceInformationList()).isEmpty();
+        String instanceId = server.cloud().allInstances().iterator().next().instanceId();
+        assertThatThrownBy(() -> ssm.sendCommand(r -> r.documentName("AWS-RunShellScript").instanceIds(instanceId)
+                .parameters(Map.of("commands", List.of("true"))))).hasMessageContaining("not in a valid state");
     }
 
     @Test
