@@ -143,7 +143,7 @@ public final class SimulatorServer implements AutoCloseable {
                     }
                     case "AmazonEC2ContainerRegistry_V20150921." -> {
                         cloud.faults().maybeFail("ecr", operation);
-                        yield new EcrResponses(cloud.catalog(), region, Cloud.ACCOUNT_ID).handle(operation, now)
+                        yield new EcrResponses(cloud.catalog(), region, Cloud.ACCOUNT_ID).handle(operation)
                                 .toString();
                     }
                     default -> throw new AwsException("UnknownOperationException", "Unknown target " + target);

@@ -99,13 +99,11 @@ public final class RegistryCatalog {
         || registry.username().get().equals(username) && registry.password().orElse("").equals(password);
   }
 
-  /** The authorizationToken of ECR GetAuthorizationToken: base64("AWS:" + password). */
-  public String issueEcrToken(String region) {
-    return issueEcrAuthorization(region).authorizationToken();
-  }
-
-  /** A fresh ECR authorization for the region, valid for 12 hours of simulated time. */
-  public EcrAuthorization issueEcrAuthorization(String region) {
+  /**
+   * A fresh ECR authorization for the region, valid for 12 hours of simulated time; its proxy endpoint is
+   * the account's registry, as GetAuthorizationToken returns it.
+   */
+  public EcrAuthorization issueEcrAuthorization(String accountId, String region) {
     long now = simClock.getAsLong();
     long serial = ecrTokensIssued.incrementAndGet();
     String payload = "{\"region\":\"" + region + "\",\"serial\":" + serial + ",\"issuedAt\":" + now + "}";
@@ -113,7 +111,7 @@ public final class RegistryCatalog {
     String token = Base64.getEncoder().encodeToString(("AWS:" + password).getBytes(StandardCharsets.UTF_8));
     String suffix = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
     EcrAuthorization authorization = new EcrAuthorization(token, password, now + ECR_TOKEN_LIFETIME.toMillis(),
-        "https://dkr.ecr." + region + "." + suffix);
+        "https://" + accountId + ".dkr.ecr." + region + "." + suffix);
     issuedEcrPasswords.put(password, authorization);
     return authorization;
   }

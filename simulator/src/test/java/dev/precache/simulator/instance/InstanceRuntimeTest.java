@@ -153,10 +153,10 @@ class InstanceRuntimeTest {
     assertThat(anonymous.exitCode()).isEqualTo(1);
     assertThat(anonymous.stderr()).isEqualTo(unauthorized);
     assertThat(run(runtime, pull(PRIVATE, "--user AWS:made-up")).stderr()).isEqualTo(unauthorized);
-    String otherRegion = catalog.issueEcrAuthorization("eu-west-1").password();
+    String otherRegion = catalog.issueEcrAuthorization("123456789012", "eu-west-1").password();
     assertThat(run(runtime, pull(PRIVATE, "-u AWS:" + otherRegion)).stderr()).isEqualTo(unauthorized);
 
-    String password = catalog.issueEcrAuthorization("us-west-2").password();
+    String password = catalog.issueEcrAuthorization("123456789012", "us-west-2").password();
     ExecutionStatus authorized = run(runtime, pull(PRIVATE, "--platform amd64 --user AWS:" + password));
     assertThat(authorized.exitCode()).isZero();
     assertThat(runtime.volumeContents()).extracting(VolumeImage::image).containsExactly(PRIVATE);
@@ -167,7 +167,7 @@ class InstanceRuntimeTest {
     RegistryCatalog registry = RegistryCatalog.defaults();
     long[] now = {0};
     registry.useSimClock(() -> now[0]);
-    EcrAuthorization authorization = registry.issueEcrAuthorization("us-west-2");
+    EcrAuthorization authorization = registry.issueEcrAuthorization("123456789012", "us-west-2");
     String host = "123456789012.dkr.ecr.us-west-2.amazonaws.com";
     assertThat(new String(java.util.Base64.getDecoder().decode(authorization.authorizationToken())))
         .isEqualTo("AWS:" + authorization.password());
@@ -195,7 +195,7 @@ class InstanceRuntimeTest {
 
   @Test
   void flagsAfterTheReferenceCountOnContainerd17AndAreIgnoredOnContainerd2() {
-    String password = catalog.issueEcrAuthorization("us-west-2").password();
+    String password = catalog.issueEcrAuthorization("123456789012", "us-west-2").password();
     String flagsLast = CTR + "pull " + PRIVATE + " --platform arm64 --user AWS:" + password;
 
     InstanceRuntime k8s132 = new InstanceRuntime(TestHost.k8s132(), catalog);
