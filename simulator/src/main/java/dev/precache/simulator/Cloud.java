@@ -29,6 +29,7 @@ public final class Cloud {
     public Cloud(SimClock clock, RegistryCatalog catalog) {
         this.clock = clock;
         this.catalog = catalog;
+        catalog.useSimClock(clock::nowMillis);
     }
 
     public SimClock clock() {
@@ -71,8 +72,9 @@ public final class Cloud {
     /** Replaces every fault; pull failures reach instances that already run too. */
     public synchronized void applyFaults(FaultConfig config) {
         faults.apply(config);
-        Optional.ofNullable(config.pullFailures()).ifPresent(failures -> failures.forEach(f ->
-                allInstances().forEach(i -> i.runtime().failPullsMatching(Pattern.compile(f.pattern()), f.message()))));
+        allInstances().forEach(i -> i.runtime().clearPullFaults());
+        faults.pullFailures().forEach(f ->
+                allInstances().forEach(i -> i.runtime().failPullsMatching(Pattern.compile(f.pattern()), f.message())));
     }
 
     public synchronized void failPullsMatching(String pattern, String message) {

@@ -95,6 +95,7 @@ public final class Ec2Model {
             return;
         }
         instance.state = InstanceState.RUNNING;
+        instance.runtime.boot(at);
         // Bottlerocket's NVIDIA variant never brings its agent up without a GPU: a real trap of snapshot.sh.
         boolean agentCanStart = !context.faults().instanceNeverOnline() && !(instance.image.nvidia() && !instance.type.gpu());
         if (agentCanStart) {

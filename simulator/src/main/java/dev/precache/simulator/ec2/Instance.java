@@ -62,6 +62,11 @@ public final class Instance implements HostSpec {
     }
 
     @Override
+    public String platform() {
+        return type.architecture().equals("arm64") ? "linux/arm64" : "linux/amd64";
+    }
+
+    @Override
     public DataVolume dataVolume() {
         return volumes.stream().filter(v -> DATA_DEVICE.equals(v.attachment.device())).findFirst()
                 .orElse(volumes.get(volumes.size() - 1));
