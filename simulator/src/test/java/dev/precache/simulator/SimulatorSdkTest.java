@@ -202,6 +202,7 @@ class SimulatorSdkTest {
         GetCommandInvocationResponse done = ssm.getCommandInvocation(r -> r.commandId(commandId).instanceId(instanceId));
         assertThat(done.status()).isEqualTo(CommandInvocationStatus.SUCCESS);
         assertThat(done.responseCode()).isZero();
+        assertThat(done.standardOutputContent()).isEqualTo("s3cr3t\n");
 
         assertThat(ssm.listCommands(r -> r.commandId(commandId)).commands().get(0).parameters().get("commands"))
                 .containsExactly("echo {{ssm:/precache/token}}");
@@ -234,7 +235,8 @@ class SimulatorSdkTest {
                 Filter.builder().name("tag:precache:build").values("b-3").build())).snapshots().get(0);
         assertThat(done.progress()).isEqualTo("100%");
         assertThat(done.volumeSize()).isEqualTo(100);
-        assertThat(server.cloud().snapshot(done.snapshotId()).orElseThrow().contents()).isNotEmpty();
+        // Nothing was pulled, so the snapshot of the data volume holds no image.
+        assertThat(server.cloud().snapshot(done.snapshotId()).orElseThrow().contents()).isEmpty();
 
         ec2.deleteSnapshot(r -> r.snapshotId(done.snapshotId()));
         assertThatThrownBy(() -> ec2.describeSnapshots(r -> r.snapshotIds(done.snapshotId())))
