@@ -1,7 +1,9 @@
 package dev.precache.simulator;
 
+import dev.precache.simulator.cloudformation.Stack;
 import dev.precache.simulator.ec2.Instance;
 import dev.precache.simulator.ec2.Snapshot;
+import dev.precache.simulator.ec2.Volume;
 import dev.precache.simulator.fault.FaultConfig;
 import dev.precache.simulator.fault.Faults;
 import dev.precache.simulator.instance.RegistryCatalog;
@@ -83,6 +85,18 @@ public final class Cloud {
     }
 
     // ---- inspection ----
+
+    /** Every stack, deleted ones included (status DELETE_COMPLETE). */
+    public synchronized Collection<Stack> allStacks() {
+        advance();
+        return regions.values().stream().flatMap(r -> r.cloudFormation().allStacks().stream()).toList();
+    }
+
+    /** Volumes that exist: those deleted with their instance are gone. */
+    public synchronized Collection<Volume> allVolumes() {
+        advance();
+        return regions.values().stream().flatMap(r -> r.ec2().allVolumes().stream()).toList();
+    }
 
     public synchronized Collection<Instance> allInstances() {
         advance();
