@@ -12,6 +12,14 @@ import java.util.concurrent.CountDownLatch;
  * [--catalog catalog.yaml]}: serves the simulated cloud until interrupted.
  */
 public final class SimulatorMain {
+    private static final String USAGE = """
+            usage: java -jar precache-simulator.jar [--port N] [--time-scale F] [--faults FILE] [--catalog FILE]
+              --port N          port on 127.0.0.1 (default 4566; 0 picks a free one, printed at start)
+              --time-scale F    real seconds per simulated second (default 1.0; 0.01 runs 100x faster)
+              --faults FILE     faults to inject, YAML (see FaultConfig); also POST /_sim/faults
+              --catalog FILE    registry catalog laid over the built-in one, YAML (see registry-catalog.yaml)
+            """;
+
     private SimulatorMain() {}
 
     public static void main(String[] args) throws Exception {
@@ -26,9 +34,12 @@ public final class SimulatorMain {
                 case "--time-scale" -> timeScale = Double.parseDouble(value);
                 case "--faults" -> faults = Path.of(value);
                 case "--catalog" -> catalog = Path.of(value);
+                case "--help", "-h" -> {
+                    System.out.print(USAGE);
+                    return;
+                }
                 default -> {
-                    System.err.println("usage: precache-simulator [--port N] [--time-scale F] [--faults FILE]"
-                            + " [--catalog FILE]");
+                    System.err.print("unknown option " + args[i] + "\n" + USAGE);
                     System.exit(2);
                 }
             }
