@@ -1,0 +1,182 @@
+package dev.precache.simulator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.precache.simulator.admin.AdminResponses;
+import dev.precache.simulator.cloudformation.CloudFormationResponses;
+import dev.precache.simulator.ec2.Ec2Responses;
+import dev.precache.simulator.ecr.EcrResponses;
+import dev.precache.simulator.instance.RegistryCatalog;
+import dev.precache.simulator.protocol.ErrorReplies;
+import dev.precache.simulator.protocol.QueryRequest;
+import dev.precache.simulator.protocol.Reply;
+import dev.precache.simulator.ssm.SsmResponses;
+import dev.precache.simulator.sts.StsResponses;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The simulated cloud served over HTTP on 127.0.0.1. JSON 1.1 requests are routed by {@code X-Amz-Target};
+ * query-protocol requests by the service in the SigV4 credential scope, which also names the region.
+ * Signatures are not checked.
+ */
+public final class SimulatorServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SimulatorServer.class);
+    private static final Pattern CREDENTIAL_SCOPE =
+            Pattern.compile("Credential=[^/]+/\\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request");
+    private static final String DEFAULT_REGION = "us-west-2";
+
+    private final Cloud cloud;
+    private final int requestedPort;
+    private final AdminResponses admin;
+    private final ObjectMapper json = new ObjectMapper();
+    private HttpServer server;
+    private ExecutorService executor;
+
+    public SimulatorServer(int port, SimClock clock, RegistryCatalog catalog) {
+        this.cloud = new Cloud(clock, catalog);
+        this.requestedPort = port;
+        this.admin = new AdminResponses(cloud);
+    }
+
+    /** An ephemeral-port simulator with the default registry catalog. */
+    public static SimulatorServer ephemeral(double timeScale) {
+        return new SimulatorServer(0, new SimClock(timeScale), RegistryCatalog.defaults());
+    }
+
+    public SimulatorServer start() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort), 64);
+        executor = Executors.newFixedThreadPool(4, r -> {
+            Thread thread = new Thread(r, "simulator-http");
+            thread.setDaemon(true);
+            return thread;
+        });
+        server.setExecutor(executor);
+        server.createContext("/", this::serve);
+        server.start();
+        log.info("AWS simulator listening on http://127.0.0.1:{} (time scale {})", port(), cloud.clock().scale());
+        return this;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    public String endpoint() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    /** In-process access to state, inspection and faults. */
+    public Cloud cloud() {
+        return cloud;
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.stop(0);
+            executor.shutdownNow();
+        }
+    }
+
+    private void serve(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            String path = exchange.getRequestURI().getPath();
+            Reply reply;
+            try {
+                reply = path.startsWith("/_sim/")
+                        ? admin.handle(exchange.getRequestMethod(), path, body)
+                        : aws(exchange, body);
+            } catch (RuntimeException e) {
+                log.error("simulator failed on {} {}", exchange.getRequestMethod(), path, e);
+                reply = new Reply(500, "application/json",
+                        json.createObjectNode().put("message", String.valueOf(e.getMessage())).toString());
+            }
+            byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", reply.contentType());
+            exchange.sendResponseHeaders(reply.status(), bytes.length == 0 ? -1 : bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    private Reply aws(HttpExchange exchange, String body) {
+        String requestId = cloud.clock().nowMillis() + "-" + Long.toHexString(System.nanoTime());
+        exchange.getResponseHeaders().set("x-amzn-RequestId", requestId);
+        Matcher scope = CREDENTIAL_SCOPE.matcher(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
+        boolean signed = scope.find();
+        String region = signed ? scope.group(1) : DEFAULT_REGION;
+        String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
+        if (target != null) {
+            return json(target, body, region);
+        }
+        String service = signed ? scope.group(2) : "";
+        return query(service, QueryRequest.parse(body), region, requestId);
+    }
+
+    private Reply json(String target, String body, String region) {
+        String prefix = target.substring(0, target.indexOf('.') + 1);
+        String operation = target.substring(prefix.length());
+        try {
+            JsonNode request = body.isBlank() ? json.createObjectNode() : json.readTree(body);
+            synchronized (cloud) {
+                long now = cloud.advance();
+                Region models = cloud.region(region);
+                return Reply.json(switch (prefix) {
+                    case "AmazonSSM." -> {
+                        cloud.faults().maybeFail("ssm", operation);
+                        yield new SsmResponses(models.ssm(), region, Cloud.ACCOUNT_ID).handle(operation, request, now)
+                                .toString();
+                    }
+                    case "AmazonEC2ContainerRegistry_V20150921." -> {
+                        cloud.faults().maybeFail("ecr", operation);
+                        yield new EcrResponses(cloud.catalog(), region, Cloud.ACCOUNT_ID).handle(operation)
+                                .toString();
+                    }
+                    default -> throw new AwsException("UnknownOperationException", "Unknown target " + target);
+                });
+            }
+        } catch (AwsException e) {
+            return ErrorReplies.json(e);
+        } catch (IOException e) {
+            return ErrorReplies.json(new AwsException("SerializationException", e.getMessage()));
+        }
+    }
+
+    private Reply query(String service, QueryRequest request, String region, String requestId) {
+        try {
+            synchronized (cloud) {
+                long now = cloud.advance();
+                cloud.faults().maybeFail(service, request.action());
+                Region models = cloud.region(region);
+                return Reply.xml(switch (service) {
+                    case "ec2" -> new Ec2Responses(models.ec2(), Cloud.ACCOUNT_ID).handle(request, requestId, now);
+                    case "cloudformation" -> new CloudFormationResponses(models.cloudFormation())
+                            .handle(request, requestId, now);
+                    case "sts" -> new StsResponses(Cloud.ACCOUNT_ID).handle(request, requestId);
+                    default -> throw new AwsException("InvalidAction", "Unknown service '" + service
+                            + "': sign requests with SigV4 so the credential scope names the service");
+                });
+            }
+        } catch (AwsException e) {
+            return switch (service) {
+                case "ec2" -> ErrorReplies.ec2(e, requestId);
+                case "sts" -> ErrorReplies.query(e, StsResponses.NAMESPACE, requestId);
+                default -> ErrorReplies.query(e, CloudFormationResponses.NAMESPACE, requestId);
+            };
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.precache.simulator.cloudformation;
+
+import java.util.List;
+import java.util.Map;
+
+/** Typed reads of resolved template properties, where numbers and booleans may arrive as strings. */
+record ResourceProperties(Map<String, Object> values) {
+    @SuppressWarnings("unchecked")
+    static ResourceProperties of(Object value) {
+        return new ResourceProperties(value instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of());
+    }
+
+    String string(String key) {
+        Object value = values.get(key);
+        return value == null ? null : String.valueOf(value);
+    }
+
+    Integer integer(String key) {
+        String value = string(key);
+        return value == null ? null : (int) Double.parseDouble(value);
+    }
+
+    boolean bool(String key, boolean fallback) {
+        String value = string(key);
+        return value == null ? fallback : Boolean.parseBoolean(value);
+    }
+
+    ResourceProperties object(String key) {
+        return of(values.get(key));
+    }
+
+    List<ResourceProperties> list(String key) {
+        return values.get(key) instanceof List<?> list ? list.stream().map(ResourceProperties::of).toList() : List.of();
+    }
+
+    boolean has(String key) {
+        return values.containsKey(key);
+    }
+}

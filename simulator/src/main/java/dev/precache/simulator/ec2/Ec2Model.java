@@ -1,0 +1,308 @@
+package dev.precache.simulator.ec2;
+
+import dev.precache.simulator.AwsException;
+import dev.precache.simulator.RegionContext;
+import dev.precache.simulator.instance.InstanceRuntime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+/** EC2 state of one region: instances, volumes, snapshots, launch templates. */
+public final class Ec2Model {
+    static final long PENDING_MILLIS = 30_000;
+    static final long AGENT_REGISTRATION_MILLIS = 60_000;
+    static final long STOP_MILLIS = 40_000;
+    static final long FORCED_STOP_MILLIS = 10_000;
+    static final long TERMINATE_MILLIS = 30_000;
+    private static final int DEFAULT_ROOT_GIB = 2;
+    private static final int DEFAULT_DATA_GIB = 20;
+
+    private final RegionContext context;
+    private final BottlerocketImages images;
+    private final Map<String, Instance> instances = new LinkedHashMap<>();
+    private final Map<String, Volume> volumes = new LinkedHashMap<>();
+    private final Map<String, Snapshot> snapshots = new LinkedHashMap<>();
+    private final Map<String, LaunchTemplate> launchTemplates = new LinkedHashMap<>();
+
+    public Ec2Model(RegionContext context, BottlerocketImages images) {
+        this.context = context;
+        this.images = images;
+    }
+
+    public String availabilityZone() {
+        return context.region() + "a";
+    }
+
+    public List<String> availabilityZones() {
+        return List.of(context.region() + "a", context.region() + "b", context.region() + "c");
+    }
+
+    // ---- instances ----
+
+    public Instance launch(LaunchSpec spec, long now) {
+        BottlerocketImages.Image image = images.byImageId(spec.imageId()).orElseThrow(() -> new AwsException(
+                "InvalidAMIID.NotFound", "The image id '[" + spec.imageId() + "]' does not exist"));
+        InstanceTypes.InstanceType type = InstanceTypes.get(spec.instanceType());
+        if (!type.architecture().equals(image.architecture())) {
+            throw new AwsException("InvalidParameterValue", "The architecture '" + type.architecture()
+                    + "' of the specified instance type does not match the architecture '" + image.architecture()
+                    + "' of the specified AMI.");
+        }
+        String instanceId = context.ids().next("i");
+        Instant launchTime = Instant.ofEpochMilli(now);
+        List<Volume> attached = new ArrayList<>();
+        for (BlockDevice device : withDefaultDevices(spec.blockDevices())) {
+            Volume volume = new Volume(context.ids().next("vol"), device, availabilityZone(), launchTime);
+            volume.attachment = new Volume.Attachment(instanceId, device.deviceName(), launchTime,
+                    device.deleteOnTermination());
+            volumes.put(volume.id, volume);
+            attached.add(volume);
+        }
+        Instance instance = new Instance(instanceId, context.ids().next("r"), image, type, availabilityZone(),
+                spec.subnetId(), spec.instanceProfileArn(), launchTime, privateIp(instances.size()), attached);
+        instance.tags.putAll(spec.tags());
+        instance.runtime = new InstanceRuntime(instance, context.catalog());
+        context.faults().pullFailures().forEach(f ->
+                instance.runtime.failPullsMatching(Pattern.compile(f.pattern()), f.message()));
+        instances.put(instanceId, instance);
+        context.timeline().at(now + PENDING_MILLIS, at -> becomeRunning(instance, at));
+        return instance;
+    }
+
+    private static List<BlockDevice> withDefaultDevices(List<BlockDevice> requested) {
+        List<BlockDevice> devices = new ArrayList<>(requested);
+        if (devices.stream().noneMatch(d -> d.deviceName().equals("/dev/xvda"))) {
+            devices.add(0, new BlockDevice("/dev/xvda", DEFAULT_ROOT_GIB, "gp3", 3000, 125, false, null, true));
+        }
+        if (devices.stream().noneMatch(d -> d.deviceName().equals(Instance.DATA_DEVICE))) {
+            devices.add(new BlockDevice(Instance.DATA_DEVICE, DEFAULT_DATA_GIB, "gp3", 3000, 125, false, null, true));
+        }
+        return devices;
+    }
+
+    private static String privateIp(int ordinal) {
+        return "10.0." + (ordinal / 250) + "." + (ordinal % 250 + 4);
+    }
+
+    private void becomeRunning(Instance instance, long at) {
+        if (instance.state != InstanceState.PENDING) {
+            return;
+        }
+        instance.state = InstanceState.RUNNING;
+        instance.runtime.boot(at);
+        // Bottlerocket's NVIDIA variant never brings its agent up without a GPU: a real trap of snapshot.sh.
+        boolean agentCanStart = !context.faults().instanceNeverOnline() && !(instance.image.nvidia() && !instance.type.gpu());
+        if (agentCanStart) {
+            context.timeline().at(at + AGENT_REGISTRATION_MILLIS, online -> {
+                if (instance.state == InstanceState.RUNNING) {
+                    instance.agentRegistered = true;
+                    instance.agentOnline = true;
+                    instance.agentLastPingMillis = online;
+                }
+            });
+        }
+    }
+
+    public Instance instance(String instanceId) {
+        Instance instance = instances.get(instanceId);
+        if (instance == null) {
+            throw new AwsException("InvalidInstanceID.NotFound",
+                    "The instance ID '" + instanceId + "' does not exist");
+        }
+        return instance;
+    }
+
+    public Optional<Instance> findInstance(String instanceId) {
+        return Optional.ofNullable(instances.get(instanceId));
+    }
+
+    public List<Instance> instances(List<String> ids, Predicate<Instance> filter) {
+        ids.forEach(this::instance);
+        return instances.values().stream()
+                .filter(i -> ids.isEmpty() || ids.contains(i.id))
+                .filter(filter)
+                .toList();
+    }
+
+    public record StateChange(String instanceId, InstanceState previous, InstanceState current) {}
+
+    public List<StateChange> stop(List<String> ids, boolean force, long now) {
+        ids.forEach(this::instance);
+        List<StateChange> changes = new ArrayList<>();
+        for (String id : ids) {
+            Instance instance = instances.get(id);
+            InstanceState previous = instance.state;
+            if (previous == InstanceState.TERMINATED || previous == InstanceState.SHUTTING_DOWN) {
+                throw new AwsException("IncorrectInstanceState", "The instance '" + id
+                        + "' is not in a state from which it can be stopped.");
+            }
+            if (previous == InstanceState.PENDING || previous == InstanceState.RUNNING
+                    || (previous == InstanceState.STOPPING && force)) {
+                instance.state = InstanceState.STOPPING;
+                instance.stateReason = "User initiated";
+                disconnect(instance, now);
+                // A stuck instance only yields to a forced stop.
+                if (force || !context.faults().instanceStuckStopping()) {
+                    context.timeline().at(now + (force ? FORCED_STOP_MILLIS : STOP_MILLIS), at -> {
+                        if (instance.state == InstanceState.STOPPING) {
+                            instance.state = InstanceState.STOPPED;
+                        }
+                    });
+                }
+            }
+            changes.add(new StateChange(id, previous, instance.state));
+        }
+        return changes;
+    }
+
+    public List<StateChange> terminate(List<String> ids, long now) {
+        ids.forEach(this::instance);
+        List<StateChange> changes = new ArrayList<>();
+        for (String id : ids) {
+            Instance instance = instances.get(id);
+            InstanceState previous = instance.state;
+            if (previous != InstanceState.TERMINATED && previous != InstanceState.SHUTTING_DOWN) {
+                instance.state = InstanceState.SHUTTING_DOWN;
+                instance.stateReason = "User initiated";
+                disconnect(instance, now);
+                context.timeline().at(now + TERMINATE_MILLIS, at -> becomeTerminated(instance));
+            }
+            changes.add(new StateChange(id, previous, instance.state));
+        }
+        return changes;
+    }
+
+    private void disconnect(Instance instance, long now) {
+        instance.agentOnline = false;
+        instance.runtime.interruptAll(now);
+    }
+
+    private void becomeTerminated(Instance instance) {
+        instance.state = InstanceState.TERMINATED;
+        for (Volume volume : instance.volumes) {
+            if (volume.attachment.deleteOnTermination()) {
+                volumes.remove(volume.id);
+            } else {
+                volume.attachment = null;
+            }
+        }
+    }
+
+    // ---- volumes ----
+
+    public List<Volume> volumes(List<String> ids, Predicate<Volume> filter) {
+        for (String id : ids) {
+            if (!volumes.containsKey(id)) {
+                throw new AwsException("InvalidVolume.NotFound", "The volume '" + id + "' does not exist.");
+            }
+        }
+        return volumes.values().stream().filter(v -> ids.isEmpty() || ids.contains(v.id)).filter(filter).toList();
+    }
+
+    // ---- snapshots ----
+
+    public Snapshot createSnapshot(String volumeId, String description, Map<String, String> tags, long now) {
+        Volume volume = volumes(List.of(volumeId), v -> true).get(0);
+        var contents = Optional.ofNullable(volume.attachment)
+                .filter(a -> a.device().equals(Instance.DATA_DEVICE))
+                .map(a -> instances.get(a.instanceId()).runtime)
+                .map(InstanceRuntime::volumeContents)
+                .orElse(List.of());
+        long bytes = contents.stream().mapToLong(c -> c.bytes()).sum();
+        Snapshot snapshot = new Snapshot(context.ids().next("snap"), volumeId, volume.spec.sizeGiB(), description,
+                volume.spec.encrypted(), volume.spec.kmsKeyId(), Instant.ofEpochMilli(now),
+                new LinkedHashMap<>(tags), List.copyOf(contents), bytes, now + Snapshot.durationMillis(bytes),
+                context.faults().snapshotError().orElse(null));
+        snapshots.put(snapshot.id(), snapshot);
+        return snapshot;
+    }
+
+    public Snapshot snapshot(String snapshotId) {
+        Snapshot snapshot = snapshots.get(snapshotId);
+        if (snapshot == null) {
+            throw new AwsException("InvalidSnapshot.NotFound", "The snapshot '" + snapshotId + "' does not exist.");
+        }
+        return snapshot;
+    }
+
+    public List<Snapshot> snapshots(List<String> ids, Predicate<Snapshot> filter) {
+        ids.forEach(this::snapshot);
+        return snapshots.values().stream().filter(s -> ids.isEmpty() || ids.contains(s.id())).filter(filter).toList();
+    }
+
+    public void deleteSnapshot(String snapshotId) {
+        snapshot(snapshotId);
+        snapshots.remove(snapshotId);
+    }
+
+    // ---- tags ----
+
+    public void createTags(List<String> resourceIds, Map<String, String> tags) {
+        for (String id : resourceIds) {
+            tagsOf(id).putAll(tags);
+        }
+    }
+
+    private Map<String, String> tagsOf(String resourceId) {
+        if (instances.containsKey(resourceId)) {
+            return instances.get(resourceId).tags;
+        }
+        if (volumes.containsKey(resourceId)) {
+            return volumes.get(resourceId).tags;
+        }
+        if (snapshots.containsKey(resourceId)) {
+            return snapshots.get(resourceId).tags();
+        }
+        throw new AwsException("InvalidID", "The ID '" + resourceId + "' is not valid");
+    }
+
+    // ---- launch templates ----
+
+    public LaunchTemplate createLaunchTemplate(String name, Map<String, Object> data, long now) {
+        if (launchTemplates.values().stream().anyMatch(t -> t.name().equals(name))) {
+            throw new AwsException("InvalidLaunchTemplateName.AlreadyExistsException",
+                    "Launch template name already in use.");
+        }
+        LaunchTemplate template = new LaunchTemplate(context.ids().next("lt"), name, Instant.ofEpochMilli(now), data);
+        launchTemplates.put(template.id(), template);
+        return template;
+    }
+
+    public LaunchTemplate launchTemplate(String idOrName) {
+        return launchTemplates.values().stream()
+                .filter(t -> t.id().equals(idOrName) || t.name().equals(idOrName))
+                .findFirst()
+                .orElseThrow(() -> new AwsException("InvalidLaunchTemplateId.NotFound",
+                        "The specified launch template, with template ID " + idOrName + ", does not exist."));
+    }
+
+    public Collection<LaunchTemplate> launchTemplates() {
+        return launchTemplates.values();
+    }
+
+    public void deleteLaunchTemplate(String idOrName) {
+        launchTemplates.remove(launchTemplate(idOrName).id());
+    }
+
+    public BottlerocketImages images() {
+        return images;
+    }
+
+    public Collection<Instance> allInstances() {
+        return instances.values();
+    }
+
+    public Collection<Volume> allVolumes() {
+        return volumes.values();
+    }
+
+    public Collection<Snapshot> allSnapshots() {
+        return snapshots.values();
+    }
+}

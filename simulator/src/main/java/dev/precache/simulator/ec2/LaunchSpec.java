@@ -1,0 +1,8 @@
+package dev.precache.simulator.ec2;
+
+import java.util.List;
+import java.util.Map;
+
+/** Everything needed to launch one instance, whatever asked for it (CloudFormation or RunInstances). */
+public record LaunchSpec(String imageId, String instanceType, String instanceProfileArn, String subnetId,
+                         List<BlockDevice> blockDevices, Map<String, String> tags) {}

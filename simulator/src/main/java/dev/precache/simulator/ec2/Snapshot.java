@@ -1,0 +1,36 @@
+package dev.precache.simulator.ec2;
+
+import dev.precache.simulator.instance.VolumeImage;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An EBS snapshot. Its progress is a function of time: a fixed start latency, then the bytes the volume
+ * held at creation copied at a steady rate. An injected error stops it half way.
+ */
+public record Snapshot(String id, String volumeId, int volumeSizeGiB, String description, boolean encrypted,
+                       String kmsKeyId, Instant startTime, Map<String, String> tags, List<VolumeImage> contents,
+                       long bytes, long completesAtMillis, String errorMessage) {
+
+    public record Progress(String status, int percent, String stateMessage) {}
+
+    static final long START_LATENCY_MILLIS = 8_000;
+    static final double COPY_BYTES_PER_SECOND = 150.0 * (1 << 20);
+
+    static long durationMillis(long bytes) {
+        return START_LATENCY_MILLIS + (long) (bytes / COPY_BYTES_PER_SECOND * 1000);
+    }
+
+    public Progress progress(long nowMillis) {
+        long start = startTime.toEpochMilli();
+        double fraction = Math.min(1.0, Math.max(0.0, (double) (nowMillis - start) / (completesAtMillis - start)));
+        if (errorMessage != null && fraction >= 0.5) {
+            return new Progress("error", 50, errorMessage);
+        }
+        if (fraction >= 1.0) {
+            return new Progress("completed", 100, null);
+        }
+        return new Progress("pending", (int) (fraction * 100), null);
+    }
+}

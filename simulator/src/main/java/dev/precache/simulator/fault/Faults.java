@@ -1,0 +1,100 @@
+package dev.precache.simulator.fault;
+
+import dev.precache.simulator.AwsException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+
+/** The faults currently in force. Error rates draw from a seeded RNG so a run is repeatable. */
+public final class Faults {
+    private static final long DEFAULT_SEED = 7;
+
+    private final List<FaultConfig.ErrorRule> errors = new ArrayList<>();
+    private final List<FaultConfig.PullFailure> pullFailures = new ArrayList<>();
+    private Random random = new Random(DEFAULT_SEED);
+    private String stackRollback;
+    private boolean instanceNeverOnline;
+    private String snapshotError;
+    private boolean instanceStuckStopping;
+
+    /** Replaces every fault with those in {@code config}. */
+    public synchronized void apply(FaultConfig config) {
+        clear();
+        random = new Random(config.seed() == null ? DEFAULT_SEED : config.seed());
+        if (config.errors() != null) {
+            errors.addAll(config.errors());
+        }
+        if (config.pullFailures() != null) {
+            pullFailures.addAll(config.pullFailures());
+        }
+        stackRollback = config.stackRollback();
+        instanceNeverOnline = Boolean.TRUE.equals(config.instanceNeverOnline());
+        snapshotError = config.snapshotError();
+        instanceStuckStopping = Boolean.TRUE.equals(config.instanceStuckStopping());
+    }
+
+    public synchronized void clear() {
+        errors.clear();
+        pullFailures.clear();
+        random = new Random(DEFAULT_SEED);
+        stackRollback = null;
+        instanceNeverOnline = false;
+        snapshotError = null;
+        instanceStuckStopping = false;
+    }
+
+    public synchronized void addError(String service, String operation, String error, double rate) {
+        errors.add(new FaultConfig.ErrorRule(service, operation, error, rate));
+    }
+
+    public synchronized void failPullsMatching(String pattern, String message) {
+        pullFailures.add(new FaultConfig.PullFailure(pattern, message));
+    }
+
+    public synchronized void rollbackStacks(String reason) {
+        stackRollback = reason;
+    }
+
+    public synchronized void instanceNeverOnline(boolean on) {
+        instanceNeverOnline = on;
+    }
+
+    public synchronized void snapshotError(String message) {
+        snapshotError = message;
+    }
+
+    public synchronized void instanceStuckStopping(boolean on) {
+        instanceStuckStopping = on;
+    }
+
+    /** Throws the configured error for this call, if the dice say so. */
+    public synchronized void maybeFail(String service, String operation) {
+        for (FaultConfig.ErrorRule rule : errors) {
+            if (rule.service().equalsIgnoreCase(service) && rule.operation().equals(operation)
+                    && random.nextDouble() < rule.rate()) {
+                throw new AwsException(rule.error(), "Injected fault: " + rule.error() + " on " + operation);
+            }
+        }
+    }
+
+    public synchronized List<FaultConfig.PullFailure> pullFailures() {
+        return List.copyOf(pullFailures);
+    }
+
+    public synchronized Optional<String> stackRollback() {
+        return Optional.ofNullable(stackRollback);
+    }
+
+    public synchronized boolean instanceNeverOnline() {
+        return instanceNeverOnline;
+    }
+
+    public synchronized Optional<String> snapshotError() {
+        return Optional.ofNullable(snapshotError);
+    }
+
+    public synchronized boolean instanceStuckStopping() {
+        return instanceStuckStopping;
+    }
+}

@@ -1,0 +1,146 @@
+package dev.precache.simulator.instance;
+
+import dev.precache.simulator.instance.Job.Io;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The programs a Run Command script can reach. AWS-RunShellScript on Bottlerocket runs in the control
+ * container, which has a shell and apiclient; ctr and systemctl exist only on the host, reached through
+ * {@code apiclient exec admin sheltie}. Anything else is "command not found", as in a real shell.
+ */
+final class Commands {
+  enum Context { CONTROL_CONTAINER, HOST }
+
+  private static final long APICLIENT_EXEC_MILLIS = 300;
+  private static final long SYSTEMCTL_MILLIS = 800;
+
+  private final Ctr ctr;
+  private boolean kubeletActive = true;
+
+  Commands(Ctr ctr) {
+    this.ctr = ctr;
+  }
+
+  boolean kubeletActive() {
+    return kubeletActive;
+  }
+
+  /** The instance booted: kubelet is enabled, so it runs again. */
+  void boot() {
+    kubeletActive = true;
+  }
+
+  Job create(List<String> words, Context context, Io io) {
+    String program = words.get(0);
+    List<String> args = words.subList(1, words.size());
+    return switch (program) {
+      case "true", ":" -> instant(io, 0);
+      case "false" -> instant(io, 1);
+      case "echo" -> new TimedJob(io, 0, () -> {
+        io.stdout().append(String.join(" ", args)).append('\n');
+        return 0;
+      });
+      case "sh", "bash" -> shell(program, args, context, io);
+      case "xargs" -> xargs(args, context, io);
+      case "apiclient" -> context == Context.CONTROL_CONTAINER ? apiclient(args, io) : notFound(program, io);
+      case "ctr" -> context == Context.HOST ? ctr.create(args, io) : notFound(program, io);
+      case "systemctl" -> context == Context.HOST ? systemctl(args, io) : notFound(program, io);
+      default -> notFound(program, io);
+    };
+  }
+
+  /** A script in the given context: the whole Run Command document, {@code sh -c}, or sheltie's stdin. */
+  Job script(String text, Context context, Io io, String shellName) {
+    try {
+      return new ScriptJob(io, ShellScript.parse(text), this, context);
+    } catch (ShellScript.SyntaxError e) {
+      return new TimedJob(io, 0, () -> {
+        io.stderr().append(shellName).append(": line 1: ").append(e.getMessage()).append('\n');
+        return 2;
+      });
+    }
+  }
+
+  private Job shell(String program, List<String> args, Context context, Io io) {
+    if (args.isEmpty()) {
+      return script(io.stdin(), context, io, program);
+    }
+    if (args.get(0).equals("-c") && args.size() > 1) {
+      return script(args.get(1), context, io, program + ": -c");
+    }
+    return failure(io, 0, 127, program + ": " + args.get(0) + ": No such file or directory");
+  }
+
+  /** {@code xargs [-r] [command...]}: runs the command once with stdin's words appended (no -n batching). */
+  private Job xargs(List<String> args, Context context, Io io) {
+    boolean skipWhenEmpty = false;
+    int at = 0;
+    while (at < args.size() && args.get(at).startsWith("-")) {
+      String option = args.get(at++);
+      if (option.equals("-r") || option.equals("--no-run-if-empty")) {
+        skipWhenEmpty = true;
+      } else {
+        return failure(io, 0, 1, "xargs: invalid option -- '" + option.replaceFirst("^-+", "") + "'");
+      }
+    }
+    List<String> items = io.stdin().isBlank() ? List.of() : Arrays.asList(io.stdin().strip().split("\\s+"));
+    if (skipWhenEmpty && items.isEmpty()) {
+      return instant(io, 0);
+    }
+    List<String> command = new ArrayList<>(at < args.size() ? args.subList(at, args.size()) : List.of("echo"));
+    command.addAll(items);
+    // GNU xargs: 123 when the command exited 1–125, 127 when it could not be found.
+    return new DelegatingJob(io, 0, () -> create(command, context, io.withStdin("")),
+        status -> status >= 1 && status <= 125 ? 123 : status);
+  }
+
+  private Job apiclient(List<String> args, Io io) {
+    if (args.size() < 3 || !args.subList(0, 3).equals(List.of("exec", "admin", "sheltie"))) {
+      return failure(io, 0, 1, "apiclient: the simulated apiclient supports only `apiclient exec admin sheltie [command...]`");
+    }
+    List<String> command = args.subList(3, args.size());
+    return new DelegatingJob(io, APICLIENT_EXEC_MILLIS,
+        () -> command.isEmpty() ? script(io.stdin(), Context.HOST, io, "bash") : create(command, Context.HOST, io),
+        status -> status);
+  }
+
+  private Job systemctl(List<String> args, Io io) {
+    if (args.size() != 2 || !args.get(1).replaceFirst("\\.service$", "").equals("kubelet")) {
+      String unit = args.size() > 1 ? args.get(1) : "";
+      return failure(io, SYSTEMCTL_MILLIS, 5, "Failed to " + (args.isEmpty() ? "run" : args.get(0)) + " "
+          + unit + ": Unit " + unit + " not loaded.");
+    }
+    return switch (args.get(0)) {
+      case "stop" -> new TimedJob(io, SYSTEMCTL_MILLIS, () -> {
+        kubeletActive = false;
+        return 0;
+      });
+      case "start", "restart" -> new TimedJob(io, SYSTEMCTL_MILLIS, () -> {
+        kubeletActive = true;
+        return 0;
+      });
+      case "is-active" -> new TimedJob(io, 0, () -> {
+        io.stdout().append(kubeletActive ? "active\n" : "inactive\n");
+        return kubeletActive ? 0 : 3;
+      });
+      default -> failure(io, 0, 1, "Unknown command verb " + args.get(0) + ".");
+    };
+  }
+
+  private static Job notFound(String program, Io io) {
+    return failure(io, 0, 127, "sh: " + program + ": command not found");
+  }
+
+  private static Job instant(Io io, int status) {
+    return new TimedJob(io, 0, () -> status);
+  }
+
+  static Job failure(Io io, long millis, int status, String message) {
+    return new TimedJob(io, millis, () -> {
+      io.stderr().append(message).append('\n');
+      return status;
+    });
+  }
+}

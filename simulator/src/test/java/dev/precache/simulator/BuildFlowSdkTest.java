@@ -1,0 +1,325 @@
+package dev.precache.simulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
+
+import dev.precache.simulator.instance.CatalogImage;
+import dev.precache.simulator.instance.VolumeImage;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder;
+import software.amazon.awssdk.core.retry.backoff.FixedDelayBackoffStrategy;
+import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.cloudformation.model.Capability;
+import software.amazon.awssdk.services.cloudformation.model.Parameter;
+import software.amazon.awssdk.services.cloudformation.waiters.CloudFormationWaiter;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.waiters.Ec2Waiter;
+import software.amazon.awssdk.services.ecr.EcrClient;
+import software.amazon.awssdk.services.ecr.model.AuthorizationData;
+import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.ssm.model.CommandInvocationStatus;
+import software.amazon.awssdk.services.ssm.model.GetCommandInvocationResponse;
+import software.amazon.awssdk.services.ssm.model.ParameterType;
+import software.amazon.awssdk.services.ssm.model.PingStatus;
+
+/**
+ * A build's shape, step by step, through the SDK over HTTP and the real instance runtime: our own stack
+ * template (deploy/cloudformation), Run Command scripts as the worker sends them, stop, snapshot.
+ */
+class BuildFlowSdkTest {
+    private static final double TIME_SCALE = 0.002;
+    private static final WaiterOverrideConfiguration FAST_WAIT = WaiterOverrideConfiguration.builder()
+            .backoffStrategy(FixedDelayBackoffStrategy.create(Duration.ofMillis(20))).maxAttempts(1000).build();
+    private static final Path TEMPLATE = Path.of("../deploy/cloudformation/build-instance.yaml");
+    private static final String CTR = "apiclient exec admin sheltie ctr -a /run/containerd/containerd.sock -n k8s.io images ";
+    private static final String BUSYBOX = "docker.io/library/busybox:latest";
+    private static final String PRIVATE_SAMPLE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/precache/sample-model:v1";
+    private static final String LLAMA = "quay.io/redhat-ai-services/modelcar-catalog:llama-3.1-8b-instruct";
+    private static final String QWEN3 = "quay.io/redhat-ai-services/modelcar-catalog:qwen3-8b";
+    /** 48.6 GB through the gp3 default of 125 MiB/s: about six minutes of simulated time. */
+    private static final String LONG_PULLS = pull(LLAMA, "linux/amd64", null) + " && " + pull(LLAMA, "linux/arm64", null)
+            + " && " + pull(QWEN3, "linux/amd64", null);
+
+    private static SimulatorServer server;
+    private static Ec2Client ec2;
+    private static CloudFormationClient cfn;
+    private static SsmClient ssm;
+
+    @BeforeAll
+    static void startSimulator() throws IOException {
+        server = SimulatorServer.ephemeral(TIME_SCALE).start();
+        ec2 = configure(Ec2Client.builder()).build();
+        cfn = configure(CloudFormationClient.builder()).build();
+        ssm = configure(SsmClient.builder()).build();
+    }
+
+    @AfterAll
+    static void stopSimulator() {
+        server.close();
+    }
+
+    @BeforeEach
+    void resetCloud() {
+        server.cloud().reset();
+    }
+
+    private static <B extends AwsClientBuilder<B, ?>> B configure(B builder) {
+        builder.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                .region(Region.US_WEST_2)
+                .endpointOverride(URI.create(server.endpoint()));
+        if (builder instanceof SdkSyncClientBuilder<?, ?> sync) {
+            sync.httpClientBuilder(UrlConnectionHttpClient.builder());
+        }
+        return builder;
+    }
+
+    private static String pull(String reference, String platform, String user) {
+        return CTR + "pull --label io.cri-containerd.image=managed --platform " + platform
+                + (user == null ? "" : " --user " + user) + " " + reference;
+    }
+
+    /** Creates our stack, waits for it and for the instance to be Online; returns the instance ID. */
+    private static String onlineBuildInstance(String build, String amiParameter, String instanceType) throws Exception {
+        String template = Files.readString(TEMPLATE, StandardCharsets.UTF_8);
+        cfn.createStack(r -> r.stackName("precache-" + build).templateBody(template)
+                .capabilities(Capability.CAPABILITY_IAM)
+                .parameters(parameter("AmiId", amiParameter), parameter("InstanceType", instanceType),
+                        parameter("VolumeSize", "50"), parameter("BuildId", build), parameter("BuildName", build)));
+        try (CloudFormationWaiter waiter = CloudFormationWaiter.builder().client(cfn).overrideConfiguration(FAST_WAIT)
+                .build()) {
+            waiter.waitUntilStackCreateComplete(r -> r.stackName("precache-" + build));
+        }
+        String instanceId = cfn.describeStacks(r -> r.stackName("precache-" + build)).stacks().get(0).outputs().stream()
+                .filter(o -> o.outputKey().equals("InstanceId")).findFirst().orElseThrow().outputValue();
+        for (int i = 0; i < 500; i++) {
+            var info = ssm.describeInstanceInformation(r -> r.filters(f -> f.key("InstanceIds").values(instanceId)))
+                    .instanceInformationList();
+            if (!info.isEmpty() && info.get(0).pingStatus() == PingStatus.ONLINE) {
+                return instanceId;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError(instanceId + " never came Online");
+    }
+
+    private static String onlineBuildInstance(String build) throws Exception {
+        return onlineBuildInstance(build, "/aws/service/bottlerocket/aws-k8s-1.33/x86_64/latest/image_id", "m5.large");
+    }
+
+    private static Parameter parameter(String key, String value) {
+        return Parameter.builder().parameterKey(key).parameterValue(value).build();
+    }
+
+    private static String send(String instanceId, String script, String executionTimeoutSeconds) {
+        return ssm.sendCommand(r -> r.documentName("AWS-RunShellScript").instanceIds(instanceId)
+                .parameters(Map.of("commands", List.of(script), "executionTimeout", List.of(executionTimeoutSeconds))))
+                .command().commandId();
+    }
+
+    private static GetCommandInvocationResponse invocation(String commandId, String instanceId) {
+        return ssm.getCommandInvocation(r -> r.commandId(commandId).instanceId(instanceId));
+    }
+
+    /** Polls GetCommandInvocation until the status is terminal, as the worker does (the SDK waiter fails on non-Success). */
+    private static GetCommandInvocationResponse finished(String commandId, String instanceId) throws InterruptedException {
+        for (int i = 0; i < 1000; i++) {
+            GetCommandInvocationResponse response = invocation(commandId, instanceId);
+            switch (response.status()) {
+                case PENDING, IN_PROGRESS, DELAYED -> Thread.sleep(20);
+                default -> {
+                    return response;
+                }
+            }
+        }
+        throw new AssertionError("command " + commandId + " never finished");
+    }
+
+    private static GetCommandInvocationResponse run(String instanceId, String script) throws InterruptedException {
+        return finished(send(instanceId, script, "3600"), instanceId);
+    }
+
+    private static void waitUntil(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        for (int i = 0; i < 500 && !condition.getAsBoolean(); i++) {
+            Thread.sleep(20);
+        }
+        assertThat(condition.getAsBoolean()).as(what).isTrue();
+    }
+
+    @Test
+    void buildShapedFlowSnapshotsExactlyThePulledImagesAndPlatforms() throws Exception {
+        String instanceId = onlineBuildInstance("flow");
+        dev.precache.simulator.ec2.Instance simulated = server.cloud().allInstances().iterator().next();
+        assertThat(simulated.kubernetesMinorVersion()).isEqualTo(33);
+
+        GetCommandInvocationResponse kubelet = run(instanceId, "apiclient exec admin sheltie systemctl stop kubelet");
+        assertThat(kubelet.status()).isEqualTo(CommandInvocationStatus.SUCCESS);
+        assertThat(simulated.runtime().kubeletRunning()).isFalse();
+
+        for (String platform : List.of("linux/amd64", "linux/arm64")) {
+            GetCommandInvocationResponse pulled = run(instanceId, pull(BUSYBOX, platform, null));
+            assertThat(pulled.status()).as(pulled.standardErrorContent()).isEqualTo(CommandInvocationStatus.SUCCESS);
+            assertThat(pulled.responseCode()).isZero();
+            // containerd 2.x (Kubernetes 1.33) prints its transfer summary.
+            assertThat(pulled.standardOutputContent()).startsWith(BUSYBOX + "\tsaved\n")
+                    .contains("Completed pull from OCI Registry (" + BUSYBOX + ")");
+        }
+
+        CatalogImage busybox = server.cloud().catalog().find(BUSYBOX).orElseThrow();
+        String[] listed = run(instanceId, CTR + "ls").standardOutputContent().split("\n");
+        assertThat(listed).hasSize(2);
+        assertThat(listed[0]).matches("REF +TYPE +DIGEST +SIZE +PLATFORMS +LABELS");
+        assertThat(listed[1]).matches(java.util.regex.Pattern.quote(BUSYBOX)
+                + " +application/vnd\\.oci\\.image\\.index\\.v1\\+json +" + busybox.indexDigest()
+                + " +[0-9.]+ MiB +linux/amd64,linux/arm64 +io\\.cri-containerd\\.image=managed");
+        assertThat(run(instanceId, CTR + "ls -q").standardOutputContent()).isEqualTo(BUSYBOX + "\n");
+
+        ec2.stopInstances(r -> r.instanceIds(instanceId));
+        String snapshotId;
+        try (Ec2Waiter waiter = Ec2Waiter.builder().client(ec2).overrideConfiguration(FAST_WAIT).build()) {
+            waiter.waitUntilInstanceStopped(r -> r.instanceIds(instanceId));
+            String volumeId = ec2.describeVolumes(r -> r.filters(
+                    Filter.builder().name("attachment.instance-id").values(instanceId).build(),
+                    Filter.builder().name("attachment.device").values("/dev/xvdb").build())).volumes().get(0).volumeId();
+            snapshotId = ec2.createSnapshot(r -> r.volumeId(volumeId).description("precache: " + BUSYBOX)).snapshotId();
+            waiter.waitUntilSnapshotCompleted(r -> r.snapshotIds(snapshotId));
+        }
+
+        List<VolumeImage> contents = server.cloud().snapshot(snapshotId).orElseThrow().contents();
+        assertThat(contents)
+                .extracting(VolumeImage::namespace, VolumeImage::image, VolumeImage::platform, VolumeImage::digest)
+                .containsExactlyInAnyOrder(
+                        tuple("k8s.io", BUSYBOX, "linux/amd64", busybox.platform("linux/amd64").orElseThrow().digest()),
+                        tuple("k8s.io", BUSYBOX, "linux/arm64", busybox.platform("linux/arm64").orElseThrow().digest()));
+        assertThat(contents).allSatisfy(image ->
+                assertThat(image.labels()).containsEntry("io.cri-containerd.image", "managed"));
+
+        cfn.deleteStack(r -> r.stackName("precache-flow"));
+        try (CloudFormationWaiter waiter = CloudFormationWaiter.builder().client(cfn).overrideConfiguration(FAST_WAIT)
+                .build()) {
+            waiter.waitUntilStackDeleteComplete(r -> r.stackName("precache-flow"));
+        }
+        assertThat(server.cloud().allStacks()).extracting(s -> s.status()).containsExactly("DELETE_COMPLETE");
+        assertThat(server.cloud().allVolumes()).isEmpty();
+        assertThat(server.cloud().allSnapshots()).extracting(s -> s.id()).containsExactly(snapshotId);
+    }
+
+    @Test
+    void armInstancePullsItsOwnPlatformWhenNoneIsGiven() throws Exception {
+        String instanceId = onlineBuildInstance("arm", "/aws/service/bottlerocket/aws-k8s-1.32/arm64/latest/image_id",
+                "m7g.large");
+        GetCommandInvocationResponse pulled = run(instanceId,
+                CTR + "pull --label io.cri-containerd.image=managed " + BUSYBOX);
+        assertThat(pulled.status()).isEqualTo(CommandInvocationStatus.SUCCESS);
+        assertThat(server.cloud().allInstances().iterator().next().runtime().volumeContents())
+                .extracting(VolumeImage::platform).containsExactly("linux/arm64");
+    }
+
+    @Test
+    void privateEcrSamplePullsWithThePasswordFromParameterStoreAndOnlyWithIt() throws Exception {
+        String instanceId = onlineBuildInstance("ecr");
+        GetCommandInvocationResponse anonymous = run(instanceId, pull(PRIVATE_SAMPLE, "linux/amd64", null));
+        assertThat(anonymous.status()).isEqualTo(CommandInvocationStatus.FAILED);
+        assertThat(anonymous.responseCode()).isEqualTo(1);
+        assertThat(anonymous.standardErrorContent()).isEqualTo("ctr: failed to resolve reference \"" + PRIVATE_SAMPLE
+                + "\": pulling from host 123456789012.dkr.ecr.us-west-2.amazonaws.com failed with status code "
+                + "[manifests v1]: 401 Unauthorized\n");
+
+        AuthorizationData authorization;
+        try (EcrClient ecr = configure(EcrClient.builder()).build()) {
+            authorization = ecr.getAuthorizationToken().authorizationData().get(0);
+        }
+        assertThat(authorization.proxyEndpoint()).isEqualTo("https://123456789012.dkr.ecr.us-west-2.amazonaws.com");
+        assertThat(authorization.expiresAt()).isAfter(server.cloud().clock().now().plus(Duration.ofHours(11)));
+        String password = new String(Base64.getDecoder().decode(authorization.authorizationToken()),
+                StandardCharsets.UTF_8).substring("AWS:".length());
+        ssm.putParameter(r -> r.name("/precache/builds/x/pull-1").type(ParameterType.SECURE_STRING).value(password));
+
+        String script = pull(PRIVATE_SAMPLE, "linux/amd64", "AWS:{{ssm:/precache/builds/x/pull-1}}");
+        String commandId = send(instanceId, script, "3600");
+        GetCommandInvocationResponse pulled = finished(commandId, instanceId);
+        assertThat(pulled.status()).as(pulled.standardErrorContent()).isEqualTo(CommandInvocationStatus.SUCCESS);
+        assertThat(server.cloud().allInstances().iterator().next().runtime().volumeContents())
+                .extracting(VolumeImage::image, VolumeImage::platform)
+                .containsExactly(tuple(PRIVATE_SAMPLE, "linux/amd64"));
+        // The command history keeps the reference, never the password.
+        assertThat(ssm.listCommands(r -> r.commandId(commandId)).commands().get(0).parameters().get("commands"))
+                .containsExactly(script);
+    }
+
+    @Test
+    void injectedPullFailureFailsMatchingImagesWithCtrOutput() throws Exception {
+        String instanceId = onlineBuildInstance("fault");
+        server.cloud().failPullsMatching("nginx", "failed to resolve reference \"docker.io/library/nginx:latest\": "
+                + "unexpected status from HEAD request: 503 Service Unavailable");
+
+        GetCommandInvocationResponse failed = run(instanceId, pull("docker.io/library/nginx:latest", "linux/amd64", null));
+        assertThat(failed.status()).isEqualTo(CommandInvocationStatus.FAILED);
+        assertThat(failed.responseCode()).isEqualTo(1);
+        assertThat(failed.standardErrorContent()).isEqualTo("ctr: failed to resolve reference "
+                + "\"docker.io/library/nginx:latest\": unexpected status from HEAD request: 503 Service Unavailable\n");
+        assertThat(run(instanceId, pull(BUSYBOX, "linux/amd64", null)).status()).isEqualTo(CommandInvocationStatus.SUCCESS);
+    }
+
+    @Test
+    void executionTimeoutCancelAndStopEndLongPulls() throws Exception {
+        String instanceId = onlineBuildInstance("long");
+        dev.precache.simulator.ec2.Instance simulated = server.cloud().allInstances().iterator().next();
+        GetCommandInvocationResponse timedOut = finished(send(instanceId, LONG_PULLS, "30"), instanceId);
+        assertThat(timedOut.status()).isEqualTo(CommandInvocationStatus.TIMED_OUT);
+        assertThat(timedOut.statusDetails()).isEqualTo("ExecutionTimedOut");
+        assertThat(timedOut.responseCode()).isEqualTo(-1);
+        assertThat(timedOut.standardErrorContent()).contains("timed out after 30 seconds");
+
+        String cancelled = send(instanceId, LONG_PULLS, "3600");
+        waitUntil("pull in progress",
+                () -> invocation(cancelled, instanceId).status() == CommandInvocationStatus.IN_PROGRESS);
+        ssm.cancelCommand(r -> r.commandId(cancelled));
+        GetCommandInvocationResponse cancelledView = finished(cancelled, instanceId);
+        assertThat(cancelledView.status()).isEqualTo(CommandInvocationStatus.CANCELLED);
+        assertThat(cancelledView.responseCode()).isEqualTo(-1);
+
+        String interrupted = send(instanceId, LONG_PULLS, "3600");
+        waitUntil("pull in progress",
+                () -> invocation(interrupted, instanceId).status() == CommandInvocationStatus.IN_PROGRESS);
+        ec2.stopInstances(r -> r.instanceIds(instanceId));
+        GetCommandInvocationResponse interruptedView = finished(interrupted, instanceId);
+        assertThat(interruptedView.status()).isEqualTo(CommandInvocationStatus.FAILED);
+        assertThat(interruptedView.responseCode()).isEqualTo(-1);
+        assertThat(interruptedView.standardErrorContent()).contains("interrupted");
+
+        assertThat(simulated.runtime().volumeContents()).isEmpty();
+        assertThat(simulated.runtime().usedBytes()).isZero();
+    }
+
+    @Test
+    void outputIsCappedAsSsmCapsIt() throws Exception {
+        String instanceId = onlineBuildInstance("caps");
+        String longWord = "x".repeat(30_000);
+        GetCommandInvocationResponse echoed = run(instanceId, "echo " + longWord);
+        assertThat(echoed.standardOutputContent()).hasSize(24_000).isEqualTo(longWord.substring(0, 24_000));
+
+        GetCommandInvocationResponse missing = run(instanceId, "y".repeat(9_000));
+        assertThat(missing.status()).isEqualTo(CommandInvocationStatus.FAILED);
+        assertThat(missing.responseCode()).isEqualTo(127);
+        assertThat(missing.standardErrorContent()).hasSize(8_000).startsWith("sh: yyy");
+    }
+}
