@@ -14,6 +14,7 @@ import dev.precache.workflows.SnapshotActivities.SnapshotSpec;
 import dev.precache.workflows.SnapshotActivities.SnapshotStatus;
 import dev.precache.workflows.StackActivities.StackOutputs;
 import dev.precache.workflows.StackActivities.StackSpec;
+import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
@@ -45,6 +46,14 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private static final Logger log = Workflow.getLogger(SnapshotBuildWorkflowImpl.class);
   /** snapshot.sh cuts the image list in the snapshot description to this length. */
   private static final int DESCRIPTION_MAX = 200;
+  /**
+   * Pulls that are no longer wanted are abandoned rather than sent a cancel request: when pulls finish together,
+   * a cancel request for one whose failure the server already recorded is rejected, and the Temporal test server
+   * then stalls the workflow. An abandoned pull ends when teardown deletes its instance.
+   */
+  private static final ActivityOptions PULL = ActivityOptions.newBuilder(BuildTimeouts.PULL_IMAGE)
+      .setCancellationType(ActivityCancellationType.ABANDON)
+      .build();
 
   private BuildStep step;
   private final List<ImagePull> pulls = new ArrayList<>();
@@ -194,7 +203,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     ImagePull pull = pulls.get(index);
     try {
       pulls.set(index, new ImagePull(pull.image(), pull.platform(), State.PULLING, null, null));
-      CachedImage cached = instance(BuildTimeouts.PULL_IMAGE, "pull " + pull.image() + " " + pull.platform())
+      CachedImage cached = instance(PULL, "pull " + pull.image() + " " + pull.platform())
           .pullImage(new PullSpec(region, instanceId, identity, pull.image(), pull.platform()));
       pulls.set(index, new ImagePull(pull.image(), pull.platform(), State.DONE, cached.digest(), null));
       return cached;
@@ -299,7 +308,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     Throwable cause = causeOf(stepFailure);
     failure = during + " failed: " + describe(cause);
     setStatus(Status.FAILED);
-    log.warn("build failed: {}", failure);
+    log.info("build failed: {}", failure);
     return ApplicationFailure.newNonRetryableFailureWithCause(failure, typeOf(cause), stepFailure);
   }
 
