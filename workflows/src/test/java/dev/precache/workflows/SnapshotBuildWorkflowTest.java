@@ -2,6 +2,7 @@ package dev.precache.workflows;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.argThat;
 import static org.mockito.ArgumentMatchers.eq;
@@ -29,6 +30,7 @@ import io.temporal.testing.TestWorkflowExtension;
 import io.temporal.worker.Worker;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -81,7 +83,7 @@ class SnapshotBuildWorkflowTest {
     verify(cloud.snapshots, never()).deleteSnapshot(any(), any());
     verify(cloud.snapshots).createSnapshot(argThat((SnapshotSpec spec) -> spec.description().equals(
         "precache gpu-models: docker.io/library/busybox:latest,public.ecr.aws/docker/library/alpine:3.20")
-        && spec.tags().equals(java.util.Map.of("team", "ml")) && spec.instanceId().equals(FakeCloud.INSTANCE_ID)));
+        && spec.tags().equals(Map.of("team", "ml")) && spec.instanceId().equals(FakeCloud.INSTANCE_ID)));
 
     assertThat(result.snapshotId()).isEqualTo(FakeCloud.SNAPSHOT_ID);
     assertThat(result.region()).isEqualTo(FakeCloud.REGION);
@@ -90,10 +92,10 @@ class SnapshotBuildWorkflowTest {
     assertThat(result.stackName()).startsWith("precache-gpu-models-");
     assertThat(result.publishedParameter()).isEqualTo(FakeCloud.OUTPUT_PARAMETER);
     assertThat(result.images()).extracting(CachedImage::image, CachedImage::platform).containsExactly(
-        org.assertj.core.groups.Tuple.tuple("docker.io/library/busybox:latest", "linux/amd64"),
-        org.assertj.core.groups.Tuple.tuple("docker.io/library/busybox:latest", "linux/arm64"),
-        org.assertj.core.groups.Tuple.tuple("public.ecr.aws/docker/library/alpine:3.20", "linux/amd64"),
-        org.assertj.core.groups.Tuple.tuple("public.ecr.aws/docker/library/alpine:3.20", "linux/arm64"));
+        tuple("docker.io/library/busybox:latest", "linux/amd64"),
+        tuple("docker.io/library/busybox:latest", "linux/arm64"),
+        tuple("public.ecr.aws/docker/library/alpine:3.20", "linux/amd64"),
+        tuple("public.ecr.aws/docker/library/alpine:3.20", "linux/arm64"));
     assertThat(result.steps()).extracting(StepTiming::number).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
 
     BuildProgress progress = build.progress();
@@ -213,10 +215,7 @@ class SnapshotBuildWorkflowTest {
     cloud.register(worker);
     env.start();
     SnapshotBuildWorkflow build = FakeCloud.newBuild(client, worker, "timed-out");
-    BuildRequest request = FakeCloud.request();
-    request = new BuildRequest(request.name(), request.region(), request.images(), request.platforms(), null, null,
-        false, null, null, null, null, null, null, true, request.tags(), timeout, null, null, null);
-    BuildRequest stuck = request;
+    BuildRequest stuck = BuildRequestValidatorTest.with(FakeCloud.request(), "timeout", timeout);
 
     WorkflowFailedException failed = catchThrowableOfType(WorkflowFailedException.class, () -> build.build(stuck));
 
@@ -242,9 +241,8 @@ class SnapshotBuildWorkflowTest {
     cloud.register(worker);
     env.start();
     SnapshotBuildWorkflow build = FakeCloud.newBuild(client, worker, "pull-" + type);
-    BuildRequest request = FakeCloud.request();
-    BuildRequest serialPulls = new BuildRequest(request.name(), request.region(), request.images(), List.of("amd64"),
-        null, null, false, null, null, null, null, null, null, true, request.tags(), null, 1, null, null);
+    BuildRequest serialPulls = BuildRequestValidatorTest.with(
+        BuildRequestValidatorTest.with(FakeCloud.request(), "platforms", List.of("amd64")), "pullParallelism", 1);
 
     WorkflowFailedException failed = catchThrowableOfType(WorkflowFailedException.class,
         () -> build.build(serialPulls));
@@ -362,9 +360,7 @@ class SnapshotBuildWorkflowTest {
   void anInvalidRequestFailsBeforeAnyActivity(TestWorkflowEnvironment env, WorkflowClient client, Worker worker) {
     cloud.register(worker);
     env.start();
-    BuildRequest request = FakeCloud.request();
-    BuildRequest invalid = new BuildRequest(request.name(), request.region(), request.images(), request.platforms(),
-        null, null, false, null, 0, null, null, null, null, true, request.tags(), null, null, null, null);
+    BuildRequest invalid = BuildRequestValidatorTest.with(FakeCloud.request(), "volumeSizeGiB", 0);
 
     WorkflowFailedException failed = catchThrowableOfType(WorkflowFailedException.class,
         () -> FakeCloud.newBuild(client, worker, "invalid").build(invalid));
