@@ -18,9 +18,12 @@ public final class BuildFailures {
   public static final String IMAGE_MISSING = "ImageMissing";
   public static final String SNAPSHOT_FAILED = "SnapshotFailed";
   public static final String INSTANCE_FAILED = "InstanceFailed";
+  /** The build ran past {@link BuildRequest#timeout()}; the workflow fails with it after teardown. */
+  public static final String BUILD_TIMED_OUT = "BuildTimedOut";
 
   public static final List<String> PERMANENT = List.of(INVALID_REQUEST, IMAGE_NOT_FOUND, UNAUTHORIZED,
-      ACCESS_DENIED, NO_SPACE_LEFT, COMMAND_FAILED, STACK_FAILED, IMAGE_MISSING, SNAPSHOT_FAILED, INSTANCE_FAILED);
+      ACCESS_DENIED, NO_SPACE_LEFT, COMMAND_FAILED, STACK_FAILED, IMAGE_MISSING, SNAPSHOT_FAILED, INSTANCE_FAILED,
+      BUILD_TIMED_OUT);
 
   private BuildFailures() {}
 }

@@ -1,0 +1,209 @@
+package dev.precache.workflows;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a {@link BuildRequest} and fills its defaults, before anything touches AWS. Pure and deterministic:
+ * the CLI calls it before starting a build, and the workflow calls it again as its first step.
+ */
+public final class BuildRequestValidator {
+
+  public static final String DEFAULT_NAME = "precache";
+  public static final String DEFAULT_PLATFORM = "linux/amd64";
+  public static final String DEFAULT_INSTANCE_TYPE = "m5.large";
+  public static final int DEFAULT_VOLUME_SIZE_GIB = 50;
+  public static final int DEFAULT_PULL_PARALLELISM = 4;
+  /** The images × platforms a build may pull: more would outlast any sensible build deadline. */
+  public static final int MAX_PULLS = 200;
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  private static final Pattern REGION = Pattern.compile("[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}");
+  private static final Pattern INSTANCE_TYPE = Pattern.compile("[a-z][a-z0-9-]*\\.[a-z0-9-]+");
+  /** Graviton families: a generation digit followed by 'g' (m6g, m7gd, c7gn, t4g, g5g, r8g, im4gn), and a1. */
+  private static final Pattern GRAVITON_FAMILY = Pattern.compile("a1|[a-z]+[0-9]+g[a-z]*(-[a-z]+)?");
+  private static final Pattern SSM_PATH = Pattern.compile("/[a-zA-Z0-9_.\\-/]{1,1010}");
+  private static final Pattern SSM_NAME = Pattern.compile("/?[a-zA-Z0-9_.\\-]+(/[a-zA-Z0-9_.\\-]+)*");
+  private static final Pattern SSM_RESERVED_PREFIX = Pattern.compile("/?(aws|ssm).*", Pattern.CASE_INSENSITIVE);
+  private static final Pattern SUBNET = Pattern.compile("subnet-([0-9a-f]{8}|[0-9a-f]{17})");
+  private static final Pattern SECURITY_GROUP = Pattern.compile("sg-([0-9a-f]{8}|[0-9a-f]{17})");
+  private static final Pattern ROLE = Pattern.compile(
+      "[\\w+=,.@-]{1,64}|arn:aws[a-z-]*:iam::[0-9]{12}:role/([\\w+=,.@-]+/)*[\\w+=,.@-]{1,64}");
+  private static final Pattern KMS_KEY = Pattern.compile("[\\w:/+=,.@-]{1,2048}");
+  private static final Set<String> ARCHITECTURES = Set.of("amd64", "arm64");
+
+  private BuildRequestValidator() {}
+
+  /** Returns {@code request} with defaults filled and images and platforms normalised, or throws. */
+  public static BuildRequest normalize(BuildRequest request) {
+    if (request == null) {
+      throw new InvalidRequestException("request", "missing");
+    }
+    String name = orDefault(request.name(), DEFAULT_NAME);
+    require(NAME.matcher(name).matches(), "name",
+        "must be 1 to 64 characters of letters, digits, '.', '_' and '-', got '" + name + "'");
+
+    String region = request.region();
+    require(region != null && REGION.matcher(region).matches(), "region",
+        "must be an AWS region such as us-west-2, got '" + region + "'");
+
+    List<String> images = images(request.images());
+    List<String> platforms = platforms(request.platforms());
+    require(images.size() * platforms.size() <= MAX_PULLS, "images",
+        images.size() + " images × " + platforms.size() + " platforms is more than " + MAX_PULLS + " pulls");
+
+    String instanceType = orDefault(request.instanceType(), DEFAULT_INSTANCE_TYPE).toLowerCase(Locale.ROOT);
+    require(INSTANCE_TYPE.matcher(instanceType).matches(), "instanceType",
+        "must be family.size such as m5.large, got '" + instanceType + "'");
+    String family = instanceType.substring(0, instanceType.indexOf('.'));
+    boolean arm64 = GRAVITON_FAMILY.matcher(family).matches();
+
+    String amiParameter = orDefault(request.amiParameter(),
+        "/aws/service/bottlerocket/aws-k8s-1.33/" + (arm64 ? "arm64" : "x86_64") + "/latest/image_id");
+    require(SSM_PATH.matcher(amiParameter).matches(), "amiParameter",
+        "must be an SSM parameter path starting with '/', got '" + amiParameter + "'");
+    requireAmiFitsInstance(amiParameter, family, arm64);
+
+    require(request.kmsKeyId() == null || request.encrypt(), "kmsKeyId", "is only allowed with encrypt");
+    require(request.kmsKeyId() == null || KMS_KEY.matcher(request.kmsKeyId()).matches(), "kmsKeyId",
+        "must be a KMS key ID, ARN or alias");
+
+    int volumeSizeGiB = orDefault(request.volumeSizeGiB(), DEFAULT_VOLUME_SIZE_GIB);
+    requireBetween(volumeSizeGiB, 1, 65_536, "volumeSizeGiB", " GiB");
+    if (request.volumeIops() != null) {
+      requireBetween(request.volumeIops(), 3_000, 16_000, "volumeIops", " IOPS");
+    }
+    if (request.volumeThroughputMiBps() != null) {
+      int throughput = request.volumeThroughputMiBps();
+      requireBetween(throughput, 125, 1_000, "volumeThroughputMiBps", " MiB/s");
+      // gp3 allows at most 0.25 MiB/s per provisioned IOPS; without volumeIops it has the baseline 3000.
+      int iops = request.volumeIops() == null ? 3_000 : request.volumeIops();
+      require(throughput * 4 <= iops, "volumeThroughputMiBps",
+          "gp3 allows at most " + iops / 4 + " MiB/s with " + iops + " IOPS, got " + throughput);
+    }
+
+    require(request.instanceRole() == null || ROLE.matcher(request.instanceRole()).matches(), "instanceRole",
+        "must be an IAM role name or ARN, got '" + request.instanceRole() + "'");
+    require(request.securityGroupId() == null || SECURITY_GROUP.matcher(request.securityGroupId()).matches(),
+        "securityGroupId", "must look like sg-0123456789abcdef0, got '" + request.securityGroupId() + "'");
+    require(request.subnetId() == null || SUBNET.matcher(request.subnetId()).matches(), "subnetId",
+        "must look like subnet-0123456789abcdef0, got '" + request.subnetId() + "'");
+    requireOutputParameter(request.outputParameterName());
+
+    Map<String, String> tags = tags(request.tags());
+
+    Duration timeout = orDefault(request.timeout(), BuildTimeouts.DEFAULT_BUILD_TIMEOUT);
+    require(!timeout.isNegative() && !timeout.isZero() && timeout.compareTo(Duration.ofHours(48)) <= 0, "timeout",
+        "must be positive and at most 48h, got " + timeout);
+
+    int pullParallelism = orDefault(request.pullParallelism(), DEFAULT_PULL_PARALLELISM);
+    requireBetween(pullParallelism, 1, 32, "pullParallelism", "");
+
+    return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, request.encrypt(),
+        request.kmsKeyId(), volumeSizeGiB, request.instanceRole(), request.securityGroupId(), request.subnetId(),
+        request.outputParameterName(), request.publicIp(), tags, timeout, pullParallelism,
+        request.volumeThroughputMiBps(), request.volumeIops());
+  }
+
+  private static List<String> images(List<String> requested) {
+    require(requested != null && !requested.isEmpty(), "images", "at least one image is required");
+    Set<String> images = new LinkedHashSet<>();
+    for (String image : requested) {
+      String normalised;
+      try {
+        normalised = ImageReference.parse(image).toString();
+      } catch (IllegalArgumentException e) {
+        throw new InvalidRequestException("images", e.getMessage());
+      }
+      require(images.add(normalised), "images", "'" + image + "' is listed twice (as " + normalised + ")");
+    }
+    return List.copyOf(images);
+  }
+
+  private static List<String> platforms(List<String> requested) {
+    if (requested == null || requested.isEmpty()) {
+      return List.of(DEFAULT_PLATFORM);
+    }
+    Set<String> platforms = new LinkedHashSet<>();
+    for (String platform : requested) {
+      String normalised = platform(platform);
+      require(platforms.add(normalised), "platforms", "'" + platform + "' is listed twice (as " + normalised + ")");
+    }
+    return List.copyOf(platforms);
+  }
+
+  /** {@code amd64} → {@code linux/amd64}; {@code linux/arm64/v8} → {@code linux/arm64}, v8 being arm64's only variant. */
+  private static String platform(String platform) {
+    String lower = platform == null ? "" : platform.strip().toLowerCase(Locale.ROOT);
+    String[] parts = (lower.startsWith("linux/") ? lower.substring("linux/".length()) : lower).split("/", -1);
+    boolean known = ARCHITECTURES.contains(parts[0])
+        && (parts.length == 1 || (parts.length == 2 && parts[0].equals("arm64") && parts[1].equals("v8")));
+    require(known, "platforms",
+        "unknown platform '" + platform + "'; use amd64, arm64, linux/amd64, linux/arm64 or linux/arm64/v8");
+    return "linux/" + parts[0];
+  }
+
+  /**
+   * An AMI that cannot boot on the instance type leaves the build waiting for an SSM agent that never comes
+   * online; snapshot.sh hangs there with NVIDIA AMIs on non-GPU instances.
+   */
+  private static void requireAmiFitsInstance(String amiParameter, String family, boolean arm64) {
+    boolean gpu = family.startsWith("g") || family.startsWith("p");
+    require(!amiParameter.contains("nvidia") || gpu, "amiParameter",
+        "'" + amiParameter + "' is an NVIDIA AMI; instance family " + family + " has no NVIDIA GPU");
+    require(!(arm64 && amiParameter.contains("/x86_64/")), "amiParameter",
+        "'" + amiParameter + "' is an x86_64 AMI; instance family " + family + " is arm64 (Graviton)");
+    require(!(!arm64 && amiParameter.contains("/arm64/")), "amiParameter",
+        "'" + amiParameter + "' is an arm64 AMI; instance family " + family + " is x86_64");
+  }
+
+  private static void requireOutputParameter(String name) {
+    if (name == null) {
+      return;
+    }
+    require(name.length() <= 1011 && SSM_NAME.matcher(name).matches(), "outputParameterName",
+        "must be an SSM parameter name of letters, digits and . _ - /, got '" + name + "'");
+    require(!SSM_RESERVED_PREFIX.matcher(name).matches(), "outputParameterName",
+        "must not start with 'aws' or 'ssm' (reserved by AWS), got '" + name + "'");
+  }
+
+  private static Map<String, String> tags(Map<String, String> requested) {
+    if (requested == null) {
+      return Map.of();
+    }
+    require(requested.size() <= 40, "tags", "at most 40 tags, got " + requested.size());
+    Map<String, String> tags = new TreeMap<>();
+    requested.forEach((key, value) -> {
+      require(key != null && !key.isBlank() && key.length() <= 128, "tags",
+          "keys must be 1 to 128 characters, got '" + key + "'");
+      require(value != null && value.length() <= 256, "tags", "value of '" + key + "' must be at most 256 characters");
+      String lower = key.toLowerCase(Locale.ROOT);
+      require(!lower.startsWith("aws:"), "tags", "key '" + key + "' uses the prefix 'aws:' reserved by AWS");
+      require(!lower.startsWith("precache:"), "tags", "key '" + key + "' uses the prefix 'precache:' reserved by precache");
+      tags.put(key, value);
+    });
+    return Collections.unmodifiableMap(tags);
+  }
+
+  private static void requireBetween(int value, int min, int max, String field, String unit) {
+    require(value >= min && value <= max, field,
+        "must be between " + min + " and " + max + unit + ", got " + value);
+  }
+
+  private static void require(boolean condition, String field, String problem) {
+    if (!condition) {
+      throw new InvalidRequestException(field, problem);
+    }
+  }
+
+  private static <T> T orDefault(T value, T fallback) {
+    return value == null ? fallback : value;
+  }
+}

@@ -1,0 +1,359 @@
+package dev.precache.workflows;
+
+import static dev.precache.workflows.BuildSearchAttributes.BUILD_NAME;
+import static dev.precache.workflows.BuildSearchAttributes.IMAGES;
+import static dev.precache.workflows.BuildSearchAttributes.REGION;
+import static dev.precache.workflows.BuildSearchAttributes.SNAPSHOT_ID;
+import static dev.precache.workflows.BuildSearchAttributes.STATUS;
+
+import dev.precache.workflows.BuildSearchAttributes.Status;
+import dev.precache.workflows.ImagePull.State;
+import dev.precache.workflows.InstanceActivities.PullSpec;
+import dev.precache.workflows.InstanceActivities.VerifySpec;
+import dev.precache.workflows.SnapshotActivities.SnapshotSpec;
+import dev.precache.workflows.SnapshotActivities.SnapshotStatus;
+import dev.precache.workflows.StackActivities.StackOutputs;
+import dev.precache.workflows.StackActivities.StackSpec;
+import io.temporal.activity.ActivityCancellationType;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.failure.TimeoutFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.CompletablePromise;
+import io.temporal.workflow.Functions;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.TimerOptions;
+import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInfo;
+import io.temporal.workflow.WorkflowSemaphore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+
+/**
+ * The eight steps of a build, with a teardown that runs exactly once however the build ends, and a deadline.
+ * Retries of transient errors happen inside each activity call (see {@link BuildTimeouts}); a failure that
+ * reaches this class is final.
+ */
+public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
+
+  private static final Logger log = Workflow.getLogger(SnapshotBuildWorkflowImpl.class);
+  /** snapshot.sh cuts the image list in the snapshot description to this length. */
+  private static final int DESCRIPTION_MAX = 200;
+  /**
+   * Pulls that are no longer wanted are abandoned rather than sent a cancel request: when pulls finish together,
+   * a cancel request for one whose failure the server already recorded is rejected, and the Temporal test server
+   * then stalls the workflow. An abandoned pull ends when teardown deletes its instance.
+   */
+  private static final ActivityOptions PULL = ActivityOptions.newBuilder(BuildTimeouts.PULL_IMAGE)
+      .setCancellationType(ActivityCancellationType.ABANDON)
+      .build();
+
+  private BuildStep step;
+  private final List<ImagePull> pulls = new ArrayList<>();
+  private Integer snapshotPercent;
+  private String stackName;
+  private String instanceId;
+  private String snapshotId;
+  private boolean snapshotCompleted;
+  private String failure;
+  private boolean finished;
+
+  private final List<StepTiming> timings = new ArrayList<>();
+  private boolean deadlinePassed;
+  private boolean tornDown;
+
+  @Override
+  public BuildResult build(BuildRequest input) {
+    BuildRequest request = validated(input);
+    WorkflowInfo info = Workflow.getInfo();
+    BuildIdentity identity = BuildIdentity.of(info.getWorkflowId(), info.getRunId(), request.name());
+    stackName = identity.stackName();
+    for (String image : request.images()) {
+      for (String platform : request.platforms()) {
+        pulls.add(new ImagePull(image, platform, State.PENDING, null, null));
+      }
+    }
+    Workflow.upsertTypedSearchAttributes(STATUS.valueSet(Status.RUNNING.name()), REGION.valueSet(request.region()),
+        IMAGES.valueSet(request.images()), BUILD_NAME.valueSet(request.name()));
+
+    // The teardown is registered here, before the stack is deployed: every way out of the steps below runs it.
+    try {
+      BuildResult result = withinDeadline(request.timeout(), () -> runSteps(request, identity));
+      setStatus(Status.SUCCEEDED);
+      return result;
+    } catch (TemporalFailure stepFailure) {
+      tearDownAfterFailure(request.region(), identity);
+      throw concluded(stepFailure, request.timeout());
+    } finally {
+      finished = true;
+    }
+  }
+
+  private BuildResult runSteps(BuildRequest request, BuildIdentity identity) {
+    String region = request.region();
+    StackOutputs stack = step(BuildStep.DEPLOY_STACK, () ->
+        stack(BuildTimeouts.DEPLOY_STACK, "deploy stack " + stackName).deployStack(new StackSpec(identity, request)));
+    instanceId = stack.instanceId();
+
+    step(BuildStep.AWAIT_SSM, () ->
+        instance(BuildTimeouts.AWAIT_SSM, "wait for SSM on " + instanceId).awaitSsmOnline(region, instanceId));
+
+    step(BuildStep.PREPARE_CONTAINERD, () -> {
+      instance(BuildTimeouts.RUN_COMMAND, "stop kubelet on " + instanceId).stopKubelet(region, instanceId);
+      instance(BuildTimeouts.RUN_COMMAND, "remove cached images on " + instanceId).removeCachedImages(region, instanceId);
+    });
+
+    step(BuildStep.PULL_IMAGES, () -> pullImages(request, identity));
+
+    List<CachedImage> images = step(BuildStep.VERIFY_IMAGES, () ->
+        instance(BuildTimeouts.RUN_COMMAND, "verify " + pulls.size() + " images on " + instanceId)
+            .verifyCachedImages(new VerifySpec(region, instanceId, request.images(), request.platforms())));
+
+    step(BuildStep.STOP_INSTANCE, () ->
+        instance(BuildTimeouts.STOP_INSTANCE, "stop " + instanceId).stopInstance(region, instanceId));
+
+    step(BuildStep.SNAPSHOT, () -> snapshotVolume(request, identity));
+
+    String publishedParameter = step(BuildStep.CLEANUP, () -> {
+      tearDown(region, identity);
+      return publish(request);
+    });
+
+    return new BuildResult(snapshotId, region, request.volumeSizeGiB(), images, List.copyOf(timings), stackName,
+        instanceId, publishedParameter);
+  }
+
+  @Override
+  public BuildProgress progress() {
+    return new BuildProgress(step, List.copyOf(pulls), snapshotPercent, stackName, instanceId, snapshotId, failure,
+        finished);
+  }
+
+  private BuildRequest validated(BuildRequest input) {
+    try {
+      return BuildRequestValidator.normalize(input);
+    } catch (InvalidRequestException invalid) {
+      failure = invalid.getMessage();
+      finished = true;
+      setStatus(Status.FAILED);
+      throw ApplicationFailure.newNonRetryableFailure(invalid.getMessage(), BuildFailures.INVALID_REQUEST);
+    }
+  }
+
+  /** Runs {@code steps}, cancelling them when {@code timeout} has passed. */
+  private BuildResult withinDeadline(Duration timeout, Functions.Func<BuildResult> steps) {
+    CompletablePromise<BuildResult> result = Workflow.newPromise();
+    CancellationScope stepsScope = Workflow.newCancellationScope(() -> result.complete(steps.apply()));
+    CancellationScope deadline = Workflow.newCancellationScope(() ->
+        Workflow.newTimer(timeout, TimerOptions.newBuilder().setSummary("build deadline").build())
+            .thenApply(fired -> {
+              deadlinePassed = true;
+              stepsScope.cancel("build deadline of " + human(timeout) + " passed");
+              return fired;
+            }));
+    deadline.run();
+    try {
+      stepsScope.run();
+      return result.get();
+    } finally {
+      deadline.cancel();
+    }
+  }
+
+  private void step(BuildStep next, Functions.Proc work) {
+    step(next, () -> {
+      work.apply();
+      return null;
+    });
+  }
+
+  private <T> T step(BuildStep next, Functions.Func<T> work) {
+    step = next;
+    log.info("[{}/{}] {}", next.number(), BuildStep.total(), next.title());
+    long start = Workflow.currentTimeMillis();
+    T result = work.apply();
+    timings.add(new StepTiming(next.number(), next.title(), Workflow.currentTimeMillis() - start));
+    return result;
+  }
+
+  /** Every image × platform, at most {@code pullParallelism} at a time; the first failure cancels the rest. */
+  private List<CachedImage> pullImages(BuildRequest request, BuildIdentity identity) {
+    WorkflowSemaphore slots = Workflow.newWorkflowSemaphore(request.pullParallelism());
+    List<Promise<CachedImage>> results = new ArrayList<>();
+    Workflow.newCancellationScope((CancellationScope allPulls) -> {
+      for (int i = 0; i < pulls.size(); i++) {
+        int index = i;
+        results.add(Async.function(() -> pullInTurn(index, slots, allPulls, request.region(), identity)));
+      }
+    }).run();
+    Promise.allOf(results).get();
+    return results.stream().map(Promise::get).toList();
+  }
+
+  private CachedImage pullInTurn(int index, WorkflowSemaphore slots, CancellationScope allPulls, String region,
+      BuildIdentity identity) {
+    slots.acquire();
+    ImagePull pull = pulls.get(index);
+    try {
+      pulls.set(index, new ImagePull(pull.image(), pull.platform(), State.PULLING, null, null));
+      CachedImage cached = instance(PULL, "pull " + pull.image() + " " + pull.platform())
+          .pullImage(new PullSpec(region, instanceId, identity, pull.image(), pull.platform()));
+      pulls.set(index, new ImagePull(pull.image(), pull.platform(), State.DONE, cached.digest(), null));
+      return cached;
+    } catch (TemporalFailure pullFailure) {
+      boolean cancelled = pullFailure instanceof CanceledFailure || pullFailure.getCause() instanceof CanceledFailure;
+      pulls.set(index, cancelled ? pull
+          : new ImagePull(pull.image(), pull.platform(), State.FAILED, null, describe(causeOf(pullFailure))));
+      // Transient errors were already retried inside the activity call, so this failure is final for the build.
+      allPulls.cancel();
+      throw pullFailure;
+    } finally {
+      slots.release();
+    }
+  }
+
+  private void snapshotVolume(BuildRequest request, BuildIdentity identity) {
+    String region = request.region();
+    snapshotId = snapshots(BuildTimeouts.CREATE_SNAPSHOT, "snapshot /dev/xvdb of " + instanceId)
+        .createSnapshot(new SnapshotSpec(region, instanceId, identity, description(request), request.tags()));
+    snapshotPercent = 0;
+    Workflow.upsertTypedSearchAttributes(SNAPSHOT_ID.valueSet(snapshotId));
+    SnapshotStatus status;
+    do {
+      status = snapshots(BuildTimeouts.AWAIT_SNAPSHOT, "wait for " + snapshotId + " at " + snapshotPercent + "%")
+          .awaitSnapshotCompleted(region, snapshotId);
+      snapshotPercent = status.percent();
+    } while (!status.completed());
+    snapshotCompleted = true;
+  }
+
+  private static String description(BuildRequest request) {
+    String description = "precache " + request.name() + ": " + String.join(",", request.images());
+    return description.length() > DESCRIPTION_MAX ? description.substring(0, DESCRIPTION_MAX) : description;
+  }
+
+  private String publish(BuildRequest request) {
+    String parameter = request.outputParameterName();
+    if (parameter == null) {
+      return null;
+    }
+    publisher(BuildTimeouts.PUBLISH, "write " + snapshotId + " to " + parameter)
+        .publishSnapshotId(request.region(), parameter, snapshotId);
+    return parameter;
+  }
+
+  /**
+   * Deletes what the build made and does not keep: the stack, parked registry credentials, and a snapshot that
+   * never completed. Runs once per build, in a detached scope so that neither a cancellation nor the deadline
+   * stops it half way. Every part is attempted; the first failure is thrown after.
+   */
+  private void tearDown(String region, BuildIdentity identity) {
+    if (tornDown) {
+      return;
+    }
+    tornDown = true;
+    List<TemporalFailure> failures = new ArrayList<>();
+    Workflow.newDetachedCancellationScope(() -> {
+      attempt(failures, () -> stack(BuildTimeouts.TEARDOWN, "delete stack " + stackName).deleteStack(region, stackName));
+      attempt(failures, () -> instance(BuildTimeouts.TEARDOWN, "delete parked registry credentials")
+          .deleteRegistryCredentials(region, identity));
+      if (snapshotId != null && !snapshotCompleted) {
+        attempt(failures, () -> snapshots(BuildTimeouts.TEARDOWN, "delete unfinished snapshot " + snapshotId)
+            .deleteSnapshot(region, snapshotId));
+      }
+    }).run();
+    if (!failures.isEmpty()) {
+      throw failures.get(0);
+    }
+  }
+
+  private static void attempt(List<TemporalFailure> failures, Functions.Proc part) {
+    try {
+      part.apply();
+    } catch (TemporalFailure partFailure) {
+      log.error("teardown: {}", describe(causeOf(partFailure)));
+      failures.add(partFailure);
+    }
+  }
+
+  /** The build already failed; a teardown failure is logged and must not hide why the build failed. */
+  private void tearDownAfterFailure(String region, BuildIdentity identity) {
+    try {
+      tearDown(region, identity);
+    } catch (TemporalFailure teardownFailure) {
+      log.error("teardown after a failed build did not complete; stack {} may be left behind", stackName);
+    }
+  }
+
+  /** What the workflow ends with, once teardown has run; also records the final status. */
+  private TemporalFailure concluded(TemporalFailure stepFailure, Duration timeout) {
+    String during = "step " + step.number() + "/" + BuildStep.total() + " (" + step.title() + ")";
+    if (deadlinePassed) {
+      failure = "timed out after " + human(timeout) + " during " + during;
+      setStatus(Status.TIMED_OUT);
+      return ApplicationFailure.newNonRetryableFailureWithCause(failure, BuildFailures.BUILD_TIMED_OUT, stepFailure);
+    }
+    if (CancellationScope.current().isCancelRequested()) {
+      failure = "cancelled during " + during;
+      setStatus(Status.CANCELLED);
+      return new CanceledFailure(failure);
+    }
+    Throwable cause = causeOf(stepFailure);
+    failure = during + " failed: " + describe(cause);
+    setStatus(Status.FAILED);
+    log.info("build failed: {}", failure);
+    return ApplicationFailure.newNonRetryableFailureWithCause(failure, typeOf(cause), stepFailure);
+  }
+
+  private static Throwable causeOf(TemporalFailure failure) {
+    return failure instanceof ActivityFailure && failure.getCause() != null ? failure.getCause() : failure;
+  }
+
+  private static String describe(Throwable cause) {
+    if (cause instanceof TimeoutFailure timeout) {
+      return "activity timed out (" + timeout.getTimeoutType() + ")";
+    }
+    return cause instanceof TemporalFailure temporal ? temporal.getOriginalMessage() : String.valueOf(cause.getMessage());
+  }
+
+  private static String typeOf(Throwable cause) {
+    return cause instanceof ApplicationFailure application ? application.getType() : cause.getClass().getSimpleName();
+  }
+
+  /** {@code PT1H30M} → {@code 1h30m}. */
+  private static String human(Duration duration) {
+    return duration.toString().substring(2).toLowerCase(Locale.ROOT);
+  }
+
+  private static void setStatus(Status status) {
+    Workflow.upsertTypedSearchAttributes(STATUS.valueSet(status.name()));
+  }
+
+  private static StackActivities stack(ActivityOptions options, String summary) {
+    return Workflow.newActivityStub(StackActivities.class, summarised(options, summary));
+  }
+
+  private static InstanceActivities instance(ActivityOptions options, String summary) {
+    return Workflow.newActivityStub(InstanceActivities.class, summarised(options, summary));
+  }
+
+  private static SnapshotActivities snapshots(ActivityOptions options, String summary) {
+    return Workflow.newActivityStub(SnapshotActivities.class, summarised(options, summary));
+  }
+
+  private static PublishActivities publisher(ActivityOptions options, String summary) {
+    return Workflow.newActivityStub(PublishActivities.class, summarised(options, summary));
+  }
+
+  /** The summary is what the Web UI shows for the activity, so a reader sees what each call is doing. */
+  private static ActivityOptions summarised(ActivityOptions options, String summary) {
+    return ActivityOptions.newBuilder(options).setSummary(summary).build();
+  }
+}

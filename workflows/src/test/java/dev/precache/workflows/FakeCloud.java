@@ -1,0 +1,89 @@
+package dev.precache.workflows;
+
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+import static org.mockito.Mockito.withSettings;
+
+import dev.precache.workflows.InstanceActivities.PullSpec;
+import dev.precache.workflows.InstanceActivities.VerifySpec;
+import dev.precache.workflows.SnapshotActivities.SnapshotStatus;
+import dev.precache.workflows.StackActivities.StackOutputs;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.common.SearchAttributeKey;
+import io.temporal.testing.TestWorkflowExtension;
+import io.temporal.worker.Worker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Activity mocks that behave like a healthy AWS account, so each test only stubs what it breaks, plus the
+ * request and the Temporal test setup every workflow test shares.
+ */
+final class FakeCloud {
+  static final String REGION = "us-west-2";
+  static final String INSTANCE_ID = "i-0123456789abcdef0";
+  static final String SNAPSHOT_ID = "snap-0123456789abcdef0";
+  static final String OUTPUT_PARAMETER = "/precache/gpu-models/snapshot-id";
+
+  final StackActivities stack = mock(StackActivities.class, withSettings().withoutAnnotations());
+  final InstanceActivities instance = mock(InstanceActivities.class, withSettings().withoutAnnotations());
+  SnapshotActivities snapshots = mock(SnapshotActivities.class, withSettings().withoutAnnotations());
+  final PublishActivities publish = mock(PublishActivities.class, withSettings().withoutAnnotations());
+
+  FakeCloud() {
+    when(stack.deployStack(any())).thenReturn(
+        new StackOutputs("arn:aws:cloudformation:us-west-2:123456789012:stack/precache/1", INSTANCE_ID));
+    when(instance.pullImage(any())).thenAnswer(call -> cached(call.getArgument(0, PullSpec.class)));
+    when(instance.verifyCachedImages(any())).thenAnswer(call -> verified(call.getArgument(0, VerifySpec.class)));
+    when(snapshots.createSnapshot(any())).thenReturn(SNAPSHOT_ID);
+    when(snapshots.awaitSnapshotCompleted(REGION, SNAPSHOT_ID)).thenReturn(
+        new SnapshotStatus(SNAPSHOT_ID, 40, false), new SnapshotStatus(SNAPSHOT_ID, 100, true));
+  }
+
+  /** Two images for two platforms, published to an SSM parameter: every step has something to do. */
+  static BuildRequest request() {
+    return new BuildRequest("gpu-models", REGION,
+        List.of("busybox", "public.ecr.aws/docker/library/alpine:3.20"), List.of("amd64", "arm64"), null, null,
+        false, null, null, null, null, null, OUTPUT_PARAMETER, true, Map.of("team", "ml"), null, null, null, null);
+  }
+
+  static TestWorkflowExtension extension() {
+    TestWorkflowExtension.Builder builder = TestWorkflowExtension.newBuilder()
+        .registerWorkflowImplementationTypes(SnapshotBuildWorkflowImpl.class)
+        .setDoNotStart(true);
+    for (SearchAttributeKey<?> key : BuildSearchAttributes.ALL) {
+      builder.registerSearchAttribute(key.getName(), key.getValueType());
+    }
+    return builder.build();
+  }
+
+  void register(Worker worker) {
+    worker.registerActivitiesImplementations(stack, instance, snapshots, publish);
+  }
+
+  static SnapshotBuildWorkflow newBuild(WorkflowClient client, Worker worker, String workflowId) {
+    return client.newWorkflowStub(SnapshotBuildWorkflow.class,
+        WorkflowOptions.newBuilder().setTaskQueue(worker.getTaskQueue()).setWorkflowId(workflowId).build());
+  }
+
+  static CachedImage cached(PullSpec spec) {
+    return new CachedImage(spec.image(), spec.platform(), digestOf(spec.image(), spec.platform()), 1_000_000);
+  }
+
+  static String digestOf(String image, String platform) {
+    return "sha256:" + String.format("%064x", Math.abs((long) (image + platform).hashCode()));
+  }
+
+  private static List<CachedImage> verified(VerifySpec spec) {
+    List<CachedImage> images = new ArrayList<>();
+    for (String image : spec.images()) {
+      for (String platform : spec.platforms()) {
+        images.add(new CachedImage(image, platform, digestOf(image, platform), 1_000_000));
+      }
+    }
+    return images;
+  }
+}

@@ -1,0 +1,374 @@
+package dev.precache.workflows;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.argThat;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.doThrow;
+import static org.mockito.Mockito.inOrder;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.verifyNoInteractions;
+import static org.mockito.Mockito.when;
+
+import dev.precache.workflows.BuildSearchAttributes.Status;
+import dev.precache.workflows.ImagePull.State;
+import dev.precache.workflows.InstanceActivities.PullSpec;
+import dev.precache.workflows.SnapshotActivities.SnapshotSpec;
+import dev.precache.workflows.SnapshotActivities.SnapshotStatus;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowStub;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.testing.TestWorkflowExtension;
+import io.temporal.worker.Worker;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.mockito.InOrder;
+
+class SnapshotBuildWorkflowTest {
+
+  @RegisterExtension
+  final TestWorkflowExtension testWorkflow = FakeCloud.extension();
+
+  private final FakeCloud cloud = new FakeCloud();
+  /** Releases activities a test left blocked, so the worker can shut down. */
+  private final CountDownLatch release = new CountDownLatch(1);
+
+  @AfterEach
+  void releaseBlockedActivities() {
+    release.countDown();
+  }
+
+  @Test
+  void buildsTheSnapshotStepByStep(TestWorkflowEnvironment env, WorkflowClient client, Worker worker) {
+    cloud.register(worker);
+    env.start();
+    SnapshotBuildWorkflow build = FakeCloud.newBuild(client, worker, "happy");
+
+    BuildResult result = build.build(FakeCloud.request());
+
+    InOrder steps = inOrder(cloud.stack, cloud.instance, cloud.snapshots, cloud.publish);
+    steps.verify(cloud.stack).deployStack(any());
+    steps.verify(cloud.instance).awaitSsmOnline(FakeCloud.REGION, FakeCloud.INSTANCE_ID);
+    steps.verify(cloud.instance).stopKubelet(FakeCloud.REGION, FakeCloud.INSTANCE_ID);
+    steps.verify(cloud.instance).removeCachedImages(FakeCloud.REGION, FakeCloud.INSTANCE_ID);
+    steps.verify(cloud.instance, times(4)).pullImage(any());
+    steps.verify(cloud.instance).verifyCachedImages(any());
+    steps.verify(cloud.instance).stopInstance(FakeCloud.REGION, FakeCloud.INSTANCE_ID);
+    steps.verify(cloud.snapshots).createSnapshot(any());
+    steps.verify(cloud.snapshots, times(2)).awaitSnapshotCompleted(FakeCloud.REGION, FakeCloud.SNAPSHOT_ID);
+    steps.verify(cloud.stack).deleteStack(FakeCloud.REGION, result.stackName());
+    steps.verify(cloud.instance).deleteRegistryCredentials(eq(FakeCloud.REGION), any());
+    steps.verify(cloud.publish).publishSnapshotId(FakeCloud.REGION, FakeCloud.OUTPUT_PARAMETER, FakeCloud.SNAPSHOT_ID);
+    verify(cloud.snapshots, never()).deleteSnapshot(any(), any());
+    verify(cloud.snapshots).createSnapshot(argThat((SnapshotSpec spec) -> spec.description().equals(
+        "precache gpu-models: docker.io/library/busybox:latest,public.ecr.aws/docker/library/alpine:3.20")
+        && spec.tags().equals(Map.of("team", "ml")) && spec.instanceId().equals(FakeCloud.INSTANCE_ID)));
+
+    assertThat(result.snapshotId()).isEqualTo(FakeCloud.SNAPSHOT_ID);
+    assertThat(result.region()).isEqualTo(FakeCloud.REGION);
+    assertThat(result.volumeSizeGiB()).isEqualTo(50);
+    assertThat(result.instanceId()).isEqualTo(FakeCloud.INSTANCE_ID);
+    assertThat(result.stackName()).startsWith("precache-gpu-models-");
+    assertThat(result.publishedParameter()).isEqualTo(FakeCloud.OUTPUT_PARAMETER);
+    assertThat(result.images()).extracting(CachedImage::image, CachedImage::platform).containsExactly(
+        tuple("docker.io/library/busybox:latest", "linux/amd64"),
+        tuple("docker.io/library/busybox:latest", "linux/arm64"),
+        tuple("public.ecr.aws/docker/library/alpine:3.20", "linux/amd64"),
+        tuple("public.ecr.aws/docker/library/alpine:3.20", "linux/arm64"));
+    assertThat(result.steps()).extracting(StepTiming::number).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+
+    BuildProgress progress = build.progress();
+    assertThat(progress.finished()).isTrue();
+    assertThat(progress.step()).isEqualTo(BuildStep.CLEANUP);
+    assertThat(progress.failure()).isNull();
+    assertThat(progress.snapshotPercent()).isEqualTo(100);
+    assertThat(progress.snapshotId()).isEqualTo(FakeCloud.SNAPSHOT_ID);
+    assertThat(progress.stackName()).isEqualTo(result.stackName());
+    assertThat(progress.pulls()).hasSize(4).allSatisfy(pull -> {
+      assertThat(pull.state()).isEqualTo(State.DONE);
+      assertThat(pull.digest()).isEqualTo(FakeCloud.digestOf(pull.image(), pull.platform()));
+    });
+
+    var attributes = WorkflowStub.fromTyped(build).describe().getTypedSearchAttributes();
+    assertThat(attributes.get(BuildSearchAttributes.STATUS)).isEqualTo(Status.SUCCEEDED.name());
+    assertThat(attributes.get(BuildSearchAttributes.SNAPSHOT_ID)).isEqualTo(FakeCloud.SNAPSHOT_ID);
+    assertThat(attributes.get(BuildSearchAttributes.REGION)).isEqualTo(FakeCloud.REGION);
+    assertThat(attributes.get(BuildSearchAttributes.BUILD_NAME)).isEqualTo("gpu-models");
+    assertThat(attributes.get(BuildSearchAttributes.IMAGES)).containsExactly(
+        "docker.io/library/busybox:latest", "public.ecr.aws/docker/library/alpine:3.20");
+  }
+
+  /** Every activity call a build makes, broken in turn with a permanent failure. */
+  static Stream<Arguments> failingCalls() {
+    return Stream.of(
+        failing("deployStack", 1, false, c -> doThrow(permanent()).when(c.stack).deployStack(any())),
+        failing("awaitSsmOnline", 2, false, c -> doThrow(permanent()).when(c.instance).awaitSsmOnline(any(), any())),
+        failing("stopKubelet", 3, false, c -> doThrow(permanent()).when(c.instance).stopKubelet(any(), any())),
+        failing("removeCachedImages", 3, false,
+            c -> doThrow(permanent()).when(c.instance).removeCachedImages(any(), any())),
+        failing("pullImage", 4, false, c -> doThrow(permanent()).when(c.instance).pullImage(any())),
+        failing("verifyCachedImages", 5, false, c -> doThrow(permanent()).when(c.instance).verifyCachedImages(any())),
+        failing("stopInstance", 6, false, c -> doThrow(permanent()).when(c.instance).stopInstance(any(), any())),
+        failing("createSnapshot", 7, false, c -> doThrow(permanent()).when(c.snapshots).createSnapshot(any())),
+        failing("awaitSnapshotCompleted", 7, true,
+            c -> doThrow(permanent()).when(c.snapshots).awaitSnapshotCompleted(any(), any())),
+        failing("publishSnapshotId", 8, false,
+            c -> doThrow(permanent()).when(c.publish).publishSnapshotId(any(), any(), any())));
+  }
+
+  private static Arguments failing(String call, int step, boolean snapshotLeftBehind, Consumer<FakeCloud> breaker) {
+    return Arguments.of(call, step, snapshotLeftBehind, breaker);
+  }
+
+  private static ApplicationFailure permanent() {
+    return ApplicationFailure.newFailure("boom: the thing broke", BuildFailures.COMMAND_FAILED);
+  }
+
+  @ParameterizedTest(name = "{0} fails in step {1}")
+  @MethodSource("failingCalls")
+  void aFailedStepTearsDownOnceAndNamesTheStep(String call, int stepNumber, boolean snapshotLeftBehind,
+      Consumer<FakeCloud> breaker, TestWorkflowEnvironment env, WorkflowClient client, Worker worker) {
+    breaker.accept(cloud);
+    cloud.register(worker);
+    env.start();
+    SnapshotBuildWorkflow build = FakeCloud.newBuild(client, worker, "fails-at-" + call);
+
+    WorkflowFailedException failed = catchThrowableOfType(WorkflowFailedException.class,
+        () -> build.build(FakeCloud.request()));
+
+    BuildStep step = BuildStep.values()[stepNumber - 1];
+    ApplicationFailure failure = (ApplicationFailure) failed.getCause();
+    assertThat(failure.getOriginalMessage())
+        .isEqualTo("step " + stepNumber + "/8 (" + step.title() + ") failed: boom: the thing broke");
+    assertThat(failure.getType()).isEqualTo(BuildFailures.COMMAND_FAILED);
+    assertThat(failure.getCause()).isNotNull();
+    verify(cloud.stack, times(1)).deleteStack(eq(FakeCloud.REGION), argThat(name -> name.startsWith("precache-")));
+    verify(cloud.instance, times(1)).deleteRegistryCredentials(eq(FakeCloud.REGION), any());
+    verify(cloud.snapshots, times(snapshotLeftBehind ? 1 : 0)).deleteSnapshot(FakeCloud.REGION, FakeCloud.SNAPSHOT_ID);
+    BuildProgress progress = build.progress();
+    assertThat(progress.finished()).isTrue();
+    assertThat(progress.step()).isEqualTo(step);
+    assertThat(progress.failure()).isEqualTo(failure.getOriginalMessage());
+    assertThat(WorkflowStub.fromTyped(build).describe().getTypedSearchAttributes().get(BuildSearchAttributes.STATUS))
+        .isEqualTo(Status.FAILED.name());
+  }
+
+  @Test
+  void cancellingDuringPullsTearsDownAndEndsCancelled(TestWorkflowEnvironment env, WorkflowClient client,
+      Worker worker) throws InterruptedException {
+    CountDownLatch pulling = new CountDownLatch(1);
+    doAnswer(call -> {
+      pulling.countDown();
+      release.await();
+      return FakeCloud.cached(call.getArgument(0));
+    }).when(cloud.instance).pullImage(any());
+    cloud.register(worker);
+    env.start();
+    SnapshotBuildWorkflow build = FakeCloud.newBuild(client, worker, "cancelled");
+
+    WorkflowClient.start(build::build, FakeCloud.request());
+    assertThat(pulling.await(30, TimeUnit.SECONDS)).isTrue();
+    WorkflowStub stub = WorkflowStub.fromTyped(build);
+    stub.cancel();
+
+    WorkflowFailedException failed = catchThrowableOfType(WorkflowFailedException.class,
+        () -> stub.getResult(BuildResult.class));
+    assertThat(failed.getCause()).isInstanceOf(CanceledFailure.class);
+    verify(cloud.stack, times(1)).deleteStack(any(), any());
+    verify(cloud.instance, times(1)).deleteRegistryCredentials(any(), any());
+    verify(cloud.snapshots, never()).createSnapshot(any());
+    assertThat(build.progress().failure()).isEqualTo("cancelled during step 4/8 (Pulling images)");
+    assertThat(stub.describe().getTypedSearchAttributes().get(BuildSearchAttributes.STATUS))
+        .isEqualTo(Status.CANCELLED.name());
+  }
+
+  @Test
+  void theBuildDeadlineCancelsAStuckPullAndTearsDown(TestWorkflowEnvironment env, WorkflowClient client,
+      Worker worker) {
+    // Shorter than the heartbeat timeout, so the deadline, not a retry, ends the stuck pull.
+    Duration timeout = Duration.ofSeconds(3);
+    doAnswer(call -> {
+      release.await();
+      return FakeCloud.cached(call.getArgument(0));
+    }).when(cloud.instance).pullImage(any());
+    cloud.register(worker);
+    env.start();
+    SnapshotBuildWorkflow build = FakeCloud.newBuild(client, worker, "timed-out");
+    BuildRequest stuck = BuildRequestValidatorTest.with(FakeCloud.request(), "timeout", timeout);
+
+    WorkflowFailedException failed = catchThrowableOfType(WorkflowFailedException.class, () -> build.build(stuck));
+
+    ApplicationFailure failure = (ApplicationFailure) failed.getCause();
+    assertThat(failure.getOriginalMessage()).isEqualTo("timed out after 3s during step 4/8 (Pulling images)");
+    assertThat(failure.getType()).isEqualTo(BuildFailures.BUILD_TIMED_OUT);
+    assertThat(failure.isNonRetryable()).isTrue();
+    verify(cloud.stack, times(1)).deleteStack(any(), any());
+    verify(cloud.instance, times(1)).deleteRegistryCredentials(any(), any());
+    assertThat(WorkflowStub.fromTyped(build).describe().getTypedSearchAttributes().get(BuildSearchAttributes.STATUS))
+        .isEqualTo(Status.TIMED_OUT.name());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {BuildFailures.IMAGE_NOT_FOUND, BuildFailures.UNAUTHORIZED})
+  void aPermanentPullFailureIsNotRetriedAndStopsTheOtherPulls(String type, TestWorkflowEnvironment env,
+      WorkflowClient client, Worker worker) {
+    String ctrOutput = "ctr: failed to resolve reference \"docker.io/library/busybox:latest\": "
+        + (type.equals(BuildFailures.UNAUTHORIZED) ? "401 Unauthorized" : "not found");
+    // Thrown retryable on purpose: the activity options' do-not-retry list must stop the retry.
+    doThrow(ApplicationFailure.newFailure(ctrOutput, type)).when(cloud.instance)
+        .pullImage(argThat(spec -> spec.image().equals("docker.io/library/busybox:latest")));
+    cloud.register(worker);
+    env.start();
+    SnapshotBuildWorkflow build = FakeCloud.newBuild(client, worker, "pull-" + type);
+    BuildRequest serialPulls = BuildRequestValidatorTest.with(
+        BuildRequestValidatorTest.with(FakeCloud.request(), "platforms", List.of("amd64")), "pullParallelism", 1);
+
+    WorkflowFailedException failed = catchThrowableOfType(WorkflowFailedException.class,
+        () -> build.build(serialPulls));
+
+    ApplicationFailure failure = (ApplicationFailure) failed.getCause();
+    assertThat(failure.getOriginalMessage()).isEqualTo("step 4/8 (Pulling images) failed: " + ctrOutput);
+    assertThat(failure.getType()).isEqualTo(type);
+    verify(cloud.instance, times(1)).pullImage(any());
+    verify(cloud.stack, times(1)).deleteStack(any(), any());
+    verify(cloud.instance, times(1)).deleteRegistryCredentials(any(), any());
+    assertThat(build.progress().pulls()).extracting(ImagePull::state).containsExactly(State.FAILED, State.PENDING);
+    assertThat(build.progress().pulls().get(0).error()).isEqualTo(ctrOutput);
+  }
+
+  @Test
+  void aTransientPullFailureIsRetried(TestWorkflowEnvironment env, WorkflowClient client, Worker worker) {
+    AtomicInteger attempts = new AtomicInteger();
+    doAnswer(call -> {
+      if (attempts.getAndIncrement() == 0) {
+        throw new RuntimeException("ThrottlingException: Rate exceeded");
+      }
+      return FakeCloud.cached(call.getArgument(0));
+    }).when(cloud.instance).pullImage(any());
+    cloud.register(worker);
+    env.start();
+
+    BuildResult result = FakeCloud.newBuild(client, worker, "throttled").build(FakeCloud.request());
+
+    assertThat(result.snapshotId()).isEqualTo(FakeCloud.SNAPSHOT_ID);
+    assertThat(attempts).hasValue(5);
+    verify(cloud.stack, times(1)).deleteStack(any(), any());
+  }
+
+  @Test
+  void aLostSnapshotWaitIsRetriedWithoutASecondSnapshot(TestWorkflowEnvironment env, WorkflowClient client,
+      Worker worker) {
+    LosesFirstWait snapshots = new LosesFirstWait(release);
+    cloud.snapshots = snapshots;
+    cloud.register(worker);
+    env.start();
+
+    BuildResult result = FakeCloud.newBuild(client, worker, "lost-wait").build(FakeCloud.request());
+
+    assertThat(snapshots.creates).hasValue(1);
+    assertThat(snapshots.waits).hasValue(2);
+    assertThat(snapshots.deletes).hasValue(0);
+    assertThat(result.snapshotId()).isEqualTo(FakeCloud.SNAPSHOT_ID);
+  }
+
+  /** A snapshot service whose first wait hangs without heartbeating, like a worker that died mid-wait. */
+  static final class LosesFirstWait implements SnapshotActivities {
+    final AtomicInteger creates = new AtomicInteger();
+    final AtomicInteger waits = new AtomicInteger();
+    final AtomicInteger deletes = new AtomicInteger();
+    private final CountDownLatch release;
+
+    LosesFirstWait(CountDownLatch release) {
+      this.release = release;
+    }
+
+    @Override
+    public String createSnapshot(SnapshotSpec spec) {
+      creates.incrementAndGet();
+      return FakeCloud.SNAPSHOT_ID;
+    }
+
+    @Override
+    public SnapshotStatus awaitSnapshotCompleted(String region, String snapshotId) {
+      if (waits.incrementAndGet() == 1) {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return new SnapshotStatus(snapshotId, 100, true);
+    }
+
+    @Override
+    public void deleteSnapshot(String region, String snapshotId) {
+      deletes.incrementAndGet();
+    }
+  }
+
+  @Test
+  void pullsRunAtMostPullParallelismAtATime(TestWorkflowEnvironment env, WorkflowClient client, Worker worker)
+      throws InterruptedException {
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger mostInFlight = new AtomicInteger();
+    CountDownLatch pulled = new CountDownLatch(5);
+    doAnswer(call -> {
+      mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+      Thread.sleep(300);
+      inFlight.decrementAndGet();
+      pulled.countDown();
+      return FakeCloud.cached(call.getArgument(0));
+    }).when(cloud.instance).pullImage(any());
+    cloud.register(worker);
+    env.start();
+    SnapshotBuildWorkflow build = FakeCloud.newBuild(client, worker, "parallel");
+    BuildRequest request = new BuildRequest("parallel", FakeCloud.REGION,
+        List.of("busybox", "alpine", "nginx", "redis", "postgres"), null, null, null, false, null, null, null, null,
+        null, null, true, null, null, 2, null, null);
+
+    // Not waiting on the result keeps the test server's clock at real time while the pulls sleep.
+    WorkflowClient.start(build::build, request);
+    assertThat(pulled.await(30, TimeUnit.SECONDS)).isTrue();
+    WorkflowStub.fromTyped(build).getResult(BuildResult.class);
+
+    assertThat(mostInFlight).hasValue(2);
+    verify(cloud.instance, times(5)).pullImage(any(PullSpec.class));
+  }
+
+  @Test
+  void anInvalidRequestFailsBeforeAnyActivity(TestWorkflowEnvironment env, WorkflowClient client, Worker worker) {
+    cloud.register(worker);
+    env.start();
+    BuildRequest invalid = BuildRequestValidatorTest.with(FakeCloud.request(), "volumeSizeGiB", 0);
+
+    WorkflowFailedException failed = catchThrowableOfType(WorkflowFailedException.class,
+        () -> FakeCloud.newBuild(client, worker, "invalid").build(invalid));
+
+    ApplicationFailure failure = (ApplicationFailure) failed.getCause();
+    assertThat(failure.getType()).isEqualTo(BuildFailures.INVALID_REQUEST);
+    assertThat(failure.isNonRetryable()).isTrue();
+    assertThat(failure.getOriginalMessage()).isEqualTo("volumeSizeGiB: must be between 1 and 65536 GiB, got 0");
+    verifyNoInteractions(cloud.stack, cloud.instance, cloud.snapshots, cloud.publish);
+  }
+}
