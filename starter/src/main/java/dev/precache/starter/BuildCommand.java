@@ -2,8 +2,10 @@ package dev.precache.starter;
 
 import dev.precache.workflows.BuildIdentity;
 import dev.precache.workflows.BuildRequest;
+import dev.precache.workflows.BuildRequestValidator;
 import dev.precache.workflows.BuildSearchAttributes;
 import dev.precache.workflows.BuildTimeouts;
+import dev.precache.workflows.InvalidRequestException;
 import dev.precache.workflows.SnapshotBuildWorkflow;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
@@ -61,7 +63,8 @@ final class BuildCommand implements Callable<Integer> {
   @Spec
   private CommandLine.Model.CommandSpec spec;
 
-  @Option(names = {"-r", "--region"}, description = "AWS region of the build instance and the snapshot.")
+  @Option(names = {"-r", "--region"},
+      description = "AWS region of the build instance and the snapshot (default: $AWS_REGION, then $AWS_DEFAULT_REGION).")
   String region;
 
   @Option(names = {"-a", "--ami"}, paramLabel = "SSM_PARAMETER",
@@ -135,9 +138,9 @@ final class BuildCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     BuildRequest request;
     try {
-      request = cli.normalizer().normalize(toRequest());
-    } catch (RequestNormalizer.RejectedFieldException e) {
-      err.println("invalid " + FLAG_OF_FIELD.getOrDefault(e.field(), e.field()) + ": " + e.getMessage());
+      request = BuildRequestValidator.normalize(toRequest());
+    } catch (InvalidRequestException e) {
+      err.println("invalid " + FLAG_OF_FIELD.getOrDefault(e.field(), e.field()) + ": " + e.problem());
       return CommandLine.ExitCode.USAGE;
     }
     PrintWriter out = spec.commandLine().getOut();
@@ -157,11 +160,17 @@ final class BuildCommand implements Callable<Integer> {
     }
   }
 
-  /** The request as the flags say it; defaults are the validator's job. */
+  /** Like the AWS CLI that snapshot.sh drives, an unset region comes from the environment. */
+  private static String regionFromEnvironment() {
+    String region = System.getenv("AWS_REGION");
+    return region != null && !region.isBlank() ? region : System.getenv("AWS_DEFAULT_REGION");
+  }
+
+  /** The request as the flags say it; other defaults are the validator's job. */
   BuildRequest toRequest() {
     List<String> platforms = architectures.isEmpty() ? null
         : architectures.stream().map(arch -> arch.contains("/") ? arch : "linux/" + arch).toList();
-    return new BuildRequest(name, region, List.copyOf(images), platforms, ami, instanceType, encrypt, kmsId,
+    return new BuildRequest(name, region != null ? region : regionFromEnvironment(), List.copyOf(images), platforms, ami, instanceType, encrypt, kmsId,
         snapshotSize, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, Map.copyOf(tags),
         timeout, parallelism, volumeThroughput, volumeIops);
   }

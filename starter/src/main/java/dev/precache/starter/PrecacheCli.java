@@ -18,18 +18,15 @@ public final class PrecacheCli {
   static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
 
   private final Supplier<TemporalConnection> connector;
-  private final RequestNormalizer normalizer;
   private final Duration pollInterval;
 
-  public PrecacheCli(Supplier<TemporalConnection> connector, RequestNormalizer normalizer, Duration pollInterval) {
+  public PrecacheCli(Supplier<TemporalConnection> connector, Duration pollInterval) {
     this.connector = connector;
-    this.normalizer = normalizer;
     this.pollInterval = pollInterval;
   }
 
   public static void main(String[] args) {
-    PrecacheCli cli = new PrecacheCli(TemporalConnection::fromEnvironment, StarterWiring.requestNormalizer(),
-        POLL_INTERVAL);
+    PrecacheCli cli = new PrecacheCli(TemporalConnection::fromEnvironment, POLL_INTERVAL);
     System.exit(cli.commandLine().execute(args));
   }
 
@@ -48,10 +45,6 @@ public final class PrecacheCli {
 
   TemporalConnection connect() {
     return connector.get();
-  }
-
-  RequestNormalizer normalizer() {
-    return normalizer;
   }
 
   Duration pollInterval() {

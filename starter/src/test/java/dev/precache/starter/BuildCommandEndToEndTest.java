@@ -49,7 +49,7 @@ class BuildCommandEndToEndTest {
   private Run precache(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int exit = new PrecacheCli(() -> TemporalConnection.borrowing(client), new FakeRequestValidator(),
+    int exit = new PrecacheCli(() -> TemporalConnection.borrowing(client),
         Duration.ofMillis(100)).commandLine()
         .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
         .execute(args);

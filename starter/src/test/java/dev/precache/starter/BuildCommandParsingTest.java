@@ -19,7 +19,7 @@ class BuildCommandParsingTest {
   private final CommandLine cli = new PrecacheCli(() -> {
     connections.incrementAndGet();
     throw new AssertionError("nothing may be started");
-  }, new FakeRequestValidator(), Duration.ofMillis(10)).commandLine()
+  }, Duration.ofMillis(10)).commandLine()
       .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true));
 
   private BuildRequest parse(String... args) {
@@ -77,10 +77,11 @@ class BuildCommandParsingTest {
   }
 
   @Test
-  void flagsLeftOutAreLeftToTheValidatorAndPublicIpDefaultsToTrue() {
+  void flagsLeftOutAreLeftToTheValidatorExceptTheRegionFromTheEnvironmentAndPublicIpDefaultsToTrue() {
     BuildRequest request = parse("build", "img");
 
-    assertThat(request).isEqualTo(new BuildRequest(null, null, List.of("img"), null, null, null, false, null, null,
+    assertThat(System.getenv("AWS_REGION")).as("surefire sets AWS_REGION").isNotBlank();
+    assertThat(request).isEqualTo(new BuildRequest(null, System.getenv("AWS_REGION"), List.of("img"), null, null, null, false, null, null,
         null, null, null, null, true, Map.of(), null, null, null, null));
   }
 
@@ -118,7 +119,7 @@ class BuildCommandParsingTest {
     int exit = cli.execute("build", "-s", "0", "img");
 
     assertThat(exit).isEqualTo(2);
-    assertThat(err.toString().strip()).isEqualTo("invalid --snapshot-size: must be between 1 and 65536 GiB, was 0");
+    assertThat(err.toString().strip()).isEqualTo("invalid --snapshot-size: must be between 1 and 65536 GiB, got 0");
     assertThat(connections).hasValue(0);
   }
 

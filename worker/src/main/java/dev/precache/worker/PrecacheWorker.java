@@ -1,5 +1,6 @@
 package dev.precache.worker;
 
+import dev.precache.activities.AwsClients;
 import dev.precache.workflows.SnapshotBuildWorkflow;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
@@ -37,6 +38,11 @@ public final class PrecacheWorker implements Callable<Integer> {
       description = "Send every AWS call to this endpoint (a simulator) instead of AWS.")
   URI awsEndpoint;
 
+  @Option(names = "--aws-poll-interval", paramLabel = "MILLIS", defaultValue = "5000",
+      description = "How often waits poll AWS, in milliseconds (default: ${DEFAULT-VALUE}); "
+          + "lower it for a simulator that runs faster than real time.")
+  long awsPollIntervalMillis;
+
   @Option(names = "--max-concurrent-activities", defaultValue = "20",
       description = "Activities run at once (default: ${DEFAULT-VALUE}).")
   int maxConcurrentActivities;
@@ -67,7 +73,9 @@ public final class PrecacheWorker implements Callable<Integer> {
       stubs = WorkflowServiceStubs.newServiceStubs(profile.toWorkflowServiceStubsOptions());
       client = WorkflowClient.newInstance(stubs, profile.toWorkflowClientOptions());
     }
-    WorkerHost host = WorkerHost.start(client, WorkerWiring.forAws(awsEndpoint), maxConcurrentActivities);
+    AwsClients aws = new AwsClients(awsEndpoint);
+    WorkerHost host = WorkerHost.start(client,
+        WorkerWiring.forAws(aws, Duration.ofMillis(awsPollIntervalMillis)), maxConcurrentActivities);
     log.info("polling task queue '{}' of namespace '{}' on {}; AWS endpoint: {}", SnapshotBuildWorkflow.TASK_QUEUE,
         client.getOptions().getNamespace(), stubs.getOptions().getTarget(),
         awsEndpoint == null ? "AWS" : awsEndpoint);
@@ -77,6 +85,7 @@ public final class PrecacheWorker implements Callable<Integer> {
       log.info("shutting down: no new tasks; running activities get {}s to finish", shutdownGraceSeconds);
       host.shutdown(Duration.ofSeconds(shutdownGraceSeconds));
       stubs.shutdown();
+      aws.close();
       if (devServer != null) {
         try {
           devServer.close();

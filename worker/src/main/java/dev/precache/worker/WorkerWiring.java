@@ -1,23 +1,26 @@
 package dev.precache.worker;
 
-import java.net.URI;
+import dev.precache.activities.AwsClients;
+import dev.precache.activities.InstanceActivitiesImpl;
+import dev.precache.activities.PublishActivitiesImpl;
+import dev.precache.activities.SnapshotActivitiesImpl;
+import dev.precache.activities.StackActivitiesImpl;
+import dev.precache.workflows.BuildTimeouts;
+import dev.precache.workflows.SnapshotBuildWorkflowImpl;
+import java.time.Duration;
 
-/**
- * The production workflow and activity implementations, on AWS clients that honour {@code --aws-endpoint}.
- *
- * <p>MERGE: the implementations live on other branches. Once {@code dev.precache.workflows.SnapshotBuildWorkflowImpl}
- * and {@code dev.precache.activities.{AwsClients, StackActivitiesImpl, InstanceActivitiesImpl,
- * SnapshotActivitiesImpl, PublishActivitiesImpl}} are merged, replace the body of {@link #forAws} with:
- * <pre>{@code
- * AwsClients aws = new AwsClients(endpointOverride);   // endpointOverride is null without --aws-endpoint
- * return new BuildImplementations(SnapshotBuildWorkflowImpl.class, new StackActivitiesImpl(aws),
- *     new InstanceActivitiesImpl(aws), new SnapshotActivitiesImpl(aws), new PublishActivitiesImpl(aws));
- * }</pre>
- */
-final class WorkerWiring {
+/** The production workflow and activity implementations on the given AWS clients. */
+public final class WorkerWiring {
 
-  static BuildImplementations forAws(URI endpointOverride) {
-    throw new IllegalStateException("the workflow and activity implementations are not wired in yet (see WorkerWiring)");
+  /**
+   * @param pollInterval how often waits poll AWS; a simulator running faster than real time wants less
+   */
+  public static BuildImplementations forAws(AwsClients aws, Duration pollInterval) {
+    return new BuildImplementations(SnapshotBuildWorkflowImpl.class,
+        new StackActivitiesImpl(aws, pollInterval),
+        new InstanceActivitiesImpl(aws, pollInterval),
+        new SnapshotActivitiesImpl(aws, pollInterval, BuildTimeouts.SNAPSHOT_POLL_WINDOW),
+        new PublishActivitiesImpl(aws));
   }
 
   private WorkerWiring() {}

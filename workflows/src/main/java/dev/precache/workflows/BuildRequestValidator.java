@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  */
 public final class BuildRequestValidator {
 
-  public static final String DEFAULT_NAME = "precache";
+  public static final String DEFAULT_NAME = "build";
   public static final String DEFAULT_PLATFORM = "linux/amd64";
   public static final String DEFAULT_INSTANCE_TYPE = "m5.large";
   public static final int DEFAULT_VOLUME_SIZE_GIB = 50;

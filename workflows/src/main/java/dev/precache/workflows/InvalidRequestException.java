@@ -6,13 +6,20 @@ package dev.precache.workflows;
  */
 public final class InvalidRequestException extends RuntimeException {
   private final String field;
+  private final String problem;
 
   public InvalidRequestException(String field, String problem) {
     super(field + ": " + problem);
     this.field = field;
+    this.problem = problem;
   }
 
   public String field() {
     return field;
+  }
+
+  /** What is wrong with the field, without its name. */
+  public String problem() {
+    return problem;
   }
 }

@@ -23,7 +23,7 @@ class BuildRequestValidatorTest {
   void fillsSnapshotShDefaults() {
     BuildRequest normalised = BuildRequestValidator.normalize(VALID);
 
-    assertThat(normalised.name()).isEqualTo("precache");
+    assertThat(normalised.name()).isEqualTo("build");
     assertThat(normalised.images()).containsExactly("docker.io/library/busybox:latest");
     assertThat(normalised.platforms()).containsExactly("linux/amd64");
     assertThat(normalised.instanceType()).isEqualTo("m5.large");
