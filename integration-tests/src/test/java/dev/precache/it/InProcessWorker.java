@@ -1,0 +1,47 @@
+package dev.precache.it;
+
+import dev.precache.activities.AwsClients;
+import dev.precache.worker.WorkerHost;
+import dev.precache.worker.WorkerWiring;
+import java.time.Duration;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * The production worker (real workflow, real AWS activities) in this JVM, polling the dev server and calling the
+ * simulated cloud. Register it after both, with {@code @Order} (JUnit orders unannotated extension
+ * fields unpredictably): it then starts after them and stops before them.
+ */
+final class InProcessWorker implements BeforeAllCallback, AfterAllCallback {
+  /** How often activities poll AWS: a few seconds of simulated time at the tests' time scales. */
+  static final Duration AWS_POLL_INTERVAL = Duration.ofMillis(50);
+  private static final int MAX_CONCURRENT_ACTIVITIES = 20;
+
+  private final TemporalDevServer temporal;
+  private final SimulatedAws aws;
+  private AwsClients clients;
+  private WorkerHost host;
+
+  InProcessWorker(TemporalDevServer temporal, SimulatedAws aws) {
+    this.temporal = temporal;
+    this.aws = aws;
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    clients = aws.newAwsClients();
+    host = WorkerHost.start(temporal.client(), WorkerWiring.forAws(clients, AWS_POLL_INTERVAL),
+        MAX_CONCURRENT_ACTIVITIES);
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    if (host != null) {
+      host.shutdown(Duration.ofSeconds(5));
+    }
+    if (clients != null) {
+      clients.close();
+    }
+  }
+}

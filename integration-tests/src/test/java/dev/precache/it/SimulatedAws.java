@@ -1,0 +1,109 @@
+package dev.precache.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.precache.activities.AwsClients;
+import dev.precache.simulator.Cloud;
+import dev.precache.simulator.SimulatorServer;
+import dev.precache.simulator.ec2.InstanceState;
+import dev.precache.simulator.ec2.Snapshot;
+import dev.precache.simulator.ec2.Volume;
+import dev.precache.simulator.instance.VolumeImage;
+import dev.precache.simulator.ssm.Parameter;
+import java.net.URI;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+
+/**
+ * precache's simulated AWS cloud on a loopback port, for the test class that registers it, and what a finished
+ * build must have left in it: {@code @RegisterExtension static final SimulatedAws aws = new SimulatedAws(0.005);}.
+ */
+final class SimulatedAws implements BeforeAllCallback, AfterAllCallback {
+  static final String ACCESS_KEY_ID = "test";
+  static final String SECRET_ACCESS_KEY = "test";
+  /** Where pulls park registry credentials, per build (BuildIdentity.credentialsPath). */
+  private static final String BUILD_PARAMETERS = "/precache/builds/";
+
+  private final double timeScale;
+  private SimulatorServer server;
+
+  /** @param timeScale real seconds per simulated second */
+  SimulatedAws(double timeScale) {
+    this.timeScale = timeScale;
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    server = SimulatorServer.ephemeral(timeScale).start();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  URI endpoint() {
+    return URI.create(server.endpoint());
+  }
+
+  Cloud cloud() {
+    return server.cloud();
+  }
+
+  /** The worker's AWS clients exactly as in production, but for the endpoint and dummy static credentials. */
+  AwsClients newAwsClients() {
+    return new AwsClients(endpoint(),
+        StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY_ID, SECRET_ACCESS_KEY)));
+  }
+
+  /** Each image × platform the snapshot holds, as {@code image platform}: the simulator's record of the volume. */
+  Set<String> snapshotContents(String snapshotId) {
+    Snapshot snapshot = cloud().snapshot(snapshotId).orElseThrow(() -> new AssertionError("no snapshot " + snapshotId));
+    return snapshot.contents().stream().map(SimulatedAws::imageAndPlatform).collect(Collectors.toSet());
+  }
+
+  /** Snapshots that exist, completed or not. */
+  List<String> snapshotIds() {
+    return cloud().allSnapshots().stream().map(Snapshot::id).toList();
+  }
+
+  /** Whatever builds ran: no stack left alive, every instance terminated, no volume, no parked credentials. */
+  void assertNothingLeft() {
+    Cloud cloud = cloud();
+    assertThat(cloud.allStacks().stream().filter(stack -> !"DELETE_COMPLETE".equals(stack.status()))
+        .map(stack -> stack.name() + " " + stack.status())).as("stacks not deleted").isEmpty();
+    assertThat(cloud.allInstances().stream().filter(instance -> instance.state() != InstanceState.TERMINATED)
+        .map(instance -> instance.instanceId() + " " + instance.state())).as("instances not terminated").isEmpty();
+    assertThat(cloud.allVolumes()).extracting(Volume::id).as("volumes").isEmpty();
+    assertThat(buildParameters()).as("parameters under " + BUILD_PARAMETERS).isEmpty();
+  }
+
+  private List<String> buildParameters() {
+    Cloud cloud = cloud();
+    synchronized (cloud) {
+      return cloud.regions().values().stream()
+          .flatMap(region -> region.ssm().storedParameters().stream())
+          .map(Parameter::name)
+          .filter(name -> name.startsWith(BUILD_PARAMETERS))
+          .toList();
+    }
+  }
+
+  private static String imageAndPlatform(VolumeImage image) {
+    return image.image() + " " + image.platform();
+  }
+
+  /** {@code image platform} for every pair, as {@link #snapshotContents} reports them. */
+  static Set<String> imagesTimesPlatforms(List<String> images, List<String> platforms) {
+    return images.stream().flatMap(image -> platforms.stream().map(platform -> image + " " + platform))
+        .collect(Collectors.toSet());
+  }
+}
