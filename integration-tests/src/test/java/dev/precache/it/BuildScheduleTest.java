@@ -1,90 +1,102 @@
 package dev.precache.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.precache.simulator.Cloud;
+import dev.precache.simulator.ssm.Parameter;
 import dev.precache.workflows.BuildResult;
-import dev.precache.workflows.BuildSearchAttributes;
-import dev.precache.workflows.SnapshotBuildWorkflow;
-import io.temporal.client.WorkflowOptions;
-import io.temporal.client.schedules.Schedule;
 import io.temporal.client.schedules.ScheduleActionExecutionStartWorkflow;
 import io.temporal.client.schedules.ScheduleActionResult;
-import io.temporal.client.schedules.ScheduleActionStartWorkflow;
-import io.temporal.client.schedules.ScheduleClient;
 import io.temporal.client.schedules.ScheduleDescription;
-import io.temporal.client.schedules.ScheduleException;
 import io.temporal.client.schedules.ScheduleHandle;
-import io.temporal.client.schedules.ScheduleOptions;
-import io.temporal.client.schedules.ScheduleSpec;
-import io.temporal.common.SearchAttributes;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** A nightly rebuild as a Temporal Schedule: the embedded test server has no Schedules, the real one does. */
+/**
+ * A nightly rebuild as a Temporal Schedule, driven through {@code precache schedule}: the embedded test server
+ * has no Schedules, the real one does. Its build is the real one, on the simulated cloud.
+ */
 class BuildScheduleTest {
   @RegisterExtension
+  @Order(1)
   static final TemporalDevServer temporal = new TemporalDevServer();
+  @RegisterExtension
+  @Order(2)
+  static final SimulatedAws aws = new SimulatedAws(0.005);
+  @RegisterExtension
+  @Order(3)
+  static final InProcessWorker worker = new InProcessWorker(temporal, aws);
 
   private static final String SCHEDULE_ID = "it-nightly-gpu";
-
-  @BeforeAll
-  static void startWorker() {
-    temporal.startWorker(SnapshotBuildWorkflow.TASK_QUEUE, worker -> worker.registerWorkflowImplementationFactory(
-        SnapshotBuildWorkflow.class, () -> new FakeSnapshotBuildWorkflow(Duration.ofSeconds(1))));
-  }
+  private static final String CUDA = "nvcr.io/nvidia/cuda:12.4.1-base-ubuntu22.04";
+  private static final String BUSYBOX = "docker.io/library/busybox:latest";
+  private static final String OUTPUT_PARAMETER = "/precache/nightly-gpu/snapshot-id";
+  /** What a team keeps in git; the schedule runs it every 24 hours, so the test triggers it. */
+  private static final String SPEC = """
+      name: nightly-gpu
+      region: us-east-1
+      arch: [linux/amd64, linux/arm64]
+      outputParameterName: %s
+      images:
+        - %s
+        - %s
+      """.formatted(OUTPUT_PARAMETER, CUDA, BUSYBOX);
 
   @Test
-  void triggeredScheduleBuildsAndCanBePausedAndDeleted() throws Exception {
-    ScheduleClient schedules = temporal.scheduleClient();
-    ScheduleHandle handle = schedules.createSchedule(SCHEDULE_ID, nightlyBuild(), ScheduleOptions.newBuilder().build());
+  void scheduleFromASpecFileBuildsWhenTriggeredAndIsPausedAndDeleted() throws Exception {
+    Cli cli = new Cli(temporal.client());
+    Path spec = BuildDirectory.newDirectory("spec-").resolve("gpu.yaml");
+    Files.writeString(spec, SPEC);
 
-    handle.trigger();
+    assertSucceeds(cli.run("schedule", "create", SCHEDULE_ID, "--spec", spec.toString(), "--every", "24h"));
+    assertSucceeds(cli.run("schedule", "trigger", SCHEDULE_ID));
+
+    ScheduleHandle handle = temporal.scheduleClient().getHandle(SCHEDULE_ID);
     ScheduleActionExecutionStartWorkflow started = awaitFirstAction(handle);
     BuildResult result = temporal.client()
         .newUntypedWorkflowStub(started.getWorkflowId(), Optional.of(started.getFirstExecutionRunId()), Optional.empty())
-        .getResult(30, TimeUnit.SECONDS, BuildResult.class);
-    assertThat(result.region()).isEqualTo("us-east-1");
+        .getResult(60, TimeUnit.SECONDS, BuildResult.class);
     assertThat(started.getWorkflowId()).as("each scheduled run has its own workflow ID")
-        .startsWith("it-nightly-gpu-build-").isNotEqualTo("it-nightly-gpu-build");
-    VisibilityQueries.awaitExactly(temporal.client(),
-        "PrecacheScheduleId = '" + SCHEDULE_ID + "' AND PrecacheStatus = 'SUCCEEDED'", Set.of(started.getWorkflowId()));
+        .startsWith("precache-" + SCHEDULE_ID + "-");
+    assertThat(aws.snapshotContents(result.snapshotId())).isEqualTo(
+        SimulatedAws.imagesTimesPlatforms(List.of(CUDA, BUSYBOX), List.of("linux/amd64", "linux/arm64")));
+    assertThat(publishedSnapshotId()).isEqualTo(result.snapshotId());
+    aws.assertNothingLeft();
+    cli.awaitListed(Set.of(started.getWorkflowId()), "--schedule", SCHEDULE_ID, "--status", "SUCCEEDED");
 
-    handle.pause("paused by the integration test");
+    assertSucceeds(cli.run("schedule", "pause", SCHEDULE_ID, "--note", "paused by the integration test"));
     ScheduleDescription paused = handle.describe();
     assertThat(paused.getSchedule().getState().isPaused()).isTrue();
     assertThat(paused.getSchedule().getState().getNote()).isEqualTo("paused by the integration test");
     assertThat(paused.getInfo().getNumActions()).isEqualTo(1);
+    Cli.Run describe = cli.run("schedule", "describe", SCHEDULE_ID);
+    assertSucceeds(describe);
+    assertThat(describe.out()).contains("state:      paused", "every:      24h", CUDA, started.getWorkflowId());
 
-    handle.delete();
-    assertThatThrownBy(handle::describe).as("describe after delete")
-        .isInstanceOf(ScheduleException.class)
-        .rootCause().hasMessageContaining("NOT_FOUND");
+    assertSucceeds(cli.run("schedule", "delete", SCHEDULE_ID));
+    Cli.Run describeDeleted = cli.run("schedule", "describe", SCHEDULE_ID);
+    assertThat(describeDeleted.exitCode()).as("%s", describeDeleted).isEqualTo(1);
+    assertThat(describeDeleted.err()).contains("no schedule named " + SCHEDULE_ID);
   }
 
-  /** Every night at 03:00 UTC, so it never fires by itself during the test; the test triggers it. */
-  private static Schedule nightlyBuild() {
-    WorkflowOptions runOptions = WorkflowOptions.newBuilder()
-        .setWorkflowId("it-nightly-gpu-build")
-        .setTaskQueue(SnapshotBuildWorkflow.TASK_QUEUE)
-        .setTypedSearchAttributes(SearchAttributes.newBuilder().set(BuildSearchAttributes.SCHEDULE_ID, SCHEDULE_ID).build())
-        .build();
-    return Schedule.newBuilder()
-        .setAction(ScheduleActionStartWorkflow.newBuilder()
-            .setWorkflowType(SnapshotBuildWorkflow.class)
-            .setArguments(FakeSnapshotBuildWorkflow.request("nightly-gpu", "us-east-1",
-                List.of("public.ecr.aws/vllm/vllm-openai:v0.11.0")))
-            .setOptions(runOptions)
-            .build())
-        .setSpec(ScheduleSpec.newBuilder().setCronExpressions(List.of("0 3 * * *")).setTimeZoneName("UTC").build())
-        .build();
+  private static void assertSucceeds(Cli.Run run) {
+    assertThat(run.exitCode()).as("%s", run).isZero();
+  }
+
+  private static String publishedSnapshotId() {
+    Cloud cloud = aws.cloud();
+    synchronized (cloud) {
+      return cloud.region("us-east-1").ssm().findParameter(OUTPUT_PARAMETER).map(Parameter::value).orElse(null);
+    }
   }
 
   private static ScheduleActionExecutionStartWorkflow awaitFirstAction(ScheduleHandle handle)

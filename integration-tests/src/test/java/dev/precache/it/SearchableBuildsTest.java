@@ -2,65 +2,106 @@ package dev.precache.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.precache.workflows.BuildRequest;
 import dev.precache.workflows.BuildResult;
-import dev.precache.workflows.BuildSearchAttributes;
-import dev.precache.workflows.SnapshotBuildWorkflow;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowExecutionMetadata;
-import io.temporal.client.WorkflowOptions;
-import io.temporal.client.WorkflowStub;
-import java.time.Duration;
+import io.temporal.client.WorkflowFailedException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Builds are found by the search attributes they carry, through the real server's visibility store. */
+/**
+ * Real builds, one of them failing, are found by {@code precache list}'s filters: the search attributes the
+ * builds carry, through the real server's visibility store.
+ */
 class SearchableBuildsTest {
   @RegisterExtension
+  @Order(1)
   static final TemporalDevServer temporal = new TemporalDevServer();
+  @RegisterExtension
+  @Order(2)
+  static final SimulatedAws aws = new SimulatedAws(0.005);
+  @RegisterExtension
+  @Order(3)
+  static final InProcessWorker worker = new InProcessWorker(temporal, aws);
 
-  private static final String VLLM = "public.ecr.aws/vllm/vllm-openai:v0.11.0";
-  private static final String MODELCAR = "quay.io/kserve/modelcar-granite:3.3";
-  private static final String LLM_D = "ghcr.io/llm-d/llm-d:v0.3.0";
+  private static final String NGINX = "docker.io/library/nginx:1.27";
+  private static final String BUSYBOX = "docker.io/library/busybox:latest";
+  private static final String CUDA = "nvcr.io/nvidia/cuda:12.4.1-base-ubuntu22.04";
+  private static final String PYTHON = "docker.io/library/python:3.12-slim";
+
+  private static String web;
+  private static String cuda;
+  private static String broken;
+  private static String webSnapshotId;
 
   @BeforeAll
-  static void startWorker() {
-    temporal.startWorker(SnapshotBuildWorkflow.TASK_QUEUE, worker -> worker.registerWorkflowImplementationFactory(
-        SnapshotBuildWorkflow.class, () -> new FakeSnapshotBuildWorkflow(Duration.ofSeconds(1))));
+  static void buildThreeTimes() throws Exception {
+    aws.cloud().failPullsMatching(".*/python:3\\.12-slim$",
+        "failed to resolve reference \"" + PYTHON + "\": " + PYTHON + ": not found");
+    Cli cli = new Cli(temporal.client());
+    web = startDetached(cli, "--name", "web", "-r", "us-west-2", NGINX + "," + BUSYBOX);
+    cuda = startDetached(cli, "--name", "cuda", "-r", "eu-west-1", CUDA);
+    broken = startDetached(cli, "--name", "broken", "-r", "us-west-2", NGINX + "," + PYTHON);
+
+    WorkflowClient client = temporal.client();
+    webSnapshotId = client.newUntypedWorkflowStub(web).getResult(60, TimeUnit.SECONDS, BuildResult.class).snapshotId();
+    client.newUntypedWorkflowStub(cuda).getResult(60, TimeUnit.SECONDS, BuildResult.class);
+    try {
+      client.newUntypedWorkflowStub(broken).getResult(60, TimeUnit.SECONDS, BuildResult.class);
+      throw new AssertionError("the build pulling " + PYTHON + " succeeded despite the injected pull failure");
+    } catch (WorkflowFailedException expected) {
+      assertThat(expected).rootCause().hasMessageContaining("not found");
+    }
+  }
+
+  private static String startDetached(Cli cli, String... args) {
+    List<String> command = new ArrayList<>(List.of("build", "--detach"));
+    command.addAll(List.of(args));
+    Cli.Run run = cli.run(command.toArray(String[]::new));
+    assertThat(run.exitCode()).as("%s", run).isZero();
+    String[] lines = run.out().strip().split("\n");
+    return lines[lines.length - 1];
   }
 
   @Test
-  void buildsAreListedByRegionImageStatusNameAndSnapshot() throws Exception {
-    WorkflowClient client = temporal.client();
-    BuildRequest vllm = FakeSnapshotBuildWorkflow.request("gpu-vllm", "us-west-2", List.of(VLLM, MODELCAR));
-    BuildRequest llmd = FakeSnapshotBuildWorkflow.request("gpu-llm-d", "eu-west-1", List.of(LLM_D));
-
-    BuildResult vllmResult = build(client, "it-search-vllm", vllm);
-    build(client, "it-search-llm-d", llmd);
-
-    VisibilityQueries.awaitExactly(client, "PrecacheRegion = 'eu-west-1'", Set.of("it-search-llm-d"));
-    VisibilityQueries.awaitExactly(client, "PrecacheImages = '" + MODELCAR + "'", Set.of("it-search-vllm"));
-    VisibilityQueries.awaitExactly(client, "PrecacheBuildName = 'gpu-llm-d'", Set.of("it-search-llm-d"));
-    VisibilityQueries.awaitExactly(client, "PrecacheStatus = 'SUCCEEDED'", Set.of("it-search-vllm", "it-search-llm-d"));
-    VisibilityQueries.awaitExactly(client, "PrecacheStatus = 'RUNNING'", Set.of());
-    VisibilityQueries.awaitExactly(client,
-        "PrecacheSnapshotId = '" + vllmResult.snapshotId() + "'", Set.of("it-search-vllm"));
-    VisibilityQueries.awaitExactly(client,
-        "PrecacheRegion = 'us-west-2' AND PrecacheImages = '" + LLM_D + "'", Set.of());
-
-    WorkflowExecutionMetadata listed = client.listExecutions("WorkflowId = 'it-search-vllm'").findFirst().orElseThrow();
-    assertThat(listed.getTypedSearchAttributes().get(BuildSearchAttributes.IMAGES)).containsExactly(VLLM, MODELCAR);
+  void listFiltersByStatusRegionImageAndName() throws Exception {
+    Cli cli = new Cli(temporal.client());
+    cli.awaitListed(Set.of(web, cuda, broken));
+    cli.awaitListed(Set.of(web, cuda), "--status", "SUCCEEDED");
+    cli.awaitListed(Set.of(broken), "--status", "FAILED");
+    cli.awaitListed(Set.of(), "--status", "RUNNING");
+    cli.awaitListed(Set.of(cuda), "--region", "eu-west-1");
+    cli.awaitListed(Set.of(web, broken), "--region", "us-west-2");
+    cli.awaitListed(Set.of(web, broken), "--image", NGINX);
+    cli.awaitListed(Set.of(web), "--image", "busybox");
+    cli.awaitListed(Set.of(cuda), "--name", "cuda");
+    cli.awaitListed(Set.of(broken), "--region", "us-west-2", "--status", "FAILED");
+    cli.awaitListed(Set.of(), "--region", "eu-west-1", "--image", NGINX);
   }
 
-  private static BuildResult build(WorkflowClient client, String workflowId, BuildRequest request)
-      throws Exception {
-    SnapshotBuildWorkflow workflow = client.newWorkflowStub(SnapshotBuildWorkflow.class,
-        WorkflowOptions.newBuilder().setWorkflowId(workflowId).setTaskQueue(SnapshotBuildWorkflow.TASK_QUEUE).build());
-    WorkflowClient.start(workflow::build, request);
-    return WorkflowStub.fromTyped(workflow).getResult(30, TimeUnit.SECONDS, BuildResult.class);
+  @Test
+  void listShowsEachBuildsStatusRegionNameAndSnapshot() {
+    Cli.Run list = new Cli(temporal.client()).run("list");
+
+    assertThat(list.exitCode()).as("%s", list).isZero();
+    assertThat(row(list, web)).containsSubsequence("SUCCEEDED", "us-west-2", "web", webSnapshotId, "nginx:1.27", "+1");
+    assertThat(row(list, cuda)).containsSubsequence("SUCCEEDED", "eu-west-1", "cuda");
+    assertThat(row(list, broken)).containsSubsequence("FAILED", "us-west-2", "broken", "-", "nginx:1.27", "+1");
+  }
+
+  private static List<String> row(Cli.Run list, String workflowId) {
+    return list.out().lines().filter(line -> line.startsWith(workflowId + " ")).map(line -> List.of(line.split("\\s+")))
+        .findFirst().orElseThrow(() -> new AssertionError(workflowId + " not listed:\n" + list));
+  }
+
+  @Test
+  void theFailedBuildLeftNothingBehindEither() {
+    assertThat(aws.snapshotIds()).hasSize(2).contains(webSnapshotId);
+    aws.assertNothingLeft();
   }
 }
