@@ -3,64 +3,58 @@ package dev.precache.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.precache.workflows.BuildResult;
-import dev.precache.workflows.SnapshotBuildWorkflow;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowOptions;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.services.ssm.model.CommandInvocationStatus;
 
-/** The server dies mid-build (SIGKILL) and comes back on the same SQLite file: the build carries on. */
+/** The server dies (SIGKILL) mid-pull and comes back on the same SQLite file: the same build run carries on. */
 class DevServerCrashRecoveryTest {
   @RegisterExtension
+  @Order(1)
   static final TemporalDevServer temporal = new TemporalDevServer();
+  /** Slower than the other tests so that the pull is still running when the server is killed. */
+  @RegisterExtension
+  @Order(2)
+  static final SimulatedAws aws = new SimulatedAws(0.02);
+  @RegisterExtension
+  @Order(3)
+  static final InProcessWorker worker = new InProcessWorker(temporal, aws);
 
-  private static final String WORKFLOW_ID = "it-crash-recovery";
-
-  @BeforeAll
-  static void startWorker() {
-    temporal.startWorker(SnapshotBuildWorkflow.TASK_QUEUE, worker -> worker.registerWorkflowImplementationFactory(
-        SnapshotBuildWorkflow.class, () -> new FakeSnapshotBuildWorkflow(Duration.ofSeconds(5))));
-  }
+  /** 16.1 GB: about two minutes of simulated pull, a few seconds of real time. */
+  private static final String LLAMA = "quay.io/redhat-ai-services/modelcar-catalog:llama-3.1-8b-instruct";
 
   @Test
-  void buildCompletesAfterTheServerIsKilledAndRestarted() throws Exception {
+  void buildCompletesAfterTheServerIsKilledMidPullAndRestarted() throws Exception {
     WorkflowClient client = temporal.client();
-    SnapshotBuildWorkflow workflow = client.newWorkflowStub(SnapshotBuildWorkflow.class,
-        WorkflowOptions.newBuilder().setWorkflowId(WORKFLOW_ID).setTaskQueue(SnapshotBuildWorkflow.TASK_QUEUE).build());
-    String runId = WorkflowClient.start(workflow::build,
-        FakeSnapshotBuildWorkflow.request("crash", "us-west-2", List.of("ghcr.io/llm-d/llm-d:v0.3.0"))).getRunId();
-    awaitEvent(client, EventType.EVENT_TYPE_TIMER_STARTED);
-    assertThat(eventTypes(client)).as("killed mid-build").doesNotContain(EventType.EVENT_TYPE_TIMER_FIRED);
+    Cli.Run started = new Cli(client).run("build", "--detach", "--name", "crash", "-r", "us-west-2", LLAMA);
+    assertThat(started.exitCode()).as("%s", started).isZero();
+    String workflowId = started.out().strip().lines().reduce((first, last) -> last).orElseThrow();
+    String runId = client.newUntypedWorkflowStub(workflowId).describe().getExecution().getRunId();
+    PendingActivities.awaitHeartbeat(client, workflowId, "PullImage", Duration.ofSeconds(30));
 
     temporal.kill();
+    assertThat(aws.pullCommandIds(LLAMA)).hasSize(1);
+    assertThat(aws.commandStatus("us-west-2", aws.pullCommandIds(LLAMA).get(0))).as("the pull when the server died")
+        .isEqualTo(CommandInvocationStatus.IN_PROGRESS);
     temporal.restart();
 
-    BuildResult result = client.newUntypedWorkflowStub(WORKFLOW_ID, Optional.of(runId), Optional.empty())
-        .getResult(60, TimeUnit.SECONDS, BuildResult.class);
-    assertThat(result.snapshotId()).startsWith("snap-");
-    assertThat(eventTypes(client))
-        .as("the same run finished from its persisted timer")
-        .containsOnlyOnce(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, EventType.EVENT_TYPE_TIMER_FIRED)
+    BuildResult result = client.newUntypedWorkflowStub(workflowId, Optional.of(runId), Optional.empty())
+        .getResult(90, TimeUnit.SECONDS, BuildResult.class);
+    assertThat(aws.snapshotIds()).containsExactly(result.snapshotId());
+    assertThat(aws.snapshotContents(result.snapshotId())).containsExactly(LLAMA + " linux/amd64");
+    assertThat(aws.pullCommandIds(LLAMA)).as("pull commands sent").hasSize(1);
+    aws.assertNothingLeft();
+    assertThat(client.fetchHistory(workflowId).getEvents().stream().map(HistoryEvent::getEventType).toList())
+        .as("the same run finished")
+        .containsOnlyOnce(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED)
         .endsWith(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
-  }
-
-  private static void awaitEvent(WorkflowClient client, EventType type) throws InterruptedException {
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(15));
-    while (!eventTypes(client).contains(type) && Instant.now().isBefore(deadline)) {
-      Thread.sleep(100);
-    }
-    assertThat(eventTypes(client)).contains(type);
-  }
-
-  private static List<EventType> eventTypes(WorkflowClient client) {
-    return client.fetchHistory(WORKFLOW_ID).getEvents().stream().map(HistoryEvent::getEventType).toList();
   }
 }

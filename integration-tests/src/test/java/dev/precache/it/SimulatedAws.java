@@ -9,6 +9,7 @@ import dev.precache.simulator.ec2.InstanceState;
 import dev.precache.simulator.ec2.Snapshot;
 import dev.precache.simulator.ec2.Volume;
 import dev.precache.simulator.instance.VolumeImage;
+import dev.precache.simulator.ssm.Command;
 import dev.precache.simulator.ssm.Parameter;
 import java.net.URI;
 import java.util.List;
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.ssm.model.CommandInvocationStatus;
 
 /**
  * precache's simulated AWS cloud on a loopback port, for the test class that registers it, and what a finished
@@ -73,6 +76,28 @@ final class SimulatedAws implements BeforeAllCallback, AfterAllCallback {
   /** Snapshots that exist, completed or not. */
   List<String> snapshotIds() {
     return cloud().allSnapshots().stream().map(Snapshot::id).toList();
+  }
+
+  /** The Run Commands sent to pull {@code image}, in any region: a resumed pull sends none of its own. */
+  List<String> pullCommandIds(String image) {
+    Cloud cloud = cloud();
+    synchronized (cloud) {
+      return cloud.regions().values().stream()
+          .flatMap(region -> region.ssm().commands().stream())
+          .filter(command -> command.parameters().getOrDefault("commands", List.of()).stream()
+              .anyMatch(script -> script.contains(" images pull ") && script.endsWith(" " + image)))
+          .map(Command::id)
+          .toList();
+    }
+  }
+
+  /** A command's status as SSM reports it to the SDK. */
+  CommandInvocationStatus commandStatus(String region, String commandId) {
+    try (AwsClients clients = newAwsClients()) {
+      SsmClient ssm = clients.ssm(region);
+      String instanceId = ssm.listCommandInvocations(r -> r.commandId(commandId)).commandInvocations().get(0).instanceId();
+      return ssm.getCommandInvocation(r -> r.commandId(commandId).instanceId(instanceId)).status();
+    }
   }
 
   /** Whatever builds ran: no stack left alive, every instance terminated, no volume, no parked credentials. */

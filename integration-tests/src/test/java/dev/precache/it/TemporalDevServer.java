@@ -11,8 +11,6 @@ import io.temporal.client.schedules.ScheduleClientOptions;
 import io.temporal.common.SearchAttributeKey;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
-import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactory;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -27,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -50,7 +47,6 @@ final class TemporalDevServer implements BeforeAllCallback, AfterAllCallback {
   private ChildProcess process;
   private WorkflowServiceStubs stubs;
   private WorkflowClient client;
-  private final List<WorkerFactory> workerFactories = new ArrayList<>();
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
@@ -65,11 +61,7 @@ final class TemporalDevServer implements BeforeAllCallback, AfterAllCallback {
   }
 
   @Override
-  public void afterAll(ExtensionContext context) throws InterruptedException {
-    for (WorkerFactory factory : workerFactories) {
-      factory.shutdownNow();
-      factory.awaitTermination(10, TimeUnit.SECONDS);
-    }
+  public void afterAll(ExtensionContext context) {
     if (stubs != null) {
       stubs.shutdownNow();
     }
@@ -93,14 +85,6 @@ final class TemporalDevServer implements BeforeAllCallback, AfterAllCallback {
 
   ScheduleClient scheduleClient() {
     return ScheduleClient.newInstance(stubs, ScheduleClientOptions.newBuilder().setNamespace(NAMESPACE).build());
-  }
-
-  /** Starts a worker on {@code taskQueue} with what {@code registrations} registers; stopped after the class. */
-  void startWorker(String taskQueue, Consumer<Worker> registrations) {
-    WorkerFactory factory = WorkerFactory.newInstance(client);
-    registrations.accept(factory.newWorker(taskQueue));
-    factory.start();
-    workerFactories.add(factory);
   }
 
   /** SIGKILL: the server gets no chance to flush or shut down cleanly. */

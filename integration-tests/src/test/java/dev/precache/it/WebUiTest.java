@@ -3,55 +3,53 @@ package dev.precache.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.precache.workflows.BuildResult;
-import dev.precache.workflows.SnapshotBuildWorkflow;
-import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowOptions;
-import io.temporal.client.WorkflowStub;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Builds show up in the dev server's Web UI, and the UI's own search-attribute filter finds them. */
+/** Real builds show up in the dev server's Web UI with their summaries and snapshots; the UI's search filter finds them. */
 class WebUiTest {
   @RegisterExtension
+  @Order(1)
   static final TemporalDevServer temporal = new TemporalDevServer();
+  @RegisterExtension
+  @Order(2)
+  static final SimulatedAws aws = new SimulatedAws(0.005);
+  @RegisterExtension
+  @Order(3)
+  static final InProcessWorker worker = new InProcessWorker(temporal, aws);
 
-  private static final String US_BUILD = "it-ui-gpu-us-west-2";
-  private static final String EU_BUILD = "it-ui-gpu-eu-west-1";
+  private static final String IMAGE = "docker.io/library/nginx:1.27";
   /** The single-page app renders asynchronously; under load one Chromium run may dump it half-drawn. */
   private static final int ATTEMPTS = 4;
+
+  private static String usBuild;
+  private static String euBuild;
+  private static BuildResult usResult;
 
   private final Chromium chromium = new Chromium();
 
   @BeforeAll
-  static void buildTwice() throws Exception {
-    temporal.startWorker(SnapshotBuildWorkflow.TASK_QUEUE, worker -> worker.registerWorkflowImplementationFactory(
-        SnapshotBuildWorkflow.class, () -> new FakeSnapshotBuildWorkflow(Duration.ofMillis(500))));
-    build(US_BUILD, "us-west-2");
-    build(EU_BUILD, "eu-west-1");
-    VisibilityQueries.awaitExactly(temporal.client(), "PrecacheStatus = 'SUCCEEDED'", Set.of(US_BUILD, EU_BUILD));
+  static void buildTwice() {
+    usBuild = build("ui-gpu-us", "us-west-2");
+    euBuild = build("ui-gpu-eu", "eu-west-1");
+    usResult = temporal.client().newUntypedWorkflowStub(usBuild).getResult(BuildResult.class);
   }
 
   @Test
   void workflowListShowsTheBuilds() throws Exception {
     URI workflows = temporal.uiUrl().resolve("/namespaces/" + TemporalDevServer.NAMESPACE + "/workflows");
 
-    String dom = domContaining(workflows, US_BUILD);
-    assertThat(dom).contains(US_BUILD, EU_BUILD);
+    String dom = domContaining(workflows, usBuild);
+    assertThat(dom).contains(usBuild, euBuild);
 
-    Path png = BuildDirectory.file("ui/workflows.png");
-    Files.deleteIfExists(png);
-    chromium.screenshot(workflows, png);
-    assertThat(Files.size(png)).as("screenshot size").isGreaterThan(10_000);
+    screenshot(workflows, "workflows.png");
   }
 
   @Test
@@ -60,13 +58,22 @@ class WebUiTest {
     URI filtered = temporal.uiUrl().resolve("/namespaces/" + TemporalDevServer.NAMESPACE + "/workflows?query="
         + URLEncoder.encode(query, StandardCharsets.UTF_8).replace("+", "%20"));
 
-    String dom = domContaining(filtered, EU_BUILD);
-    assertThat(dom).doesNotContain(US_BUILD);
+    String dom = domContaining(filtered, euBuild);
+    assertThat(dom).doesNotContain(usBuild);
 
-    Path png = BuildDirectory.file("ui/workflows-eu-west-1.png");
-    Files.deleteIfExists(png);
-    chromium.screenshot(filtered, png);
-    assertThat(Files.size(png)).as("screenshot size").isGreaterThan(10_000);
+    screenshot(filtered, "workflows-eu-west-1.png");
+  }
+
+  @Test
+  void buildPageShowsWhatItBuiltAndItsSnapshot() throws Exception {
+    String runId = temporal.client().newUntypedWorkflowStub(usBuild).describe().getExecution().getRunId();
+    URI page = temporal.uiUrl().resolve("/namespaces/" + TemporalDevServer.NAMESPACE + "/workflows/" + usBuild + "/"
+        + runId + "/history");
+
+    String dom = domContaining(page, usResult.snapshotId());
+    assertThat(dom).contains("precache build ui-gpu-us: 1 image × 1 platform → us-west-2", IMAGE);
+
+    screenshot(page, "build.png");
   }
 
   /** The page's DOM once it shows {@code text}; fails with the last DOM after {@link #ATTEMPTS} loads. */
@@ -79,12 +86,19 @@ class WebUiTest {
     return dom;
   }
 
-  private static void build(String workflowId, String region) throws Exception {
-    WorkflowClient client = temporal.client();
-    SnapshotBuildWorkflow workflow = client.newWorkflowStub(SnapshotBuildWorkflow.class,
-        WorkflowOptions.newBuilder().setWorkflowId(workflowId).setTaskQueue(SnapshotBuildWorkflow.TASK_QUEUE).build());
-    WorkflowClient.start(workflow::build,
-        FakeSnapshotBuildWorkflow.request(workflowId, region, List.of("public.ecr.aws/vllm/vllm-openai:v0.11.0")));
-    WorkflowStub.fromTyped(workflow).getResult(30, TimeUnit.SECONDS, BuildResult.class);
+  /** Kept under target/ui/ as a CI artifact. */
+  private void screenshot(URI page, String name) throws Exception {
+    Path png = BuildDirectory.file("ui/" + name);
+    Files.deleteIfExists(png);
+    chromium.screenshot(page, png);
+    assertThat(Files.size(png)).as("screenshot size").isGreaterThan(10_000);
+  }
+
+  /** Builds through the CLI, to the end; returns the workflow ID. */
+  private static String build(String name, String region) {
+    Cli.Run build = new Cli(temporal.client()).run("build", "--name", name, "-r", region, IMAGE);
+    assertThat(build.exitCode()).as("%s", build).isZero();
+    return build.out().lines().filter(line -> line.startsWith("Started build "))
+        .map(line -> line.substring("Started build ".length())).findFirst().orElseThrow();
   }
 }

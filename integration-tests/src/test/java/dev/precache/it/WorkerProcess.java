@@ -1,0 +1,90 @@
+package dev.precache.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The worker as users run it: {@code java -jar worker/target/precache-worker.jar} in its own process, connected to
+ * Temporal through the standard environment variables and to the simulated cloud through {@code --aws-endpoint},
+ * with dummy credentials and no instance metadata, so it cannot reach real AWS.
+ */
+final class WorkerProcess implements AutoCloseable {
+  /** Surefire runs tests in the module's directory; the reactor packages the worker before this module. */
+  private static final Path JAR = Path.of("../worker/target/precache-worker.jar").toAbsolutePath().normalize();
+  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+  private static final String READY = "polling task queue";
+
+  private final ChildProcess process;
+  private final Path log;
+
+  private WorkerProcess(ChildProcess process, Path log) {
+    this.process = process;
+    this.log = log;
+  }
+
+  /** Starts a worker and waits until it polls. */
+  static WorkerProcess start(String temporalTarget, URI awsEndpoint, Duration awsPollInterval)
+      throws InterruptedException {
+    if (!Files.isRegularFile(JAR)) {
+      throw new IllegalStateException(JAR + " is missing: run the tests through the reactor, "
+          + "mvn -pl integration-tests -am verify, which packages the worker first");
+    }
+    Path log = BuildDirectory.newDirectory("worker-").resolve("worker.log");
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    ChildProcess process = ChildProcess.start("precache worker",
+        List.of(java.toString(), "-jar", JAR.toString(),
+            "--aws-endpoint", awsEndpoint.toString(),
+            "--aws-poll-interval", String.valueOf(awsPollInterval.toMillis())),
+        Map.of(
+            "TEMPORAL_ADDRESS", temporalTarget,
+            "TEMPORAL_NAMESPACE", TemporalDevServer.NAMESPACE,
+            "AWS_ACCESS_KEY_ID", SimulatedAws.ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY", SimulatedAws.SECRET_ACCESS_KEY,
+            "AWS_REGION", "us-west-2",
+            "AWS_EC2_METADATA_DISABLED", "true"),
+        log);
+    WorkerProcess worker = new WorkerProcess(process, log);
+    worker.awaitPolling();
+    return worker;
+  }
+
+  /** SIGKILL: running activities stop dead, with no chance to report anything. */
+  void kill() {
+    process.kill();
+  }
+
+  @Override
+  public void close() {
+    process.close();
+  }
+
+  private void awaitPolling() throws InterruptedException {
+    Instant deadline = Instant.now().plus(STARTUP_TIMEOUT);
+    while (!logContains(READY)) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(process + " exited during startup:\n" + process.logTail());
+      }
+      if (Instant.now().isAfter(deadline)) {
+        process.kill();
+        throw new IllegalStateException(process + " not polling within " + STARTUP_TIMEOUT + ":\n" + process.logTail());
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private boolean logContains(String text) {
+    try {
+      return Files.readString(log, StandardCharsets.UTF_8).contains(text);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
