@@ -76,6 +76,19 @@ class WebUiTest {
     screenshot(page, "build.png");
   }
 
+  @Test
+  void buildPageShowsItsSearchAttributes() throws Exception {
+    String runId = temporal.client().newUntypedWorkflowStub(usBuild).describe().getExecution().getRunId();
+    URI page = temporal.uiUrl().resolve("/namespaces/" + TemporalDevServer.NAMESPACE + "/workflows/" + usBuild + "/"
+        + runId + "/search-attributes");
+
+    String dom = domContaining(page, "PrecacheSnapshotId");
+    assertThat(dom).contains("PrecacheStatus", "SUCCEEDED", "PrecacheRegion", "PrecacheBuildName", "ui-gpu-us",
+        "PrecacheImages", IMAGE, usResult.snapshotId());
+
+    screenshot(page, "build-search-attributes.png");
+  }
+
   /** The page's DOM once it shows {@code text}; fails with the last DOM after {@link #ATTEMPTS} loads. */
   private String domContaining(URI page, String text) throws InterruptedException {
     String dom = "";
