@@ -1,43 +1,150 @@
 package dev.precache.starter;
 
 import dev.precache.workflows.BuildSearchAttributes;
+import dev.precache.workflows.BuildSearchAttributes.Status;
+import dev.precache.workflows.ImageReference;
+import io.grpc.Status.Code;
+import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowExecutionMetadata;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
- * Which builds {@code precache list} shows, as a Temporal visibility query, and how one is printed. Filters are
- * conditions joined with AND on top of the workflow type.
+ * Which builds {@code precache list} shows, as a Temporal visibility query over the builds' search attributes,
+ * and how each is printed. Filters are conditions joined with AND on top of the workflow type.
  */
 final class BuildListing {
-  static final String HEADER = String.format("%-50s %-11s %-17s %s", "ID", "STATUS", "STARTED (UTC)", "NAME / IMAGES");
+  static final List<String> HEADER =
+      List.of("WORKFLOW ID", "STATUS", "STARTED (UTC)", "REGION", "NAME", "SNAPSHOT", "IMAGES");
+  /**
+   * Servers whose visibility store cannot ORDER BY (SQL, as on the dev server) are asked for up to this many
+   * matches, which are sorted here: their own order puts running builds first, then by close time.
+   */
+  static final int UNORDERED_SCAN_LIMIT = 1000;
+  private static final String ORDER = " ORDER BY StartTime DESC";
   private static final DateTimeFormatter STARTED = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.UTC);
 
-  private final List<String> conditions = new ArrayList<>(List.of("WorkflowType='SnapshotBuildWorkflow'"));
+  private final List<String> conditions = new ArrayList<>(List.of("WorkflowType = 'SnapshotBuildWorkflow'"));
 
-  /** Adds one visibility-query condition, e.g. {@code PrecacheRegion='us-west-2'}. */
-  BuildListing where(String condition) {
-    conditions.add(condition);
+  BuildListing status(Status status) {
+    return where(BuildSearchAttributes.STATUS.getName(), status.name());
+  }
+
+  BuildListing region(String region) {
+    return where(BuildSearchAttributes.REGION.getName(), region);
+  }
+
+  /**
+   * Builds that pulled {@code image}, spelled as the validator stores it ({@code nginx} is
+   * {@code docker.io/library/nginx:latest}); {@code =} on a keyword list matches any element.
+   *
+   * @throws IllegalArgumentException when {@code image} is no image reference
+   */
+  BuildListing image(String image) {
+    return where(BuildSearchAttributes.IMAGES.getName(), ImageReference.parse(image).toString());
+  }
+
+  BuildListing name(String name) {
+    return where(BuildSearchAttributes.BUILD_NAME.getName(), name);
+  }
+
+  BuildListing schedule(String scheduleId) {
+    return where(BuildSearchAttributes.SCHEDULE_ID.getName(), scheduleId);
+  }
+
+  private BuildListing where(String attribute, String value) {
+    conditions.add(attribute + " = " + literal(value));
     return this;
+  }
+
+  /** A single-quoted string literal of the visibility query language, which escapes with backslashes. */
+  static String literal(String value) {
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 
   String query() {
     return String.join(" AND ", conditions);
   }
 
-  static String row(WorkflowExecutionMetadata build) {
+  /** {@link #query()}, newest first. */
+  String orderedQuery() {
+    return query() + ORDER;
+  }
+
+  /**
+   * The newest {@code limit} matches, newest first: ordered by the server where it can, else sorted here.
+   *
+   * @param list runs a visibility query, as {@code WorkflowClient::listExecutions} does
+   */
+  List<WorkflowExecutionMetadata> newest(Function<String, Stream<WorkflowExecutionMetadata>> list, int limit) {
+    try {
+      return list.apply(orderedQuery()).limit(limit).toList();
+    } catch (StatusRuntimeException e) {
+      if (!cannotOrder(e)) {
+        throw e;
+      }
+    }
+    return list.apply(query()).limit(UNORDERED_SCAN_LIMIT)
+        .sorted(Comparator.comparing(WorkflowExecutionMetadata::getStartTime).reversed())
+        .limit(limit)
+        .toList();
+  }
+
+  private static boolean cannotOrder(StatusRuntimeException e) {
+    String description = e.getStatus().getDescription();
+    return e.getStatus().getCode() == Code.INVALID_ARGUMENT && description != null
+        && description.toLowerCase(Locale.ROOT).contains("order by");
+  }
+
+  static List<String> row(WorkflowExecutionMetadata build) {
     var attributes = build.getTypedSearchAttributes();
-    String name = attributes.get(BuildSearchAttributes.BUILD_NAME);
-    List<String> images = attributes.get(BuildSearchAttributes.IMAGES);
-    return String.format("%-50s %-11s %-17s %s / %s", build.getExecution().getWorkflowId(),
-        statusName(build.getStatus()), STARTED.format(build.getStartTime()), name == null ? "-" : name,
-        images == null ? "-" : String.join(",", images));
+    return List.of(build.getExecution().getWorkflowId(),
+        status(build.getStatus(), attributes.get(BuildSearchAttributes.STATUS)),
+        STARTED.format(build.getStartTime()),
+        orDash(attributes.get(BuildSearchAttributes.REGION)),
+        orDash(attributes.get(BuildSearchAttributes.BUILD_NAME)),
+        orDash(attributes.get(BuildSearchAttributes.SNAPSHOT_ID)),
+        abbreviated(attributes.get(BuildSearchAttributes.IMAGES)));
+  }
+
+  /**
+   * The build's own status, unless the execution ended without the build saying so (terminated, or its run
+   * timeout passed): then the execution's.
+   */
+  private static String status(WorkflowExecutionStatus execution, String build) {
+    boolean ended = execution != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+    return build == null || (ended && build.equals(Status.RUNNING.name())) ? statusName(execution) : build;
   }
 
   static String statusName(WorkflowExecutionStatus status) {
     return status.name().replace("WORKFLOW_EXECUTION_STATUS_", "");
+  }
+
+  /** {@code quay.io/org/modelcar-catalog:qwen3-8b} and four more → {@code modelcar-catalog:qwen3-8b +4}. */
+  static String abbreviated(List<String> images) {
+    if (images == null || images.isEmpty()) {
+      return "-";
+    }
+    String first = images.get(0).substring(images.get(0).lastIndexOf('/', indexOfTagOrDigest(images.get(0))) + 1);
+    return images.size() == 1 ? first : first + " +" + (images.size() - 1);
+  }
+
+  /** Where the repository path ends: a tag's ':' or a digest's '@' (a registry port's ':' comes before a '/'). */
+  private static int indexOfTagOrDigest(String image) {
+    int at = image.indexOf('@');
+    int end = at >= 0 ? at : image.length();
+    int colon = image.lastIndexOf(':', end);
+    return colon > image.lastIndexOf('/', end) ? colon : end;
+  }
+
+  private static String orDash(String value) {
+    return value == null ? "-" : value;
   }
 }

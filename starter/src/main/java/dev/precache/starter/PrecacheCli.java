@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
     version = "precache 0.1.0",
     description = "Builds EBS snapshots of Bottlerocket data volumes with container images pre-pulled.",
     subcommands = {
-        BuildCommand.class, StatusCommand.class, WatchCommand.class, CancelCommand.class, ListCommand.class
+        BuildCommand.class, StatusCommand.class, WatchCommand.class, CancelCommand.class, ListCommand.class,
+        ScheduleCommand.class
     })
 public final class PrecacheCli {
   static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
@@ -35,7 +36,7 @@ public final class PrecacheCli {
    * Errors print as one line, not a stack trace.
    */
   public CommandLine commandLine() {
-    CommandLine commandLine = new CommandLine(this);
+    CommandLine commandLine = new CommandLine(this).setCaseInsensitiveEnumValuesAllowed(true);
     commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("error: " + e.getMessage());
       return CommandLine.ExitCode.SOFTWARE;

@@ -1,6 +1,9 @@
 package dev.precache.starter;
 
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.client.schedules.ScheduleClient;
+import io.temporal.client.schedules.ScheduleClientOptions;
 import io.temporal.envconfig.ClientConfigProfile;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.io.IOException;
@@ -37,6 +40,16 @@ public final class TemporalConnection implements AutoCloseable {
 
   public WorkflowClient client() {
     return client;
+  }
+
+  /** A schedule client on the same connection, namespace and data converter as {@link #client()}. */
+  public ScheduleClient schedules() {
+    WorkflowClientOptions options = client.getOptions();
+    return ScheduleClient.newInstance(client.getWorkflowServiceStubs(), ScheduleClientOptions.newBuilder()
+        .setNamespace(options.getNamespace())
+        .setIdentity(options.getIdentity())
+        .setDataConverter(options.getDataConverter())
+        .build());
   }
 
   @Override

@@ -1,0 +1,119 @@
+package dev.precache.starter;
+
+import dev.precache.workflows.BuildRequest;
+import dev.precache.workflows.InvalidRequestException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * The flags that define a build: snapshot.sh's, short and long, plus precache's own. Mixed into {@code build}
+ * and {@code schedule create}, so a scheduled build is spelled exactly like a one-off one.
+ */
+final class BuildOptions {
+
+  /** How each {@link BuildRequest} field is spelled on the command line, for validation messages. */
+  private static final Map<String, String> FLAG_OF_FIELD = Map.ofEntries(
+      Map.entry("name", "--name"),
+      Map.entry("region", "--region"),
+      Map.entry("images", "image list"),
+      Map.entry("platforms", "--arch"),
+      Map.entry("amiParameter", "--ami"),
+      Map.entry("instanceType", "--instance-type"),
+      Map.entry("encrypt", "--encrypt"),
+      Map.entry("kmsKeyId", "--kms-id"),
+      Map.entry("volumeSizeGiB", "--snapshot-size"),
+      Map.entry("instanceRole", "--instance-role"),
+      Map.entry("securityGroupId", "--security-group-id"),
+      Map.entry("subnetId", "--subnet-id"),
+      Map.entry("outputParameterName", "--output-parameter-name"),
+      Map.entry("publicIp", "--public-ip"),
+      Map.entry("tags", "--tag"),
+      Map.entry("timeout", "--timeout"),
+      Map.entry("pullParallelism", "--parallelism"),
+      Map.entry("volumeThroughputMiBps", "--volume-throughput"),
+      Map.entry("volumeIops", "--volume-iops"));
+
+  @Option(names = {"-r", "--region"},
+      description = "AWS region of the build instance and the snapshot (default: $AWS_REGION, then $AWS_DEFAULT_REGION).")
+  String region;
+
+  @Option(names = {"-a", "--ami"}, paramLabel = "SSM_PARAMETER",
+      description = "SSM parameter holding the Bottlerocket AMI ID.")
+  String ami;
+
+  @Option(names = {"-i", "--instance-type"}, description = "Build instance type (default: m5.large).")
+  String instanceType;
+
+  @Option(names = {"-e", "--encrypt"}, description = "Encrypt the data volume and so the snapshot.")
+  boolean encrypt;
+
+  @Option(names = {"-k", "--kms-id"}, description = "KMS key for --encrypt.")
+  String kmsId;
+
+  @Option(names = {"-s", "--snapshot-size"}, paramLabel = "GiB", description = "Data volume size (default: 50).")
+  Integer snapshotSize;
+
+  @Option(names = {"-R", "--instance-role"}, description = "Existing IAM role for the build instance.")
+  String instanceRole;
+
+  @Option(names = {"-sg", "--security-group-id"}, description = "Security group of the build instance.")
+  String securityGroupId;
+
+  @Option(names = {"-sn", "--subnet-id"}, description = "Subnet of the build instance.")
+  String subnetId;
+
+  @Option(names = {"-op", "--output-parameter-name"}, paramLabel = "SSM_PARAMETER",
+      description = "SSM parameter to write the snapshot ID to.")
+  String outputParameterName;
+
+  @Option(names = {"-p", "--public-ip"}, arity = "1", paramLabel = "true|false", defaultValue = "true",
+      description = "Give the build instance a public IP (default: ${DEFAULT-VALUE}).")
+  boolean publicIp;
+
+  @Option(names = {"-A", "--arch"}, split = ",", paramLabel = "ARCH",
+      description = "Architectures to pull each image for, comma-separated (default: amd64).")
+  List<String> architectures = new ArrayList<>();
+
+  @Option(names = "--name", description = "Build name: tags the snapshot and names the stack.")
+  String name;
+
+  @Option(names = "--tag", paramLabel = "KEY=VALUE", description = "Extra tag for the stack, instance, volume and snapshot (repeatable).")
+  Map<String, String> tags = new LinkedHashMap<>();
+
+  @Option(names = "--timeout", converter = DurationConverter.class, paramLabel = "DURATION",
+      description = "Overall build deadline, e.g. 90m or 3h (default: 3h); teardown still runs after it.")
+  Duration timeout;
+
+  @Option(names = "--parallelism", description = "Image x platform pulls at once (default: 4).")
+  Integer parallelism;
+
+  @Option(names = "--volume-throughput", paramLabel = "MiBps", description = "gp3 throughput of the build volume.")
+  Integer volumeThroughput;
+
+  @Option(names = "--volume-iops", description = "gp3 IOPS of the build volume.")
+  Integer volumeIops;
+
+  /** The request as the flags say it; other defaults are the validator's job. */
+  BuildRequest toRequest(List<String> images) {
+    List<String> platforms = architectures.isEmpty() ? null
+        : architectures.stream().map(arch -> arch.contains("/") ? arch : "linux/" + arch).toList();
+    return new BuildRequest(name, region != null ? region : regionFromEnvironment(), List.copyOf(images), platforms, ami, instanceType, encrypt, kmsId,
+        snapshotSize, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, Map.copyOf(tags),
+        timeout, parallelism, volumeThroughput, volumeIops);
+  }
+
+  /** {@code invalid --snapshot-size: must be …}: the validator's complaint, naming the flag. */
+  static String invalid(InvalidRequestException e) {
+    return "invalid " + FLAG_OF_FIELD.getOrDefault(e.field(), e.field()) + ": " + e.problem();
+  }
+
+  /** Like the AWS CLI that snapshot.sh drives, an unset region comes from the environment. */
+  private static String regionFromEnvironment() {
+    String region = System.getenv("AWS_REGION");
+    return region != null && !region.isBlank() ? region : System.getenv("AWS_DEFAULT_REGION");
+  }
+}

@@ -1,0 +1,64 @@
+package dev.precache.starter;
+
+import dev.precache.workflows.BuildRequest;
+import dev.precache.workflows.BuildSearchAttributes;
+import dev.precache.workflows.BuildTimeouts;
+import dev.precache.workflows.SnapshotBuildWorkflow;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.common.SearchAttributes;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * How a build workflow is started, whether by {@code build} or by a schedule: task queue, run timeout, the
+ * initial search attributes, and the static summary and details the Web UI shows for it.
+ */
+final class BuildWorkflowOptions {
+  private BuildWorkflowOptions() {}
+
+  /** Everything but the workflow ID, for a validated request. */
+  static WorkflowOptions.Builder of(BuildRequest request) {
+    return WorkflowOptions.newBuilder()
+        .setTaskQueue(SnapshotBuildWorkflow.TASK_QUEUE)
+        .setWorkflowRunTimeout(request.timeout().plus(BuildTimeouts.TEARDOWN_ALLOWANCE))
+        .setTypedSearchAttributes(searchAttributes(request).build())
+        .setStaticSummary(summary(request))
+        .setStaticDetails(details(request));
+  }
+
+  static SearchAttributes.Builder searchAttributes(BuildRequest request) {
+    return SearchAttributes.newBuilder()
+        .set(BuildSearchAttributes.STATUS, BuildSearchAttributes.Status.RUNNING.name())
+        .set(BuildSearchAttributes.REGION, request.region())
+        .set(BuildSearchAttributes.IMAGES, request.images())
+        .set(BuildSearchAttributes.BUILD_NAME, request.name());
+  }
+
+  /** One line: {@code precache build gpu-models: 5 images × 2 platforms → us-west-2}. */
+  static String summary(BuildRequest request) {
+    return "precache build " + request.name() + ": " + count(request.images().size(), "image") + " × "
+        + count(request.platforms().size(), "platform") + " → " + request.region();
+  }
+
+  /** Markdown: what the build pulls, onto what. */
+  static String details(BuildRequest request) {
+    StringBuilder details = new StringBuilder("**Images**\n\n");
+    request.images().forEach(image -> details.append("- `").append(image).append("`\n"));
+    return details
+        .append("\n**Platforms:** ").append(String.join(", ", request.platforms()))
+        .append("  \n**Instance type:** ").append(request.instanceType())
+        .append("  \n**Volume:** ").append(request.volumeSizeGiB()).append(" GiB")
+        .append(request.encrypt() ? ", encrypted" : "")
+        .append("  \n**Timeout:** ").append(human(request.timeout()))
+        .append("\n").toString();
+  }
+
+  /** {@code PT1H30M} → {@code 1h30m}. */
+  static String human(Duration duration) {
+    return duration.toString().substring(2).toLowerCase(Locale.ROOT);
+  }
+
+  private static String count(int n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
+  }
+}
