@@ -274,14 +274,18 @@ public final class CloudFormationModel {
         List<ChangeSet.ResourceChange> changes;
         boolean unchanged = false;
         if (type.equals("CREATE")) {
-            if (find(stackName).isPresent()) {
+            // A stack that only ever had CREATE change sets is still under review: another one may replace them.
+            Optional<Stack> reviewed = find(stackName);
+            if (reviewed.isPresent() && !reviewed.get().status.equals("REVIEW_IN_PROGRESS")) {
                 throw new AwsException("AlreadyExistsException", "Stack [" + stackName + "] already exists");
             }
-            stack = newStack(stackName, null, tags, now);
+            stack = reviewed.orElseGet(() -> newStack(stackName, null, tags, now));
             next = bind(stack, templateBody, parameters.forCreate(), capabilities);
             adopt(stack, templateBody, next, capabilities);
-            stacks.add(stack);
-            setStatus(stack, "REVIEW_IN_PROGRESS", "User Initiated", now);
+            if (reviewed.isEmpty()) {
+                stacks.add(stack);
+                setStatus(stack, "REVIEW_IN_PROGRESS", "User Initiated", now);
+            }
             changes = next.creationOrder().stream()
                     .map(id -> new ChangeSet.ResourceChange("Add", id, null, next.resourceType(id), null)).toList();
         } else {
@@ -559,9 +563,14 @@ public final class CloudFormationModel {
                     ebs.string("KmsKeyId"), ebs.bool("DeleteOnTermination", true)));
         }
         Map<String, String> tags = new LinkedHashMap<>();
+        Map<String, String> volumeTags = new LinkedHashMap<>();
         for (ResourceProperties spec : template.list("TagSpecifications")) {
-            if ("instance".equals(spec.string("ResourceType"))) {
-                spec.list("Tags").forEach(t -> tags.put(t.string("Key"), t.string("Value")));
+            Map<String, String> specTags = new LinkedHashMap<>();
+            spec.list("Tags").forEach(t -> specTags.put(t.string("Key"), t.string("Value")));
+            switch (String.valueOf(spec.string("ResourceType"))) {
+                case "instance" -> tags.putAll(specTags);
+                case "volume" -> volumeTags.putAll(specTags);
+                default -> { } // Other resource types (network interfaces, …) are not modelled.
             }
         }
         instance.list("Tags").forEach(t -> tags.put(t.string("Key"), t.string("Value")));
@@ -573,7 +582,7 @@ public final class CloudFormationModel {
                 .findFirst().orElse("subnet-0default0000000"));
         return new LaunchSpec(first(instance.string("ImageId"), template.string("ImageId")),
                 first(instance.string("InstanceType"), template.string("InstanceType"), "m5.large"),
-                profileArn, subnet, devices, tags);
+                profileArn, subnet, devices, tags, volumeTags);
     }
 
     private ResourceProperties lookupTemplateData(ResourceProperties reference) {

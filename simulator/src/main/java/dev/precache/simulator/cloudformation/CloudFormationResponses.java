@@ -1,10 +1,10 @@
 package dev.precache.simulator.cloudformation;
 
 import dev.precache.simulator.AwsException;
-import dev.precache.simulator.protocol.QueryRequest;
-import dev.precache.simulator.protocol.XmlWriter;
 import dev.precache.simulator.cloudformation.template.ParameterDeclaration;
 import dev.precache.simulator.cloudformation.template.Template;
+import dev.precache.simulator.protocol.QueryRequest;
+import dev.precache.simulator.protocol.XmlWriter;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;

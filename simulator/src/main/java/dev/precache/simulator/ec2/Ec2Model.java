@@ -61,6 +61,7 @@ public final class Ec2Model {
             Volume volume = new Volume(context.ids().next("vol"), device, availabilityZone(), launchTime);
             volume.attachment = new Volume.Attachment(instanceId, device.deviceName(), launchTime,
                     device.deleteOnTermination());
+            volume.tags.putAll(spec.volumeTags());
             volumes.put(volume.id, volume);
             attached.add(volume);
         }
