@@ -142,8 +142,34 @@ class AwsCliConformanceTest {
         assertThat(statuses(events, stack)).containsSubsequence("UPDATE_COMPLETE",
                 "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_IN_PROGRESS", "CREATE_COMPLETE", "REVIEW_IN_PROGRESS");
 
+        AwsCli.Result failedUpdate = aws.run("cloudformation", "deploy", "--template-file",
+                template("/cli/ebs-snapshot-instance.yaml"), "--stack-name", stack, "--capabilities", CAPABILITY,
+                "--parameter-overrides", "AmiID=/aws/service/bottlerocket/aws-k8s-1.32/arm64/latest/image_id");
+        assertThat(failedUpdate.exitCode()).as("an arm64 AMI on m5.large cannot launch").isEqualTo(255);
+        assertThat(failedUpdate.stderr()).contains("Failed to create/update the stack");
+        JsonNode rolledBack = aws.json("cloudformation", "describe-stacks", "--stack-name", stack).path("Stacks").get(0);
+        assertThat(rolledBack.path("StackStatus").asText()).isEqualTo("UPDATE_ROLLBACK_COMPLETE");
+        assertThat(parameter(rolledBack, "AmiID").path("ParameterValue").asText()).contains("/x86_64/");
+        assertThat(instanceIdOutput(stack)).isEqualTo(secondInstance);
+        assertThat(instanceState(secondInstance)).isEqualTo("running");
+
         deleteStack(stack);
         assertThat(instanceState(secondInstance)).isEqualTo("terminated");
+    }
+
+    @Test
+    void deployAfterReviewingTheCreateChangeSet() {
+        String stack = "cli-reviewed";
+        assertThat(deploy(stack, "SnapshotSize=40", "--no-execute-changeset").stdout())
+                .contains("aws cloudformation describe-change-set --change-set-name");
+        assertThat(aws.text("cloudformation", "describe-stacks", "--stack-name", stack, "--query",
+                "Stacks[0].StackStatus", "--output", "text")).isEqualTo("REVIEW_IN_PROGRESS");
+
+        deploy(stack, "SnapshotSize=40");
+        assertThat(aws.text("cloudformation", "describe-stacks", "--stack-name", stack, "--query",
+                "Stacks[0].StackStatus", "--output", "text")).isEqualTo("CREATE_COMPLETE");
+        assertThat(dataVolume(instanceIdOutput(stack)).path("Size").asInt()).isEqualTo(40);
+        deleteStack(stack);
     }
 
     @Test
