@@ -46,11 +46,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private static final Logger log = Workflow.getLogger(SnapshotBuildWorkflowImpl.class);
   /** snapshot.sh cuts the image list in the snapshot description to this length. */
   private static final int DESCRIPTION_MAX = 200;
-  /**
-   * Pulls that are no longer wanted are abandoned rather than sent a cancel request: when pulls finish together,
-   * a cancel request for one whose failure the server already recorded is rejected, and the Temporal test server
-   * then stalls the workflow. An abandoned pull ends when teardown deletes its instance.
-   */
+  /** Not TRY_CANCEL: the test server (tests, --dev) hangs on a cancel racing a pull's failure: sdk-java#2391. */
   private static final ActivityOptions PULL = ActivityOptions.newBuilder(BuildTimeouts.PULL_IMAGE)
       .setCancellationType(ActivityCancellationType.ABANDON)
       .build();

@@ -286,6 +286,42 @@ class SnapshotBuildWorkflowTest {
   }
 
   @Test
+  void aPermanentPullFailureEndsTheBuildWithoutWaitingForPullsStillRunning(TestWorkflowEnvironment env,
+      WorkflowClient client, Worker worker) {
+    CountDownLatch othersPulling = new CountDownLatch(2);
+    AtomicInteger othersReturned = new AtomicInteger();
+    doAnswer(call -> {
+      PullSpec spec = call.getArgument(0);
+      if (spec.image().equals("docker.io/library/busybox:latest")) {
+        othersPulling.await();
+        throw ApplicationFailure.newFailure("ctr: busybox: not found", BuildFailures.IMAGE_NOT_FOUND);
+      }
+      othersPulling.countDown();
+      // Bounded, so that a build that waited for these pulls would end and fail the assertion below.
+      release.await(10, TimeUnit.SECONDS);
+      othersReturned.incrementAndGet();
+      return FakeCloud.cached(spec);
+    }).when(cloud.instance).pullImage(any());
+    cloud.register(worker);
+    env.start();
+    SnapshotBuildWorkflow build = FakeCloud.newBuild(client, worker, "pull-fails-while-others-run");
+    BuildRequest threeAtOnce = new BuildRequest("three-at-once", FakeCloud.REGION,
+        List.of("busybox", "alpine", "nginx"), List.of("amd64"), null, null, false, null, null, null, null, null,
+        null, true, null, null, 3, null, null);
+
+    WorkflowFailedException failed = catchThrowableOfType(WorkflowFailedException.class,
+        () -> build.build(threeAtOnce));
+
+    assertThat(othersReturned).hasValue(0);
+    assertThat(((ApplicationFailure) failed.getCause()).getType()).isEqualTo(BuildFailures.IMAGE_NOT_FOUND);
+    verify(cloud.stack, times(1)).deleteStack(any(), any());
+    verify(cloud.instance, times(1)).deleteRegistryCredentials(any(), any());
+    verify(cloud.instance, never()).verifyCachedImages(any());
+    assertThat(build.progress().pulls()).extracting(ImagePull::state)
+        .containsExactly(State.FAILED, State.PENDING, State.PENDING);
+  }
+
+  @Test
   void aTransientPullFailureIsRetried(TestWorkflowEnvironment env, WorkflowClient client, Worker worker) {
     AtomicInteger attempts = new AtomicInteger();
     doAnswer(call -> {
