@@ -54,7 +54,7 @@ final class FakeCloud {
         new SnapshotStatus(SNAPSHOT_ID, 40, false), new SnapshotStatus(SNAPSHOT_ID, 100, true));
   }
 
-  /** What CreateSnapshot does: a snapshot tagged with the build ID, in the account whether or not its ID is returned. */
+  /** What CreateSnapshot does: a snapshot tagged with the build ID, there whether or not its ID is returned. */
   String takeSnapshot(SnapshotSpec spec) {
     snapshotsInAccount.put(SNAPSHOT_ID, spec.identity().buildId());
     return SNAPSHOT_ID;

@@ -137,7 +137,8 @@ class SnapshotBuildWorkflowTest {
         }).when(c.snapshots).createSnapshot(any())),
         failing("awaitSnapshotCompleted", 7,
             c -> doThrow(permanent()).when(c.snapshots).awaitSnapshotCompleted(any(), any())),
-        failing("publishSnapshotId", 8, c -> doThrow(permanent()).when(c.publish).publishSnapshotId(any(), any(), any())));
+        failing("publishSnapshotId", 8,
+            c -> doThrow(permanent()).when(c.publish).publishSnapshotId(any(), any(), any())));
   }
 
   private static Arguments failing(String call, int step, Consumer<FakeCloud> breaker) {
