@@ -3,6 +3,7 @@ package dev.precache.activities;
 import dev.precache.workflows.BuildFailures;
 import dev.precache.workflows.BuildIdentity;
 import dev.precache.workflows.SnapshotActivities;
+import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,10 +84,13 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
     return ec2.describeSnapshots(DescribeSnapshotsRequest.builder()
             .ownerIds("self")
             .filters(
-                Filter.builder().name("tag:" + BUILD_ID_TAG).values(buildId).build(),
-                Filter.builder().name("status").values("pending", "completed").build())
+                buildTag(buildId), Filter.builder().name("status").values("pending", "completed").build())
             .build())
         .snapshots().stream().map(Snapshot::snapshotId).findFirst();
+  }
+
+  private static Filter buildTag(String buildId) {
+    return Filter.builder().name("tag:" + BUILD_ID_TAG).values(buildId).build();
   }
 
   private static String dataVolume(Ec2Client ec2, String instanceId) {
@@ -153,17 +157,34 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
   }
 
   @Override
-  public void deleteSnapshot(String region, String snapshotId) {
+  public void deleteBuildSnapshots(String region, BuildIdentity identity) {
+    Ec2Client ec2 = clients.ec2(region);
     try {
-      clients.ec2(region).deleteSnapshot(DeleteSnapshotRequest.builder().snapshotId(snapshotId).build());
+      // Listed in full before deleting, so that deleting does not shift the pages still to be read.
+      List<String> snapshotIds = ec2.describeSnapshotsPaginator(DescribeSnapshotsRequest.builder()
+              .ownerIds("self")
+              .filters(buildTag(identity.buildId()))
+              .build())
+          .snapshots().stream().map(Snapshot::snapshotId).toList();
+      for (String snapshotId : snapshotIds) {
+        delete(ec2, snapshotId);
+        Activity.getExecutionContext().heartbeat(snapshotId);
+      }
+    } catch (SdkException e) {
+      throw AwsFailures.classify("delete snapshots of build " + identity.buildId(), e);
+    }
+  }
+
+  /** EC2 accepts the deletion of a pending snapshot too; it takes effect once the snapshot completes. */
+  private static void delete(Ec2Client ec2, String snapshotId) {
+    try {
+      ec2.deleteSnapshot(DeleteSnapshotRequest.builder().snapshotId(snapshotId).build());
       log.info("Deleted snapshot {}", snapshotId);
     } catch (AwsServiceException e) {
       if (!"InvalidSnapshot.NotFound".equals(AwsFailures.errorCode(e))) {
         throw AwsFailures.classify("delete snapshot " + snapshotId, e);
       }
       log.info("Snapshot {} already gone", snapshotId);
-    } catch (SdkException e) {
-      throw AwsFailures.classify("delete snapshot " + snapshotId, e);
     }
   }
 }

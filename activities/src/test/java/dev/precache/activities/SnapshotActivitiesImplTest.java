@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
@@ -142,15 +143,69 @@ class SnapshotActivitiesImplTest {
   }
 
   @Test
-  void deletingASnapshotThatIsGoneSucceeds() {
+  void deleteBuildSnapshotsDeletesEveryOneTaggedWithTheBuildAcrossPages() {
     SnapshotActivities activities = activities(Duration.ofMinutes(1));
-    when(ec2.deleteSnapshot(any(DeleteSnapshotRequest.class))).thenThrow(Ec2Exception.builder().statusCode(400)
-        .awsErrorDetails(AwsErrorDetails.builder().errorCode("InvalidSnapshot.NotFound").errorMessage("gone").build())
-        .build());
+    when(ec2.describeSnapshotsPaginator(any(DescribeSnapshotsRequest.class))).thenCallRealMethod();
+    when(ec2.describeSnapshots(any(DescribeSnapshotsRequest.class))).thenAnswer(call -> {
+      DescribeSnapshotsRequest request = call.getArgument(0);
+      return request.nextToken() == null
+          ? page("page-2", snapshot("snap-pending", SnapshotState.PENDING), snapshot("snap-error", SnapshotState.ERROR))
+          : page(null, snapshot("snap-completed", SnapshotState.COMPLETED));
+    });
 
-    activities.deleteSnapshot(REGION, "snap-1");
+    activities.deleteBuildSnapshots(REGION, IDENTITY);
+
+    ArgumentCaptor<DescribeSnapshotsRequest> lookups = ArgumentCaptor.forClass(DescribeSnapshotsRequest.class);
+    verify(ec2, times(2)).describeSnapshots(lookups.capture());
+    assertThat(lookups.getAllValues()).allSatisfy(lookup -> {
+      assertThat(lookup.ownerIds()).containsExactly("self");
+      assertThat(lookup.filters()).containsExactly(
+          Filter.builder().name("tag:precache:build-id").values(IDENTITY.buildId()).build());
+    });
+    ArgumentCaptor<DeleteSnapshotRequest> deletes = ArgumentCaptor.forClass(DeleteSnapshotRequest.class);
+    verify(ec2, times(3)).deleteSnapshot(deletes.capture());
+    assertThat(deletes.getAllValues()).extracting(DeleteSnapshotRequest::snapshotId)
+        .containsExactly("snap-pending", "snap-error", "snap-completed");
+  }
+
+  @Test
+  void deleteBuildSnapshotsToleratesOneAlreadyGone() {
+    SnapshotActivities activities = activities(Duration.ofMinutes(1));
+    when(ec2.describeSnapshotsPaginator(any(DescribeSnapshotsRequest.class))).thenCallRealMethod();
+    when(ec2.describeSnapshots(any(DescribeSnapshotsRequest.class))).thenReturn(
+        page(null, snapshot("snap-gone", SnapshotState.COMPLETED), snapshot("snap-1", SnapshotState.COMPLETED)));
+    when(ec2.deleteSnapshot(DeleteSnapshotRequest.builder().snapshotId("snap-gone").build()))
+        .thenThrow(ec2Error(400, "InvalidSnapshot.NotFound"));
+
+    activities.deleteBuildSnapshots(REGION, IDENTITY);
 
     verify(ec2).deleteSnapshot(DeleteSnapshotRequest.builder().snapshotId("snap-1").build());
+  }
+
+  @Test
+  void deleteBuildSnapshotsWithNoneLeftDeletesNothing() {
+    SnapshotActivities activities = activities(Duration.ofMinutes(1));
+    when(ec2.describeSnapshotsPaginator(any(DescribeSnapshotsRequest.class))).thenCallRealMethod();
+    when(ec2.describeSnapshots(any(DescribeSnapshotsRequest.class))).thenReturn(page(null));
+
+    activities.deleteBuildSnapshots(REGION, IDENTITY);
+
+    verify(ec2, never()).deleteSnapshot(any(DeleteSnapshotRequest.class));
+  }
+
+  @Test
+  void aSnapshotThatCannotBeDeletedFailsRetryablyNamingIt() {
+    SnapshotActivities activities = activities(Duration.ofMinutes(1));
+    when(ec2.describeSnapshotsPaginator(any(DescribeSnapshotsRequest.class))).thenCallRealMethod();
+    when(ec2.describeSnapshots(any(DescribeSnapshotsRequest.class)))
+        .thenReturn(page(null, snapshot("snap-1", SnapshotState.PENDING)));
+    when(ec2.deleteSnapshot(any(DeleteSnapshotRequest.class))).thenThrow(ec2Error(503, "Unavailable"));
+
+    ApplicationFailure failure =
+        applicationFailure(catchThrowable(() -> activities.deleteBuildSnapshots(REGION, IDENTITY)));
+
+    assertThat(failure.isNonRetryable()).isFalse();
+    assertThat(failure.getOriginalMessage()).contains("snap-1");
   }
 
   private static DescribeInstancesResponse instanceWithVolumes() {
@@ -165,6 +220,19 @@ class SnapshotActivitiesImplTest {
   private static DescribeSnapshotsResponse snapshot(SnapshotState state, String progress) {
     return DescribeSnapshotsResponse.builder()
         .snapshots(Snapshot.builder().snapshotId("snap-1").state(state).progress(progress).build()).build();
+  }
+
+  private static DescribeSnapshotsResponse page(String nextToken, Snapshot... snapshots) {
+    return DescribeSnapshotsResponse.builder().snapshots(snapshots).nextToken(nextToken).build();
+  }
+
+  private static Snapshot snapshot(String snapshotId, SnapshotState state) {
+    return Snapshot.builder().snapshotId(snapshotId).state(state).build();
+  }
+
+  private static Ec2Exception ec2Error(int status, String code) {
+    return (Ec2Exception) Ec2Exception.builder().statusCode(status)
+        .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage(code).build()).build();
   }
 
   private static Tag tag(String key, String value) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -88,7 +89,11 @@ final class BuildSpecFile {
   static BuildRequest parse(String text, String source) throws InvalidSpecException {
     Spec spec;
     try {
-      spec = YAML.readValue(text, Spec.class);
+      JsonNode document = YAML.readTree(text);
+      if (document == null || document.isMissingNode() || document.isNull()) {
+        throw new InvalidSpecException(source + " is empty");
+      }
+      spec = YAML.treeToValue(document, Spec.class);
     } catch (UnrecognizedPropertyException e) {
       throw new InvalidSpecException("unknown key '" + e.getPropertyName() + "' in " + source + "; known keys: "
           + e.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.joining(", ")));
@@ -96,9 +101,6 @@ final class BuildSpecFile {
       throw new InvalidSpecException("invalid " + keyPath(e) + " in " + source + ": " + e.getOriginalMessage());
     } catch (JsonProcessingException e) {
       throw new InvalidSpecException(source + " is not YAML: " + e.getOriginalMessage());
-    }
-    if (spec == null) {
-      throw new InvalidSpecException(source + " is empty");
     }
     try {
       return BuildRequestValidator.normalize(toRequest(spec, source));

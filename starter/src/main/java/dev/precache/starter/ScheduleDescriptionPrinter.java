@@ -23,6 +23,8 @@ import java.util.stream.Collectors;
 final class ScheduleDescriptionPrinter {
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
+  private static final int NEXT_RUNS_SHOWN = 3;
+
   private final PrintWriter out;
 
   ScheduleDescriptionPrinter(PrintWriter out) {
@@ -49,7 +51,8 @@ final class ScheduleDescriptionPrinter {
     for (ScheduleActionResult recent : info.getRecentActions()) {
       out.println("  recent:     " + time(recent.getScheduledAt()) + " UTC  " + workflowId(recent.getAction()));
     }
-    info.getNextActionTimes().forEach(next -> out.println("  next:       " + time(next) + " UTC"));
+    info.getNextActionTimes().stream().limit(NEXT_RUNS_SHOWN)
+        .forEach(next -> out.println("  next:       " + time(next) + " UTC"));
     if (schedule.getAction() instanceof ScheduleActionStartWorkflow start) {
       printBuild(start);
     }
@@ -91,13 +94,15 @@ final class ScheduleDescriptionPrinter {
 
   /** The server stores crons as calendars; printed back in cron's order: minute hour day month weekday. */
   static String cron(ScheduleCalendarSpec calendar) {
-    String fields = String.join(" ", field(calendar.getMinutes()), field(calendar.getHour()),
-        field(calendar.getDayOfMonth()), field(calendar.getMonth()), field(calendar.getDayOfWeek()));
+    String fields = String.join(" ", field(calendar.getMinutes(), 0, 59), field(calendar.getHour(), 0, 23),
+        field(calendar.getDayOfMonth(), 1, 31), field(calendar.getMonth(), 1, 12), field(calendar.getDayOfWeek(), 0, 6));
     return isBlank(calendar.getComment()) ? fields : fields + "  # " + calendar.getComment();
   }
 
-  private static String field(List<ScheduleRange> ranges) {
-    if (ranges.isEmpty()) {
+  /** A calendar field as cron writes it: {@code *} for the whole range {@code min}–{@code max}. */
+  private static String field(List<ScheduleRange> ranges, int min, int max) {
+    if (ranges.isEmpty() || ranges.size() == 1 && ranges.get(0).getStart() == min && ranges.get(0).getEnd() == max
+        && ranges.get(0).getStep() <= 1) {
       return "*";
     }
     return ranges.stream().map(range -> {

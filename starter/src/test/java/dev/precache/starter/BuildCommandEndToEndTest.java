@@ -160,4 +160,29 @@ class BuildCommandEndToEndTest {
     assertThat(run.exit()).isEqualTo(1);
     assertThat(run.err()).contains("does not support visibility queries");
   }
+
+  @Test
+  void buildCarriesASummaryDetailsAndSearchAttributesForTheWebUi() {
+    String workflowId = precache("build", "--detach", "--name", "gpu-models", "-r", "us-west-2", "-A", "amd64,arm64",
+        IMAGES).outLines().get(1);
+
+    var description = client.newUntypedWorkflowStub(workflowId).describe();
+    assertThat(description.getStaticSummary())
+        .isEqualTo("precache build gpu-models: 2 images × 2 platforms → us-west-2");
+    assertThat(description.getStaticDetails()).contains("- `public.ecr.aws/models/llama:1`",
+        "- `docker.io/library/nginx:1.27`", "**Platforms:** linux/amd64, linux/arm64", "**Timeout:** 3h");
+    var attributes = description.getTypedSearchAttributes();
+    assertThat(attributes.get(BuildSearchAttributes.BUILD_NAME)).isEqualTo("gpu-models");
+    assertThat(attributes.get(BuildSearchAttributes.REGION)).isEqualTo("us-west-2");
+    assertThat(attributes.get(BuildSearchAttributes.IMAGES))
+        .containsExactly("public.ecr.aws/models/llama:1", "docker.io/library/nginx:1.27");
+  }
+
+  @Test
+  void scheduleCommandsExplainWhenTheServerHasNoSchedules() {
+    Run run = precache("schedule", "list");
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.err()).contains("does not support schedules");
+  }
 }

@@ -19,8 +19,11 @@ public interface SnapshotActivities {
    */
   SnapshotStatus awaitSnapshotCompleted(String region, String snapshotId);
 
-  /** Deletes a snapshot a failed build leaves behind; one already gone is fine. */
-  void deleteSnapshot(String region, String snapshotId);
+  /**
+   * Deletes every snapshot tagged with the build's ID, whatever its state, including one whose ID never reached
+   * the workflow (the worker died or the call timed out right after CreateSnapshot). None left is fine.
+   */
+  void deleteBuildSnapshots(String region, BuildIdentity identity);
 
   /**
    * @param description what the snapshot holds, cut to EC2's limit by the activity

@@ -46,11 +46,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private static final Logger log = Workflow.getLogger(SnapshotBuildWorkflowImpl.class);
   /** snapshot.sh cuts the image list in the snapshot description to this length. */
   private static final int DESCRIPTION_MAX = 200;
-  /**
-   * Pulls that are no longer wanted are abandoned rather than sent a cancel request: when pulls finish together,
-   * a cancel request for one whose failure the server already recorded is rejected, and the Temporal test server
-   * then stalls the workflow. An abandoned pull ends when teardown deletes its instance.
-   */
+  /** Not TRY_CANCEL: the test server (tests, --dev) hangs on a cancel racing a pull's failure: sdk-java#2391. */
   private static final ActivityOptions PULL = ActivityOptions.newBuilder(BuildTimeouts.PULL_IMAGE)
       .setCancellationType(ActivityCancellationType.ABANDON)
       .build();
@@ -61,7 +57,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private String stackName;
   private String instanceId;
   private String snapshotId;
-  private boolean snapshotCompleted;
+  private boolean snapshotRequested;
   private String failure;
   private boolean finished;
 
@@ -84,6 +80,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
         IMAGES.valueSet(request.images()), BUILD_NAME.valueSet(request.name()));
 
     // The teardown is registered here, before the stack is deployed: every way out of the steps below runs it.
+    // The snapshot's compensation is registered in snapshotVolume, before createSnapshot.
     try {
       BuildResult result = withinDeadline(request.timeout(), () -> runSteps(request, identity));
       setStatus(Status.SUCCEEDED);
@@ -221,6 +218,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
 
   private void snapshotVolume(BuildRequest request, BuildIdentity identity) {
     String region = request.region();
+    snapshotRequested = true;
     snapshotId = snapshots(BuildTimeouts.CREATE_SNAPSHOT, "snapshot /dev/xvdb of " + instanceId)
         .createSnapshot(new SnapshotSpec(region, instanceId, identity, description(request), request.tags()));
     snapshotPercent = 0;
@@ -231,7 +229,6 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
           .awaitSnapshotCompleted(region, snapshotId);
       snapshotPercent = status.percent();
     } while (!status.completed());
-    snapshotCompleted = true;
   }
 
   private static String description(BuildRequest request) {
@@ -250,9 +247,9 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   }
 
   /**
-   * Deletes what the build made and does not keep: the stack, parked registry credentials, and a snapshot that
-   * never completed. Runs once per build, in a detached scope so that neither a cancellation nor the deadline
-   * stops it half way. Every part is attempted; the first failure is thrown after.
+   * Deletes the build instance's stack and parked registry credentials. Runs once per build, in a detached scope
+   * so that neither a cancellation nor the deadline stops it half way. Every part is attempted; the first failure
+   * is thrown after.
    */
   private void tearDown(String region, BuildIdentity identity) {
     if (tornDown) {
@@ -264,10 +261,6 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
       attempt(failures, () -> stack(BuildTimeouts.TEARDOWN, "delete stack " + stackName).deleteStack(region, stackName));
       attempt(failures, () -> instance(BuildTimeouts.TEARDOWN, "delete parked registry credentials")
           .deleteRegistryCredentials(region, identity));
-      if (snapshotId != null && !snapshotCompleted) {
-        attempt(failures, () -> snapshots(BuildTimeouts.TEARDOWN, "delete unfinished snapshot " + snapshotId)
-            .deleteSnapshot(region, snapshotId));
-      }
     }).run();
     if (!failures.isEmpty()) {
       throw failures.get(0);
@@ -283,12 +276,27 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     }
   }
 
-  /** The build already failed; a teardown failure is logged and must not hide why the build failed. */
+  /**
+   * The build already failed: tears down, and, once snapshotting began, deletes every snapshot tagged with the
+   * build's ID, so that none that looks like a product is left. That runs after the stack is gone: with the
+   * volume deleted, no createSnapshot attempt still in flight can add one after the lookup. A teardown failure
+   * is logged and must not hide why the build failed.
+   */
   private void tearDownAfterFailure(String region, BuildIdentity identity) {
+    List<TemporalFailure> failures = new ArrayList<>();
     try {
       tearDown(region, identity);
     } catch (TemporalFailure teardownFailure) {
-      log.error("teardown after a failed build did not complete; stack {} may be left behind", stackName);
+      failures.add(teardownFailure);
+    }
+    if (snapshotRequested) {
+      Workflow.newDetachedCancellationScope(() -> attempt(failures, () ->
+          snapshots(BuildTimeouts.TEARDOWN, "delete snapshots of build " + identity.buildId())
+              .deleteBuildSnapshots(region, identity))).run();
+    }
+    if (!failures.isEmpty()) {
+      log.error("teardown after a failed build did not complete; stack {} or snapshots tagged {} may be left behind",
+          stackName, identity.buildId());
     }
   }
 

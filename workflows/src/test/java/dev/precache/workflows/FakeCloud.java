@@ -1,12 +1,14 @@
 package dev.precache.workflows;
 
 import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 import static org.mockito.Mockito.withSettings;
 
 import dev.precache.workflows.InstanceActivities.PullSpec;
 import dev.precache.workflows.InstanceActivities.VerifySpec;
+import dev.precache.workflows.SnapshotActivities.SnapshotSpec;
 import dev.precache.workflows.SnapshotActivities.SnapshotStatus;
 import dev.precache.workflows.StackActivities.StackOutputs;
 import io.temporal.client.WorkflowClient;
@@ -17,6 +19,7 @@ import io.temporal.worker.Worker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Activity mocks that behave like a healthy AWS account, so each test only stubs what it breaks, plus the
@@ -26,21 +29,35 @@ final class FakeCloud {
   static final String REGION = "us-west-2";
   static final String INSTANCE_ID = "i-0123456789abcdef0";
   static final String SNAPSHOT_ID = "snap-0123456789abcdef0";
+  static final String OTHER_BUILDS_SNAPSHOT = "snap-0fedcba9876543210";
   static final String OUTPUT_PARAMETER = "/precache/gpu-models/snapshot-id";
 
   final StackActivities stack = mock(StackActivities.class, withSettings().withoutAnnotations());
   final InstanceActivities instance = mock(InstanceActivities.class, withSettings().withoutAnnotations());
   SnapshotActivities snapshots = mock(SnapshotActivities.class, withSettings().withoutAnnotations());
   final PublishActivities publish = mock(PublishActivities.class, withSettings().withoutAnnotations());
+  /** The account's snapshots, each with the build ID it is tagged with; another build's is there from the start. */
+  final Map<String, String> snapshotsInAccount =
+      new ConcurrentHashMap<>(Map.of(OTHER_BUILDS_SNAPSHOT, "other-build-0123456789ab"));
 
   FakeCloud() {
     when(stack.deployStack(any())).thenReturn(
         new StackOutputs("arn:aws:cloudformation:us-west-2:123456789012:stack/precache/1", INSTANCE_ID));
     when(instance.pullImage(any())).thenAnswer(call -> cached(call.getArgument(0, PullSpec.class)));
     when(instance.verifyCachedImages(any())).thenAnswer(call -> verified(call.getArgument(0, VerifySpec.class)));
-    when(snapshots.createSnapshot(any())).thenReturn(SNAPSHOT_ID);
+    when(snapshots.createSnapshot(any())).thenAnswer(call -> takeSnapshot(call.getArgument(0)));
+    doAnswer(call -> {
+      snapshotsInAccount.values().removeIf(call.getArgument(1, BuildIdentity.class).buildId()::equals);
+      return null;
+    }).when(snapshots).deleteBuildSnapshots(any(), any());
     when(snapshots.awaitSnapshotCompleted(REGION, SNAPSHOT_ID)).thenReturn(
         new SnapshotStatus(SNAPSHOT_ID, 40, false), new SnapshotStatus(SNAPSHOT_ID, 100, true));
+  }
+
+  /** What CreateSnapshot does: a snapshot tagged with the build ID, there whether or not its ID is returned. */
+  String takeSnapshot(SnapshotSpec spec) {
+    snapshotsInAccount.put(SNAPSHOT_ID, spec.identity().buildId());
+    return SNAPSHOT_ID;
   }
 
   /** Two images for two platforms, published to an SSM parameter: every step has something to do. */

@@ -80,7 +80,8 @@ class SnapshotBuildWorkflowTest {
     steps.verify(cloud.stack).deleteStack(FakeCloud.REGION, result.stackName());
     steps.verify(cloud.instance).deleteRegistryCredentials(eq(FakeCloud.REGION), any());
     steps.verify(cloud.publish).publishSnapshotId(FakeCloud.REGION, FakeCloud.OUTPUT_PARAMETER, FakeCloud.SNAPSHOT_ID);
-    verify(cloud.snapshots, never()).deleteSnapshot(any(), any());
+    verify(cloud.snapshots, never()).deleteBuildSnapshots(any(), any());
+    assertThat(cloud.snapshotsInAccount).containsKeys(FakeCloud.SNAPSHOT_ID, FakeCloud.OTHER_BUILDS_SNAPSHOT);
     verify(cloud.snapshots).createSnapshot(argThat((SnapshotSpec spec) -> spec.description().equals(
         "precache gpu-models: docker.io/library/busybox:latest,public.ecr.aws/docker/library/alpine:3.20")
         && spec.tags().equals(Map.of("team", "ml")) && spec.instanceId().equals(FakeCloud.INSTANCE_ID)));
@@ -122,23 +123,26 @@ class SnapshotBuildWorkflowTest {
   /** Every activity call a build makes, broken in turn with a permanent failure. */
   static Stream<Arguments> failingCalls() {
     return Stream.of(
-        failing("deployStack", 1, false, c -> doThrow(permanent()).when(c.stack).deployStack(any())),
-        failing("awaitSsmOnline", 2, false, c -> doThrow(permanent()).when(c.instance).awaitSsmOnline(any(), any())),
-        failing("stopKubelet", 3, false, c -> doThrow(permanent()).when(c.instance).stopKubelet(any(), any())),
-        failing("removeCachedImages", 3, false,
-            c -> doThrow(permanent()).when(c.instance).removeCachedImages(any(), any())),
-        failing("pullImage", 4, false, c -> doThrow(permanent()).when(c.instance).pullImage(any())),
-        failing("verifyCachedImages", 5, false, c -> doThrow(permanent()).when(c.instance).verifyCachedImages(any())),
-        failing("stopInstance", 6, false, c -> doThrow(permanent()).when(c.instance).stopInstance(any(), any())),
-        failing("createSnapshot", 7, false, c -> doThrow(permanent()).when(c.snapshots).createSnapshot(any())),
-        failing("awaitSnapshotCompleted", 7, true,
+        failing("deployStack", 1, c -> doThrow(permanent()).when(c.stack).deployStack(any())),
+        failing("awaitSsmOnline", 2, c -> doThrow(permanent()).when(c.instance).awaitSsmOnline(any(), any())),
+        failing("stopKubelet", 3, c -> doThrow(permanent()).when(c.instance).stopKubelet(any(), any())),
+        failing("removeCachedImages", 3, c -> doThrow(permanent()).when(c.instance).removeCachedImages(any(), any())),
+        failing("pullImage", 4, c -> doThrow(permanent()).when(c.instance).pullImage(any())),
+        failing("verifyCachedImages", 5, c -> doThrow(permanent()).when(c.instance).verifyCachedImages(any())),
+        failing("stopInstance", 6, c -> doThrow(permanent()).when(c.instance).stopInstance(any(), any())),
+        failing("createSnapshot", 7, c -> doThrow(permanent()).when(c.snapshots).createSnapshot(any())),
+        failing("createSnapshot after creating it", 7, c -> doAnswer(call -> {
+          c.takeSnapshot(call.getArgument(0));
+          throw permanent();
+        }).when(c.snapshots).createSnapshot(any())),
+        failing("awaitSnapshotCompleted", 7,
             c -> doThrow(permanent()).when(c.snapshots).awaitSnapshotCompleted(any(), any())),
-        failing("publishSnapshotId", 8, false,
+        failing("publishSnapshotId", 8,
             c -> doThrow(permanent()).when(c.publish).publishSnapshotId(any(), any(), any())));
   }
 
-  private static Arguments failing(String call, int step, boolean snapshotLeftBehind, Consumer<FakeCloud> breaker) {
-    return Arguments.of(call, step, snapshotLeftBehind, breaker);
+  private static Arguments failing(String call, int step, Consumer<FakeCloud> breaker) {
+    return Arguments.of(call, step, breaker);
   }
 
   private static ApplicationFailure permanent() {
@@ -147,12 +151,12 @@ class SnapshotBuildWorkflowTest {
 
   @ParameterizedTest(name = "{0} fails in step {1}")
   @MethodSource("failingCalls")
-  void aFailedStepTearsDownOnceAndNamesTheStep(String call, int stepNumber, boolean snapshotLeftBehind,
+  void aFailedStepTearsDownOnceLeavesNoSnapshotAndNamesTheStep(String call, int stepNumber,
       Consumer<FakeCloud> breaker, TestWorkflowEnvironment env, WorkflowClient client, Worker worker) {
     breaker.accept(cloud);
     cloud.register(worker);
     env.start();
-    SnapshotBuildWorkflow build = FakeCloud.newBuild(client, worker, "fails-at-" + call);
+    SnapshotBuildWorkflow build = FakeCloud.newBuild(client, worker, "fails-at-" + call.replace(' ', '-'));
 
     WorkflowFailedException failed = catchThrowableOfType(WorkflowFailedException.class,
         () -> build.build(FakeCloud.request()));
@@ -165,7 +169,9 @@ class SnapshotBuildWorkflowTest {
     assertThat(failure.getCause()).isNotNull();
     verify(cloud.stack, times(1)).deleteStack(eq(FakeCloud.REGION), argThat(name -> name.startsWith("precache-")));
     verify(cloud.instance, times(1)).deleteRegistryCredentials(eq(FakeCloud.REGION), any());
-    verify(cloud.snapshots, times(snapshotLeftBehind ? 1 : 0)).deleteSnapshot(FakeCloud.REGION, FakeCloud.SNAPSHOT_ID);
+    boolean snapshotting = step.compareTo(BuildStep.SNAPSHOT) >= 0;
+    verify(cloud.snapshots, times(snapshotting ? 1 : 0)).deleteBuildSnapshots(eq(FakeCloud.REGION), any());
+    assertThat(cloud.snapshotsInAccount).containsOnlyKeys(FakeCloud.OTHER_BUILDS_SNAPSHOT);
     BuildProgress progress = build.progress();
     assertThat(progress.finished()).isTrue();
     assertThat(progress.step()).isEqualTo(step);
@@ -229,6 +235,29 @@ class SnapshotBuildWorkflowTest {
         .isEqualTo(Status.TIMED_OUT.name());
   }
 
+  @Test
+  void aSnapshotWhoseIdNeverReachedTheWorkflowIsDeletedWhenTheDeadlinePasses(TestWorkflowEnvironment env,
+      WorkflowClient client, Worker worker) {
+    // CreateSnapshot went through, then the worker hung: the ID is only in the account, under the build's tag.
+    doAnswer(call -> {
+      cloud.takeSnapshot(call.getArgument(0));
+      release.await();
+      return FakeCloud.SNAPSHOT_ID;
+    }).when(cloud.snapshots).createSnapshot(any());
+    cloud.register(worker);
+    env.start();
+    SnapshotBuildWorkflow build = FakeCloud.newBuild(client, worker, "snapshot-lost");
+    BuildRequest stuck = BuildRequestValidatorTest.with(FakeCloud.request(), "timeout", Duration.ofSeconds(3));
+
+    WorkflowFailedException failed = catchThrowableOfType(WorkflowFailedException.class, () -> build.build(stuck));
+
+    assertThat(((ApplicationFailure) failed.getCause()).getOriginalMessage())
+        .isEqualTo("timed out after 3s during step 7/8 (Creating snapshot)");
+    assertThat(build.progress().snapshotId()).isNull();
+    assertThat(cloud.snapshotsInAccount).containsOnlyKeys(FakeCloud.OTHER_BUILDS_SNAPSHOT);
+    verify(cloud.stack, times(1)).deleteStack(any(), any());
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {BuildFailures.IMAGE_NOT_FOUND, BuildFailures.UNAUTHORIZED})
   void aPermanentPullFailureIsNotRetriedAndStopsTheOtherPulls(String type, TestWorkflowEnvironment env,
@@ -255,6 +284,42 @@ class SnapshotBuildWorkflowTest {
     verify(cloud.instance, times(1)).deleteRegistryCredentials(any(), any());
     assertThat(build.progress().pulls()).extracting(ImagePull::state).containsExactly(State.FAILED, State.PENDING);
     assertThat(build.progress().pulls().get(0).error()).isEqualTo(ctrOutput);
+  }
+
+  @Test
+  void aPermanentPullFailureEndsTheBuildWithoutWaitingForPullsStillRunning(TestWorkflowEnvironment env,
+      WorkflowClient client, Worker worker) {
+    CountDownLatch othersPulling = new CountDownLatch(2);
+    AtomicInteger othersReturned = new AtomicInteger();
+    doAnswer(call -> {
+      PullSpec spec = call.getArgument(0);
+      if (spec.image().equals("docker.io/library/busybox:latest")) {
+        othersPulling.await();
+        throw ApplicationFailure.newFailure("ctr: busybox: not found", BuildFailures.IMAGE_NOT_FOUND);
+      }
+      othersPulling.countDown();
+      // Bounded, so that a build that waited for these pulls would end and fail the assertion below.
+      release.await(10, TimeUnit.SECONDS);
+      othersReturned.incrementAndGet();
+      return FakeCloud.cached(spec);
+    }).when(cloud.instance).pullImage(any());
+    cloud.register(worker);
+    env.start();
+    SnapshotBuildWorkflow build = FakeCloud.newBuild(client, worker, "pull-fails-while-others-run");
+    BuildRequest threeAtOnce = new BuildRequest("three-at-once", FakeCloud.REGION,
+        List.of("busybox", "alpine", "nginx"), List.of("amd64"), null, null, false, null, null, null, null, null,
+        null, true, null, null, 3, null, null);
+
+    WorkflowFailedException failed = catchThrowableOfType(WorkflowFailedException.class,
+        () -> build.build(threeAtOnce));
+
+    assertThat(othersReturned).hasValue(0);
+    assertThat(((ApplicationFailure) failed.getCause()).getType()).isEqualTo(BuildFailures.IMAGE_NOT_FOUND);
+    verify(cloud.stack, times(1)).deleteStack(any(), any());
+    verify(cloud.instance, times(1)).deleteRegistryCredentials(any(), any());
+    verify(cloud.instance, never()).verifyCachedImages(any());
+    assertThat(build.progress().pulls()).extracting(ImagePull::state)
+        .containsExactly(State.FAILED, State.PENDING, State.PENDING);
   }
 
   @Test
@@ -322,7 +387,7 @@ class SnapshotBuildWorkflowTest {
     }
 
     @Override
-    public void deleteSnapshot(String region, String snapshotId) {
+    public void deleteBuildSnapshots(String region, BuildIdentity identity) {
       deletes.incrementAndGet();
     }
   }

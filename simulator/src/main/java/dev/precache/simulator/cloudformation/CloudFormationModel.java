@@ -18,10 +18,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.LongConsumer;
 
 /**
@@ -39,6 +42,18 @@ public final class CloudFormationModel {
             "AWS::EC2::Instance", 35_000L);
     private static final long DEFAULT_RESOURCE_MILLIS = 5_000;
     private static final long UPDATE_MILLIS = 10_000;
+    /**
+     * Properties whose change replaces the resource. The simulator also replaces an instance whose type
+     * changes, where EC2 would stop and resize it.
+     */
+    private static final Map<String, Set<String>> REPLACING_PROPERTIES = Map.of(
+            "AWS::IAM::Role", Set.of("RoleName", "Path"),
+            "AWS::IAM::InstanceProfile", Set.of("InstanceProfileName", "Path"),
+            "AWS::EC2::LaunchTemplate", Set.of("LaunchTemplateName"),
+            "AWS::EC2::Instance", Set.of("ImageId", "InstanceType", "LaunchTemplate", "SubnetId", "NetworkInterfaces",
+                    "AvailabilityZone", "BlockDeviceMappings"));
+    private static final Set<String> UPDATABLE = Set.of("CREATE_COMPLETE", "UPDATE_COMPLETE",
+            "UPDATE_ROLLBACK_COMPLETE");
 
     private final RegionContext context;
     private final Ec2Model ec2;
@@ -75,8 +90,8 @@ public final class CloudFormationModel {
 
     // ---- create ----
 
-    public Stack createStack(String name, String templateBody, Map<String, String> parameters, String token,
-                             Map<String, String> tags, long now) {
+    public Stack createStack(String name, String templateBody, GivenParameters parameters, List<String> capabilities,
+                             String token, Map<String, String> tags, long now) {
         Optional<Stack> existing = find(name);
         if (existing.isPresent()) {
             if (token != null && token.equals(existing.get().clientRequestToken)) {
@@ -85,7 +100,7 @@ public final class CloudFormationModel {
             throw new AwsException("AlreadyExistsException", "Stack [" + name + "] already exists");
         }
         Stack stack = newStack(name, token, tags, now);
-        bind(stack, templateBody, parameters);
+        adopt(stack, templateBody, bind(stack, templateBody, parameters.forCreate(), capabilities), capabilities);
         stacks.add(stack);
         startCreate(stack, now);
         return stack;
@@ -102,16 +117,43 @@ public final class CloudFormationModel {
         return new Stack(id, name, Instant.ofEpochMilli(now), token, tags);
     }
 
-    private void bind(Stack stack, String templateBody, Map<String, String> parameters) {
+    /** The template as ValidateTemplate and GetTemplateSummary read it. */
+    public Template template(String templateBody) {
         try {
-            stack.template = Template.parse(templateBody).bind(parameters,
+            return Template.parse(templateBody);
+        } catch (TemplateException e) {
+            throw new AwsException("ValidationError", e.getMessage());
+        }
+    }
+
+    /** The template of a stack's last create or update. */
+    public Template stackTemplate(String nameOrId) {
+        return template(stack(nameOrId).templateBody);
+    }
+
+    /** Binds the template for this stack, checking parameters and that the capabilities it needs were given. */
+    private BoundTemplate bind(Stack stack, String templateBody, Map<String, String> parameters,
+                               List<String> capabilities) {
+        Template template = template(templateBody);
+        template.requiredCapability().filter(required -> !capabilities.contains(required)
+                        && !(required.equals("CAPABILITY_IAM") && capabilities.contains("CAPABILITY_NAMED_IAM")))
+                .ifPresent(required -> {
+                    throw new AwsException("InsufficientCapabilitiesException",
+                            "Requires capabilities : [" + required + "]");
+                });
+        try {
+            return template.bind(parameters,
                     new PseudoParameters(context.region(), context.accountId(), stack.name, stack.id),
                     name -> ssm.findParameter(name).map(Parameter::value));
         } catch (TemplateException e) {
             throw new AwsException("ValidationError", e.getMessage());
         }
+    }
+
+    private static void adopt(Stack stack, String templateBody, BoundTemplate template, List<String> capabilities) {
         stack.templateBody = templateBody;
-        stack.requestedParameters = parameters;
+        stack.template = template;
+        stack.capabilities = capabilities;
     }
 
     private void startCreate(Stack stack, long now) {
@@ -140,10 +182,10 @@ public final class CloudFormationModel {
         }
         StackResource resource;
         try {
-            resource = createResource(stack, logicalId, type, now);
+            resource = createResource(stack, logicalId, type,
+                    stack.template.resolveProperties(logicalId, resolver(stack)), now);
         } catch (AwsException | TemplateException e) {
-            String reason = e instanceof AwsException aws ? aws.getMessage() + " (Service: Ec2, Status Code: "
-                    + aws.httpStatus() + ", Error Code: " + aws.code() + ")" : e.getMessage();
+            String reason = reason(e);
             context.timeline().at(now + DEFAULT_RESOURCE_MILLIS, at -> failResource(stack, logicalId, type, reason, at));
             return;
         }
@@ -158,11 +200,17 @@ public final class CloudFormationModel {
         });
     }
 
+    private static String reason(RuntimeException e) {
+        return e instanceof AwsException aws ? aws.getMessage() + " (Service: Ec2, Status Code: "
+                + aws.httpStatus() + ", Error Code: " + aws.code() + ")" : e.getMessage();
+    }
+
     private void failResource(Stack stack, String logicalId, String type, String reason, long now) {
         event(stack, logicalId, "", type, "CREATE_FAILED", reason, now);
         setStatus(stack, "ROLLBACK_IN_PROGRESS", "The following resource(s) failed to create: [" + logicalId
                 + "]. Rollback requested by user.", now);
-        deleteResources(stack, now, at -> setStatus(stack, "ROLLBACK_COMPLETE", null, at));
+        deleteResources(stack, List.copyOf(stack.resources.values()), now,
+                at -> setStatus(stack, "ROLLBACK_COMPLETE", null, at));
     }
 
     // ---- delete ----
@@ -174,15 +222,15 @@ public final class CloudFormationModel {
         }
         Stack stack = found.get();
         setStatus(stack, "DELETE_IN_PROGRESS", "User Initiated", now);
-        deleteResources(stack, now, at -> {
+        deleteResources(stack, List.copyOf(stack.resources.values()), now, at -> {
             stack.deleted = Instant.ofEpochMilli(at);
             setStatus(stack, "DELETE_COMPLETE", null, at);
         });
     }
 
-    /** Deletes resources in reverse creation order, one after another, then calls {@code done}. */
-    private void deleteResources(Stack stack, long now, LongConsumer done) {
-        List<StackResource> reverse = new ArrayList<>(stack.resources.values());
+    /** Deletes these resources in reverse creation order, one after another, then calls {@code done}. */
+    private void deleteResources(Stack stack, List<StackResource> resources, long now, LongConsumer done) {
+        List<StackResource> reverse = new ArrayList<>(resources);
         Collections.reverse(reverse);
         deleteNext(stack, reverse, 0, now, done);
     }
@@ -197,7 +245,9 @@ public final class CloudFormationModel {
         event(stack, resource.logicalId(), resource.physicalId(), resource.type(), "DELETE_IN_PROGRESS", null, now);
         deletePhysical(resource, now);
         context.timeline().at(now + DELETE_MILLIS.getOrDefault(resource.type(), DEFAULT_RESOURCE_MILLIS), at -> {
-            stack.resources.remove(resource.logicalId());
+            // A replaced resource's logical ID already names its successor, which stays.
+            stack.resources.computeIfPresent(resource.logicalId(),
+                    (id, held) -> held.physicalId().equals(resource.physicalId()) ? null : held);
             event(stack, resource.logicalId(), resource.physicalId(), resource.type(), "DELETE_COMPLETE", null, at);
             deleteNext(stack, reverse, index + 1, at, done);
         });
@@ -217,30 +267,88 @@ public final class CloudFormationModel {
     // ---- change sets ----
 
     public ChangeSet createChangeSet(String stackName, String changeSetName, String type, String templateBody,
-                                     Map<String, String> parameters, Map<String, String> tags, long now) {
+                                     GivenParameters parameters, List<String> capabilities, Map<String, String> tags,
+                                     long now) {
         Stack stack;
+        BoundTemplate next;
+        List<ChangeSet.ResourceChange> changes;
+        boolean unchanged = false;
         if (type.equals("CREATE")) {
-            if (find(stackName).isPresent()) {
+            // A stack that only ever had CREATE change sets is still under review: another one may replace them.
+            Optional<Stack> reviewed = find(stackName);
+            if (reviewed.isPresent() && !reviewed.get().status.equals("REVIEW_IN_PROGRESS")) {
                 throw new AwsException("AlreadyExistsException", "Stack [" + stackName + "] already exists");
             }
-            stack = newStack(stackName, null, tags, now);
-            bind(stack, templateBody, parameters);
-            stacks.add(stack);
-            setStatus(stack, "REVIEW_IN_PROGRESS", "User Initiated", now);
+            stack = reviewed.orElseGet(() -> newStack(stackName, null, tags, now));
+            next = bind(stack, templateBody, parameters.forCreate(), capabilities);
+            adopt(stack, templateBody, next, capabilities);
+            if (reviewed.isEmpty()) {
+                stacks.add(stack);
+                setStatus(stack, "REVIEW_IN_PROGRESS", "User Initiated", now);
+            }
+            changes = next.creationOrder().stream()
+                    .map(id -> new ChangeSet.ResourceChange("Add", id, null, next.resourceType(id), null)).toList();
         } else {
             stack = stack(stackName);
-            Template.parse(templateBody);
+            if (!UPDATABLE.contains(stack.status)) {
+                throw new AwsException("ValidationError", "Stack:" + stack.id + " is in " + stack.status
+                        + " state and can not be updated.");
+            }
+            next = bind(stack, templateBody, parameters.forUpdate(stack.template.resolvedParameters()), capabilities);
+            unchanged = templateBody.equals(stack.templateBody)
+                    && next.resolvedParameters().equals(stack.template.resolvedParameters());
+            changes = plan(stack, next);
         }
-        boolean unchanged = type.equals("UPDATE") && templateBody.equals(stack.templateBody)
-                && parameters.equals(stack.requestedParameters);
-        List<String> added = type.equals("CREATE") ? stack.template.creationOrder() : List.of();
         ChangeSet changeSet = new ChangeSet(stack.id.replace(":stack/", ":changeSet/").replaceFirst("/[^/]+/",
-                "/" + changeSetName + "/"), changeSetName, stack.id, stack.name, type, templateBody, parameters,
-                Instant.ofEpochMilli(now), unchanged ? "FAILED" : "CREATE_COMPLETE",
+                "/" + changeSetName + "/"), changeSetName, stack.id, stack.name, type, templateBody,
+                next.resolvedParameters(), capabilities, Instant.ofEpochMilli(now),
+                unchanged ? "FAILED" : "CREATE_COMPLETE",
                 unchanged ? "The submitted information didn't contain changes. Submit different information to "
-                        + "create a change set." : null, added);
+                        + "create a change set." : null, unchanged ? List.of() : changes);
         stack.changeSets.put(changeSetName, changeSet);
         return changeSet;
+    }
+
+    /**
+     * What an update would do, as far as can be told before running it: a resource whose properties evaluate
+     * differently is modified (replaced when a property that needs replacement changed); one that depends on a
+     * changing resource is modified conditionally, as its inputs are known only once that one is updated.
+     */
+    private List<ChangeSet.ResourceChange> plan(Stack stack, BoundTemplate next) {
+        List<ChangeSet.ResourceChange> changes = new ArrayList<>();
+        Set<String> changing = new HashSet<>();
+        for (String logicalId : next.creationOrder()) {
+            String type = next.resourceType(logicalId);
+            StackResource current = stack.resources.get(logicalId);
+            if (current == null) {
+                changes.add(new ChangeSet.ResourceChange("Add", logicalId, null, type, null));
+                changing.add(logicalId);
+                continue;
+            }
+            Optional<Map<String, Object>> properties = resolvableNow(stack, next, logicalId);
+            boolean differs = properties.map(p -> !p.equals(current.properties())).orElse(true);
+            if (differs || next.dependencies(logicalId).stream().anyMatch(changing::contains)) {
+                String replacement = properties.filter(p -> differs)
+                        .map(p -> requiresReplacement(current, p) ? "True" : "False").orElse("Conditional");
+                changes.add(new ChangeSet.ResourceChange("Modify", logicalId, current.physicalId(), type, replacement));
+                changing.add(logicalId);
+            }
+        }
+        for (StackResource current : stack.resources.values()) {
+            if (!next.creationOrder().contains(current.logicalId())) {
+                changes.add(new ChangeSet.ResourceChange("Remove", current.logicalId(), current.physicalId(),
+                        current.type(), null));
+            }
+        }
+        return changes;
+    }
+
+    private Optional<Map<String, Object>> resolvableNow(Stack stack, BoundTemplate next, String logicalId) {
+        try {
+            return Optional.of(next.resolveProperties(logicalId, resolver(stack)));
+        } catch (TemplateException refersToResourceNotYetCreated) {
+            return Optional.empty();
+        }
     }
 
     public ChangeSet changeSet(String stackName, String nameOrId) {
@@ -266,15 +374,122 @@ public final class CloudFormationModel {
         if (changeSet.type().equals("CREATE")) {
             startCreate(stack, now);
         } else {
-            // Updates rebind parameters and outputs; resources are not replaced.
-            bind(stack, changeSet.templateBody(), changeSet.parameters());
-            setStatus(stack, "UPDATE_IN_PROGRESS", "User Initiated", now);
-            context.timeline().at(now + UPDATE_MILLIS, at -> {
-                stack.outputs = stack.template.resolveOutputs(resolver(stack));
-                stack.lastUpdated = Instant.ofEpochMilli(at);
-                setStatus(stack, "UPDATE_COMPLETE", null, at);
-            });
+            startUpdate(stack, changeSet, now);
         }
+    }
+
+    // ---- update ----
+
+    /** What an update started from, to roll back to, and what it created and superseded on the way. */
+    private record UpdateRun(String previousBody, BoundTemplate previousTemplate, List<String> previousCapabilities,
+                             Map<String, StackResource> previousResources, List<StackResource> created,
+                             List<StackResource> superseded) {}
+
+    private void startUpdate(Stack stack, ChangeSet changeSet, long now) {
+        UpdateRun run = new UpdateRun(stack.templateBody, stack.template, stack.capabilities,
+                new LinkedHashMap<>(stack.resources), new ArrayList<>(), new ArrayList<>());
+        adopt(stack, changeSet.templateBody(), bind(stack, changeSet.templateBody(), changeSet.parameters(),
+                changeSet.capabilities()), changeSet.capabilities());
+        setStatus(stack, "UPDATE_IN_PROGRESS", "User Initiated", now);
+        updateNext(stack, run, 0, now);
+    }
+
+    /**
+     * Updates resources in creation order: a new one is created; one whose properties now evaluate differently
+     * is updated in place, or replaced by a new physical resource (the old one goes at cleanup) when a property
+     * that needs replacement changed; the rest are left alone.
+     */
+    private void updateNext(Stack stack, UpdateRun run, int index, long now) {
+        List<String> order = stack.template.creationOrder();
+        if (index == order.size()) {
+            finishUpdate(stack, run, now);
+            return;
+        }
+        String logicalId = order.get(index);
+        String type = stack.template.resourceType(logicalId);
+        StackResource current = stack.resources.get(logicalId);
+        StackResource next;
+        boolean replaced;
+        try {
+            Map<String, Object> properties = stack.template.resolveProperties(logicalId, resolver(stack));
+            if (current != null && current.properties().equals(properties)) {
+                updateNext(stack, run, index + 1, now);
+                return;
+            }
+            replaced = current == null || requiresReplacement(current, properties);
+            if (current == null) {
+                event(stack, logicalId, "", type, "CREATE_IN_PROGRESS", null, now);
+            } else {
+                event(stack, logicalId, current.physicalId(), type, "UPDATE_IN_PROGRESS", replaced
+                        ? "Requested update requires the creation of a new physical resource; hence creating one."
+                        : null, now);
+            }
+            next = replaced ? createResource(stack, logicalId, type, properties, now)
+                    : updateInPlace(current, properties, now);
+        } catch (AwsException | TemplateException e) {
+            failUpdate(stack, run, logicalId, type, reason(e), now);
+            return;
+        }
+        if (replaced) {
+            run.created().add(next);
+            if (current != null) {
+                run.superseded().add(current);
+            }
+        }
+        stack.resources.put(logicalId, next);
+        String completed = current == null ? "CREATE_COMPLETE" : "UPDATE_COMPLETE";
+        long done = now + (replaced ? CREATE_MILLIS.getOrDefault(type, DEFAULT_RESOURCE_MILLIS) : UPDATE_MILLIS);
+        context.timeline().at(done, at -> {
+            if (stack.status.equals("UPDATE_IN_PROGRESS")) {
+                stack.resources.put(logicalId, next.withStatus(completed, Instant.ofEpochMilli(at)));
+                event(stack, logicalId, next.physicalId(), type, completed, null, at);
+                updateNext(stack, run, index + 1, at);
+            }
+        });
+    }
+
+    private void finishUpdate(Stack stack, UpdateRun run, long now) {
+        stack.outputs = stack.template.resolveOutputs(resolver(stack));
+        stack.lastUpdated = Instant.ofEpochMilli(now);
+        List<StackResource> obsolete = new ArrayList<>(run.superseded());
+        run.previousResources().values().stream()
+                .filter(resource -> !stack.template.creationOrder().contains(resource.logicalId()))
+                .forEach(obsolete::add);
+        if (obsolete.isEmpty()) {
+            setStatus(stack, "UPDATE_COMPLETE", null, now);
+            return;
+        }
+        setStatus(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", null, now);
+        deleteResources(stack, obsolete, now, at -> setStatus(stack, "UPDATE_COMPLETE", null, at));
+    }
+
+    /** Back to the previous template and resources; what the update created goes. In-place changes stay. */
+    private void failUpdate(Stack stack, UpdateRun run, String logicalId, String type, String reason, long now) {
+        event(stack, logicalId, "", type, "UPDATE_FAILED", reason, now);
+        setStatus(stack, "UPDATE_ROLLBACK_IN_PROGRESS", "The following resource(s) failed to update: ["
+                + logicalId + "].", now);
+        adopt(stack, run.previousBody(), run.previousTemplate(), run.previousCapabilities());
+        stack.resources.clear();
+        stack.resources.putAll(run.previousResources());
+        deleteResources(stack, run.created(), now, at -> setStatus(stack, "UPDATE_ROLLBACK_COMPLETE", null, at));
+    }
+
+    /** Whether a property whose change needs a new physical resource differs (AWS's "Update requires: Replacement"). */
+    private static boolean requiresReplacement(StackResource current, Map<String, Object> properties) {
+        return REPLACING_PROPERTIES.getOrDefault(current.type(), Set.of()).stream()
+                .anyMatch(name -> !Objects.equals(current.properties().get(name), properties.get(name)));
+    }
+
+    private StackResource updateInPlace(StackResource current, Map<String, Object> properties, long now) {
+        Map<String, String> attributes = new LinkedHashMap<>(current.attributes());
+        if (current.type().equals("AWS::EC2::LaunchTemplate")) {
+            LaunchTemplate template = ec2.createLaunchTemplateVersion(current.physicalId(),
+                    new ResourceProperties(properties).object("LaunchTemplateData").values());
+            attributes.put("LatestVersionNumber", String.valueOf(template.latestVersion()));
+            attributes.put("DefaultVersionNumber", String.valueOf(template.latestVersion()));
+        }
+        return new StackResource(current.logicalId(), current.type(), current.physicalId(), properties, attributes,
+                "UPDATE_IN_PROGRESS", Instant.ofEpochMilli(now));
     }
 
     public void deleteChangeSet(String stackName, String nameOrId) {
@@ -284,9 +499,9 @@ public final class CloudFormationModel {
 
     // ---- resources ----
 
-    private StackResource createResource(Stack stack, String logicalId, String type, long now) {
-        ResourceProperties properties = new ResourceProperties(
-                stack.template.resolveProperties(logicalId, resolver(stack)));
+    private StackResource createResource(Stack stack, String logicalId, String type, Map<String, Object> resolved,
+                                         long now) {
+        ResourceProperties properties = new ResourceProperties(resolved);
         String generatedName = physicalName(stack, logicalId);
         Map<String, String> attributes = new LinkedHashMap<>();
         String physicalId;
@@ -318,7 +533,7 @@ public final class CloudFormationModel {
             }
             default -> physicalId = generatedName;
         }
-        return new StackResource(logicalId, type, physicalId, attributes, "CREATE_IN_PROGRESS",
+        return new StackResource(logicalId, type, physicalId, resolved, attributes, "CREATE_IN_PROGRESS",
                 Instant.ofEpochMilli(now));
     }
 
@@ -348,9 +563,14 @@ public final class CloudFormationModel {
                     ebs.string("KmsKeyId"), ebs.bool("DeleteOnTermination", true)));
         }
         Map<String, String> tags = new LinkedHashMap<>();
+        Map<String, String> volumeTags = new LinkedHashMap<>();
         for (ResourceProperties spec : template.list("TagSpecifications")) {
-            if ("instance".equals(spec.string("ResourceType"))) {
-                spec.list("Tags").forEach(t -> tags.put(t.string("Key"), t.string("Value")));
+            Map<String, String> specTags = new LinkedHashMap<>();
+            spec.list("Tags").forEach(t -> specTags.put(t.string("Key"), t.string("Value")));
+            switch (String.valueOf(spec.string("ResourceType"))) {
+                case "instance" -> tags.putAll(specTags);
+                case "volume" -> volumeTags.putAll(specTags);
+                default -> { } // Other resource types (network interfaces, …) are not modelled.
             }
         }
         instance.list("Tags").forEach(t -> tags.put(t.string("Key"), t.string("Value")));
@@ -362,7 +582,7 @@ public final class CloudFormationModel {
                 .findFirst().orElse("subnet-0default0000000"));
         return new LaunchSpec(first(instance.string("ImageId"), template.string("ImageId")),
                 first(instance.string("InstanceType"), template.string("InstanceType"), "m5.large"),
-                profileArn, subnet, devices, tags);
+                profileArn, subnet, devices, tags, volumeTags);
     }
 
     private ResourceProperties lookupTemplateData(ResourceProperties reference) {

@@ -1,11 +1,15 @@
 package dev.precache.simulator.cloudformation;
 
 import dev.precache.simulator.AwsException;
+import dev.precache.simulator.cloudformation.template.ParameterDeclaration;
+import dev.precache.simulator.cloudformation.template.Template;
 import dev.precache.simulator.protocol.QueryRequest;
 import dev.precache.simulator.protocol.XmlWriter;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** The CloudFormation query protocol: {@code Name.member.N} lists in, 2010-05-15 XML out. */
 public final class CloudFormationResponses {
@@ -22,8 +26,8 @@ public final class CloudFormationResponses {
         XmlWriter xml = new XmlWriter().root(action + "Response", NAMESPACE).start(action + "Result");
         switch (action) {
             case "CreateStack" -> xml.element("StackId", model.createStack(request.required("StackName"),
-                    templateBody(request), parameters(request), request.get("ClientRequestToken").orElse(null),
-                    request.tags("Tags.member"), now).id());
+                    templateBody(request), parameters(request), request.list("Capabilities.member"),
+                    request.get("ClientRequestToken").orElse(null), request.tags("Tags.member"), now).id());
             case "DescribeStacks" -> describeStacks(request, xml);
             case "DescribeStackEvents" -> describeStackEvents(request, xml);
             case "DescribeStackResources" -> describeStackResources(request, xml);
@@ -32,7 +36,8 @@ public final class CloudFormationResponses {
             case "CreateChangeSet" -> {
                 ChangeSet changeSet = model.createChangeSet(request.required("StackName"),
                         request.required("ChangeSetName"), request.get("ChangeSetType").orElse("UPDATE"),
-                        templateBody(request), parameters(request), request.tags("Tags.member"), now);
+                        templateBody(request), parameters(request), request.list("Capabilities.member"),
+                        request.tags("Tags.member"), now);
                 xml.element("Id", changeSet.id()).element("StackId", changeSet.stackId());
             }
             case "DescribeChangeSet" -> describeChangeSet(request, xml);
@@ -40,6 +45,9 @@ public final class CloudFormationResponses {
                     request.required("ChangeSetName"), now);
             case "DeleteChangeSet" -> model.deleteChangeSet(request.get("StackName").orElse(""),
                     request.required("ChangeSetName"));
+            case "ValidateTemplate" -> validateTemplate(model.template(templateBody(request)), xml);
+            case "GetTemplateSummary" -> templateSummary(request.get("StackName").map(model::stackTemplate)
+                    .orElseGet(() -> model.template(templateBody(request))), xml);
             default -> throw new AwsException("InvalidAction", "Could not find operation " + action);
         }
         return xml.end().start("ResponseMetadata").element("RequestId", requestId).end().toXml();
@@ -51,12 +59,59 @@ public final class CloudFormationResponses {
                         : "Either Template URL or Template Body must be specified."));
     }
 
-    private static Map<String, String> parameters(QueryRequest request) {
-        Map<String, String> parameters = new LinkedHashMap<>();
+    private static GivenParameters parameters(QueryRequest request) {
+        Map<String, String> values = new LinkedHashMap<>();
+        Set<String> usePrevious = new LinkedHashSet<>();
         for (QueryRequest parameter : request.members("Parameters.member")) {
-            parameters.put(parameter.required("ParameterKey"), parameter.get("ParameterValue").orElse(""));
+            String key = parameter.required("ParameterKey");
+            if (parameter.flag("UsePreviousValue")) {
+                usePrevious.add(key);
+            } else {
+                values.put(key, parameter.get("ParameterValue").orElse(""));
+            }
         }
-        return parameters;
+        return new GivenParameters(values, usePrevious);
+    }
+
+    private static void validateTemplate(Template template, XmlWriter xml) {
+        xml.start("Parameters");
+        for (ParameterDeclaration parameter : template.parameters()) {
+            xml.start("member").element("ParameterKey", parameter.name())
+                    .element("DefaultValue", parameter.defaultValue().orElse(null))
+                    .element("NoEcho", parameter.noEcho())
+                    .element("Description", parameter.description().orElse(null)).end();
+        }
+        xml.end().element("Description", template.description().orElse(null));
+        capabilities(template, xml);
+    }
+
+    private static void templateSummary(Template template, XmlWriter xml) {
+        xml.start("Parameters");
+        for (ParameterDeclaration parameter : template.parameters()) {
+            xml.start("member").element("ParameterKey", parameter.name())
+                    .element("DefaultValue", parameter.defaultValue().orElse(null))
+                    .element("ParameterType", parameter.type())
+                    .element("NoEcho", parameter.noEcho())
+                    .element("Description", parameter.description().orElse(null))
+                    .start("ParameterConstraints").start("AllowedValues");
+            parameter.allowedValues().forEach(value -> xml.element("member", value));
+            xml.end().end().end();
+        }
+        xml.end().element("Description", template.description().orElse(null));
+        capabilities(template, xml);
+        xml.start("ResourceTypes");
+        template.resourceTypes().forEach(type -> xml.element("member", type));
+        xml.end().element("Version", template.formatVersion().orElse(null)).start("DeclaredTransforms").end();
+    }
+
+    private static void capabilities(Template template, XmlWriter xml) {
+        xml.start("Capabilities");
+        template.requiredCapability().ifPresent(capability -> xml.element("member", capability));
+        xml.end();
+        if (template.requiredCapability().isPresent()) {
+            xml.element("CapabilitiesReason", "The following resource(s) require capabilities: "
+                    + template.iamResourceTypes());
+        }
     }
 
     private void describeStacks(QueryRequest request, XmlWriter xml) {
@@ -76,7 +131,9 @@ public final class CloudFormationResponses {
             stack.outputs.forEach((k, v) -> xml.start("member").element("OutputKey", k).element("OutputValue", v).end());
             xml.end().start("Tags");
             stack.tags.forEach((k, v) -> xml.start("member").element("Key", k).element("Value", v).end());
-            xml.end().start("Capabilities").element("member", "CAPABILITY_IAM").end()
+            xml.end().start("Capabilities");
+            stack.capabilities.forEach(capability -> xml.element("member", capability));
+            xml.end()
                     .start("DriftInformation").element("StackDriftStatus", "NOT_CHECKED").end().end();
         }
         xml.end();
@@ -132,10 +189,14 @@ public final class CloudFormationResponses {
                 .element("ExecutionStatus", changeSet.executionStatus()).start("Parameters");
         changeSet.parameters().forEach((k, v) -> xml.start("member").element("ParameterKey", k)
                 .element("ParameterValue", v).end());
+        xml.end().start("Capabilities");
+        changeSet.capabilities().forEach(capability -> xml.element("member", capability));
         xml.end().start("Changes");
-        for (String logicalId : changeSet.addedResources()) {
-            xml.start("member").element("Type", "Resource").start("ResourceChange").element("Action", "Add")
-                    .element("LogicalResourceId", logicalId).end().end();
+        for (ChangeSet.ResourceChange change : changeSet.changes()) {
+            xml.start("member").element("Type", "Resource").start("ResourceChange")
+                    .element("Action", change.action()).element("LogicalResourceId", change.logicalId())
+                    .element("PhysicalResourceId", change.physicalId()).element("ResourceType", change.resourceType())
+                    .element("Replacement", change.replacement()).end().end();
         }
         xml.end();
     }

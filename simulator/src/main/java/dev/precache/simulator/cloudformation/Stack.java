@@ -16,7 +16,7 @@ public final class Stack {
     final Map<String, String> tags;
     final Map<String, ChangeSet> changeSets = new LinkedHashMap<>();
     String templateBody;
-    Map<String, String> requestedParameters;
+    List<String> capabilities;
     BoundTemplate template;
     String status;
     String statusReason;

@@ -61,6 +61,7 @@ public final class Ec2Model {
             Volume volume = new Volume(context.ids().next("vol"), device, availabilityZone(), launchTime);
             volume.attachment = new Volume.Attachment(instanceId, device.deviceName(), launchTime,
                     device.deleteOnTermination());
+            volume.tags.putAll(spec.volumeTags());
             volumes.put(volume.id, volume);
             attached.add(volume);
         }
@@ -269,7 +270,8 @@ public final class Ec2Model {
             throw new AwsException("InvalidLaunchTemplateName.AlreadyExistsException",
                     "Launch template name already in use.");
         }
-        LaunchTemplate template = new LaunchTemplate(context.ids().next("lt"), name, Instant.ofEpochMilli(now), data);
+        LaunchTemplate template = new LaunchTemplate(context.ids().next("lt"), name, Instant.ofEpochMilli(now), 1,
+                data);
         launchTemplates.put(template.id(), template);
         return template;
     }
@@ -280,6 +282,13 @@ public final class Ec2Model {
                 .findFirst()
                 .orElseThrow(() -> new AwsException("InvalidLaunchTemplateId.NotFound",
                         "The specified launch template, with template ID " + idOrName + ", does not exist."));
+    }
+
+    /** A new latest version with this data (CreateLaunchTemplateVersion plus ModifyLaunchTemplate, as CloudFormation does). */
+    public LaunchTemplate createLaunchTemplateVersion(String id, Map<String, Object> data) {
+        LaunchTemplate next = launchTemplate(id).nextVersion(data);
+        launchTemplates.put(id, next);
+        return next;
     }
 
     public Collection<LaunchTemplate> launchTemplates() {

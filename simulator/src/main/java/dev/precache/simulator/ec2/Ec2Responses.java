@@ -263,7 +263,8 @@ public final class Ec2Responses {
     private XmlWriter writeLaunchTemplate(XmlWriter xml, LaunchTemplate template) {
         return xml.element("launchTemplateId", template.id()).element("launchTemplateName", template.name())
                 .element("createTime", template.createTime()).element("createdBy", "arn:aws:iam::" + accountId + ":root")
-                .element("defaultVersionNumber", 1).element("latestVersionNumber", 1);
+                .element("defaultVersionNumber", template.latestVersion())
+                .element("latestVersionNumber", template.latestVersion());
     }
 
     private static void writeTags(XmlWriter xml, Map<String, String> tags) {

@@ -8,6 +8,7 @@ public final class Execution {
   private final Job root;
   private final Job.Io io;
   private State endedAs;
+  private Long endedAt;
 
   Execution(InstanceRuntime runtime, Job root, Job.Io io) {
     this.runtime = runtime;
@@ -20,13 +21,15 @@ public final class Execution {
     synchronized (runtime) {
       runtime.advanceTo(nowSimMillis);
       if (endedAs != null) {
-        return new ExecutionStatus(endedAs, ExecutionStatus.NO_EXIT_CODE, io.stdout().toString(), io.stderr().toString());
+        return new ExecutionStatus(endedAs, ExecutionStatus.NO_EXIT_CODE, io.stdout().toString(), io.stderr().toString(),
+            endedAt);
       }
       if (!root.finished()) {
-        return new ExecutionStatus(State.IN_PROGRESS, ExecutionStatus.NO_EXIT_CODE, io.stdout().toString(), io.stderr().toString());
+        return new ExecutionStatus(State.IN_PROGRESS, ExecutionStatus.NO_EXIT_CODE, io.stdout().toString(),
+            io.stderr().toString(), null);
       }
       return new ExecutionStatus(root.exitCode() == 0 ? State.SUCCESS : State.FAILED, root.exitCode(),
-          io.stdout().toString(), io.stderr().toString());
+          io.stdout().toString(), io.stderr().toString(), endedAt);
     }
   }
 
@@ -39,8 +42,14 @@ public final class Execution {
     return root;
   }
 
+  /** The script exited on its own at {@code now}. */
+  void finished(long now) {
+    endedAt = now;
+  }
+
   void end(State state, long now) {
     root.kill(now);
     endedAs = state;
+    endedAt = now;
   }
 }

@@ -45,7 +45,9 @@ public final class InstanceRuntime {
     Job.Io io = new Job.Io("", new StringBuilder(), new StringBuilder());
     Execution execution = new Execution(this, commands.script(commandText, Commands.Context.CONTROL_CONTAINER, io, "sh"), io);
     execution.root().start(clock);
-    if (!execution.root().finished()) {
+    if (execution.root().finished()) {
+      execution.finished(clock);
+    } else {
       running.add(execution);
     }
     return execution;
@@ -113,6 +115,7 @@ public final class InstanceRuntime {
       for (Execution execution : List.copyOf(running)) {
         execution.root().advance(clock);
         if (execution.root().finished()) {
+          execution.finished(clock);
           running.remove(execution);
         }
       }

@@ -59,11 +59,12 @@ final class Invocation {
         return switch (status.state()) {
             case IN_PROGRESS -> new InvocationResult("InProgress", "InProgress", -1, status.stdout(), status.stderr(),
                     startMillis, null);
-            case SUCCESS -> result = ended("Success", "Success", status, now, null);
+            case SUCCESS -> result = ended("Success", "Success", status, status.endedAtMillis(), null);
             // No exit code: the instance stopped or terminated under the command.
-            case FAILED -> result = ended("Failed", "Failed", status, now, status.exitCode() == ExecutionStatus.NO_EXIT_CODE
-                    ? "The command was interrupted: the instance stopped before it finished." : null);
-            case CANCELLED -> result = ended("Cancelled", "Cancelled", status, now, CANCELLED_NOTE);
+            case FAILED -> result = ended("Failed", "Failed", status, status.endedAtMillis(),
+                    status.exitCode() == ExecutionStatus.NO_EXIT_CODE
+                            ? "The command was interrupted: the instance stopped before it finished." : null);
+            case CANCELLED -> result = ended("Cancelled", "Cancelled", status, status.endedAtMillis(), CANCELLED_NOTE);
         };
     }
 

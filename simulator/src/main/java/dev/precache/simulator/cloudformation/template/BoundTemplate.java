@@ -37,6 +37,15 @@ public final class BoundTemplate {
     return creationOrder;
   }
 
+  /** The active resources this one refers to or depends on: when one of them changes, this one may too. */
+  public Set<String> dependencies(String logicalId) {
+    ResourceDeclaration resource = declaration(logicalId);
+    Set<String> dependencies = References.in(resource.properties());
+    dependencies.addAll(resource.dependsOn());
+    dependencies.retainAll(activeResources);
+    return dependencies;
+  }
+
   public String resourceType(String logicalId) {
     return declaration(logicalId).type();
   }
@@ -122,11 +131,7 @@ public final class BoundTemplate {
   private List<String> orderByDependencies() {
     Map<String, Set<String>> pending = new LinkedHashMap<>();
     for (String logicalId : activeResources) {
-      ResourceDeclaration resource = declaration(logicalId);
-      Set<String> dependencies = References.in(resource.properties());
-      dependencies.addAll(resource.dependsOn());
-      dependencies.retainAll(activeResources);
-      pending.put(logicalId, dependencies);
+      pending.put(logicalId, dependencies(logicalId));
     }
     List<String> order = new ArrayList<>();
     while (!pending.isEmpty()) {

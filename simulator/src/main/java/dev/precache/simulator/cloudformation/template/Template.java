@@ -11,6 +11,14 @@ import java.util.function.Function;
 
 /** A parsed, structurally checked CloudFormation template; bind it to parameter values to evaluate it. */
 public final class Template {
+  private static final Map<String, String> IAM_NAME_PROPERTIES = Map.of(
+      "AWS::IAM::Role", "RoleName",
+      "AWS::IAM::InstanceProfile", "InstanceProfileName",
+      "AWS::IAM::User", "UserName",
+      "AWS::IAM::Group", "GroupName",
+      "AWS::IAM::ManagedPolicy", "ManagedPolicyName");
+
+  private final Optional<String> formatVersion;
   private final Optional<String> description;
   private final List<ParameterDeclaration> parameters;
   private final Map<String, Object> mappings;
@@ -24,6 +32,7 @@ public final class Template {
   record OutputDeclaration(String name, Object value, Optional<String> condition, Optional<String> description) {}
 
   private Template(Map<String, Object> body) {
+    formatVersion = Optional.ofNullable(body.get("AWSTemplateFormatVersion")).map(String::valueOf);
     description = Optional.ofNullable(body.get("Description")).map(String::valueOf);
     parameters = section(body, "Parameters").entrySet().stream()
         .map(entry -> parameter(entry.getKey(), entry.getValue()))
@@ -50,6 +59,32 @@ public final class Template {
 
   public Optional<String> description() {
     return description;
+  }
+
+  public Optional<String> formatVersion() {
+    return formatVersion;
+  }
+
+  /** The resource types the template declares, each once, in template order. */
+  public List<String> resourceTypes() {
+    return resources.values().stream().map(ResourceDeclaration::type).distinct().toList();
+  }
+
+  /** The IAM resource types the template declares: creating them needs a capability. */
+  public List<String> iamResourceTypes() {
+    return resourceTypes().stream().filter(type -> type.startsWith("AWS::IAM::")).toList();
+  }
+
+  /**
+   * The capability a stack of this template must be given: CAPABILITY_NAMED_IAM when an IAM resource has a
+   * custom name, CAPABILITY_IAM for other IAM resources, none without IAM resources.
+   */
+  public Optional<String> requiredCapability() {
+    boolean named = resources.values().stream().anyMatch(resource -> IAM_NAME_PROPERTIES.containsKey(resource.type())
+        && resource.properties() instanceof Map<?, ?> properties
+        && properties.containsKey(IAM_NAME_PROPERTIES.get(resource.type())));
+    return named ? Optional.of("CAPABILITY_NAMED_IAM")
+        : iamResourceTypes().isEmpty() ? Optional.empty() : Optional.of("CAPABILITY_IAM");
   }
 
   /**
