@@ -151,16 +151,20 @@ class MotoConformanceTest {
   }
 
   @Test
-  void snapshotOfTheDataVolumeIsTaggedFoundAgainByItsBuildAndCompleted() {
+  void snapshotOfTheDataVolumeIsTaggedFoundAgainByItsBuildCompletedAndDeletedWithItsBuild() {
     BuildIdentity identity = BuildIdentity.of("it-moto-snapshot", "run-1", "moto-snapshot");
+    BuildIdentity otherBuild = BuildIdentity.of("it-moto-snapshot", "run-2", "moto-snapshot");
     SnapshotSpec spec = new SnapshotSpec(REGION, instanceId, identity, "precache moto-snapshot: busybox",
         Map.of("team", "gpu"));
 
     String snapshotId = snapshots().createSnapshot(spec);
     String again = snapshots().createSnapshot(spec);
     SnapshotStatus status = snapshots().awaitSnapshotCompleted(REGION, snapshotId);
+    String otherSnapshotId = snapshots().createSnapshot(
+        new SnapshotSpec(REGION, instanceId, otherBuild, "precache moto-snapshot: other run", Map.of()));
 
     assertThat(again).as("a retried createSnapshot finds the first by its build-ID tag").isEqualTo(snapshotId);
+    assertThat(otherSnapshotId).isNotEqualTo(snapshotId);
     assertThat(status).isEqualTo(new SnapshotStatus(snapshotId, 100, true));
     Snapshot snapshot = clients.ec2(REGION).describeSnapshots(r -> r.snapshotIds(snapshotId)).snapshots().get(0);
     assertThat(snapshot.volumeId()).isEqualTo(dataVolumeId());
@@ -169,10 +173,10 @@ class MotoConformanceTest {
         "Name", identity.buildId(), "team", "gpu",
         "precache:build-id", identity.buildId(), "precache:workflow-id", "it-moto-snapshot"));
 
-    snapshots().deleteSnapshot(REGION, snapshotId);
-    snapshots().deleteSnapshot(REGION, snapshotId);
+    snapshots().deleteBuildSnapshots(REGION, identity);
+    snapshots().deleteBuildSnapshots(REGION, identity);
     assertThat(clients.ec2(REGION).describeSnapshots(r -> r.ownerIds("self")).snapshots())
-        .extracting(Snapshot::snapshotId).doesNotContain(snapshotId);
+        .extracting(Snapshot::snapshotId).doesNotContain(snapshotId).contains(otherSnapshotId);
   }
 
   @Test
