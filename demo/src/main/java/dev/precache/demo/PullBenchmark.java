@@ -96,13 +96,13 @@ public final class PullBenchmark implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "%nparallelism %d: %s%n", parallelism, run.result().snapshotId());
     model.print();
     double wallSimulated = simulatedSeconds(run.wallMillis());
-    System.out.printf(Locale.ROOT, "  %-34s %8.1f s   (%.2f s real)%n", "wall time", wallSimulated,
+    System.out.printf(Locale.ROOT, "  %-54s %8.1f s   (%.2f s real)%n", "wall time", wallSimulated,
         run.wallMillis() / 1000.0);
     for (StepTiming step : run.result().steps()) {
-      System.out.printf(Locale.ROOT, "    [%d/8] %-30s %8.1f s%n", step.number(), step.name(),
+      System.out.printf(Locale.ROOT, "    [%d/8] %-46s %8.1f s%n", step.number(), step.name(),
           simulatedSeconds(step.millis()));
     }
-    System.out.printf(Locale.ROOT, "  %-34s %8.2f%n", "wall / lower bound", wallSimulated / model.lowerBoundSeconds());
+    System.out.printf(Locale.ROOT, "  %-54s %8.2f%n", "wall / lower bound", wallSimulated / model.lowerBoundSeconds());
   }
 
   private double simulatedSeconds(long realMillis) {
@@ -169,22 +169,22 @@ public final class PullBenchmark implements Callable<Integer> {
 
     void print() {
       System.out.printf(Locale.ROOT, "  time model (simulated s):%n");
-      System.out.printf(Locale.ROOT, "    %-32s %8.1f s   %s%n", "stack created", stackCreateMillis / 1000.0,
+      System.out.printf(Locale.ROOT, "    %-52s %8.1f s   %s%n", "stack created", stackCreateMillis / 1000.0,
           String.join(" + ", stackResources.stream()
               .map(t -> t.replace("AWS::", "") + " " + CloudFormationModel.createMillis(t) / 1000).toList()));
-      System.out.printf(Locale.ROOT, "    %-32s %8.1f s   max(stack, launched at %d + pending %d + agent %d)%n",
+      System.out.printf(Locale.ROOT, "    %-52s %8.1f s   max(stack, launched at %d + pending %d + agent %d)%n",
           "SSM online", ssmOnlineSeconds(), instanceLaunchedAtMillis / 1000, Ec2Model.PENDING_MILLIS / 1000,
           Ec2Model.AGENT_REGISTRATION_MILLIS / 1000);
-      System.out.printf(Locale.ROOT, "    %-32s %8.1f s   %.1f GB / min(network %.0f MB/s, volume %.0f MB/s);"
+      System.out.printf(Locale.ROOT, "    %-52s %8.1f s   %.1f GB / min(network %.0f MB/s, volume %.0f MB/s);"
               + " one pull alone is capped at %.0f MB/s by its registry%n",
           "pulls", pullSeconds(), totalBytes / 1e9, networkBytesPerSecond / 1e6, volumeBytesPerSecond / 1e6,
           registryPullBytesPerSecond / 1e6);
-      System.out.printf(Locale.ROOT, "    %-32s %8.1f s%n", "stop", Ec2Model.STOP_MILLIS / 1000.0);
-      System.out.printf(Locale.ROOT, "    %-32s %8.1f s   start %d + %.1f GB at %.0f MB/s%n", "snapshot",
+      System.out.printf(Locale.ROOT, "    %-52s %8.1f s%n", "stop", Ec2Model.STOP_MILLIS / 1000.0);
+      System.out.printf(Locale.ROOT, "    %-52s %8.1f s   start %d + %.1f GB at %.0f MB/s%n", "snapshot",
           snapshotSeconds(), Snapshot.START_LATENCY_MILLIS / 1000, totalBytes / 1e9,
           Snapshot.COPY_BYTES_PER_SECOND / 1e6);
-      System.out.printf(Locale.ROOT, "    %-32s %8.1f s%n", "stack deleted", stackDeleteMillis / 1000.0);
-      System.out.printf(Locale.ROOT, "  %-34s %8.1f s%n", "lower bound", lowerBoundSeconds());
+      System.out.printf(Locale.ROOT, "    %-52s %8.1f s%n", "stack deleted", stackDeleteMillis / 1000.0);
+      System.out.printf(Locale.ROOT, "  %-54s %8.1f s%n", "lower bound", lowerBoundSeconds());
     }
   }
 }
