@@ -43,6 +43,11 @@ public final class PrecacheWorker implements Callable<Integer> {
           + "lower it for a simulator that runs faster than real time.")
   long awsPollIntervalMillis;
 
+  @Option(names = "--activities-only",
+      description = "Run activities only, not workflows: for activity workers scaled or restarted apart from "
+          + "workflow workers.")
+  boolean activitiesOnly;
+
   @Option(names = "--max-concurrent-activities", defaultValue = "20",
       description = "Activities run at once (default: ${DEFAULT-VALUE}).")
   int maxConcurrentActivities;
@@ -74,8 +79,10 @@ public final class PrecacheWorker implements Callable<Integer> {
       client = WorkflowClient.newInstance(stubs, profile.toWorkflowClientOptions());
     }
     AwsClients aws = new AwsClients(awsEndpoint);
-    WorkerHost host = WorkerHost.start(client,
-        WorkerWiring.forAws(aws, Duration.ofMillis(awsPollIntervalMillis)), maxConcurrentActivities);
+    BuildImplementations implementations = WorkerWiring.forAws(aws, Duration.ofMillis(awsPollIntervalMillis));
+    WorkerHost host = activitiesOnly
+        ? WorkerHost.startActivitiesOnly(client, implementations, maxConcurrentActivities)
+        : WorkerHost.start(client, implementations, maxConcurrentActivities);
     log.info("polling task queue '{}' of namespace '{}' on {}; AWS endpoint: {}", SnapshotBuildWorkflow.TASK_QUEUE,
         client.getOptions().getNamespace(), stubs.getOptions().getTarget(),
         awsEndpoint == null ? "AWS" : awsEndpoint);

@@ -26,11 +26,24 @@ public final class WorkerHost implements AutoCloseable {
 
   public static WorkerHost start(WorkflowClient client, BuildImplementations implementations,
                                  int maxConcurrentActivities) {
+    return start(client, implementations, maxConcurrentActivities, true);
+  }
+
+  /** A worker that runs activities only, beside workflow workers elsewhere: scales and restarts on its own. */
+  public static WorkerHost startActivitiesOnly(WorkflowClient client, BuildImplementations implementations,
+                                               int maxConcurrentActivities) {
+    return start(client, implementations, maxConcurrentActivities, false);
+  }
+
+  private static WorkerHost start(WorkflowClient client, BuildImplementations implementations,
+                                  int maxConcurrentActivities, boolean workflows) {
     WorkerFactory factory = WorkerFactory.newInstance(client);
     Worker worker = factory.newWorker(SnapshotBuildWorkflow.TASK_QUEUE, WorkerOptions.newBuilder()
         .setMaxConcurrentActivityExecutionSize(maxConcurrentActivities)
         .build());
-    worker.registerWorkflowImplementationTypes(implementations.workflowType());
+    if (workflows) {
+      worker.registerWorkflowImplementationTypes(implementations.workflowType());
+    }
     worker.registerActivitiesImplementations(implementations.stack(), implementations.instance(),
         implementations.snapshot(), implementations.publish());
     factory.start();

@@ -60,6 +60,16 @@ public final class CloudFormationModel {
     private final SsmModel ssm;
     private final List<Stack> stacks = new ArrayList<>();
 
+    /** How long creating one resource of this type takes, in simulated milliseconds. */
+    public static long createMillis(String resourceType) {
+        return CREATE_MILLIS.getOrDefault(resourceType, DEFAULT_RESOURCE_MILLIS);
+    }
+
+    /** How long deleting one resource of this type takes, in simulated milliseconds. */
+    public static long deleteMillis(String resourceType) {
+        return DELETE_MILLIS.getOrDefault(resourceType, DEFAULT_RESOURCE_MILLIS);
+    }
+
     public CloudFormationModel(RegionContext context, Ec2Model ec2, SsmModel ssm) {
         this.context = context;
         this.ec2 = ec2;
@@ -174,7 +184,7 @@ public final class CloudFormationModel {
         String logicalId = order.get(index);
         String type = stack.template.resourceType(logicalId);
         event(stack, logicalId, "", type, "CREATE_IN_PROGRESS", null, now);
-        long done = now + CREATE_MILLIS.getOrDefault(type, DEFAULT_RESOURCE_MILLIS);
+        long done = now + createMillis(type);
         Optional<String> injected = context.faults().stackRollback().filter(r -> index == order.size() - 1);
         if (injected.isPresent()) {
             context.timeline().at(done, at -> failResource(stack, logicalId, type, injected.get(), at));
@@ -244,7 +254,7 @@ public final class CloudFormationModel {
         StackResource resource = reverse.get(index);
         event(stack, resource.logicalId(), resource.physicalId(), resource.type(), "DELETE_IN_PROGRESS", null, now);
         deletePhysical(resource, now);
-        context.timeline().at(now + DELETE_MILLIS.getOrDefault(resource.type(), DEFAULT_RESOURCE_MILLIS), at -> {
+        context.timeline().at(now + deleteMillis(resource.type()), at -> {
             // A replaced resource's logical ID already names its successor, which stays.
             stack.resources.computeIfPresent(resource.logicalId(),
                     (id, held) -> held.physicalId().equals(resource.physicalId()) ? null : held);
@@ -438,7 +448,7 @@ public final class CloudFormationModel {
         }
         stack.resources.put(logicalId, next);
         String completed = current == null ? "CREATE_COMPLETE" : "UPDATE_COMPLETE";
-        long done = now + (replaced ? CREATE_MILLIS.getOrDefault(type, DEFAULT_RESOURCE_MILLIS) : UPDATE_MILLIS);
+        long done = now + (replaced ? createMillis(type) : UPDATE_MILLIS);
         context.timeline().at(done, at -> {
             if (stack.status.equals("UPDATE_IN_PROGRESS")) {
                 stack.resources.put(logicalId, next.withStatus(completed, Instant.ofEpochMilli(at)));

@@ -15,9 +15,10 @@ import java.util.regex.Pattern;
 
 /** EC2 state of one region: instances, volumes, snapshots, launch templates. */
 public final class Ec2Model {
-    static final long PENDING_MILLIS = 30_000;
-    static final long AGENT_REGISTRATION_MILLIS = 60_000;
-    static final long STOP_MILLIS = 40_000;
+    // Public for the benchmark's lower bound, which is derived from the simulator's own time model.
+    public static final long PENDING_MILLIS = 30_000;
+    public static final long AGENT_REGISTRATION_MILLIS = 60_000;
+    public static final long STOP_MILLIS = 40_000;
     static final long FORCED_STOP_MILLIS = 10_000;
     static final long TERMINATE_MILLIS = 30_000;
     private static final int DEFAULT_ROOT_GIB = 2;

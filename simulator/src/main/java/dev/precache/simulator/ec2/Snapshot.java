@@ -15,8 +15,8 @@ public record Snapshot(String id, String volumeId, int volumeSizeGiB, String des
 
     public record Progress(String status, int percent, String stateMessage) {}
 
-    static final long START_LATENCY_MILLIS = 8_000;
-    static final double COPY_BYTES_PER_SECOND = 150.0 * (1 << 20);
+    public static final long START_LATENCY_MILLIS = 8_000;
+    public static final double COPY_BYTES_PER_SECOND = 150.0 * (1 << 20);
 
     static long durationMillis(long bytes) {
         return START_LATENCY_MILLIS + (long) (bytes / COPY_BYTES_PER_SECOND * 1000);

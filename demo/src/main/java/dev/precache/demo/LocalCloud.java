@@ -1,0 +1,170 @@
+package dev.precache.demo;
+
+import dev.precache.activities.AwsClients;
+import dev.precache.simulator.Cloud;
+import dev.precache.simulator.SimulatorServer;
+import dev.precache.starter.PrecacheCli;
+import dev.precache.starter.TemporalConnection;
+import dev.precache.worker.DevServer;
+import dev.precache.worker.WorkerHost;
+import dev.precache.worker.WorkerWiring;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+
+/**
+ * precache in one JVM on loopback: the AWS simulator, the embedded Temporal server on a free port of 127.0.0.1,
+ * and (unless asked not to) a worker wired to the simulator with dummy credentials. Nothing it starts talks to
+ * a host other than 127.0.0.1: credentials are static, builds name their region, and the SDK's EC2 metadata
+ * lookups are switched off.
+ */
+public final class LocalCloud implements AutoCloseable {
+  public static final String REGION = "us-west-2";
+  public static final String ACCESS_KEY_ID = "test";
+  public static final String SECRET_ACCESS_KEY = "test";
+
+  /** The worker's production poll interval (5 s) at time scale 1; scaled down with the simulator's clock. */
+  private static final Duration POLL_INTERVAL_AT_SCALE_1 = Duration.ofSeconds(5);
+  private static final Duration MIN_POLL_INTERVAL = Duration.ofMillis(20);
+  private static final Duration CLI_POLL_INTERVAL = Duration.ofMillis(250);
+  private static final int MAX_CONCURRENT_ACTIVITIES = 20;
+  /** Enough for an idle worker to stop its pollers; a running activity is interrupted after it. */
+  private static final Duration WORKER_SHUTDOWN_GRACE = Duration.ofSeconds(2);
+
+  private final double timeScale;
+  private final List<AutoCloseable> started = new ArrayList<>();
+  private SimulatorServer simulator;
+  private DevServer temporal;
+  private WorkflowClient client;
+  private WorkerHost worker;
+
+  private LocalCloud(double timeScale) {
+    this.timeScale = timeScale;
+  }
+
+  /** The simulator, the Temporal server and an in-process worker. */
+  public static LocalCloud start(double timeScale) throws IOException, InterruptedException {
+    LocalCloud cloud = serversOnly(timeScale);
+    cloud.startWorker();
+    return cloud;
+  }
+
+  /** The simulator and the Temporal server, without a worker: for a worker run elsewhere (another process). */
+  public static LocalCloud serversOnly(double timeScale) throws IOException, InterruptedException {
+    // Set before any AWS SDK client exists: nothing may fall back to 169.254.169.254.
+    System.setProperty("aws.disableEc2Metadata", "true");
+    LocalCloud cloud = new LocalCloud(timeScale);
+    try {
+      cloud.simulator = SimulatorServer.ephemeral(timeScale).start();
+      cloud.started.add(cloud.simulator);
+      cloud.temporal = DevServer.start(0);
+      cloud.started.add(cloud.temporal);
+      WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(
+          WorkflowServiceStubsOptions.newBuilder().setTarget(cloud.temporal.target()).build());
+      cloud.started.add(stubs::shutdown);
+      cloud.client = WorkflowClient.newInstance(stubs,
+          WorkflowClientOptions.newBuilder().setNamespace(DevServer.NAMESPACE).build());
+      return cloud;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      try {
+        cloud.close();
+      } catch (Exception closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
+    }
+  }
+
+  private void startWorker() {
+    AwsClients aws = new AwsClients(URI.create(simulator.endpoint()),
+        StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY_ID, SECRET_ACCESS_KEY)));
+    started.add(aws);
+    worker = WorkerHost.start(client, WorkerWiring.forAws(aws, pollInterval()), MAX_CONCURRENT_ACTIVITIES);
+    started.add(() -> worker.shutdown(WORKER_SHUTDOWN_GRACE));
+  }
+
+  /** How often the worker polls the simulator: the production interval on the simulator's clock. */
+  public Duration pollInterval() {
+    Duration scaled = Duration.ofNanos((long) (POLL_INTERVAL_AT_SCALE_1.toNanos() * timeScale));
+    return scaled.compareTo(MIN_POLL_INTERVAL) < 0 ? MIN_POLL_INTERVAL : scaled;
+  }
+
+  public double timeScale() {
+    return timeScale;
+  }
+
+  public WorkflowClient client() {
+    return client;
+  }
+
+  /** The simulated cloud's state, inspection and faults. */
+  public Cloud cloud() {
+    return simulator.cloud();
+  }
+
+  /** {@code http://127.0.0.1:PORT} of the simulator, for a worker's {@code --aws-endpoint}. */
+  public String simulatorEndpoint() {
+    return simulator.endpoint();
+  }
+
+  /** {@code 127.0.0.1:PORT} of the Temporal server, for a worker's {@code TEMPORAL_ADDRESS}. */
+  public String temporalTarget() {
+    return temporal.target();
+  }
+
+  /** Runs one {@code precache} CLI command against this cloud's Temporal server, printing to the given writers. */
+  public int runCli(PrintWriter out, PrintWriter err, String... args) {
+    return new PrecacheCli(() -> TemporalConnection.borrowing(client), CLI_POLL_INTERVAL).commandLine()
+        .setOut(out)
+        .setErr(err)
+        .execute(args);
+  }
+
+  /** Runs one {@code precache} CLI command and captures what it printed. */
+  public CliRun runCli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exitCode = runCli(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new CliRun(exitCode, out.toString(), err.toString());
+  }
+
+  /** What one CLI command printed and how it exited. */
+  public record CliRun(int exitCode, String out, String err) {}
+
+  /**
+   * Stops the worker first (its activities are interrupted), then the Temporal server, then the simulator. Every
+   * part is closed, each holding a port or threads; the first failure is thrown after.
+   */
+  @Override
+  public void close() throws Exception {
+    List<AutoCloseable> reverse = new ArrayList<>(started);
+    Collections.reverse(reverse);
+    started.clear();
+    Exception first = null;
+    for (AutoCloseable part : reverse) {
+      try {
+        part.close();
+      } catch (Exception e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package dev.precache.demo;
+
+import ch.qos.logback.classic.Level;
+import dev.precache.workflows.BuildResult;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code precache demo}: one build against the simulated cloud, in this process, with the CLI's own output; then
+ * the snapshot's content as the simulator recorded it, checked against the build's result, and what was left.
+ */
+@Command(name = "precache demo", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Build a snapshot against a simulated AWS cloud, all in this process on 127.0.0.1.")
+public final class PrecacheDemo implements Callable<Integer> {
+
+  /**
+   * Every image exists for both platforms in the simulator's catalog, so the build pulls all of them for amd64
+   * and arm64: busybox, the private ECR sample (pulled with an ECR token), and nginx.
+   */
+  static final List<String> SAMPLE_IMAGES = List.of(
+      "docker.io/library/busybox:latest",
+      "123456789012.dkr.ecr.us-west-2.amazonaws.com/precache/sample-model:v1",
+      "docker.io/library/nginx:1.27");
+  static final List<String> ARCHITECTURES = List.of("amd64", "arm64");
+
+  @Option(names = "--time-scale", defaultValue = "0.02",
+      description = "Real seconds per simulated second (default: ${DEFAULT-VALUE}, 50x faster than AWS).")
+  double timeScale;
+
+  @Option(names = "--images", split = ",", paramLabel = "IMAGES",
+      description = "Images to build the snapshot of, comma-separated, from the simulator's registry catalog "
+          + "(default: the three samples).")
+  List<String> images = SAMPLE_IMAGES;
+
+  public static void main(String[] args) {
+    // The demo's output is the CLI's; the worker, SDK and simulator speak only when something is wrong.
+    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+        .setLevel(Level.WARN);
+    System.exit(new CommandLine(new PrecacheDemo()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    try (LocalCloud local = LocalCloud.start(timeScale)) {
+      System.out.println("Simulated AWS on " + local.simulatorEndpoint() + " (time scale " + timeScale
+          + "), Temporal on " + local.temporalTarget() + ", worker in this process.");
+      System.out.println("$ precache build -r " + LocalCloud.REGION + " -A " + String.join(",", ARCHITECTURES)
+          + " " + String.join(",", images));
+      PrintWriter out = new PrintWriter(System.out, true);
+      PrintWriter err = new PrintWriter(System.err, true);
+      LocalCloud.CliRun started = local.runCli("build", "-r", LocalCloud.REGION, "-A",
+          String.join(",", ARCHITECTURES), "--name", "demo", "--detach", "-q", String.join(",", images));
+      if (started.exitCode() != 0) {
+        err.print(started.err());
+        err.flush();
+        return started.exitCode();
+      }
+      String workflowId = started.out().strip();
+      System.out.println("Started build " + workflowId);
+      int watched = local.runCli(out, err, "watch", workflowId);
+      if (watched != 0) {
+        return watched;
+      }
+      BuildResult result = local.client().newUntypedWorkflowStub(workflowId).getResult(BuildResult.class);
+      System.out.println();
+      VerifiedSnapshot.of(result, local.cloud()).print(System.out);
+      System.out.println();
+      Leftovers leftovers = Leftovers.in(local.cloud());
+      System.out.println(leftovers.summary());
+      return leftovers.none() ? CommandLine.ExitCode.OK : CommandLine.ExitCode.SOFTWARE;
+    } catch (VerifiedSnapshot.MismatchException e) {
+      System.err.println(e.getMessage());
+      return CommandLine.ExitCode.SOFTWARE;
+    }
+  }
+}
