@@ -2,8 +2,12 @@ package dev.precache.activities;
 
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -148,8 +152,25 @@ final class CommandRunner {
     return text == null ? "" : text;
   }
 
+  /**
+   * {@code precache: <step>}. A step too long for SSM's 100-character comment is cut and ends in a hash of the
+   * whole step, so steps that differ only past the cut (one long image's platforms) keep different comments.
+   */
   static String comment(String step) {
     String comment = "precache: " + step;
-    return comment.length() <= COMMENT_MAX ? comment : comment.substring(0, COMMENT_MAX);
+    if (comment.length() <= COMMENT_MAX) {
+      return comment;
+    }
+    String hash = " #" + sha256Hex(step).substring(0, 16);
+    return comment.substring(0, COMMENT_MAX - hash.length()) + hash;
+  }
+
+  private static String sha256Hex(String text) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+    }
   }
 }

@@ -236,6 +236,18 @@ class CommandRunnerTest {
     verify(ssm).sendCommand(any(SendCommandRequest.class));
   }
 
+  @Test
+  void stepsThatDifferOnlyPastTheCommentLimitKeepDifferentComments() {
+    String image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/research/vision/multimodal-llm-serving:2025.06.1";
+    String amd64 = CommandRunner.comment("pull " + image + " for linux/amd64");
+    String arm64 = CommandRunner.comment("pull " + image + " for linux/arm64");
+
+    assertThat(amd64).hasSize(100).startsWith("precache: pull " + image.substring(0, 40)).matches(".* #[0-9a-f]{16}");
+    assertThat(arm64).hasSize(100).isNotEqualTo(amd64);
+    assertThat(CommandRunner.comment("pull " + image + " for linux/amd64")).isEqualTo(amd64);
+    assertThat(CommandRunner.comment(STEP)).isEqualTo("precache: stop kubelet");
+  }
+
   private void whenInvoked(GetCommandInvocationResponse first,
                            GetCommandInvocationResponse... rest) {
     when(ssm.getCommandInvocation(any(GetCommandInvocationRequest.class))).thenReturn(first, rest);
