@@ -67,6 +67,7 @@ final class CommandRunner {
       commandId = send(ssm, instanceId, comment, command.get(), executionTimeout);
       log.info("{}: sent command {} to {}", step, commandId, instanceId);
     }
+    Activity.getExecutionContext().heartbeat(commandId);
     Instant deadline = Instant.now().plus(DELIVERY_TIMEOUT).plus(executionTimeout).plus(polling.interval());
     return await(ssm, instanceId, commandId, step, deadline);
   }

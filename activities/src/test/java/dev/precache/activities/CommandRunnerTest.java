@@ -87,6 +87,21 @@ class CommandRunnerTest {
   }
 
   @Test
+  void theCommandIdIsHeartbeatedAsSoonAsItIsSent() {
+    List<String> heartbeatsBeforeFirstPoll = new ArrayList<>();
+    when(ssm.getCommandInvocation(any(GetCommandInvocationRequest.class))).thenAnswer(call -> {
+      if (heartbeatsBeforeFirstPoll.isEmpty()) {
+        heartbeatsBeforeFirstPoll.addAll(heartbeats);
+      }
+      return invocation(STEP, SUCCESS);
+    });
+
+    activities.stopKubelet(REGION, INSTANCE);
+
+    assertThat(heartbeatsBeforeFirstPoll).containsExactly("cmd-1");
+  }
+
+  @Test
   void delayedIsWaitedFor() {
     whenInvoked(invocation(STEP, DELAYED), invocation(STEP, SUCCESS));
 
