@@ -50,7 +50,8 @@ final class CommandRunner {
   /**
    * Runs a command and returns its standard output.
    *
-   * @param step             what the command does, for its comment, logs and failures
+   * @param step             what the command does, for its comment, logs and failures; no other command sent to
+   *                         the instance has the same step, as the comment is how a retry tells its command
    * @param command          the command line; only asked for when a new command is sent
    * @param executionTimeout how long the command may run on the instance
    */
