@@ -7,13 +7,14 @@ import static dev.precache.activities.ActivityTesting.REGION;
 import static dev.precache.activities.ActivityTesting.applicationFailure;
 import static dev.precache.activities.SsmCommands.invocation;
 import static dev.precache.activities.SsmCommands.invocationDoesNotExist;
+import static dev.precache.activities.SsmCommands.noCommands;
 import static dev.precache.activities.SsmCommands.sent;
+import static dev.precache.activities.SsmCommands.whenInvoked;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.atLeastOnce;
-import static org.mockito.Mockito.doReturn;
 import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.times;
@@ -54,10 +55,10 @@ import software.amazon.awssdk.services.ssm.model.DeleteParametersRequest;
 import software.amazon.awssdk.services.ssm.model.DescribeInstanceInformationRequest;
 import software.amazon.awssdk.services.ssm.model.DescribeInstanceInformationResponse;
 import software.amazon.awssdk.services.ssm.model.GetCommandInvocationRequest;
-import software.amazon.awssdk.services.ssm.model.GetCommandInvocationResponse;
 import software.amazon.awssdk.services.ssm.model.GetParametersByPathRequest;
 import software.amazon.awssdk.services.ssm.model.GetParametersByPathResponse;
 import software.amazon.awssdk.services.ssm.model.InstanceInformation;
+import software.amazon.awssdk.services.ssm.model.ListCommandsRequest;
 import software.amazon.awssdk.services.ssm.model.Parameter;
 import software.amazon.awssdk.services.ssm.model.PingStatus;
 import software.amazon.awssdk.services.ssm.model.PutParameterRequest;
@@ -88,6 +89,7 @@ class InstanceActivitiesImplTest {
     when(clients.ecr("eu-west-1")).thenReturn(ecr);
     when(ssm.sendCommand(any(SendCommandRequest.class))).thenReturn(sent("cmd-1"), sent("cmd-2"));
     doThrow(invocationDoesNotExist()).when(ssm).getCommandInvocation(any(GetCommandInvocationRequest.class));
+    when(ssm.listCommands(any(ListCommandsRequest.class))).thenReturn(noCommands());
     when(ecr.getAuthorizationToken(any(GetAuthorizationTokenRequest.class))).thenReturn(
         GetAuthorizationTokenResponse.builder().authorizationData(AuthorizationData.builder()
             .authorizationToken(Base64.getEncoder().encodeToString(("AWS:" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
@@ -120,9 +122,9 @@ class InstanceActivitiesImplTest {
 
   @Test
   void pullFromEcrParksThePasswordOutsideTheCommandAndDeletesItAfterwards() {
-    whenInvoked("cmd-1", invocation(pullStep(ECR_IMAGE, "linux/arm64"), IN_PROGRESS),
+    whenInvoked(ssm, INSTANCE, "cmd-1", invocation(pullStep(ECR_IMAGE, "linux/arm64"), IN_PROGRESS),
         invocation(pullStep(ECR_IMAGE, "linux/arm64"), SUCCESS, null, "unpacking linux/amd64 sha256:aaaa...done", "", 0));
-    whenInvoked("cmd-2",
+    whenInvoked(ssm, INSTANCE, "cmd-2",
         invocation("list images after " + pullStep(ECR_IMAGE, "linux/arm64"), SUCCESS, null, LISTING, "", 0));
 
     CachedImage cached = activities.pullImage(new PullSpec(REGION, INSTANCE, IDENTITY, ECR_IMAGE, "linux/arm64"));
@@ -150,7 +152,7 @@ class InstanceActivitiesImplTest {
 
   @Test
   void theParkedPasswordIsDeletedWhenThePullFails() {
-    whenInvoked("cmd-1",
+    whenInvoked(ssm, INSTANCE, "cmd-1",
         invocation(pullStep(ECR_IMAGE, "linux/amd64"), FAILED, "Failed", "", ECR_IMAGE + ": not found", 1));
 
     ApplicationFailure failure = applicationFailure(catchThrowable(() ->
@@ -166,8 +168,8 @@ class InstanceActivitiesImplTest {
 
   @Test
   void aPublicImageIsPulledWithoutCredentials() {
-    whenInvoked("cmd-1", invocation(pullStep(PUBLIC_IMAGE, "linux/amd64"), SUCCESS));
-    whenInvoked("cmd-2",
+    whenInvoked(ssm, INSTANCE, "cmd-1", invocation(pullStep(PUBLIC_IMAGE, "linux/amd64"), SUCCESS));
+    whenInvoked(ssm, INSTANCE, "cmd-2",
         invocation("list images after " + pullStep(PUBLIC_IMAGE, "linux/amd64"), SUCCESS, null, LISTING, "", 0));
 
     CachedImage cached = activities.pullImage(new PullSpec(REGION, INSTANCE, IDENTITY, PUBLIC_IMAGE, "linux/amd64"));
@@ -183,7 +185,7 @@ class InstanceActivitiesImplTest {
 
   @Test
   void verifyReturnsEveryImageAndPlatformWithItsDigest() {
-    whenInvoked("cmd-1", invocation("list images to verify", SUCCESS, null, LISTING, "", 0));
+    whenInvoked(ssm, INSTANCE, "cmd-1", invocation("list images to verify", SUCCESS, null, LISTING, "", 0));
 
     List<CachedImage> cached = activities.verifyCachedImages(
         new VerifySpec(REGION, INSTANCE, List.of(ECR_IMAGE), List.of("linux/amd64", "linux/arm64")));
@@ -196,7 +198,7 @@ class InstanceActivitiesImplTest {
 
   @Test
   void verifyFailsNamingEveryMissingImageAndPlatform() {
-    whenInvoked("cmd-1", invocation("list images to verify", SUCCESS, null, LISTING, "", 0));
+    whenInvoked(ssm, INSTANCE, "cmd-1", invocation("list images to verify", SUCCESS, null, LISTING, "", 0));
 
     ApplicationFailure failure = applicationFailure(catchThrowable(() -> activities.verifyCachedImages(
         new VerifySpec(REGION, INSTANCE, List.of(PUBLIC_IMAGE, "docker.io/vllm/vllm-openai:v0.9"),
@@ -260,12 +262,6 @@ class InstanceActivitiesImplTest {
     activities.deleteRegistryCredentials(REGION, IDENTITY);
 
     verify(ssm, never()).deleteParameters(any(DeleteParametersRequest.class));
-  }
-
-  /** The invocation on INSTANCE of the command with this ID reports these, the last one from then on. */
-  private void whenInvoked(String commandId, GetCommandInvocationResponse first, GetCommandInvocationResponse... rest) {
-    doReturn(first, (Object[]) rest).when(ssm).getCommandInvocation(
-        GetCommandInvocationRequest.builder().commandId(commandId).instanceId(INSTANCE).build());
   }
 
   private List<String> sentCommands() {
