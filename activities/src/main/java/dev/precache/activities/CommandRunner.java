@@ -2,8 +2,15 @@ package dev.precache.activities;
 
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,9 +18,14 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.ssm.model.Command;
+import software.amazon.awssdk.services.ssm.model.CommandFilter;
+import software.amazon.awssdk.services.ssm.model.CommandFilterKey;
 import software.amazon.awssdk.services.ssm.model.GetCommandInvocationRequest;
 import software.amazon.awssdk.services.ssm.model.GetCommandInvocationResponse;
 import software.amazon.awssdk.services.ssm.model.InvocationDoesNotExistException;
+import software.amazon.awssdk.services.ssm.model.ListCommandsRequest;
+import software.amazon.awssdk.services.ssm.model.ListCommandsResponse;
 import software.amazon.awssdk.services.ssm.model.SendCommandRequest;
 
 /**
@@ -21,7 +33,8 @@ import software.amazon.awssdk.services.ssm.model.SendCommandRequest;
  * for it, heartbeating its command ID. A retried activity finds that ID in its heartbeat details: while the
  * command it names still runs (or has succeeded) it is waited for (or its output used) instead of sending a
  * second one. The command's comment names the step, so an ID heartbeated by another step is never mistaken
- * for this one.
+ * for this one. An attempt that died before its heartbeat reached Temporal left no ID behind: its command is
+ * found on the instance by that comment instead, as the instance runs one build and a build no step twice.
  */
 final class CommandRunner {
 
@@ -33,6 +46,8 @@ final class CommandRunner {
   /** GetCommandInvocation may not know a command for a moment after SendCommand. */
   static final Duration INVOCATION_VISIBLE_WITHIN = Duration.ofSeconds(30);
   private static final int COMMENT_MAX = 100;
+  /** ListCommands pages (of up to 50 commands) looked through for a command a dead attempt sent. */
+  private static final int LISTED_PAGES_MAX = 10;
   private static final List<String> LOST_DETAILS = List.of("Undeliverable", "Terminated");
 
   private final AwsClients clients;
@@ -46,7 +61,8 @@ final class CommandRunner {
   /**
    * Runs a command and returns its standard output.
    *
-   * @param step             what the command does, for its comment, logs and failures
+   * @param step             what the command does, for its comment, logs and failures; no other command sent to
+   *                         the instance has the same step, as the comment is how a retry tells its command
    * @param command          the command line; only asked for when a new command is sent
    * @param executionTimeout how long the command may run on the instance
    */
@@ -54,7 +70,8 @@ final class CommandRunner {
     SsmClient ssm = clients.ssm(region);
     String comment = comment(step);
     Optional<String> resumable = Activity.getExecutionContext().getHeartbeatDetails(String.class)
-        .filter(commandId -> isResumable(ssm, instanceId, commandId, comment));
+        .filter(commandId -> isResumable(ssm, instanceId, commandId, comment))
+        .or(() -> findResumable(ssm, instanceId, comment, executionTimeout));
     String commandId;
     if (resumable.isPresent()) {
       commandId = resumable.get();
@@ -63,8 +80,40 @@ final class CommandRunner {
       commandId = send(ssm, instanceId, comment, command.get(), executionTimeout);
       log.info("{}: sent command {} to {}", step, commandId, instanceId);
     }
+    Activity.getExecutionContext().heartbeat(commandId);
     Instant deadline = Instant.now().plus(DELIVERY_TIMEOUT).plus(executionTimeout).plus(polling.interval());
     return await(ssm, instanceId, commandId, step, deadline);
+  }
+
+  /**
+   * The newest command with this comment sent to the instance that still runs or has succeeded. Only commands
+   * sent within the delivery and execution timeouts can still run; older ones are not listed, as sending their
+   * step again is at worst redundant.
+   */
+  private static Optional<String> findResumable(
+      SsmClient ssm, String instanceId, String comment, Duration executionTimeout) {
+    String sentAfter = Instant.now().minus(DELIVERY_TIMEOUT).minus(executionTimeout)
+        .truncatedTo(ChronoUnit.SECONDS).toString();
+    ListCommandsRequest.Builder request = ListCommandsRequest.builder()
+        .instanceId(instanceId)
+        .filters(CommandFilter.builder().key(CommandFilterKey.INVOKED_AFTER).value(sentAfter).build());
+    List<Command> sameStep = new ArrayList<>();
+    String nextToken = null;
+    int pages = 0;
+    do {
+      ListCommandsResponse page = ssm.listCommands(request.nextToken(nextToken).build());
+      page.commands().stream().filter(command -> comment.equals(command.comment())).forEach(sameStep::add);
+      nextToken = page.nextToken();
+    } while (nextToken != null && ++pages < LISTED_PAGES_MAX);
+    if (nextToken != null) {
+      log.warn("Looked through {} pages of the commands sent to {} since {}, not all: \"{}\" may be running unseen",
+          LISTED_PAGES_MAX, instanceId, sentAfter, comment);
+    }
+    return sameStep.stream()
+        .sorted(Comparator.comparing(Command::requestedDateTime).reversed())
+        .map(Command::commandId)
+        .filter(commandId -> isResumable(ssm, instanceId, commandId, comment))
+        .findFirst();
   }
 
   private static boolean isResumable(SsmClient ssm, String instanceId, String commandId, String comment) {
@@ -148,8 +197,25 @@ final class CommandRunner {
     return text == null ? "" : text;
   }
 
+  /**
+   * {@code precache: <step>}. A step too long for SSM's 100-character comment is cut and ends in a hash of the
+   * whole step, so steps that differ only past the cut (one long image's platforms) keep different comments.
+   */
   static String comment(String step) {
     String comment = "precache: " + step;
-    return comment.length() <= COMMENT_MAX ? comment : comment.substring(0, COMMENT_MAX);
+    if (comment.length() <= COMMENT_MAX) {
+      return comment;
+    }
+    String hash = " #" + sha256Hex(step).substring(0, 16);
+    return comment.substring(0, COMMENT_MAX - hash.length()) + hash;
+  }
+
+  private static String sha256Hex(String text) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+    }
   }
 }

@@ -94,8 +94,8 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
           () -> Containerd.pull(spec.image(), spec.platform(),
               ecr.map(registry -> credentials.park(spec.region(), parameterName, registry)).orElse(null)),
           PULL_TIMEOUT);
-      List<CachedImage> cached = cachedImages(
-          spec.region(), spec.instanceId(), List.of(spec.image()), List.of(spec.platform()));
+      List<CachedImage> cached = cachedImages(spec.region(), spec.instanceId(), "list images after " + step,
+          List.of(spec.image()), List.of(spec.platform()));
       log.info("Pulled {}", cached.get(0));
       return cached.get(0);
     } catch (SdkException e) {
@@ -107,16 +107,20 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
 
   @Override
   public List<CachedImage> verifyCachedImages(VerifySpec spec) {
-    List<CachedImage> cached = cachedImages(spec.region(), spec.instanceId(), spec.images(), spec.platforms());
+    List<CachedImage> cached = cachedImages(
+        spec.region(), spec.instanceId(), "list images to verify", spec.images(), spec.platforms());
     log.info("Verified {} image(s) on {}", cached.size(), spec.instanceId());
     return cached;
   }
 
-  /** Each image × platform as containerd lists it; any missing is a non-retryable failure naming them all. */
+  /**
+   * Each image × platform as containerd lists it; any missing is a non-retryable failure naming them all.
+   *
+   * @param step names this listing apart from the build's other listings (see {@link CommandRunner#run})
+   */
   private List<CachedImage> cachedImages(
-      String region, String instanceId, List<String> images, List<String> platforms) {
-    List<ListedImage> listed = Containerd.parseImageList(
-        runShort(region, instanceId, "list images", Containerd.LIST_IMAGES));
+      String region, String instanceId, String step, List<String> images, List<String> platforms) {
+    List<ListedImage> listed = Containerd.parseImageList(runShort(region, instanceId, step, Containerd.LIST_IMAGES));
     List<CachedImage> cached = new ArrayList<>();
     List<String> missing = new ArrayList<>();
     for (String image : images) {

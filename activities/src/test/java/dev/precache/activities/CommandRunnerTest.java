@@ -4,8 +4,11 @@ import static dev.precache.activities.ActivityTesting.FAST_POLL;
 import static dev.precache.activities.ActivityTesting.OPTIONS;
 import static dev.precache.activities.ActivityTesting.REGION;
 import static dev.precache.activities.ActivityTesting.applicationFailure;
+import static dev.precache.activities.SsmCommands.commandsPage;
 import static dev.precache.activities.SsmCommands.invocation;
 import static dev.precache.activities.SsmCommands.invocationDoesNotExist;
+import static dev.precache.activities.SsmCommands.listed;
+import static dev.precache.activities.SsmCommands.noCommands;
 import static dev.precache.activities.SsmCommands.sent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -29,6 +32,8 @@ import dev.precache.workflows.BuildFailures;
 import dev.precache.workflows.InstanceActivities;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestActivityEnvironment;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -36,8 +41,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentCaptor;
 import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.ssm.model.CommandFilterKey;
 import software.amazon.awssdk.services.ssm.model.GetCommandInvocationRequest;
 import software.amazon.awssdk.services.ssm.model.GetCommandInvocationResponse;
+import software.amazon.awssdk.services.ssm.model.ListCommandsRequest;
 import software.amazon.awssdk.services.ssm.model.SendCommandRequest;
 
 /** Every status an SSM command invocation can report, driven through a short command (stop kubelet). */
@@ -56,6 +63,7 @@ class CommandRunnerTest {
   void setUp() {
     when(clients.ssm(REGION)).thenReturn(ssm);
     when(ssm.sendCommand(any(SendCommandRequest.class))).thenReturn(sent("cmd-1"));
+    when(ssm.listCommands(any(ListCommandsRequest.class))).thenReturn(noCommands());
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(new InstanceActivitiesImpl(clients, FAST_POLL));
     env.setActivityHeartbeatListener(String.class, heartbeats::add);
@@ -84,6 +92,21 @@ class CommandRunnerTest {
         .containsExactly("apiclient exec admin sheltie systemctl stop kubelet");
     assertThat(request.parameters().get("executionTimeout")).containsExactly("300");
     assertThat(heartbeats).isNotEmpty().containsOnly("cmd-1");
+  }
+
+  @Test
+  void theCommandIdIsHeartbeatedAsSoonAsItIsSent() {
+    List<String> heartbeatsBeforeFirstPoll = new ArrayList<>();
+    when(ssm.getCommandInvocation(any(GetCommandInvocationRequest.class))).thenAnswer(call -> {
+      if (heartbeatsBeforeFirstPoll.isEmpty()) {
+        heartbeatsBeforeFirstPoll.addAll(heartbeats);
+      }
+      return invocation(STEP, SUCCESS);
+    });
+
+    activities.stopKubelet(REGION, INSTANCE);
+
+    assertThat(heartbeatsBeforeFirstPoll).containsExactly("cmd-1");
   }
 
   @Test
@@ -234,6 +257,131 @@ class CommandRunnerTest {
     activities.stopKubelet(REGION, INSTANCE);
 
     verify(ssm).sendCommand(any(SendCommandRequest.class));
+  }
+
+  @Test
+  void aRetryWithoutHeartbeatWaitsForItsStepsCommandFoundOnTheInstance() {
+    when(ssm.listCommands(any(ListCommandsRequest.class)))
+        .thenReturn(commandsPage(null, listed("cmd-unheartbeated", STEP, Instant.now().minusSeconds(20))));
+    whenInvoked("cmd-unheartbeated", invocation(STEP, IN_PROGRESS), invocation(STEP, IN_PROGRESS),
+        invocation(STEP, IN_PROGRESS), invocation(STEP, SUCCESS));
+    Instant before = Instant.now();
+
+    activities.stopKubelet(REGION, INSTANCE);
+
+    verify(ssm, never()).sendCommand(any(SendCommandRequest.class));
+    verify(ssm, times(4)).getCommandInvocation(any(GetCommandInvocationRequest.class));
+    assertThat(heartbeats).isNotEmpty().containsOnly("cmd-unheartbeated");
+    ArgumentCaptor<ListCommandsRequest> listed = ArgumentCaptor.forClass(ListCommandsRequest.class);
+    verify(ssm).listCommands(listed.capture());
+    assertThat(listed.getValue().instanceId()).isEqualTo(INSTANCE);
+    assertThat(listed.getValue().filters()).singleElement().satisfies(filter -> {
+      assertThat(filter.key()).isEqualTo(CommandFilterKey.INVOKED_AFTER);
+      // delivery timeout (2 min) + the short commands' execution timeout (5 min), to the second
+      assertThat(Instant.parse(filter.value()))
+          .isBetween(before.minus(Duration.ofMinutes(7)).minusSeconds(1), Instant.now().minus(Duration.ofMinutes(7)));
+    });
+  }
+
+  @Test
+  void theNewestRunningOrSucceededCommandOfTheStepIsResumed() {
+    Instant now = Instant.now();
+    when(ssm.listCommands(any(ListCommandsRequest.class))).thenReturn(commandsPage(null,
+        listed("cmd-oldest", STEP, now.minusSeconds(300)),
+        listed("cmd-newest", STEP, now.minusSeconds(10)),
+        listed("cmd-middle", STEP, now.minusSeconds(120))));
+    whenInvoked("cmd-newest", invocation(STEP, CANCELLED));
+    whenInvoked("cmd-middle", invocation(STEP, PENDING), invocation(STEP, SUCCESS));
+
+    activities.stopKubelet(REGION, INSTANCE);
+
+    verify(ssm, never()).sendCommand(any(SendCommandRequest.class));
+    assertThat(heartbeats).containsOnly("cmd-middle");
+    verify(ssm, never()).getCommandInvocation(invocationRequest("cmd-oldest"));
+  }
+
+  @Test
+  void aFailedCommandOfTheStepOnTheInstanceIsNotResumedButSentAgain() {
+    when(ssm.listCommands(any(ListCommandsRequest.class)))
+        .thenReturn(commandsPage(null, listed("cmd-failed", STEP, Instant.now().minusSeconds(60))));
+    whenInvoked("cmd-failed", invocation(STEP, FAILED, "Failed", "", "", 1));
+    whenInvoked("cmd-1", invocation(STEP, SUCCESS));
+
+    activities.stopKubelet(REGION, INSTANCE);
+
+    verify(ssm).sendCommand(any(SendCommandRequest.class));
+    assertThat(heartbeats).containsOnly("cmd-1");
+  }
+
+  @Test
+  void aLostCommandOfTheStepOnTheInstanceIsNotResumed() {
+    when(ssm.listCommands(any(ListCommandsRequest.class)))
+        .thenReturn(commandsPage(null, listed("cmd-terminated", STEP, Instant.now().minusSeconds(60))));
+    whenInvoked("cmd-terminated", invocation(STEP, IN_PROGRESS, "Terminated", "", "", -1));
+    whenInvoked("cmd-1", invocation(STEP, SUCCESS));
+
+    activities.stopKubelet(REGION, INSTANCE);
+
+    verify(ssm).sendCommand(any(SendCommandRequest.class));
+  }
+
+  @Test
+  void aRunningCommandOfAnotherStepOnTheInstanceIsIgnored() {
+    when(ssm.listCommands(any(ListCommandsRequest.class)))
+        .thenReturn(commandsPage(null, listed("cmd-other", "remove cached images", Instant.now().minusSeconds(5))));
+    whenInvoked("cmd-1", invocation(STEP, SUCCESS));
+
+    activities.stopKubelet(REGION, INSTANCE);
+
+    verify(ssm).sendCommand(any(SendCommandRequest.class));
+    verify(ssm, never()).getCommandInvocation(invocationRequest("cmd-other"));
+  }
+
+  @Test
+  void theStepsCommandIsFoundOnALaterPage() {
+    when(ssm.listCommands(any(ListCommandsRequest.class))).thenReturn(
+        commandsPage("page-2", listed("cmd-other", "remove cached images", Instant.now().minusSeconds(5))),
+        commandsPage(null, listed("cmd-running", STEP, Instant.now().minusSeconds(30))));
+    whenInvoked("cmd-running", invocation(STEP, IN_PROGRESS), invocation(STEP, SUCCESS));
+
+    activities.stopKubelet(REGION, INSTANCE);
+
+    verify(ssm, never()).sendCommand(any(SendCommandRequest.class));
+    ArgumentCaptor<ListCommandsRequest> listed = ArgumentCaptor.forClass(ListCommandsRequest.class);
+    verify(ssm, times(2)).listCommands(listed.capture());
+    assertThat(listed.getAllValues()).extracting(ListCommandsRequest::nextToken).containsExactly(null, "page-2");
+  }
+
+  @Test
+  void theLookupStopsAfterTenPages() {
+    when(ssm.listCommands(any(ListCommandsRequest.class))).thenReturn(commandsPage("more"));
+    whenInvoked("cmd-1", invocation(STEP, SUCCESS));
+
+    activities.stopKubelet(REGION, INSTANCE);
+
+    verify(ssm, times(10)).listCommands(any(ListCommandsRequest.class));
+    verify(ssm).sendCommand(any(SendCommandRequest.class));
+  }
+
+  @Test
+  void stepsThatDifferOnlyPastTheCommentLimitKeepDifferentComments() {
+    String image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/research/vision/multimodal-llm-serving:2025.06.1";
+    String amd64 = CommandRunner.comment("pull " + image + " for linux/amd64");
+    String arm64 = CommandRunner.comment("pull " + image + " for linux/arm64");
+
+    assertThat(amd64).hasSize(100).startsWith("precache: pull " + image.substring(0, 40)).matches(".* #[0-9a-f]{16}");
+    assertThat(arm64).hasSize(100).isNotEqualTo(amd64);
+    assertThat(CommandRunner.comment("pull " + image + " for linux/amd64")).isEqualTo(amd64);
+    assertThat(CommandRunner.comment(STEP)).isEqualTo("precache: stop kubelet");
+  }
+
+  private void whenInvoked(String commandId, GetCommandInvocationResponse first,
+                           GetCommandInvocationResponse... rest) {
+    SsmCommands.whenInvoked(ssm, INSTANCE, commandId, first, rest);
+  }
+
+  private static GetCommandInvocationRequest invocationRequest(String commandId) {
+    return GetCommandInvocationRequest.builder().commandId(commandId).instanceId(INSTANCE).build();
   }
 
   private void whenInvoked(GetCommandInvocationResponse first,

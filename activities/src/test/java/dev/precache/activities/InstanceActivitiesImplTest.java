@@ -6,12 +6,16 @@ import static dev.precache.activities.ActivityTesting.OPTIONS;
 import static dev.precache.activities.ActivityTesting.REGION;
 import static dev.precache.activities.ActivityTesting.applicationFailure;
 import static dev.precache.activities.SsmCommands.invocation;
+import static dev.precache.activities.SsmCommands.invocationDoesNotExist;
+import static dev.precache.activities.SsmCommands.noCommands;
 import static dev.precache.activities.SsmCommands.sent;
+import static dev.precache.activities.SsmCommands.whenInvoked;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.atLeastOnce;
+import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
@@ -54,6 +58,7 @@ import software.amazon.awssdk.services.ssm.model.GetCommandInvocationRequest;
 import software.amazon.awssdk.services.ssm.model.GetParametersByPathRequest;
 import software.amazon.awssdk.services.ssm.model.GetParametersByPathResponse;
 import software.amazon.awssdk.services.ssm.model.InstanceInformation;
+import software.amazon.awssdk.services.ssm.model.ListCommandsRequest;
 import software.amazon.awssdk.services.ssm.model.Parameter;
 import software.amazon.awssdk.services.ssm.model.PingStatus;
 import software.amazon.awssdk.services.ssm.model.PutParameterRequest;
@@ -82,7 +87,9 @@ class InstanceActivitiesImplTest {
     when(clients.ssm(REGION)).thenReturn(ssm);
     when(clients.ec2(REGION)).thenReturn(ec2);
     when(clients.ecr("eu-west-1")).thenReturn(ecr);
-    when(ssm.sendCommand(any(SendCommandRequest.class))).thenReturn(sent("cmd-1"));
+    when(ssm.sendCommand(any(SendCommandRequest.class))).thenReturn(sent("cmd-1"), sent("cmd-2"));
+    doThrow(invocationDoesNotExist()).when(ssm).getCommandInvocation(any(GetCommandInvocationRequest.class));
+    when(ssm.listCommands(any(ListCommandsRequest.class))).thenReturn(noCommands());
     when(ecr.getAuthorizationToken(any(GetAuthorizationTokenRequest.class))).thenReturn(
         GetAuthorizationTokenResponse.builder().authorizationData(AuthorizationData.builder()
             .authorizationToken(Base64.getEncoder().encodeToString(("AWS:" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
@@ -115,10 +122,10 @@ class InstanceActivitiesImplTest {
 
   @Test
   void pullFromEcrParksThePasswordOutsideTheCommandAndDeletesItAfterwards() {
-    when(ssm.getCommandInvocation(any(GetCommandInvocationRequest.class))).thenReturn(
-        invocation(pullStep(ECR_IMAGE, "linux/arm64"), IN_PROGRESS),
-        invocation(pullStep(ECR_IMAGE, "linux/arm64"), SUCCESS, null, "unpacking linux/amd64 sha256:aaaa...done", "", 0),
-        invocation("list images", SUCCESS, null, LISTING, "", 0));
+    whenInvoked(ssm, INSTANCE, "cmd-1", invocation(pullStep(ECR_IMAGE, "linux/arm64"), IN_PROGRESS),
+        invocation(pullStep(ECR_IMAGE, "linux/arm64"), SUCCESS, null, "unpacking linux/amd64 sha256:aaaa...done", "", 0));
+    whenInvoked(ssm, INSTANCE, "cmd-2",
+        invocation("list images after " + pullStep(ECR_IMAGE, "linux/arm64"), SUCCESS, null, LISTING, "", 0));
 
     CachedImage cached = activities.pullImage(new PullSpec(REGION, INSTANCE, IDENTITY, ECR_IMAGE, "linux/arm64"));
 
@@ -145,7 +152,7 @@ class InstanceActivitiesImplTest {
 
   @Test
   void theParkedPasswordIsDeletedWhenThePullFails() {
-    when(ssm.getCommandInvocation(any(GetCommandInvocationRequest.class))).thenReturn(
+    whenInvoked(ssm, INSTANCE, "cmd-1",
         invocation(pullStep(ECR_IMAGE, "linux/amd64"), FAILED, "Failed", "", ECR_IMAGE + ": not found", 1));
 
     ApplicationFailure failure = applicationFailure(catchThrowable(() ->
@@ -161,9 +168,9 @@ class InstanceActivitiesImplTest {
 
   @Test
   void aPublicImageIsPulledWithoutCredentials() {
-    when(ssm.getCommandInvocation(any(GetCommandInvocationRequest.class))).thenReturn(
-        invocation(pullStep(PUBLIC_IMAGE, "linux/amd64"), SUCCESS),
-        invocation("list images", SUCCESS, null, LISTING, "", 0));
+    whenInvoked(ssm, INSTANCE, "cmd-1", invocation(pullStep(PUBLIC_IMAGE, "linux/amd64"), SUCCESS));
+    whenInvoked(ssm, INSTANCE, "cmd-2",
+        invocation("list images after " + pullStep(PUBLIC_IMAGE, "linux/amd64"), SUCCESS, null, LISTING, "", 0));
 
     CachedImage cached = activities.pullImage(new PullSpec(REGION, INSTANCE, IDENTITY, PUBLIC_IMAGE, "linux/amd64"));
 
@@ -171,12 +178,14 @@ class InstanceActivitiesImplTest {
     assertThat(sentCommands().get(0)).doesNotContain("--user").endsWith("--platform linux/amd64 " + PUBLIC_IMAGE);
     verify(ecr, never()).getAuthorizationToken(any(GetAuthorizationTokenRequest.class));
     verify(ssm, never()).putParameter(any(PutParameterRequest.class));
+    assertThat(sentComments()).containsExactly(
+        "precache: pull docker.io/library/busybox:1.36 for linux/amd64",
+        "precache: list images after pull docker.io/library/busybox:1.36 for linux/amd64");
   }
 
   @Test
   void verifyReturnsEveryImageAndPlatformWithItsDigest() {
-    when(ssm.getCommandInvocation(any(GetCommandInvocationRequest.class)))
-        .thenReturn(invocation("list images", SUCCESS, null, LISTING, "", 0));
+    whenInvoked(ssm, INSTANCE, "cmd-1", invocation("list images to verify", SUCCESS, null, LISTING, "", 0));
 
     List<CachedImage> cached = activities.verifyCachedImages(
         new VerifySpec(REGION, INSTANCE, List.of(ECR_IMAGE), List.of("linux/amd64", "linux/arm64")));
@@ -184,12 +193,12 @@ class InstanceActivitiesImplTest {
     assertThat(cached).extracting(CachedImage::platform).containsExactly("linux/amd64", "linux/arm64");
     assertThat(cached).extracting(CachedImage::digest).containsOnly("sha256:aaaa");
     assertThat(sentCommands()).containsExactly(Containerd.LIST_IMAGES);
+    assertThat(sentComments()).containsExactly("precache: list images to verify");
   }
 
   @Test
   void verifyFailsNamingEveryMissingImageAndPlatform() {
-    when(ssm.getCommandInvocation(any(GetCommandInvocationRequest.class)))
-        .thenReturn(invocation("list images", SUCCESS, null, LISTING, "", 0));
+    whenInvoked(ssm, INSTANCE, "cmd-1", invocation("list images to verify", SUCCESS, null, LISTING, "", 0));
 
     ApplicationFailure failure = applicationFailure(catchThrowable(() -> activities.verifyCachedImages(
         new VerifySpec(REGION, INSTANCE, List.of(PUBLIC_IMAGE, "docker.io/vllm/vllm-openai:v0.9"),
@@ -259,6 +268,12 @@ class InstanceActivitiesImplTest {
     ArgumentCaptor<SendCommandRequest> sent = ArgumentCaptor.forClass(SendCommandRequest.class);
     verify(ssm, atLeastOnce()).sendCommand(sent.capture());
     return sent.getAllValues().stream().map(request -> request.parameters().get("commands").get(0)).toList();
+  }
+
+  private List<String> sentComments() {
+    ArgumentCaptor<SendCommandRequest> sent = ArgumentCaptor.forClass(SendCommandRequest.class);
+    verify(ssm, atLeastOnce()).sendCommand(sent.capture());
+    return sent.getAllValues().stream().map(SendCommandRequest::comment).toList();
   }
 
   private void assertNoCommandHolds(String secret) {
