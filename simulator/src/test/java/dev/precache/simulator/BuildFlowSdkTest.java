@@ -1,12 +1,12 @@
 package dev.precache.simulator;
 
+import static dev.precache.simulator.SimulatorClients.configure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.precache.simulator.instance.CatalogImage;
 import dev.precache.simulator.instance.VolumeImage;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,14 +18,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
-import software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder;
 import software.amazon.awssdk.core.retry.backoff.FixedDelayBackoffStrategy;
 import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.Capability;
 import software.amazon.awssdk.services.cloudformation.model.Parameter;
@@ -67,9 +61,9 @@ class BuildFlowSdkTest {
     @BeforeAll
     static void startSimulator() throws IOException {
         server = SimulatorServer.ephemeral(TIME_SCALE).start();
-        ec2 = configure(Ec2Client.builder()).build();
-        cfn = configure(CloudFormationClient.builder()).build();
-        ssm = configure(SsmClient.builder()).build();
+        ec2 = configure(Ec2Client.builder(), server).build();
+        cfn = configure(CloudFormationClient.builder(), server).build();
+        ssm = configure(SsmClient.builder(), server).build();
     }
 
     @AfterAll
@@ -80,16 +74,6 @@ class BuildFlowSdkTest {
     @BeforeEach
     void resetCloud() {
         server.cloud().reset();
-    }
-
-    private static <B extends AwsClientBuilder<B, ?>> B configure(B builder) {
-        builder.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-                .region(Region.US_WEST_2)
-                .endpointOverride(URI.create(server.endpoint()));
-        if (builder instanceof SdkSyncClientBuilder<?, ?> sync) {
-            sync.httpClientBuilder(UrlConnectionHttpClient.builder());
-        }
-        return builder;
     }
 
     private static String pull(String reference, String platform, String user) {
@@ -244,7 +228,7 @@ class BuildFlowSdkTest {
                 + "[manifests v1]: 401 Unauthorized\n");
 
         AuthorizationData authorization;
-        try (EcrClient ecr = configure(EcrClient.builder()).build()) {
+        try (EcrClient ecr = configure(EcrClient.builder(), server).build()) {
             authorization = ecr.getAuthorizationToken().authorizationData().get(0);
         }
         assertThat(authorization.proxyEndpoint()).isEqualTo("https://123456789012.dkr.ecr.us-west-2.amazonaws.com");

@@ -1,5 +1,6 @@
 package dev.precache.simulator;
 
+import static dev.precache.simulator.SimulatorClients.configure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,13 +19,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.core.retry.backoff.FixedDelayBackoffStrategy;
 import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.CloudFormationException;
 import software.amazon.awssdk.services.cloudformation.model.Parameter;
@@ -69,9 +65,9 @@ class SimulatorSdkTest {
     @BeforeAll
     static void startSimulator() throws IOException {
         server = SimulatorServer.ephemeral(TIME_SCALE).start();
-        ec2 = configure(Ec2Client.builder()).build();
-        cfn = configure(CloudFormationClient.builder()).build();
-        ssm = configure(SsmClient.builder()).build();
+        ec2 = configure(Ec2Client.builder(), server).build();
+        cfn = configure(CloudFormationClient.builder(), server).build();
+        ssm = configure(SsmClient.builder(), server).build();
     }
 
     @AfterAll
@@ -82,16 +78,6 @@ class SimulatorSdkTest {
     @BeforeEach
     void resetCloud() {
         server.cloud().reset();
-    }
-
-    static <B extends AwsClientBuilder<B, ?>> B configure(B builder) {
-        builder.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-                .region(Region.US_WEST_2)
-                .endpointOverride(URI.create("http://127.0.0.1:" + server.port()));
-        if (builder instanceof software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder<?, ?> sync) {
-            sync.httpClientBuilder(UrlConnectionHttpClient.builder());
-        }
-        return builder;
     }
 
     private static String template() throws IOException {
@@ -268,10 +254,10 @@ class SimulatorSdkTest {
     void injectedThrottlingReachesTheSdk() {
         server.cloud().faults().addError("ec2", "DescribeSnapshots", "RequestLimitExceeded", 1.0);
         server.cloud().faults().addError("ssm", "GetParameter", "ThrottlingException", 1.0);
-        try (Ec2Client noRetry = configure(Ec2Client.builder())
+        try (Ec2Client noRetry = configure(Ec2Client.builder(), server)
                 .overrideConfiguration(c -> c.retryStrategy(
                         software.amazon.awssdk.retries.DefaultRetryStrategy.doNotRetry())).build();
-             SsmClient ssmNoRetry = configure(SsmClient.builder())
+             SsmClient ssmNoRetry = configure(SsmClient.builder(), server)
                      .overrideConfiguration(c -> c.retryStrategy(
                              software.amazon.awssdk.retries.DefaultRetryStrategy.doNotRetry())).build()) {
             assertThatThrownBy(noRetry::describeSnapshots).isInstanceOfSatisfying(Ec2Exception.class, e -> {
@@ -350,7 +336,8 @@ class SimulatorSdkTest {
 
     @Test
     void ecrTokenAndCallerIdentity() {
-        try (EcrClient ecr = configure(EcrClient.builder()).build(); StsClient sts = configure(StsClient.builder()).build()) {
+        try (EcrClient ecr = configure(EcrClient.builder(), server).build();
+             StsClient sts = configure(StsClient.builder(), server).build()) {
             var data = ecr.getAuthorizationToken().authorizationData().get(0);
             assertThat(new String(Base64.getDecoder().decode(data.authorizationToken()), StandardCharsets.UTF_8))
                     .startsWith("AWS:");
@@ -370,7 +357,7 @@ class SimulatorSdkTest {
                         "errors:\n  - {service: sts, operation: GetCallerIdentity, error: InternalError, rate: 1.0}\n"))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(faults.statusCode()).isEqualTo(200);
-        try (StsClient sts = configure(StsClient.builder()).overrideConfiguration(c -> c.retryStrategy(
+        try (StsClient sts = configure(StsClient.builder(), server).overrideConfiguration(c -> c.retryStrategy(
                 software.amazon.awssdk.retries.DefaultRetryStrategy.doNotRetry())).build()) {
             assertThatThrownBy(sts::getCallerIdentity).hasMessageContaining("InternalError");
         }
