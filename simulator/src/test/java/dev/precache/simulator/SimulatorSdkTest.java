@@ -1,6 +1,5 @@
 package dev.precache.simulator;
 
-import static dev.precache.simulator.SimulatorClients.configure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,16 +10,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.core.retry.backoff.FixedDelayBackoffStrategy;
-import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.CloudFormationException;
 import software.amazon.awssdk.services.cloudformation.model.Parameter;
@@ -52,34 +45,7 @@ import software.amazon.awssdk.services.ssm.waiters.SsmWaiter;
 import software.amazon.awssdk.services.sts.StsClient;
 
 /** The real AWS SDK v2 against an ephemeral-port simulator: every call goes over HTTP. */
-class SimulatorSdkTest {
-    private static final double TIME_SCALE = 0.002;
-    private static final WaiterOverrideConfiguration FAST_WAIT = WaiterOverrideConfiguration.builder()
-            .backoffStrategy(FixedDelayBackoffStrategy.create(Duration.ofMillis(20))).maxAttempts(1000).build();
-
-    private static SimulatorServer server;
-    private static Ec2Client ec2;
-    private static CloudFormationClient cfn;
-    private static SsmClient ssm;
-
-    @BeforeAll
-    static void startSimulator() throws IOException {
-        server = SimulatorServer.ephemeral(TIME_SCALE).start();
-        ec2 = configure(Ec2Client.builder(), server).build();
-        cfn = configure(CloudFormationClient.builder(), server).build();
-        ssm = configure(SsmClient.builder(), server).build();
-    }
-
-    @AfterAll
-    static void stopSimulator() {
-        server.close();
-    }
-
-    @BeforeEach
-    void resetCloud() {
-        server.cloud().reset();
-    }
-
+class SimulatorSdkTest extends SdkOverHttpTest {
     private static String template() throws IOException {
         try (InputStream in = SimulatorSdkTest.class.getResourceAsStream("/templates/precache-build-instance.yaml")) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -254,10 +220,10 @@ class SimulatorSdkTest {
     void injectedThrottlingReachesTheSdk() {
         server.cloud().faults().addError("ec2", "DescribeSnapshots", "RequestLimitExceeded", 1.0);
         server.cloud().faults().addError("ssm", "GetParameter", "ThrottlingException", 1.0);
-        try (Ec2Client noRetry = configure(Ec2Client.builder(), server)
+        try (Ec2Client noRetry = configure(Ec2Client.builder())
                 .overrideConfiguration(c -> c.retryStrategy(
                         software.amazon.awssdk.retries.DefaultRetryStrategy.doNotRetry())).build();
-             SsmClient ssmNoRetry = configure(SsmClient.builder(), server)
+             SsmClient ssmNoRetry = configure(SsmClient.builder())
                      .overrideConfiguration(c -> c.retryStrategy(
                              software.amazon.awssdk.retries.DefaultRetryStrategy.doNotRetry())).build()) {
             assertThatThrownBy(noRetry::describeSnapshots).isInstanceOfSatisfying(Ec2Exception.class, e -> {
@@ -336,8 +302,7 @@ class SimulatorSdkTest {
 
     @Test
     void ecrTokenAndCallerIdentity() {
-        try (EcrClient ecr = configure(EcrClient.builder(), server).build();
-             StsClient sts = configure(StsClient.builder(), server).build()) {
+        try (EcrClient ecr = configure(EcrClient.builder()).build(); StsClient sts = configure(StsClient.builder()).build()) {
             var data = ecr.getAuthorizationToken().authorizationData().get(0);
             assertThat(new String(Base64.getDecoder().decode(data.authorizationToken()), StandardCharsets.UTF_8))
                     .startsWith("AWS:");
@@ -357,7 +322,7 @@ class SimulatorSdkTest {
                         "errors:\n  - {service: sts, operation: GetCallerIdentity, error: InternalError, rate: 1.0}\n"))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(faults.statusCode()).isEqualTo(200);
-        try (StsClient sts = configure(StsClient.builder(), server).overrideConfiguration(c -> c.retryStrategy(
+        try (StsClient sts = configure(StsClient.builder()).overrideConfiguration(c -> c.retryStrategy(
                 software.amazon.awssdk.retries.DefaultRetryStrategy.doNotRetry())).build()) {
             assertThatThrownBy(sts::getCallerIdentity).hasMessageContaining("InternalError");
         }
