@@ -17,25 +17,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A nightly rebuild as a Temporal Schedule, driven through {@code precache schedule}: the embedded test server
  * has no Schedules, the real one does. Its build is the real one, on the simulated cloud.
  */
-class BuildScheduleTest {
-  @RegisterExtension
-  @Order(1)
-  static final TemporalDevServer temporal = new TemporalDevServer();
-  @RegisterExtension
-  @Order(2)
-  static final SimulatedAws aws = new SimulatedAws(0.005);
-  @RegisterExtension
-  @Order(3)
-  static final InProcessWorker worker = new InProcessWorker(temporal, aws);
-
+class BuildScheduleTest extends RealBuildTest {
   private static final String SCHEDULE_ID = "it-nightly-gpu";
   private static final String CUDA = "nvcr.io/nvidia/cuda:12.4.1-base-ubuntu22.04";
   private static final String BUSYBOX = "docker.io/library/busybox:latest";

@@ -5,22 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code precache build} through the real dev server, run by the production worker on the simulated cloud. */
-class CliBuildTest {
-  @RegisterExtension
-  @Order(1)
-  static final TemporalDevServer temporal = new TemporalDevServer();
-  @RegisterExtension
-  @Order(2)
-  static final SimulatedAws aws = new SimulatedAws(0.005);
-  @RegisterExtension
-  @Order(3)
-  static final InProcessWorker worker = new InProcessWorker(temporal, aws);
-
+class CliBuildTest extends RealBuildTest {
   private static final String NGINX = "docker.io/library/nginx:1.27";
   private static final String ALPINE = "public.ecr.aws/docker/library/alpine:3.20";
   private static final Pattern ALL_DONE = Pattern.compile("All done! Created snapshot in us-west-2: (snap-[0-9a-f]+)");

@@ -16,20 +16,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.ssm.model.CommandInvocationStatus;
 
 /** The server dies (SIGKILL) mid-pull and comes back on the same SQLite file: the same build run carries on. */
-class DevServerCrashRecoveryTest {
-  @RegisterExtension
-  @Order(1)
-  static final TemporalDevServer temporal = new TemporalDevServer();
-  /** Slower than the other tests so that the pull is still running when the server is killed. */
-  @RegisterExtension
-  @Order(2)
-  static final SimulatedAws aws = new SimulatedAws(0.02);
+class DevServerCrashRecoveryTest extends CrashRecoveryTest {
   @RegisterExtension
   @Order(3)
   static final InProcessWorker worker = new InProcessWorker(temporal, aws);
-
-  /** 16.1 GB: about two minutes of simulated pull, a few seconds of real time. */
-  private static final String LLAMA = "quay.io/redhat-ai-services/modelcar-catalog:llama-3.1-8b-instruct";
 
   @Test
   void buildCompletesAfterTheServerIsKilledMidPullAndRestarted() throws Exception {

@@ -10,25 +10,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Real builds, one of them failing, are found by {@code precache list}'s filters: the search attributes the
  * builds carry, through the real server's visibility store.
  */
-class SearchableBuildsTest {
-  @RegisterExtension
-  @Order(1)
-  static final TemporalDevServer temporal = new TemporalDevServer();
-  @RegisterExtension
-  @Order(2)
-  static final SimulatedAws aws = new SimulatedAws(0.005);
-  @RegisterExtension
-  @Order(3)
-  static final InProcessWorker worker = new InProcessWorker(temporal, aws);
-
+class SearchableBuildsTest extends RealBuildTest {
   private static final String NGINX = "docker.io/library/nginx:1.27";
   private static final String BUSYBOX = "docker.io/library/busybox:latest";
   private static final String CUDA = "nvcr.io/nvidia/cuda:12.4.1-base-ubuntu22.04";

@@ -9,22 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Real builds show up in the dev server's Web UI with their summaries and snapshots; the UI's search filter finds them. */
-class WebUiTest {
-  @RegisterExtension
-  @Order(1)
-  static final TemporalDevServer temporal = new TemporalDevServer();
-  @RegisterExtension
-  @Order(2)
-  static final SimulatedAws aws = new SimulatedAws(0.005);
-  @RegisterExtension
-  @Order(3)
-  static final InProcessWorker worker = new InProcessWorker(temporal, aws);
-
+class WebUiTest extends RealBuildTest {
   private static final String IMAGE = "docker.io/library/nginx:1.27";
   /** The single-page app renders asynchronously; under load one Chromium run may dump it half-drawn. */
   private static final int ATTEMPTS = 4;

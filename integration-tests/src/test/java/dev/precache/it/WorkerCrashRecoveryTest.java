@@ -6,27 +6,14 @@ import dev.precache.workflows.BuildResult;
 import io.temporal.client.WorkflowClient;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.ssm.model.CommandInvocationStatus;
 
 /**
  * The worker process dies (SIGKILL) mid-pull; once its heartbeat timeout (30 s) has passed, a new worker process
  * resumes the pull from the command ID the dead one heartbeated, and the build ends as if nothing happened.
  */
-class WorkerCrashRecoveryTest {
-  @RegisterExtension
-  @Order(1)
-  static final TemporalDevServer temporal = new TemporalDevServer();
-  /** Slower than the other tests so that the pull is still running when the worker is killed. */
-  @RegisterExtension
-  @Order(2)
-  static final SimulatedAws aws = new SimulatedAws(0.02);
-
-  /** 16.1 GB: about two minutes of simulated pull, a few seconds of real time. */
-  private static final String LLAMA = "quay.io/redhat-ai-services/modelcar-catalog:llama-3.1-8b-instruct";
-
+class WorkerCrashRecoveryTest extends CrashRecoveryTest {
   @Test
   void buildCompletesAfterTheWorkerIsKilledMidPullAndStartedAgain() throws Exception {
     WorkflowClient client = temporal.client();

@@ -5,8 +5,6 @@ import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.precache.simulator.instance.CatalogImage;
 import dev.precache.simulator.instance.VolumeImage;
-import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,18 +12,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
-import software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder;
-import software.amazon.awssdk.core.retry.backoff.FixedDelayBackoffStrategy;
-import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.Capability;
 import software.amazon.awssdk.services.cloudformation.model.Parameter;
@@ -45,10 +32,7 @@ import software.amazon.awssdk.services.ssm.model.PingStatus;
  * A build's shape, step by step, through the SDK over HTTP and the real instance runtime: our own stack
  * template (deploy/cloudformation), Run Command scripts as the worker sends them, stop, snapshot.
  */
-class BuildFlowSdkTest {
-    private static final double TIME_SCALE = 0.002;
-    private static final WaiterOverrideConfiguration FAST_WAIT = WaiterOverrideConfiguration.builder()
-            .backoffStrategy(FixedDelayBackoffStrategy.create(Duration.ofMillis(20))).maxAttempts(1000).build();
+class BuildFlowSdkTest extends SdkOverHttpTest {
     private static final Path TEMPLATE = Path.of("../deploy/cloudformation/build-instance.yaml");
     private static final String CTR = "apiclient exec admin sheltie ctr -a /run/containerd/containerd.sock -n k8s.io images ";
     private static final String BUSYBOX = "docker.io/library/busybox:latest";
@@ -58,39 +42,6 @@ class BuildFlowSdkTest {
     /** 48.6 GB through the gp3 default of 125 MiB/s: about six minutes of simulated time. */
     private static final String LONG_PULLS = pull(LLAMA, "linux/amd64", null) + " && " + pull(LLAMA, "linux/arm64", null)
             + " && " + pull(QWEN3, "linux/amd64", null);
-
-    private static SimulatorServer server;
-    private static Ec2Client ec2;
-    private static CloudFormationClient cfn;
-    private static SsmClient ssm;
-
-    @BeforeAll
-    static void startSimulator() throws IOException {
-        server = SimulatorServer.ephemeral(TIME_SCALE).start();
-        ec2 = configure(Ec2Client.builder()).build();
-        cfn = configure(CloudFormationClient.builder()).build();
-        ssm = configure(SsmClient.builder()).build();
-    }
-
-    @AfterAll
-    static void stopSimulator() {
-        server.close();
-    }
-
-    @BeforeEach
-    void resetCloud() {
-        server.cloud().reset();
-    }
-
-    private static <B extends AwsClientBuilder<B, ?>> B configure(B builder) {
-        builder.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-                .region(Region.US_WEST_2)
-                .endpointOverride(URI.create(server.endpoint()));
-        if (builder instanceof SdkSyncClientBuilder<?, ?> sync) {
-            sync.httpClientBuilder(UrlConnectionHttpClient.builder());
-        }
-        return builder;
-    }
 
     private static String pull(String reference, String platform, String user) {
         return CTR + "pull --label io.cri-containerd.image=managed --platform " + platform

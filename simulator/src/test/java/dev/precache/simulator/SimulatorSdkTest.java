@@ -10,21 +10,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
-import software.amazon.awssdk.core.retry.backoff.FixedDelayBackoffStrategy;
-import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.CloudFormationException;
 import software.amazon.awssdk.services.cloudformation.model.Parameter;
@@ -56,44 +45,7 @@ import software.amazon.awssdk.services.ssm.waiters.SsmWaiter;
 import software.amazon.awssdk.services.sts.StsClient;
 
 /** The real AWS SDK v2 against an ephemeral-port simulator: every call goes over HTTP. */
-class SimulatorSdkTest {
-    private static final double TIME_SCALE = 0.002;
-    private static final WaiterOverrideConfiguration FAST_WAIT = WaiterOverrideConfiguration.builder()
-            .backoffStrategy(FixedDelayBackoffStrategy.create(Duration.ofMillis(20))).maxAttempts(1000).build();
-
-    private static SimulatorServer server;
-    private static Ec2Client ec2;
-    private static CloudFormationClient cfn;
-    private static SsmClient ssm;
-
-    @BeforeAll
-    static void startSimulator() throws IOException {
-        server = SimulatorServer.ephemeral(TIME_SCALE).start();
-        ec2 = configure(Ec2Client.builder()).build();
-        cfn = configure(CloudFormationClient.builder()).build();
-        ssm = configure(SsmClient.builder()).build();
-    }
-
-    @AfterAll
-    static void stopSimulator() {
-        server.close();
-    }
-
-    @BeforeEach
-    void resetCloud() {
-        server.cloud().reset();
-    }
-
-    static <B extends AwsClientBuilder<B, ?>> B configure(B builder) {
-        builder.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-                .region(Region.US_WEST_2)
-                .endpointOverride(URI.create("http://127.0.0.1:" + server.port()));
-        if (builder instanceof software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder<?, ?> sync) {
-            sync.httpClientBuilder(UrlConnectionHttpClient.builder());
-        }
-        return builder;
-    }
-
+class SimulatorSdkTest extends SdkOverHttpTest {
     private static String template() throws IOException {
         try (InputStream in = SimulatorSdkTest.class.getResourceAsStream("/templates/precache-build-instance.yaml")) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
