@@ -70,6 +70,9 @@ class InstanceActivitiesImplTest {
   private static final String ECR_IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/models/llama:3";
   private static final String PUBLIC_IMAGE = "docker.io/library/busybox:1.36";
   private static final String PASSWORD = "eyJwYXlsb2FkIjoiVE9QLVNFQ1JFVC1FQ1ItUEFTU1dPUkQifQ";
+  /** What ECR's GetAuthorizationToken returns: base64 of "AWS:" and the password. */
+  private static final String ECR_TOKEN =
+      Base64.getEncoder().encodeToString(("AWS:" + PASSWORD).getBytes(StandardCharsets.UTF_8));
   private static final String LISTING = String.join("\n",
       "REF                                                             TYPE                                                 DIGEST                                                                  SIZE     PLATFORMS                         LABELS",
       "123456789012.dkr.ecr.eu-west-1.amazonaws.com/models/llama:3     application/vnd.oci.image.index.v1+json              sha256:aaaa                                                             16.2 GiB linux/amd64,linux/arm64/v8       io.cri-containerd.image=managed",
@@ -92,7 +95,7 @@ class InstanceActivitiesImplTest {
     when(ssm.listCommands(any(ListCommandsRequest.class))).thenReturn(noCommands());
     when(ecr.getAuthorizationToken(any(GetAuthorizationTokenRequest.class))).thenReturn(
         GetAuthorizationTokenResponse.builder().authorizationData(AuthorizationData.builder()
-            .authorizationToken(Base64.getEncoder().encodeToString(("AWS:" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
+            .authorizationToken(ECR_TOKEN)
             .build()).build());
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(new InstanceActivitiesImpl(clients, FAST_POLL));
@@ -127,7 +130,12 @@ class InstanceActivitiesImplTest {
     whenInvoked(ssm, INSTANCE, "cmd-2",
         invocation("list images after " + pullStep(ECR_IMAGE, "linux/arm64"), SUCCESS, null, LISTING, "", 0));
 
-    CachedImage cached = activities.pullImage(new PullSpec(REGION, INSTANCE, IDENTITY, ECR_IMAGE, "linux/arm64"));
+    CachedImage cached;
+    try (CapturedLogs logs = new CapturedLogs()) {
+      cached = activities.pullImage(new PullSpec(REGION, INSTANCE, IDENTITY, ECR_IMAGE, "linux/arm64"));
+      assertThat(logs.events()).as("the pull logs what it does").isPositive();
+      assertThat(logs.text()).doesNotContain(PASSWORD).doesNotContain(ECR_TOKEN);
+    }
 
     assertThat(cached).isEqualTo(new CachedImage(ECR_IMAGE, "linux/arm64", "sha256:aaaa", (long) (16.2 * (1L << 30))));
     ArgumentCaptor<GetAuthorizationTokenRequest> tokenRequest = ArgumentCaptor.forClass(GetAuthorizationTokenRequest.class);
@@ -155,8 +163,12 @@ class InstanceActivitiesImplTest {
     whenInvoked(ssm, INSTANCE, "cmd-1",
         invocation(pullStep(ECR_IMAGE, "linux/amd64"), FAILED, "Failed", "", ECR_IMAGE + ": not found", 1));
 
-    ApplicationFailure failure = applicationFailure(catchThrowable(() ->
-        activities.pullImage(new PullSpec(REGION, INSTANCE, IDENTITY, ECR_IMAGE, "linux/amd64"))));
+    ApplicationFailure failure;
+    try (CapturedLogs logs = new CapturedLogs()) {
+      failure = applicationFailure(catchThrowable(() ->
+          activities.pullImage(new PullSpec(REGION, INSTANCE, IDENTITY, ECR_IMAGE, "linux/amd64"))));
+      assertThat(logs.text()).doesNotContain(PASSWORD).doesNotContain(ECR_TOKEN);
+    }
 
     assertThat(failure.getType()).isEqualTo(BuildFailures.IMAGE_NOT_FOUND);
     assertThat(failure.getOriginalMessage()).doesNotContain(PASSWORD);
