@@ -290,9 +290,17 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
       failures.add(teardownFailure);
     }
     if (snapshotRequested) {
+      int failedBefore = failures.size();
       Workflow.newDetachedCancellationScope(() -> attempt(failures, () ->
           snapshots(BuildTimeouts.TEARDOWN, "delete snapshots of build " + identity.buildId())
               .deleteBuildSnapshots(region, identity))).run();
+      if (failures.size() == failedBefore && snapshotId != null) {
+        // The snapshot is gone: neither progress() nor a search for builds may point at it any more.
+        log.info("deleted snapshot {} of the failed build", snapshotId);
+        snapshotId = null;
+        snapshotPercent = null;
+        Workflow.upsertTypedSearchAttributes(SNAPSHOT_ID.valueUnset());
+      }
     }
     if (!failures.isEmpty()) {
       log.error("teardown after a failed build did not complete; stack {} or snapshots tagged {} may be left behind",

@@ -176,8 +176,10 @@ class SnapshotBuildWorkflowTest {
     assertThat(progress.finished()).isTrue();
     assertThat(progress.step()).isEqualTo(step);
     assertThat(progress.failure()).isEqualTo(failure.getOriginalMessage());
-    assertThat(WorkflowStub.fromTyped(build).describe().getTypedSearchAttributes().get(BuildSearchAttributes.STATUS))
-        .isEqualTo(Status.FAILED.name());
+    assertThat(progress.snapshotId()).as("a deleted snapshot is not reported").isNull();
+    var attributes = WorkflowStub.fromTyped(build).describe().getTypedSearchAttributes();
+    assertThat(attributes.get(BuildSearchAttributes.STATUS)).isEqualTo(Status.FAILED.name());
+    assertThat(attributes.get(BuildSearchAttributes.SNAPSHOT_ID)).as("a deleted snapshot is not searchable").isNull();
   }
 
   @Test
