@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
@@ -51,6 +52,12 @@ public final class LocalCloud implements AutoCloseable {
 
   private LocalCloud(double timeScale) {
     this.timeScale = timeScale;
+  }
+
+  /** For command-line tools built on it: the worker, SDK and simulator speak only when something is wrong. */
+  public static void quietLogging() {
+    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+        .setLevel(ch.qos.logback.classic.Level.WARN);
   }
 
   /** The simulator, the Temporal server and an in-process worker. */

@@ -1,11 +1,9 @@
 package dev.precache.demo;
 
-import ch.qos.logback.classic.Level;
 import dev.precache.workflows.BuildResult;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,9 +36,7 @@ public final class PrecacheDemo implements Callable<Integer> {
   List<String> images = SAMPLE_IMAGES;
 
   public static void main(String[] args) {
-    // The demo's output is the CLI's; the worker, SDK and simulator speak only when something is wrong.
-    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
-        .setLevel(Level.WARN);
+    LocalCloud.quietLogging();
     System.exit(new CommandLine(new PrecacheDemo()).execute(args));
   }
 

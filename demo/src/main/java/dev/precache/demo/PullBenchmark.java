@@ -1,6 +1,5 @@
 package dev.precache.demo;
 
-import ch.qos.logback.classic.Level;
 import dev.precache.simulator.Cloud;
 import dev.precache.simulator.cloudformation.CloudFormationModel;
 import dev.precache.simulator.cloudformation.Stack;
@@ -15,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -52,8 +50,7 @@ public final class PullBenchmark implements Callable<Integer> {
   Integer volumeThroughput;
 
   public static void main(String[] args) {
-    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
-        .setLevel(Level.WARN);
+    LocalCloud.quietLogging();
     System.exit(new CommandLine(new PullBenchmark()).execute(args));
   }
 
