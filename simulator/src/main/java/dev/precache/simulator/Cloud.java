@@ -24,6 +24,7 @@ public final class Cloud {
     private final SimClock clock;
     private final RegistryCatalog catalog;
     private final Faults faults = new Faults();
+    private final RequestLog requests = new RequestLog();
     private final Ids ids = new Ids();
     private final Timeline timeline = new Timeline();
     private final Map<String, Region> regions = new LinkedHashMap<>();
@@ -62,6 +63,7 @@ public final class Cloud {
         regions.clear();
         timeline.clear();
         faults.clear();
+        requests.clear();
         ids.reset();
     }
 
@@ -85,6 +87,11 @@ public final class Cloud {
     }
 
     // ---- inspection ----
+
+    /** Every AWS call answered so far. */
+    public RequestLog requests() {
+        return requests;
+    }
 
     /** Every stack, deleted ones included (status DELETE_COMPLETE). */
     public synchronized Collection<Stack> allStacks() {

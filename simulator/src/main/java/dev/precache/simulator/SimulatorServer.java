@@ -21,6 +21,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -135,19 +136,13 @@ public final class SimulatorServer implements AutoCloseable {
             synchronized (cloud) {
                 long now = cloud.advance();
                 Region models = cloud.region(region);
-                return Reply.json(switch (prefix) {
-                    case "AmazonSSM." -> {
-                        cloud.faults().maybeFail("ssm", operation);
-                        yield new SsmResponses(models.ssm(), region, Cloud.ACCOUNT_ID).handle(operation, request, now)
-                                .toString();
-                    }
-                    case "AmazonEC2ContainerRegistry_V20150921." -> {
-                        cloud.faults().maybeFail("ecr", operation);
-                        yield new EcrResponses(cloud.catalog(), region, Cloud.ACCOUNT_ID).handle(operation)
-                                .toString();
-                    }
+                return logged(now, service(prefix), operation, region, () -> Reply.json(switch (prefix) {
+                    case "AmazonSSM." -> new SsmResponses(models.ssm(), region, Cloud.ACCOUNT_ID)
+                            .handle(operation, request, now).toString();
+                    case "AmazonEC2ContainerRegistry_V20150921." ->
+                            new EcrResponses(cloud.catalog(), region, Cloud.ACCOUNT_ID).handle(operation).toString();
                     default -> throw new AwsException("UnknownOperationException", "Unknown target " + target);
-                });
+                }));
             }
         } catch (AwsException e) {
             return ErrorReplies.json(e);
@@ -156,20 +151,40 @@ public final class SimulatorServer implements AutoCloseable {
         }
     }
 
+    private static String service(String jsonTargetPrefix) {
+        return switch (jsonTargetPrefix) {
+            case "AmazonSSM." -> "ssm";
+            case "AmazonEC2ContainerRegistry_V20150921." -> "ecr";
+            default -> jsonTargetPrefix;
+        };
+    }
+
+    /** Injects the faults in force for the call, answers it and records it, with its error code if it failed. */
+    private Reply logged(long now, String service, String operation, String region, Supplier<Reply> answer) {
+        try {
+            cloud.faults().maybeFail(service, operation);
+            Reply reply = answer.get();
+            cloud.requests().record(new RequestLog.Call(now, service, operation, region, null));
+            return reply;
+        } catch (AwsException e) {
+            cloud.requests().record(new RequestLog.Call(now, service, operation, region, e.code()));
+            throw e;
+        }
+    }
+
     private Reply query(String service, QueryRequest request, String region, String requestId) {
         try {
             synchronized (cloud) {
                 long now = cloud.advance();
-                cloud.faults().maybeFail(service, request.action());
                 Region models = cloud.region(region);
-                return Reply.xml(switch (service) {
+                return logged(now, service, request.action(), region, () -> Reply.xml(switch (service) {
                     case "ec2" -> new Ec2Responses(models.ec2(), Cloud.ACCOUNT_ID).handle(request, requestId, now);
                     case "cloudformation" -> new CloudFormationResponses(models.cloudFormation())
                             .handle(request, requestId, now);
                     case "sts" -> new StsResponses(Cloud.ACCOUNT_ID).handle(request, requestId);
                     default -> throw new AwsException("InvalidAction", "Unknown service '" + service
                             + "': sign requests with SigV4 so the credential scope names the service");
-                });
+                }));
             }
         } catch (AwsException e) {
             return switch (service) {

@@ -1,9 +1,13 @@
 package dev.precache.workflows;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.doThrow;
 
 import dev.precache.workflows.StackActivities.StackSpec;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.TestWorkflowExtension;
 import io.temporal.testing.WorkflowReplayer;
@@ -18,13 +22,17 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Replays a recorded happy-path history, so a change to the workflow that would break builds running while
- * it is deployed fails here. Re-record after an intended, versioned change with
- * {@code mvn -o -pl workflows test -Dtest=SnapshotBuildReplayTest -Dprecache.recordHistory=true}.
+ * Replays recorded histories, so a change to the workflow that would break builds running while it is deployed
+ * fails here. Each history was recorded by the workflow of its time and is kept as it was; a versioned change
+ * adds a history of its own (record one with
+ * {@code mvn -o -pl workflows test -Dtest=SnapshotBuildReplayTest -Dprecache.recordHistory=true}, then keep only
+ * the new file).
  */
 class SnapshotBuildReplayTest {
 
   private static final String HISTORY = "histories/happy-path.json";
+  /** Recorded before teardown waited out a deploy attempt that might still create the stack. */
+  private static final String DEPLOY_FAILED_UNFENCED = "histories/deploy-failed-unfenced.json";
 
   @RegisterExtension
   final TestWorkflowExtension testWorkflow = FakeCloud.extension();
@@ -32,6 +40,11 @@ class SnapshotBuildReplayTest {
   @Test
   void replaysTheRecordedHappyPath() throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void replaysABuildThatFailedDeployingItsStackBeforeTheFence() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(DEPLOY_FAILED_UNFENCED, SnapshotBuildWorkflowImpl.class);
   }
 
   @Test
@@ -50,6 +63,21 @@ class SnapshotBuildReplayTest {
 
     String history = client.fetchHistory("happy-path").toJson(true);
     Files.writeString(Path.of("src/test/resources", HISTORY), history);
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "precache.recordHistory", matches = "true")
+  void recordAFailedDeploy(TestWorkflowEnvironment env, WorkflowClient client, Worker worker) throws IOException {
+    FakeCloud cloud = new FakeCloud();
+    doThrow(ApplicationFailure.newNonRetryableFailure("stack rolled back", BuildFailures.STACK_FAILED))
+        .when(cloud.stack).deployStack(any());
+    cloud.register(worker);
+    env.start();
+    assertThatThrownBy(() -> FakeCloud.newBuild(client, worker, "deploy-failed").build(FakeCloud.request()))
+        .isInstanceOf(WorkflowFailedException.class);
+
+    String history = client.fetchHistory("deploy-failed").toJson(true);
+    Files.writeString(Path.of("src/test/resources", DEPLOY_FAILED_UNFENCED), history);
   }
 
   /** The build as a careless refactoring might leave it: waiting for SSM before the stack exists. */
