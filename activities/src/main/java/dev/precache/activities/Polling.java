@@ -21,9 +21,13 @@ final class Polling {
   }
 
   void heartbeatAndWait(Object details) {
+    heartbeatAndWait(details, interval);
+  }
+
+  void heartbeatAndWait(Object details, Duration pause) {
     Activity.getExecutionContext().heartbeat(details);
     try {
-      Thread.sleep(interval.toMillis());
+      Thread.sleep(pause.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while polling", e);

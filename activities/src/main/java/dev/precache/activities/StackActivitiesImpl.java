@@ -2,7 +2,9 @@ package dev.precache.activities;
 
 import dev.precache.workflows.BuildFailures;
 import dev.precache.workflows.BuildIdentity;
+import dev.precache.workflows.BuildTimeouts;
 import dev.precache.workflows.StackActivities;
+import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,6 +36,8 @@ public final class StackActivitiesImpl implements StackActivities {
 
   static final String BUILD_ID_TAG = "precache:build-id";
   private static final String INSTANCE_ID_OUTPUT = "InstanceId";
+  private static final Duration FIRST_CREATE_RETRY_PAUSE = Duration.ofSeconds(1);
+  private static final Duration MAX_CREATE_RETRY_PAUSE = Duration.ofSeconds(8);
 
   private final AwsClients clients;
   private final Polling polling;
@@ -76,21 +80,45 @@ public final class StackActivitiesImpl implements StackActivities {
     }
   }
 
+  /**
+   * Asks CloudFormation to create the stack until it accepts, within {@link BuildTimeouts#STACK_CREATION_WINDOW}
+   * of this attempt's start: throttling and 5xx are ridden out here, heartbeating between calls, so a cancelled
+   * build stops asking at the next heartbeat and no call is made after the window, which teardown relies on.
+   */
   private void createStack(CloudFormationClient cloudFormation, StackSpec spec) {
     BuildIdentity identity = spec.identity();
-    try {
-      cloudFormation.createStack(CreateStackRequest.builder()
-          .stackName(identity.stackName())
-          .templateBody(BuildInstanceTemplate.body())
-          .parameters(BuildInstanceTemplate.parameters(identity, spec.request()))
-          .capabilities(Capability.CAPABILITY_IAM, Capability.CAPABILITY_NAMED_IAM)
-          .clientRequestToken(identity.clientRequestToken())
-          .tags(tags(identity, spec.request().tags()))
-          .build());
-      log.info("Creating stack {} in {}", identity.stackName(), spec.request().region());
-    } catch (AlreadyExistsException e) {
-      // The stack name belongs to this build run alone: an earlier attempt created it, so wait for it.
-      log.info("Stack {} already exists; waiting for it", identity.stackName());
+    CreateStackRequest request = CreateStackRequest.builder()
+        .stackName(identity.stackName())
+        .templateBody(BuildInstanceTemplate.body())
+        .parameters(BuildInstanceTemplate.parameters(identity, spec.request()))
+        .capabilities(Capability.CAPABILITY_IAM, Capability.CAPABILITY_NAMED_IAM)
+        .clientRequestToken(identity.clientRequestToken())
+        .tags(tags(identity, spec.request().tags()))
+        .overrideConfiguration(o -> o.apiCallTimeout(BuildTimeouts.CREATE_STACK_CALL_TIMEOUT))
+        .build();
+    long windowEnds = System.nanoTime() + BuildTimeouts.STACK_CREATION_WINDOW.toNanos();
+    Duration pause = FIRST_CREATE_RETRY_PAUSE;
+    while (true) {
+      Activity.getExecutionContext().heartbeat("CreateStack");
+      try {
+        cloudFormation.createStack(request);
+        log.info("Creating stack {} in {}", identity.stackName(), spec.request().region());
+        return;
+      } catch (AlreadyExistsException e) {
+        // The stack name belongs to this build run alone: an earlier attempt created it, so wait for it.
+        log.info("Stack {} already exists; waiting for it", identity.stackName());
+        return;
+      } catch (SdkException e) {
+        ApplicationFailure failure = AwsFailures.classify("create stack " + identity.stackName(), e);
+        if (failure.isNonRetryable() || System.nanoTime() + pause.toNanos() >= windowEnds) {
+          throw failure;
+        }
+        log.info("CreateStack {} refused, asking again in {} ms: {}", identity.stackName(), pause.toMillis(),
+            e.getMessage());
+        polling.heartbeatAndWait("CreateStack refused: " + e.getMessage(), pause);
+        pause = pause.multipliedBy(2).compareTo(MAX_CREATE_RETRY_PAUSE) > 0 ? MAX_CREATE_RETRY_PAUSE
+            : pause.multipliedBy(2);
+      }
     }
   }
 

@@ -18,11 +18,15 @@ import dev.precache.workflows.BuildRequest;
 import dev.precache.workflows.StackActivities;
 import dev.precache.workflows.StackActivities.StackOutputs;
 import dev.precache.workflows.StackActivities.StackSpec;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestActivityEnvironment;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,6 +37,7 @@ import software.amazon.awssdk.services.cloudformation.model.AlreadyExistsExcepti
 import software.amazon.awssdk.services.cloudformation.model.Capability;
 import software.amazon.awssdk.services.cloudformation.model.CloudFormationException;
 import software.amazon.awssdk.services.cloudformation.model.CreateStackRequest;
+import software.amazon.awssdk.services.cloudformation.model.CreateStackResponse;
 import software.amazon.awssdk.services.cloudformation.model.DeleteStackRequest;
 import software.amazon.awssdk.services.cloudformation.model.DescribeStackEventsRequest;
 import software.amazon.awssdk.services.cloudformation.model.DescribeStackEventsResponse;
@@ -97,7 +102,52 @@ class StackActivitiesImplTest {
     assertThat(request.parameters()).extracting(Parameter::parameterKey)
         .doesNotContain("SubnetId", "VolumeIops", "InstanceRoleName");
     // The SDK throttles heartbeats, so only the first of a quick series reaches the listener.
-    assertThat(heartbeats).isNotEmpty().containsOnly("CREATE_IN_PROGRESS");
+    assertThat(heartbeats).startsWith("CreateStack").isSubsetOf("CreateStack", "CREATE_IN_PROGRESS");
+  }
+
+  @Test
+  void deployStackAsksAgainWhileCreateStackIsThrottled() {
+    when(cloudFormation.createStack(any(CreateStackRequest.class)))
+        .thenThrow(throttled(), throttled())
+        .thenReturn(CreateStackResponse.builder().stackId(STACK_ID).build());
+    when(cloudFormation.describeStacks(any(DescribeStacksRequest.class)))
+        .thenReturn(stacks(StackStatus.CREATE_COMPLETE));
+
+    assertThat(activities.deployStack(spec()).instanceId()).isEqualTo("i-0123");
+    verify(cloudFormation, times(3)).createStack(any(CreateStackRequest.class));
+    assertThat(heartbeats).first().isEqualTo("CreateStack");
+  }
+
+  @Test
+  void deployStackDoesNotAskAgainWhenCreateStackIsDenied() {
+    when(cloudFormation.createStack(any(CreateStackRequest.class))).thenThrow(
+        CloudFormationException.builder().statusCode(403)
+            .awsErrorDetails(AwsErrorDetails.builder().errorCode("AccessDenied").errorMessage("no").build()).build());
+
+    ApplicationFailure failure = applicationFailure(catchThrowable(() -> activities.deployStack(spec())));
+
+    assertThat(failure.getType()).isEqualTo(BuildFailures.ACCESS_DENIED);
+    verify(cloudFormation, times(1)).createStack(any(CreateStackRequest.class));
+  }
+
+  @Test
+  void aCancelledDeployStopsAskingCloudFormationToCreateTheStack() {
+    AtomicInteger calls = new AtomicInteger();
+    when(cloudFormation.createStack(any(CreateStackRequest.class))).thenAnswer(call -> {
+      if (calls.incrementAndGet() == 2) {
+        env.requestCancelActivity();
+      }
+      throw throttled();
+    });
+
+    // A short heartbeat timeout, so that the SDK's heartbeat throttling delivers the cancel within a second or two.
+    StackActivities quicklyHeartbeating = env.newActivityStub(StackActivities.class,
+        ActivityOptions.newBuilder(OPTIONS).setHeartbeatTimeout(Duration.ofSeconds(2)).build());
+
+    Throwable thrown = catchThrowable(() -> quicklyHeartbeating.deployStack(spec()));
+
+    assertThat(thrown).isInstanceOf(CanceledFailure.class);
+    assertThat(calls).as("no CreateStack after the cancel was seen").hasValue(2);
   }
 
   @Test
@@ -195,6 +245,13 @@ class StackActivitiesImplTest {
 
   private static Parameter parameter(String key, String value) {
     return Parameter.builder().parameterKey(key).parameterValue(value).build();
+  }
+
+  private static CloudFormationException throttled() {
+    return (CloudFormationException) CloudFormationException.builder()
+        .statusCode(400)
+        .awsErrorDetails(AwsErrorDetails.builder().errorCode("Throttling").errorMessage("Rate exceeded").build())
+        .build();
   }
 
   private static CloudFormationException stackDoesNotExist() {

@@ -22,6 +22,25 @@ public final class BuildTimeouts {
   /** What the workflow run timeout adds to the build deadline, so teardown always gets to run. */
   public static final Duration TEARDOWN_ALLOWANCE = Duration.ofHours(1);
 
+  /**
+   * How long one deploy attempt keeps asking CloudFormation to create the stack, riding out throttling, before it
+   * fails and Temporal retries it. No attempt calls CreateStack later than this after it started: that bound is
+   * what tells teardown when no stack can appear any more.
+   */
+  public static final Duration STACK_CREATION_WINDOW = Duration.ofSeconds(30);
+
+  /** The longest one CreateStack call may take, the AWS SDK's own retries of it included. */
+  public static final Duration CREATE_STACK_CALL_TIMEOUT = Duration.ofSeconds(10);
+
+  /**
+   * Once the deploy step has ended without a stack, how long an attempt that is still running (a cancel does not
+   * wait for it, and a timed-out attempt's worker may still be at it) could go on creating the stack: its creation
+   * window and one last call, with a few seconds for the attempt to reach its worker. Every attempt started
+   * before the step ended.
+   */
+  public static final Duration STACK_CREATION_FENCE =
+      STACK_CREATION_WINDOW.plus(CREATE_STACK_CALL_TIMEOUT).plusSeconds(5);
+
   private static final RetryOptions TRANSIENT_RETRY = RetryOptions.newBuilder()
       .setInitialInterval(Duration.ofSeconds(2))
       .setBackoffCoefficient(2)

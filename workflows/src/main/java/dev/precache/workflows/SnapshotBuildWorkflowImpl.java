@@ -47,6 +47,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   /** snapshot.sh cuts the image list in the snapshot description to this length. */
   private static final int DESCRIPTION_MAX = 200;
   /** Not TRY_CANCEL: the test server (tests, --dev) hangs on a cancel racing a pull's failure: sdk-java#2391. */
+  /** Teardown waits out deploy attempts that may still create the stack: see {@link #fenceOffLateStackCreation}. */
+  private static final String STACK_CREATION_FENCE_CHANGE = "stack-creation-fence";
   private static final ActivityOptions PULL = ActivityOptions.newBuilder(BuildTimeouts.PULL_IMAGE)
       .setCancellationType(ActivityCancellationType.ABANDON)
       .build();
@@ -55,6 +57,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private final List<ImagePull> pulls = new ArrayList<>();
   private Integer snapshotPercent;
   private String stackName;
+  /** When the deploy step ended without a stack (failed, cancelled, timed out); null while it has not. */
+  private Long deployEndedWithoutStackAt;
   private String instanceId;
   private String snapshotId;
   private boolean snapshotRequested;
@@ -95,8 +99,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
 
   private BuildResult runSteps(BuildRequest request, BuildIdentity identity) {
     String region = request.region();
-    StackOutputs stack = step(BuildStep.DEPLOY_STACK, () ->
-        stack(BuildTimeouts.DEPLOY_STACK, "deploy stack " + stackName).deployStack(new StackSpec(identity, request)));
+    StackOutputs stack = step(BuildStep.DEPLOY_STACK, () -> deployStack(request, identity));
     instanceId = stack.instanceId();
 
     step(BuildStep.AWAIT_SSM, () ->
@@ -125,6 +128,15 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
 
     return new BuildResult(snapshotId, region, request.volumeSizeGiB(), images, List.copyOf(timings), stackName,
         instanceId, publishedParameter);
+  }
+
+  private StackOutputs deployStack(BuildRequest request, BuildIdentity identity) {
+    try {
+      return stack(BuildTimeouts.DEPLOY_STACK, "deploy stack " + stackName).deployStack(new StackSpec(identity, request));
+    } catch (TemporalFailure deployFailure) {
+      deployEndedWithoutStackAt = Workflow.currentTimeMillis();
+      throw deployFailure;
+    }
   }
 
   @Override
@@ -259,12 +271,34 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     List<TemporalFailure> failures = new ArrayList<>();
     Workflow.newDetachedCancellationScope(() -> {
       attempt(failures, () -> stack(BuildTimeouts.TEARDOWN, "delete stack " + stackName).deleteStack(region, stackName));
+      fenceOffLateStackCreation(region, failures);
       attempt(failures, () -> instance(BuildTimeouts.TEARDOWN, "delete parked registry credentials")
           .deleteRegistryCredentials(region, identity));
     }).run();
     if (!failures.isEmpty()) {
       throw failures.get(0);
     }
+  }
+
+  /**
+   * A deploy step that ended without its stack may leave an attempt running that still calls CreateStack: a cancel
+   * does not wait for it, and the worker of an attempt that timed out may still be at it. No attempt calls it
+   * later than {@link BuildTimeouts#STACK_CREATION_FENCE} after the step ended, so once that has passed the stack
+   * is deleted again, in case such an attempt created it after the first deletion.
+   */
+  private void fenceOffLateStackCreation(String region, List<TemporalFailure> failures) {
+    if (deployEndedWithoutStackAt == null
+        || Workflow.getVersion(STACK_CREATION_FENCE_CHANGE, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      return;
+    }
+    long fenceEndsAt = deployEndedWithoutStackAt + BuildTimeouts.STACK_CREATION_FENCE.toMillis();
+    long remaining = fenceEndsAt - Workflow.currentTimeMillis();
+    if (remaining > 0) {
+      Workflow.newTimer(Duration.ofMillis(remaining),
+          TimerOptions.newBuilder().setSummary("until no deploy attempt can create the stack").build()).get();
+    }
+    attempt(failures, () -> stack(BuildTimeouts.TEARDOWN, "delete stack " + stackName + " if a late attempt made it")
+        .deleteStack(region, stackName));
   }
 
   private static void attempt(List<TemporalFailure> failures, Functions.Proc part) {

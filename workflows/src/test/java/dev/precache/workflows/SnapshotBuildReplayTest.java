@@ -33,6 +33,8 @@ class SnapshotBuildReplayTest {
   private static final String HISTORY = "histories/happy-path.json";
   /** Recorded before teardown waited out a deploy attempt that might still create the stack. */
   private static final String DEPLOY_FAILED_UNFENCED = "histories/deploy-failed-unfenced.json";
+  /** The same failure since: teardown deletes the stack again once no deploy attempt can create it. */
+  private static final String DEPLOY_FAILED_FENCED = "histories/deploy-failed-fenced.json";
 
   @RegisterExtension
   final TestWorkflowExtension testWorkflow = FakeCloud.extension();
@@ -45,6 +47,11 @@ class SnapshotBuildReplayTest {
   @Test
   void replaysABuildThatFailedDeployingItsStackBeforeTheFence() throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(DEPLOY_FAILED_UNFENCED, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void replaysABuildThatFailedDeployingItsStackAndWaitedOutLateAttempts() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(DEPLOY_FAILED_FENCED, SnapshotBuildWorkflowImpl.class);
   }
 
   @Test
@@ -77,7 +84,7 @@ class SnapshotBuildReplayTest {
         .isInstanceOf(WorkflowFailedException.class);
 
     String history = client.fetchHistory("deploy-failed").toJson(true);
-    Files.writeString(Path.of("src/test/resources", DEPLOY_FAILED_UNFENCED), history);
+    Files.writeString(Path.of("src/test/resources", DEPLOY_FAILED_FENCED), history);
   }
 
   /** The build as a careless refactoring might leave it: waiting for SSM before the stack exists. */

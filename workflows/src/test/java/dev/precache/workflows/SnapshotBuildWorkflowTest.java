@@ -167,7 +167,9 @@ class SnapshotBuildWorkflowTest {
         .isEqualTo("step " + stepNumber + "/8 (" + step.title() + ") failed: boom: the thing broke");
     assertThat(failure.getType()).isEqualTo(BuildFailures.COMMAND_FAILED);
     assertThat(failure.getCause()).isNotNull();
-    verify(cloud.stack, times(1)).deleteStack(eq(FakeCloud.REGION), argThat(name -> name.startsWith("precache-")));
+    // A deploy that ended without its stack is deleted again once no attempt can create it any more.
+    verify(cloud.stack, times(stepNumber == 1 ? 2 : 1))
+        .deleteStack(eq(FakeCloud.REGION), argThat(name -> name.startsWith("precache-")));
     verify(cloud.instance, times(1)).deleteRegistryCredentials(eq(FakeCloud.REGION), any());
     boolean snapshotting = step.compareTo(BuildStep.SNAPSHOT) >= 0;
     verify(cloud.snapshots, times(snapshotting ? 1 : 0)).deleteBuildSnapshots(eq(FakeCloud.REGION), any());
