@@ -28,8 +28,11 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * {@code AWS_ENDPOINT_URL_<SERVICE>} and {@code AWS_ENDPOINT_URL} (and the {@code aws.endpointUrl*} system
  * properties and the shared config file), so that is not repeated here.
  *
- * <p>Retries: the SDK's standard mode absorbs short blips (a few attempts); anything longer surfaces as an
- * exception and Temporal's activity retry policy takes over, with backoff and a visible history.
+ * <p>Retries: the SDK's adaptive mode absorbs short blips (a few attempts) and, once AWS throttles, slows every
+ * caller of that client down with a client-side rate limiter shared by all the worker's activities in the region,
+ * instead of letting them all hammer a throttled API. Wait loops ride out longer trouble on their own calls
+ * ({@link Polling#untilAnswered}); anything else surfaces as an exception and Temporal's activity retry policy
+ * takes over, with backoff and a visible history.
  */
 public final class AwsClients implements AutoCloseable {
 
@@ -80,7 +83,7 @@ public final class AwsClients implements AutoCloseable {
         .credentialsProvider(credentials)
         .httpClient(httpClient)
         .overrideConfiguration(o -> o
-            .retryStrategy(RetryMode.STANDARD)
+            .retryStrategy(RetryMode.ADAPTIVE_V2)
             .apiCallAttemptTimeout(API_CALL_ATTEMPT_TIMEOUT)
             .apiCallTimeout(API_CALL_TIMEOUT));
     if (endpointOverride != null) {

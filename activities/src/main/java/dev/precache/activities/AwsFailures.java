@@ -2,6 +2,7 @@ package dev.precache.activities;
 
 import dev.precache.workflows.BuildFailures;
 import io.temporal.failure.ApplicationFailure;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -24,6 +25,11 @@ final class AwsFailures {
 
   /** How much command output a failure message carries: the end, where the error is. */
   static final int OUTPUT_LIMIT = 4096;
+  /**
+   * The same for a failure that is retried: Temporal keeps 4 KiB of a retried activity's last failure, stack
+   * trace included, and that is where the CLI and the Web UI read why a step is retrying.
+   */
+  static final int RETRIED_OUTPUT_LIMIT = 1500;
 
   private static final Set<String> ACCESS_DENIED_CODES = Set.of(
       "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure", "InvalidClientTokenId",
@@ -46,19 +52,40 @@ final class AwsFailures {
 
   private AwsFailures() {}
 
-  /** The failure to throw for an SDK exception raised while doing {@code action}. */
+  /**
+   * The failure to throw for an SDK exception raised while doing {@code action}. It carries the error's code and
+   * message, not the SDK exception itself: with the SDK's retries as suppressed exceptions and their stack traces
+   * it outgrows the 4 KiB that Temporal keeps of a retried activity's last failure
+   * ({@code limit.mutableStateActivityFailureSize.error}), which then reads only "Failure exceeds size limit.".
+   */
   static ApplicationFailure classify(String action, SdkException e) {
+    String message = action + " failed: " + summary(e);
     if (e instanceof AwsServiceException service && service.statusCode() < 500) {
       String code = errorCode(service);
-      String message = action + " failed: " + code + ": " + service.getMessage();
       if (ACCESS_DENIED_CODES.contains(code)) {
-        return ApplicationFailure.newNonRetryableFailureWithCause(message, BuildFailures.ACCESS_DENIED, e);
+        return compact(ApplicationFailure.newNonRetryableFailure(message, BuildFailures.ACCESS_DENIED));
       }
       if (INVALID_REQUEST_CODES.contains(code)) {
-        return ApplicationFailure.newNonRetryableFailureWithCause(message, BuildFailures.INVALID_REQUEST, e);
+        return compact(ApplicationFailure.newNonRetryableFailure(message, BuildFailures.INVALID_REQUEST));
       }
     }
-    return ApplicationFailure.newFailureWithCause(action + " failed: " + e.getMessage(), TRANSIENT_AWS, e);
+    return compact(ApplicationFailure.newFailure(message, TRANSIENT_AWS));
+  }
+
+  /** {@code Throttling: Rate exceeded (Service: …, Status Code: 400, Request ID: …)}, or the SDK's message. */
+  static String summary(SdkException e) {
+    if (e instanceof AwsServiceException service && !errorCode(service).isEmpty()) {
+      return errorCode(service) + ": " + service.getMessage();
+    }
+    return e.getClass().getSimpleName() + ": " + e.getMessage();
+  }
+
+  /** Keeps only precache's own frames of the failure's stack trace: where it was raised, without the SDK's. */
+  static ApplicationFailure compact(ApplicationFailure failure) {
+    failure.setStackTrace(Arrays.stream(failure.getStackTrace())
+        .filter(frame -> frame.getClassName().startsWith("dev.precache."))
+        .toArray(StackTraceElement[]::new));
+    return failure;
   }
 
   /** The AWS error code, e.g. {@code Throttling}, or empty when the service sent none. */
@@ -72,11 +99,11 @@ final class AwsFailures {
    * carries that output.
    */
   static ApplicationFailure commandFailed(String step, int exitCode, String output) {
-    String message = step + " failed with exit code " + exitCode + ":\n" + trimmed(output);
     String type = commandFailureType(exitCode, output);
+    String failed = step + " failed with exit code " + exitCode + ":\n";
     return type == null
-        ? ApplicationFailure.newFailure(message, TRANSIENT_COMMAND)
-        : ApplicationFailure.newNonRetryableFailure(message, type);
+        ? compact(ApplicationFailure.newFailure(failed + trimmed(output, RETRIED_OUTPUT_LIMIT), TRANSIENT_COMMAND))
+        : compact(ApplicationFailure.newNonRetryableFailure(failed + trimmed(output, OUTPUT_LIMIT), type));
   }
 
   /** A {@link BuildFailures} type, or null for trouble worth retrying. */
@@ -102,9 +129,9 @@ final class AwsFailures {
     return BuildFailures.COMMAND_FAILED;
   }
 
-  /** The last {@link #OUTPUT_LIMIT} characters of a command's output. */
-  static String trimmed(String output) {
+  /** The last {@code limit} characters of a command's output. */
+  static String trimmed(String output, int limit) {
     String text = output.strip();
-    return text.length() <= OUTPUT_LIMIT ? text : "…" + text.substring(text.length() - OUTPUT_LIMIT);
+    return text.length() <= limit ? text : "…" + text.substring(text.length() - limit);
   }
 }

@@ -144,10 +144,9 @@ final class CommandRunner {
   private String await(SsmClient ssm, String instanceId, String commandId, String step, Instant deadline) {
     Instant visibleBy = Instant.now().plus(INVOCATION_VISIBLE_WITHIN);
     while (Instant.now().isBefore(deadline)) {
-      GetCommandInvocationResponse invocation;
-      try {
-        invocation = ssm.getCommandInvocation(invocationRequest(instanceId, commandId));
-      } catch (InvocationDoesNotExistException e) {
+      Optional<GetCommandInvocationResponse> visible = polling.untilAnswered(step + ": read command " + commandId,
+          commandId, () -> invocation(ssm, instanceId, commandId));
+      if (visible.isEmpty()) {
         if (Instant.now().isAfter(visibleBy)) {
           throw ApplicationFailure.newFailure(
               step + ": command " + commandId + " never showed up on " + instanceId, AwsFailures.TRANSIENT_COMMAND);
@@ -155,6 +154,7 @@ final class CommandRunner {
         polling.heartbeatAndWait(commandId);
         continue;
       }
+      GetCommandInvocationResponse invocation = visible.get();
       if (isLost(invocation)) {
         throw transientFailure(step, commandId, invocation.statusDetails(), invocation);
       }
@@ -172,6 +172,15 @@ final class CommandRunner {
         step + ": command " + commandId + " did not finish in time", AwsFailures.TRANSIENT_COMMAND);
   }
 
+  /** The command's invocation on the instance, or empty while SSM does not know it (yet). */
+  private static Optional<GetCommandInvocationResponse> invocation(SsmClient ssm, String instanceId, String commandId) {
+    try {
+      return Optional.of(ssm.getCommandInvocation(invocationRequest(instanceId, commandId)));
+    } catch (InvocationDoesNotExistException e) {
+      return Optional.empty();
+    }
+  }
+
   /** Undeliverable (instance gone or not managed) and Terminated (parent command cancelled) never finish. */
   private static boolean isLost(GetCommandInvocationResponse invocation) {
     return LOST_DETAILS.contains(invocation.statusDetails());
@@ -179,9 +188,9 @@ final class CommandRunner {
 
   private static ApplicationFailure transientFailure(
       String step, String commandId, String status, GetCommandInvocationResponse invocation) {
-    return ApplicationFailure.newFailure(
-        step + ": command " + commandId + " ended " + status + ":\n" + AwsFailures.trimmed(output(invocation)),
-        AwsFailures.TRANSIENT_COMMAND);
+    return AwsFailures.compact(ApplicationFailure.newFailure(step + ": command " + commandId + " ended " + status
+        + ":\n" + AwsFailures.trimmed(output(invocation), AwsFailures.RETRIED_OUTPUT_LIMIT),
+        AwsFailures.TRANSIENT_COMMAND));
   }
 
   private static GetCommandInvocationRequest invocationRequest(String instanceId, String commandId) {

@@ -60,8 +60,8 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
         .build();
     try {
       while (true) {
-        List<InstanceInformation> found = clients.ssm(region).describeInstanceInformation(request)
-            .instanceInformationList();
+        List<InstanceInformation> found = polling.untilAnswered("describe SSM registration of " + instanceId,
+            "NotRegistered", () -> clients.ssm(region).describeInstanceInformation(request).instanceInformationList());
         PingStatus ping = found.isEmpty() ? null : found.get(0).pingStatus();
         if (ping == PingStatus.ONLINE) {
           log.info("SSM agent on {} is online", instanceId);
@@ -144,12 +144,13 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
   public void stopInstance(String region, String instanceId) {
     Ec2Client ec2 = clients.ec2(region);
     try {
-      ec2.stopInstances(stopRequest(instanceId, Activity.getExecutionContext().getInfo().getAttempt()));
+      StopInstancesRequest stop = stopRequest(instanceId, Activity.getExecutionContext().getInfo().getAttempt());
+      polling.untilAnswered("stop " + instanceId, "StopInstances", () -> ec2.stopInstances(stop));
       log.info("Stopping {}", instanceId);
       DescribeInstancesRequest describe = DescribeInstancesRequest.builder().instanceIds(instanceId).build();
       while (true) {
-        InstanceStateName state = ec2.describeInstances(describe).reservations().get(0).instances().get(0)
-            .state().name();
+        InstanceStateName state = polling.untilAnswered("describe " + instanceId, "stopping",
+            () -> ec2.describeInstances(describe).reservations().get(0).instances().get(0).state().name());
         if (state == InstanceStateName.STOPPED) {
           log.info("{} is stopped", instanceId);
           return;

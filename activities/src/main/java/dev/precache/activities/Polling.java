@@ -1,7 +1,13 @@
 package dev.precache.activities;
 
 import io.temporal.activity.Activity;
+import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * Paces the wait loops of the activities: each round heartbeats what is being waited for, then sleeps. The
@@ -9,6 +15,11 @@ import java.time.Duration;
  * cancellation), and its details let a retry resume.
  */
 final class Polling {
+
+  private static final Logger log = LoggerFactory.getLogger(Polling.class);
+
+  /** The longest pause between two tries of a read that AWS keeps refusing: backoff, capped. */
+  static final Duration MAX_READ_BACKOFF = Duration.ofSeconds(30);
 
   private final Duration interval;
 
@@ -32,5 +43,42 @@ final class Polling {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while polling", e);
     }
+  }
+
+  /**
+   * One call of a wait loop, a read or an idempotent request: throttling, 5xx and timeouts are ridden out here,
+   * with jittered exponential backoff from the poll interval up to {@link #MAX_READ_BACKOFF}, heartbeating
+   * {@code details} (the loop's own, so a retry still resumes from them), so one refused poll no longer fails the
+   * whole wait. A permanent error is thrown at once; the activity's timeouts bound the rest. Not for a call that
+   * must not be repeated: a try that timed out may have been done.
+   */
+  <T> T untilAnswered(String action, Object details, Supplier<T> call) {
+    Duration backoff = interval;
+    int refused = 0;
+    while (true) {
+      try {
+        T result = call.get();
+        if (refused > 0) {
+          log.info("{}: answered after {} refused tries", action, refused);
+        }
+        return result;
+      } catch (SdkException e) {
+        ApplicationFailure failure = AwsFailures.classify(action, e);
+        if (failure.isNonRetryable()) {
+          throw failure;
+        }
+        refused++;
+        log.info("{}: try {} refused, trying again within {} ms: {}", action, refused, backoff.toMillis(),
+            AwsFailures.summary(e));
+        heartbeatAndWait(details, jittered(backoff));
+        backoff = backoff.multipliedBy(2).compareTo(MAX_READ_BACKOFF) > 0 ? MAX_READ_BACKOFF : backoff.multipliedBy(2);
+      }
+    }
+  }
+
+  /** "Full jitter" between half and all of {@code backoff}: callers refused together do not come back together. */
+  private static Duration jittered(Duration backoff) {
+    long millis = backoff.toMillis();
+    return Duration.ofMillis(millis / 2 + ThreadLocalRandom.current().nextLong(millis / 2 + 1));
   }
 }

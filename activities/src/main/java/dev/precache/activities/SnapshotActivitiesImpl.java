@@ -130,7 +130,8 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
     DescribeSnapshotsRequest describe = DescribeSnapshotsRequest.builder().snapshotIds(snapshotId).build();
     try {
       while (true) {
-        Snapshot snapshot = ec2.describeSnapshots(describe).snapshots().get(0);
+        Snapshot snapshot = polling.untilAnswered("describe snapshot " + snapshotId, snapshotId,
+            () -> ec2.describeSnapshots(describe).snapshots().get(0));
         SnapshotStatus status = new SnapshotStatus(
             snapshotId, percent(snapshot.progress()), snapshot.state() == SnapshotState.COMPLETED);
         if (snapshot.state() == SnapshotState.ERROR) {

@@ -56,20 +56,22 @@ public final class StackActivitiesImpl implements StackActivities {
     CloudFormationClient cloudFormation = clients.cloudFormation(region);
     try {
       createStack(cloudFormation, spec);
+      String status = StackStatus.CREATE_IN_PROGRESS.toString();
       while (true) {
-        Stack stack = describe(cloudFormation, stackName);
+        Stack stack = polling.untilAnswered("describe stack " + stackName, status,
+            () -> describe(cloudFormation, stackName));
         if (stack == null) {
           throw ApplicationFailure.newNonRetryableFailure(
               "stack " + stackName + " disappeared while it was being created", BuildFailures.STACK_FAILED);
         }
-        StackStatus status = stack.stackStatus();
-        switch (status) {
+        status = stack.stackStatusAsString();
+        switch (stack.stackStatus()) {
           case CREATE_COMPLETE -> {
             StackOutputs outputs = new StackOutputs(stack.stackId(), instanceId(stack));
             log.info("Stack {} is up: instance {}", stackName, outputs.instanceId());
             return outputs;
           }
-          case CREATE_IN_PROGRESS -> polling.heartbeatAndWait(status.toString());
+          case CREATE_IN_PROGRESS -> polling.heartbeatAndWait(status);
           default -> throw ApplicationFailure.newNonRetryableFailure(
               "stack " + stackName + " failed (" + status + "): " + creationFailure(cloudFormation, stackName),
               BuildFailures.STACK_FAILED);
@@ -174,10 +176,12 @@ public final class StackActivitiesImpl implements StackActivities {
   public void deleteStack(String region, String stackName) {
     CloudFormationClient cloudFormation = clients.cloudFormation(region);
     try {
-      cloudFormation.deleteStack(DeleteStackRequest.builder().stackName(stackName).build());
+      polling.untilAnswered("delete stack " + stackName, "DeleteStack",
+          () -> cloudFormation.deleteStack(DeleteStackRequest.builder().stackName(stackName).build()));
       log.info("Deleting stack {} in {}", stackName, region);
       while (true) {
-        Stack stack = describe(cloudFormation, stackName);
+        Stack stack = polling.untilAnswered("describe stack " + stackName, "DELETE_IN_PROGRESS",
+            () -> describe(cloudFormation, stackName));
         if (stack == null || stack.stackStatus() == StackStatus.DELETE_COMPLETE) {
           log.info("Stack {} is deleted", stackName);
           return;

@@ -3,6 +3,7 @@ package dev.precache.activities;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.precache.workflows.BuildFailures;
+import io.temporal.common.converter.GlobalDataConverter;
 import io.temporal.failure.ApplicationFailure;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
@@ -47,6 +48,37 @@ class AwsFailuresTest {
 
     assertThat(failure.isNonRetryable()).isTrue();
     assertThat(failure.getType()).isEqualTo(BuildFailures.INVALID_REQUEST);
+  }
+
+  /** What Temporal keeps of a retried activity's last failure: limit.mutableStateActivityFailureSize.error. */
+  private static final int KEPT_FAILURE_BYTES = 4 * 1024;
+
+  @Test
+  void aRetriedAwsFailureFitsWhatTemporalKeepsOfItAndStillSaysWhy() {
+    AwsServiceException throttled = serviceError(400, "Throttling");
+    for (int retry = 0; retry < 10; retry++) {
+      throttled.addSuppressed(serviceError(400, "Throttling"));
+    }
+
+    ApplicationFailure failure = AwsFailures.classify("describe stack precache-gpu-0123", throttled);
+
+    assertThat(encodedSize(failure)).isLessThan(KEPT_FAILURE_BYTES);
+    assertThat(failure.getOriginalMessage()).startsWith("describe stack precache-gpu-0123 failed: Throttling");
+  }
+
+  @Test
+  void aRetriedCommandFailureFitsWhatTemporalKeepsOfItWithTheEndOfItsOutput() {
+    String output = "x".repeat(20_000) + "\nctr: failed to copy: httpReadSeeker: failed open: unexpected EOF";
+
+    ApplicationFailure failure = AwsFailures.commandFailed("pull nginx for linux/amd64", 1, output);
+
+    assertThat(failure.isNonRetryable()).isFalse();
+    assertThat(encodedSize(failure)).isLessThan(KEPT_FAILURE_BYTES);
+    assertThat(failure.getOriginalMessage()).endsWith("unexpected EOF");
+  }
+
+  private static int encodedSize(ApplicationFailure failure) {
+    return GlobalDataConverter.get().exceptionToFailure(failure).getSerializedSize();
   }
 
   @Test

@@ -119,6 +119,28 @@ class StackActivitiesImplTest {
   }
 
   @Test
+  void aStackWaitRidesOutRefusedDescribesInOneAttempt() {
+    when(cloudFormation.describeStacks(any(DescribeStacksRequest.class)))
+        .thenThrow(throttled(), throttled(), throttled())
+        .thenReturn(stacks(StackStatus.CREATE_COMPLETE));
+
+    assertThat(activities.deployStack(spec()).instanceId()).isEqualTo("i-0123");
+    verify(cloudFormation, times(4)).describeStacks(any(DescribeStacksRequest.class));
+  }
+
+  @Test
+  void aStackWaitEndsAtOnceOnAPermanentError() {
+    when(cloudFormation.describeStacks(any(DescribeStacksRequest.class))).thenThrow(
+        CloudFormationException.builder().statusCode(403)
+            .awsErrorDetails(AwsErrorDetails.builder().errorCode("AccessDenied").errorMessage("no").build()).build());
+
+    ApplicationFailure failure = applicationFailure(catchThrowable(() -> activities.deployStack(spec())));
+
+    assertThat(failure.getType()).isEqualTo(BuildFailures.ACCESS_DENIED);
+    verify(cloudFormation, times(1)).describeStacks(any(DescribeStacksRequest.class));
+  }
+
+  @Test
   void deployStackDoesNotAskAgainWhenCreateStackIsDenied() {
     when(cloudFormation.createStack(any(CreateStackRequest.class))).thenThrow(
         CloudFormationException.builder().statusCode(403)
