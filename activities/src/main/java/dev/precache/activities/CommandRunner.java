@@ -69,15 +69,19 @@ final class CommandRunner {
   String run(String region, String instanceId, String step, Supplier<String> command, Duration executionTimeout) {
     SsmClient ssm = clients.ssm(region);
     String comment = comment(step);
-    Optional<String> resumable = Activity.getExecutionContext().getHeartbeatDetails(String.class)
+    Optional<String> heartbeated = Activity.getExecutionContext().getHeartbeatDetails(String.class);
+    // Until a command is known, heartbeats keep the one an earlier attempt left, if any, for the next retry.
+    String known = heartbeated.orElse(null);
+    Optional<String> resumable = polling.heartbeating(known, () -> heartbeated
         .filter(commandId -> isResumable(ssm, instanceId, commandId, comment))
-        .or(() -> findResumable(ssm, instanceId, comment, executionTimeout));
+        .or(() -> findResumable(ssm, instanceId, comment, executionTimeout)));
     String commandId;
     if (resumable.isPresent()) {
       commandId = resumable.get();
       log.info("{}: resuming command {} on {}", step, commandId, instanceId);
     } else {
-      commandId = send(ssm, instanceId, comment, command.get(), executionTimeout);
+      String line = command.get();
+      commandId = polling.heartbeating(known, () -> send(ssm, instanceId, comment, line, executionTimeout));
       log.info("{}: sent command {} to {}", step, commandId, instanceId);
     }
     Activity.getExecutionContext().heartbeat(commandId);

@@ -1,9 +1,14 @@
 package dev.precache.activities;
 
 import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +24,17 @@ final class Polling {
   private static final Logger log = LoggerFactory.getLogger(Polling.class);
 
   /** The longest pause between two tries of a read that AWS keeps refusing: backoff, capped. */
-  static final Duration MAX_READ_BACKOFF = Duration.ofSeconds(30);
+  static final Duration MAX_READ_BACKOFF = Duration.ofSeconds(10);
+  /**
+   * How often a call in progress heartbeats: well inside the heartbeat timeout, as one call may wait that long in
+   * the SDK's retries and its adaptive rate limiter while AWS throttles (bounded by the clients' call timeout).
+   */
+  static final Duration HEARTBEAT_DURING_CALL = Duration.ofSeconds(5);
+  private static final ScheduledExecutorService HEARTBEATS = Executors.newSingleThreadScheduledExecutor(task -> {
+    Thread thread = new Thread(task, "precache-call-heartbeats");
+    thread.setDaemon(true);
+    return thread;
+  });
 
   private final Duration interval;
 
@@ -55,9 +70,10 @@ final class Polling {
   <T> T untilAnswered(String action, Object details, Supplier<T> call) {
     Duration backoff = interval;
     int refused = 0;
+    ActivityExecutionContext context = Activity.getExecutionContext();
     while (true) {
       try {
-        T result = call.get();
+        T result = whileHeartbeating(context, details, call);
         if (refused > 0) {
           log.info("{}: answered after {} refused tries", action, refused);
         }
@@ -73,6 +89,33 @@ final class Polling {
         heartbeatAndWait(details, jittered(backoff));
         backoff = backoff.multipliedBy(2).compareTo(MAX_READ_BACKOFF) > 0 ? MAX_READ_BACKOFF : backoff.multipliedBy(2);
       }
+    }
+  }
+
+  /**
+   * One call, tried once, heartbeating {@code details} while it runs: for a call that must not be repeated here
+   * but may be slowed down by throttling.
+   */
+  <T> T heartbeating(Object details, Supplier<T> call) {
+    return whileHeartbeating(Activity.getExecutionContext(), details, call);
+  }
+
+  /**
+   * Runs the call on this thread while another heartbeats the activity, so a call slowed down by throttling does
+   * not look like a dead worker. A heartbeat that reports a cancel or a timeout is left to this thread's next one.
+   */
+  private static <T> T whileHeartbeating(ActivityExecutionContext context, Object details, Supplier<T> call) {
+    ScheduledFuture<?> heartbeats = HEARTBEATS.scheduleAtFixedRate(() -> {
+      try {
+        context.heartbeat(details);
+      } catch (RuntimeException reportedLater) {
+        // the activity thread's next heartbeat throws it
+      }
+    }, HEARTBEAT_DURING_CALL.toMillis(), HEARTBEAT_DURING_CALL.toMillis(), TimeUnit.MILLISECONDS);
+    try {
+      return call.get();
+    } finally {
+      heartbeats.cancel(false);
     }
   }
 

@@ -10,6 +10,7 @@ import java.util.List;
  * seed: 42
  * errors:
  *   - {service: ec2, operation: DescribeSnapshots, error: RequestLimitExceeded, rate: 0.3}
+ *   - {service: ssm, operation: "*", error: InternalError, rate: 0.1}
  * stackRollback: "Instance failed to stabilize"
  * instanceNeverOnline: true
  * pullFailures:
@@ -27,7 +28,7 @@ public record FaultConfig(
         String snapshotError,
         Boolean instanceStuckStopping) {
 
-    /** Fails {@code rate} of the calls to one operation of one service with the given error code. */
+    /** Fails {@code rate} of the calls to one operation ({@code *}: every operation) of one service with the error. */
     public record ErrorRule(String service, String operation, String error, double rate) {}
 
     /** Image pulls whose reference matches {@code pattern} fail with {@code message}. */

@@ -9,6 +9,8 @@ import java.util.Random;
 /** The faults currently in force. Error rates draw from a seeded RNG so a run is repeatable. */
 public final class Faults {
     private static final long DEFAULT_SEED = 7;
+    /** An error rule's operation that matches every operation of its service. */
+    public static final String ANY_OPERATION = "*";
 
     private final List<FaultConfig.ErrorRule> errors = new ArrayList<>();
     private final List<FaultConfig.PullFailure> pullFailures = new ArrayList<>();
@@ -71,7 +73,8 @@ public final class Faults {
     /** Throws the configured error for this call, if the dice say so. */
     public synchronized void maybeFail(String service, String operation) {
         for (FaultConfig.ErrorRule rule : errors) {
-            if (rule.service().equalsIgnoreCase(service) && rule.operation().equals(operation)
+            if (rule.service().equalsIgnoreCase(service)
+                    && (rule.operation().equals(ANY_OPERATION) || rule.operation().equals(operation))
                     && random.nextDouble() < rule.rate()) {
                 throw new AwsException(rule.error(), "Injected fault: " + rule.error() + " on " + operation);
             }

@@ -1,0 +1,106 @@
+package dev.precache.demo;
+
+import dev.precache.simulator.Cloud;
+import dev.precache.simulator.RequestLog.Call;
+import dev.precache.simulator.fault.Faults;
+import dev.precache.workflows.BuildResult;
+import io.temporal.client.WorkflowStub;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench/api-storm}: concurrent small builds on one worker, first on a quiet simulated cloud, then with every
+ * EC2, SSM and CloudFormation operation failing at the given rates, half throttled ({@code RequestLimitExceeded}),
+ * half server errors ({@code InternalError}). Prints per configuration how many builds succeeded, their wall times
+ * against the quiet run's, the calls refused, and what was left behind. Numbers only: nothing is asserted.
+ */
+@Command(name = "api-storm", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Concurrent builds through an API storm, against the same builds on a quiet cloud.")
+public final class StormBenchmark implements Callable<Integer> {
+
+  private static final List<String> SERVICES = List.of("ec2", "ssm", "cloudformation");
+  private static final String IMAGES = "docker.io/library/busybox:latest,docker.io/library/nginx:1.27";
+
+  @Option(names = "--time-scale", defaultValue = "0.01",
+      description = "Real seconds per simulated second (default: ${DEFAULT-VALUE}).")
+  double timeScale;
+
+  @Option(names = "--builds", defaultValue = "10", description = "Concurrent builds (default: ${DEFAULT-VALUE}).")
+  int builds;
+
+  @Option(names = "--rates", split = ",", defaultValue = "0.3,0.5",
+      description = "Per-call rate of each of the two errors, one storm per value (default: ${DEFAULT-VALUE}).")
+  List<Double> rates;
+
+  public static void main(String[] args) {
+    LocalCloud.quietLogging();
+    System.exit(new CommandLine(new StormBenchmark()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    System.out.printf(Locale.ROOT, "%d concurrent builds of %s, time scale %s; wall times in simulated seconds%n",
+        builds, IMAGES, timeScale);
+    System.out.printf(Locale.ROOT, "%-26s %9s %9s %9s %9s %13s  %s%n", "cloud", "succeeded", "median", "slowest",
+        "vs quiet", "calls refused", "left behind");
+    Storm quiet = run(0);
+    print("quiet", quiet, quiet);
+    for (double rate : rates) {
+      print(String.format(Locale.ROOT, "storm %.1f + %.1f", rate, rate), run(rate), quiet);
+    }
+    return CommandLine.ExitCode.OK;
+  }
+
+  private record Storm(int succeeded, List<Double> wallSeconds, long callsFailed, long calls, Leftovers leftovers) {
+    double median() {
+      List<Double> sorted = wallSeconds.stream().sorted().toList();
+      return sorted.isEmpty() ? Double.NaN : sorted.get(sorted.size() / 2);
+    }
+
+    double slowest() {
+      return wallSeconds.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+    }
+  }
+
+  private Storm run(double rate) throws Exception {
+    try (LocalCloud local = LocalCloud.start(timeScale)) {
+      Cloud cloud = local.cloud();
+      for (String service : SERVICES) {
+        if (rate > 0) {
+          cloud.faults().addError(service, Faults.ANY_OPERATION, "RequestLimitExceeded", rate);
+          cloud.faults().addError(service, Faults.ANY_OPERATION, "InternalError", rate);
+        }
+      }
+      List<CompletableFuture<Double>> walls = new ArrayList<>();
+      for (int i = 0; i < builds; i++) {
+        long start = System.nanoTime();
+        LocalCloud.CliRun started = local.runCli("build", "-r", LocalCloud.REGION, "--name", "storm-" + i,
+            "--detach", "-q", IMAGES);
+        if (started.exitCode() != 0) {
+          System.err.print(started.err());
+          return new Storm(0, List.of(), 0, 0, Leftovers.in(cloud));
+        }
+        WorkflowStub build = local.client().newUntypedWorkflowStub(started.out().strip());
+        walls.add(build.getResultAsync(BuildResult.class)
+            .thenApply(result -> (System.nanoTime() - start) / 1e9 / timeScale)
+            .exceptionally(failed -> null));
+      }
+      List<Double> succeeded = walls.stream().map(CompletableFuture::join).filter(wall -> wall != null).toList();
+      List<Call> calls = cloud.requests().all();
+      return new Storm(succeeded.size(), succeeded, calls.stream().filter(c -> c.errorCode() != null).count(),
+          calls.size(), Leftovers.in(cloud));
+    }
+  }
+
+  private void print(String cloud, Storm storm, Storm quiet) {
+    System.out.printf(Locale.ROOT, "%-26s %6d/%-2d %8.0f s %8.0f s %8.2f× %6d of %-6d  %s%n", cloud,
+        storm.succeeded(), builds, storm.median(), storm.slowest(), storm.slowest() / quiet.slowest(),
+        storm.callsFailed(), storm.calls(), storm.leftovers().summary());
+  }
+}
