@@ -25,6 +25,11 @@ public record OciDocument(String mediaType, String digest, byte[] content) {
     return content.clone();
   }
 
+  /** {@code sha256:<hex>} of the bytes, as registries compute digests. */
+  public static String sha256Of(byte[] bytes) {
+    return sha256(bytes);
+  }
+
   static String sha256(byte[] bytes) {
     try {
       return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
