@@ -31,7 +31,8 @@ final class OciLayout {
   static CatalogImage image(String reference, Map<String, List<Layer>> layersByPlatform) {
     Map<String, PlatformManifest> platforms = new LinkedHashMap<>();
     ArrayNode manifests = JSON.createArrayNode();
-    layersByPlatform.forEach((platform, layers) -> {
+    layersByPlatform.forEach((given, layers) -> {
+      String platform = given.contains("/") ? given : Platform.normalize(given);
       ObjectNode platformNode = platformNode(platform);
       OciDocument config = config(platformNode, layers);
       OciDocument manifest = manifest(config, layers);
