@@ -129,11 +129,14 @@ final class Ctr {
    * the rows' last is not.
    */
   private int check(String namespace, boolean quiet, Io io) {
+    ContainerdStore store = environment.store();
+    if (store.images(namespace).isEmpty()) {
+      return 0; // ctr prints nothing, not even the header
+    }
     TabWriter table = new TabWriter(' ');
     if (!quiet) {
       table.line("REF\tTYPE\tDIGEST\tSTATUS\tSIZE\tUNPACKED\t");
     }
-    ContainerdStore store = environment.store();
     String error = null;
     for (StoredImage image : store.images(namespace)) {
       Optional<PlatformManifest> own = hostManifest(image).filter(manifest -> store.holdsBlob(manifest.digest()));

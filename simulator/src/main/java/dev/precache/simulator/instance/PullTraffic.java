@@ -141,10 +141,14 @@ final class PullTraffic {
    */
   void settle(long now) {
     advanceTo(now);
-    while (committedBytes.getAsLong() + inFlightBytes() > host.dataVolume().capacityBytes() + EPSILON_BYTES) {
+    while (!active.isEmpty()
+        && committedBytes.getAsLong() + inFlightBytes() > host.dataVolume().capacityBytes() + EPSILON_BYTES) {
       Transfer victim = active.stream()
           .max(Comparator.comparingDouble(Transfer::remaining).thenComparingLong(transfer -> transfer.order))
           .orElseThrow();
+      // Event times are whole milliseconds: the writes past the volume's end never happened; the victim's failed.
+      double excess = committedBytes.getAsLong() + inFlightBytes() - host.dataVolume().capacityBytes();
+      victim.doneBytes = Math.max(0, victim.doneBytes - excess / victim.volumePerByte);
       victim.state = State.OUT_OF_SPACE;
       active.remove(victim);
     }
