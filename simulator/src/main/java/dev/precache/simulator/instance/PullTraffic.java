@@ -13,12 +13,12 @@ import java.util.function.LongSupplier;
  * by the single-stream gzip rate. Rates change only when a flow starts or ends, so between those events every
  * flow's progress is linear and the next event time is exact.
  */
-final class PullTraffic {
+public final class PullTraffic {
   /**
    * Single-stream gzip inflate, in compressed bytes per second: a 2.7 GiB layer took ~30 s to unpack with Go's
    * stdlib (containerd#13559, #13560; one observation), about 92 MiB/s.
    */
-  static final double UNPACK_BYTES_PER_SECOND = 2.7 * (1L << 30) / 30;
+  public static final double UNPACK_BYTES_PER_SECOND = 2.7 * (1L << 30) / 30;
 
   enum State { ACTIVE, DONE, OUT_OF_SPACE, ABORTED }
 
