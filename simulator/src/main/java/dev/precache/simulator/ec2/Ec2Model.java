@@ -76,6 +76,7 @@ public final class Ec2Model {
                 spec.subnetId(), spec.instanceProfileArn(), launchTime, privateIp(instances.size()), attached);
         instance.tags.putAll(spec.tags());
         instance.runtime = new InstanceRuntime(instance, context.catalog());
+        instance.runtime.useRegistryFailures(host -> context.faults().registryFailureStatus(host));
         context.faults().pullFailures().forEach(f ->
                 instance.runtime.failPullsMatching(Pattern.compile(f.pattern()), f.message()));
         instances.put(instanceId, instance);

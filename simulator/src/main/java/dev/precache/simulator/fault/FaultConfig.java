@@ -42,7 +42,28 @@ public record FaultConfig(
      * Retry-After: {@code retryAfterSeconds}, default 60), UNAUTHORIZED (401), DENIED (403), NAME_UNKNOWN,
      * MANIFEST_UNKNOWN, BLOB_UNKNOWN (404), anything else 503.
      */
-    public record RegistryError(String host, String code, double rate, Integer retryAfterSeconds) {}
+    public record RegistryError(String host, String code, double rate, Integer retryAfterSeconds) {
+        public int httpStatus() {
+            return switch (code) {
+                case "TOOMANYREQUESTS" -> 429;
+                case "UNAUTHORIZED" -> 401;
+                case "DENIED" -> 403;
+                case "NAME_UNKNOWN", "MANIFEST_UNKNOWN", "BLOB_UNKNOWN" -> 404;
+                default -> 503;
+            };
+        }
+
+        /** The status line containerd's resolver quotes: "429 Too Many Requests". */
+        public String statusLine() {
+            return httpStatus() + " " + switch (httpStatus()) {
+                case 429 -> "Too Many Requests";
+                case 401 -> "Unauthorized";
+                case 403 -> "Forbidden";
+                case 404 -> "Not Found";
+                default -> "Service Unavailable";
+            };
+        }
+    }
 
     public static FaultConfig none() {
         return new FaultConfig(null, List.of(), null, false, List.of(), null, false, List.of());

@@ -98,6 +98,11 @@ public final class Faults {
         return Optional.empty();
     }
 
+    /** As {@link #registryError}, worded as an HTTP status line: what containerd's resolver reports. */
+    public Optional<String> registryFailureStatus(String host) {
+        return registryError(host).map(FaultConfig.RegistryError::statusLine);
+    }
+
     public synchronized List<FaultConfig.PullFailure> pullFailures() {
         return List.copyOf(pullFailures);
     }

@@ -3,6 +3,8 @@ package dev.precache.simulator.instance;
 import dev.precache.simulator.instance.PullJob.PullFault;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.HashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
@@ -20,6 +22,7 @@ public final class InstanceRuntime {
   private final List<PullFault> faults = new CopyOnWriteArrayList<>();
   private final Commands commands;
   private final List<Execution> running = new ArrayList<>();
+  private volatile Function<String, Optional<String>> registryFailure = registryHost -> Optional.empty();
   private long clock;
 
   public InstanceRuntime(HostSpec host, RegistryCatalog registry) {
@@ -30,7 +33,8 @@ public final class InstanceRuntime {
   public InstanceRuntime(HostSpec host, RegistryCatalog registry, List<VolumeImage> restoredContents) {
     this.host = host;
     this.traffic = new PullTraffic(host, store::usedBytes);
-    PullJob.Environment environment = new PullJob.Environment(host, registry, store, traffic, faults, new HashMap<>());
+    PullJob.Environment environment = new PullJob.Environment(host, registry, store, traffic, faults, new HashMap<>(),
+        registryHost -> registryFailure.apply(registryHost));
     this.commands = new Commands(new Ctr(environment, () -> clock), new DiskFree(host, this::usedBytes));
     for (VolumeImage image : restoredContents) {
       CatalogImage version = registry.imageByIndexDigest(image.indexDigest()).orElseThrow(() ->
@@ -87,6 +91,11 @@ public final class InstanceRuntime {
   /** Fault injection: pulls of references the pattern finds fail at resolve time with this message. */
   public void failPullsMatching(Pattern imagePattern, String message) {
     faults.add(new PullFault(imagePattern, message));
+  }
+
+  /** Fault injection: the HTTP status ("429 Too Many Requests") a registry host answers a pull's resolve with, if any. */
+  public void useRegistryFailures(Function<String, Optional<String>> statusForHost) {
+    this.registryFailure = statusForHost;
   }
 
   public void clearPullFaults() {

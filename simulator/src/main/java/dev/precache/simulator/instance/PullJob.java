@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -29,9 +30,13 @@ final class PullJob extends Job {
   static final int MAX_CONCURRENT_DOWNLOADS = 3;
   private static final String PROGRESS_BAR = "|++++++++++++++++++++++++++++++++++++++|";
 
-  /** What a pull reaches on the instance; {@code inFlight} is shared by the instance's pulls. */
+  /**
+   * What a pull reaches on the instance; {@code inFlight} is shared by the instance's pulls;
+   * {@code registryFailure} gives the HTTP status ("429 Too Many Requests") an injected registry error answers.
+   */
   record Environment(HostSpec host, RegistryCatalog catalog, ContainerdStore store, PullTraffic traffic,
-      List<PullFault> faults, Map<String, PullTraffic.Transfer> inFlight) {}
+      List<PullFault> faults, Map<String, PullTraffic.Transfer> inFlight,
+      Function<String, Optional<String>> registryFailure) {}
 
   /** Injected failure: pulls of references matching the pattern fail with the message. */
   record PullFault(Pattern reference, String message) {}
@@ -117,6 +122,12 @@ final class PullJob extends Job {
     if (catalog.requiresCredentials(parsed.host()) && !authorized(parsed.host())) {
       fail(unresolved("pulling from host " + parsed.host() + " failed with status code [manifests "
           + parsed.object() + "]: 401 Unauthorized"));
+      return;
+    }
+    Optional<String> status = environment.registryFailure().apply(parsed.host());
+    if (status.isPresent()) {
+      fail(unresolved("pulling from host " + parsed.host() + " failed with status code [manifests "
+          + parsed.object() + "]: " + status.get()));
       return;
     }
     Optional<CatalogImage> found = catalog.find(reference);

@@ -196,13 +196,7 @@ final class RegistryResponses {
   }
 
   private Response injected(FaultConfig.RegistryError rule) {
-    int status = switch (rule.code()) {
-      case "TOOMANYREQUESTS" -> 429;
-      case "UNAUTHORIZED" -> 401;
-      case "DENIED" -> 403;
-      case "NAME_UNKNOWN", "MANIFEST_UNKNOWN", "BLOB_UNKNOWN" -> 404;
-      default -> 503;
-    };
+    int status = rule.httpStatus();
     Map<String, String> headers = status == 429
         ? Map.of("Retry-After", String.valueOf(rule.retryAfterSeconds() == null ? DEFAULT_RETRY_AFTER_SECONDS
             : rule.retryAfterSeconds()))

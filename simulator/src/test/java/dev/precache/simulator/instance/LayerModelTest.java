@@ -298,6 +298,18 @@ class LayerModelTest {
     assertThat(digests).isEqualTo(new HashSet<>(run(builder, CTR + "content ls -q").stdout().lines().toList()));
   }
 
+  @Test
+  void anInjectedRegistryErrorFailsTheResolveAsContainerdReportsIt() {
+    InstanceRuntime runtime = new InstanceRuntime(TestHost.k8s132(), catalog);
+    runtime.useRegistryFailures(host -> host.equals("docker.io") ? java.util.Optional.of("429 Too Many Requests")
+        : java.util.Optional.empty());
+    ExecutionStatus limited = run(runtime, pull(NGINX, ""));
+    assertThat(limited.stderr()).isEqualTo("ctr: failed to resolve reference \"" + NGINX + "\": pulling from host "
+        + "docker.io failed with status code [manifests 1.27]: 429 Too Many Requests\n");
+    assertThat(run(runtime, CTR + "content ls -q").stdout()).isEmpty();
+    assertThat(run(runtime, pull(LLAMA, "")).exitCode()).isZero();
+  }
+
   private static double fetchSeconds(ExecutionStatus status) {
     Matcher matcher = Pattern.compile("elapsed: ([0-9.]+) s\t").matcher(status.stdout());
     assertThat(matcher.find()).as(status.stdout() + status.stderr()).isTrue();
