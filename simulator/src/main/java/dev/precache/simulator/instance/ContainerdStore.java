@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -46,10 +45,6 @@ final class ContainerdStore {
 
   List<StoredImage> images(String namespace) {
     return List.copyOf(namespaces.getOrDefault(namespace, Map.of()).values());
-  }
-
-  Optional<StoredImage> image(String namespace, String name) {
-    return Optional.ofNullable(namespaces.getOrDefault(namespace, Map.of()).get(name));
   }
 
   /** Creates or updates the image record: it points at this index; the labels are added to its labels. */

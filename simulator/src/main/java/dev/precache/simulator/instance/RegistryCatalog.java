@@ -99,11 +99,6 @@ public final class RegistryCatalog {
     return Optional.ofNullable(images.get(normalizedRef));
   }
 
-  /** Every tag the registries serve, fully qualified. */
-  public SortedSet<String> references() {
-    return new TreeSet<>(images.keySet());
-  }
-
   /** Every registry host that serves an image or is declared, as it appears in references. */
   public SortedSet<String> hosts() {
     SortedSet<String> hosts = new TreeSet<>(registries.keySet());
@@ -218,10 +213,6 @@ public final class RegistryCatalog {
   /** The simulated clock ECR token lifetimes are measured on; until set, time stands at 0. */
   public void useSimClock(LongSupplier nowSimMillis) {
     this.simClock = nowSimMillis;
-  }
-
-  public long nowSimMillis() {
-    return simClock.getAsLong();
   }
 
   /** The rate one connection gets from the registry, however idle the instance's network. */

@@ -299,6 +299,19 @@ class LayerModelTest {
   }
 
   @Test
+  void dfPrintsTheVolumeAsCoreutilsDoes() {
+    InstanceRuntime runtime = new InstanceRuntime(TestHost.k8s132(), catalog);
+    // GNU df: right-aligned columns one space apart, each as wide as its widest cell and at least 5.
+    assertThat(run(runtime, SHELTIE + "df -B1 --output=size,used,avail /var/lib/containerd").stdout())
+        .isEqualTo("   1B-blocks  Used        Avail\n100000000000     0 100000000000\n");
+    assertThat(run(runtime, SHELTIE + "df --output=avail,size /local").stdout())
+        .isEqualTo("   Avail 1K-blocks\n97656250  97656250\n");
+    ExecutionStatus elsewhere = run(runtime, SHELTIE + "df -B1 /tmp");
+    assertThat(elsewhere.exitCode()).isEqualTo(1);
+    assertThat(elsewhere.stderr()).isEqualTo("df: /tmp: No such file or directory\n");
+  }
+
+  @Test
   void anInjectedRegistryErrorFailsTheResolveAsContainerdReportsIt() {
     InstanceRuntime runtime = new InstanceRuntime(TestHost.k8s132(), catalog);
     runtime.useRegistryFailures(host -> host.equals("docker.io") ? java.util.Optional.of("429 Too Many Requests")

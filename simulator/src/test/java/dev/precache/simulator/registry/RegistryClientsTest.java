@@ -178,6 +178,23 @@ class RegistryClientsTest {
   }
 
   @Test
+  void aRebuildOfAnUnknownTagOrABadBodyIsRefusedAndChangesNothing() throws Exception {
+    Map<String, String> before = new java.util.TreeMap<>();
+    List.of(NGINX, LLAMA, PRIVATE).forEach(reference -> before.put(reference, catalog(reference).indexDigest()));
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> unknown = http.send(HttpRequest.newBuilder(URI.create(server.endpoint() + "/_sim/registry/rebuild"))
+        .POST(HttpRequest.BodyPublishers.ofString("{\"reference\": \"docker.io/library/nginx:0.0-nope\"}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(unknown.body()).contains("reference: no image docker.io/library/nginx:0.0-nope");
+    HttpResponse<String> garbled = http.send(HttpRequest.newBuilder(URI.create(server.endpoint() + "/_sim/registry/rebuild"))
+        .POST(HttpRequest.BodyPublishers.ofString("{not json")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(garbled.statusCode()).isEqualTo(400);
+    before.forEach((reference, digest) -> assertThat(catalog(reference).indexDigest()).isEqualTo(digest));
+    assertThat(server.cloud().catalog().tags("docker.io", "library/nginx")).containsExactly("1.27", "latest");
+  }
+
+  @Test
   void injectedTooManyRequestsCarriesRetryAfter() throws Exception {
     server.cloud().faults().addRegistryError("^ghcr\\.io$", "TOOMANYREQUESTS", 1.0, 17);
     try {
