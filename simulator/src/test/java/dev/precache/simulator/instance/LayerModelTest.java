@@ -306,7 +306,7 @@ class LayerModelTest {
         .isEqualTo("   1B-blocks  Used        Avail\n100000000000     0 100000000000\n");
     assertThat(run(runtime, SHELTIE + "df --output=avail,size /local").stdout())
         .isEqualTo("   Avail 1K-blocks\n97656250  97656250\n");
-    ExecutionStatus elsewhere = run(runtime, SHELTIE + "df -B1 /tmp");
+    ExecutionStatus elsewhere = run(runtime, SHELTIE + "df -B1 --output=used /tmp");
     assertThat(elsewhere.exitCode()).isEqualTo(1);
     assertThat(elsewhere.stderr()).isEqualTo("df: /tmp: No such file or directory\n");
   }
