@@ -8,18 +8,17 @@ import dev.precache.workflows.BuildResult;
 import dev.precache.workflows.CachedImage;
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
  * A build's snapshot as the simulator recorded it, checked against what the build reported. The build reports
- * what {@code ctr images ls} showed on the instance (index digest, the image's size across its platforms); the
- * snapshot records each image × platform with its manifest digest and bytes; the registry catalog links the two.
+ * what {@code ctr images ls} showed on the instance (index digest, and the size containerd gives: the instance's
+ * own platform — index, manifest, config and layers); the snapshot records each image × platform with its index
+ * and manifest digests and bytes; the registry catalog links the two.
  *
  * @param images one row per image × platform, in the build's order
  */
@@ -51,8 +50,8 @@ public record VerifiedSnapshot(String snapshotId, String region, int volumeSizeG
     if (!reported.equals(recorded)) {
       problems.add("the build reported " + reported + " but the snapshot holds " + recorded);
     }
-    Map<String, Long> recordedBytesPerImage = new LinkedHashMap<>();
-    snapshot.contents().forEach(v -> recordedBytesPerImage.merge(v.image(), v.bytes(), Long::sum));
+    String instancePlatform = cloud.allInstances().stream().filter(i -> i.instanceId().equals(result.instanceId()))
+        .findFirst().map(i -> i.platform()).orElse("linux/amd64");
 
     List<Row> rows = new ArrayList<>();
     for (CachedImage cached : result.images()) {
@@ -71,10 +70,17 @@ public record VerifiedSnapshot(String snapshotId, String region, int volumeSizeG
         problems.add(cached.image() + " (" + cached.platform() + "): the snapshot holds manifest "
             + onVolume.get().digest() + ", not the registry's " + manifest.map(CatalogImage.PlatformManifest::digest));
       }
-      long recordedBytes = recordedBytesPerImage.get(cached.image());
-      if (Math.abs(cached.sizeBytes() - recordedBytes) > CTR_SIZE_ROUNDING * recordedBytes) {
-        problems.add(cached.image() + ": the build saw " + cached.sizeBytes() + " bytes, the snapshot holds "
-            + recordedBytes);
+      if (!onVolume.get().indexDigest().equals(cached.digest())) {
+        problems.add(cached.image() + ": the snapshot holds index " + onVolume.get().indexDigest() + ", the build saw "
+            + cached.digest());
+      }
+      Optional<CatalogImage.PlatformManifest> own = published.get().platform(instancePlatform);
+      if (own.isPresent()) {
+        long listed = published.get().index().size() + own.get().manifest().size() + own.get().bytes();
+        if (Math.abs(cached.sizeBytes() - listed) > CTR_SIZE_ROUNDING * listed) {
+          problems.add(cached.image() + ": the build saw " + cached.sizeBytes() + " bytes, ctr lists "
+              + published.get().reference() + " (" + instancePlatform + ") at " + listed);
+        }
       }
       rows.add(new Row(cached.image(), cached.platform(), cached.digest(), onVolume.get().digest(),
           onVolume.get().bytes()));

@@ -137,10 +137,10 @@ class BuildFlowSdkTest extends SdkOverHttpTest {
         CatalogImage busybox = server.cloud().catalog().find(BUSYBOX).orElseThrow();
         String[] listed = run(instanceId, CTR + "ls").standardOutputContent().split("\n");
         assertThat(listed).hasSize(2);
-        assertThat(listed[0]).matches("REF +TYPE +DIGEST +SIZE +PLATFORMS +LABELS");
+        assertThat(listed[0]).matches("REF +TYPE +DIGEST +SIZE +PLATFORMS +LABELS +");
         assertThat(listed[1]).matches(java.util.regex.Pattern.quote(BUSYBOX)
                 + " +application/vnd\\.oci\\.image\\.index\\.v1\\+json +" + busybox.indexDigest()
-                + " +[0-9.]+ MiB +linux/amd64,linux/arm64 +io\\.cri-containerd\\.image=managed");
+                + " +[0-9.]+ MiB +linux/amd64,linux/arm64/v8 +io\\.cri-containerd\\.image=managed +");
         assertThat(run(instanceId, CTR + "ls -q").standardOutputContent()).isEqualTo(BUSYBOX + "\n");
 
         ec2.stopInstances(r -> r.instanceIds(instanceId));
@@ -257,8 +257,8 @@ class BuildFlowSdkTest extends SdkOverHttpTest {
         assertThat(interruptedView.responseCode()).isEqualTo(-1);
         assertThat(interruptedView.standardErrorContent()).contains("interrupted");
 
+        // No image is recorded; the blobs the pull had completed stay on the volume, as on a real stopped instance.
         assertThat(simulated.runtime().volumeContents()).isEmpty();
-        assertThat(simulated.runtime().usedBytes()).isZero();
     }
 
     @Test

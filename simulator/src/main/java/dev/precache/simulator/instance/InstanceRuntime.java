@@ -3,7 +3,9 @@ package dev.precache.simulator.instance;
 import dev.precache.simulator.instance.PullJob.PullFault;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.HashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
 
@@ -20,6 +22,7 @@ public final class InstanceRuntime {
   private final List<PullFault> faults = new CopyOnWriteArrayList<>();
   private final Commands commands;
   private final List<Execution> running = new ArrayList<>();
+  private volatile Function<String, Optional<String>> registryFailure = registryHost -> Optional.empty();
   private long clock;
 
   public InstanceRuntime(HostSpec host, RegistryCatalog registry) {
@@ -30,9 +33,15 @@ public final class InstanceRuntime {
   public InstanceRuntime(HostSpec host, RegistryCatalog registry, List<VolumeImage> restoredContents) {
     this.host = host;
     this.traffic = new PullTraffic(host, store::usedBytes);
-    this.commands = new Commands(new Ctr(new PullJob.Environment(host, registry, store, traffic, faults)));
-    restoredContents.forEach(image -> store.put(image.namespace(), image.image(), RegistryCatalog.digest(image.image()),
-        image.labels(), Map.of(image.platform(), new CatalogImage.PlatformManifest(image.digest(), image.bytes()))));
+    PullJob.Environment environment = new PullJob.Environment(host, registry, store, traffic, faults, new HashMap<>(),
+        registryHost -> registryFailure.apply(registryHost));
+    this.commands = new Commands(new Ctr(environment, () -> clock), new DiskFree(host, this::usedBytes));
+    for (VolumeImage image : restoredContents) {
+      CatalogImage version = registry.imageByIndexDigest(image.indexDigest()).orElseThrow(() ->
+          new IllegalArgumentException("restored volume: the registries never served index " + image.indexDigest()));
+      store.restore(image.namespace(), image.image(), version, registry.manifestByDigest(image.digest()).orElseThrow(),
+          image.labels());
+    }
   }
 
   /**
@@ -70,7 +79,7 @@ public final class InstanceRuntime {
     return store.contents();
   }
 
-  /** Bytes on the data volume: images held plus content being written. */
+  /** Bytes on the data volume: containerd's content, snapshots, ingests and metadata, plus what is being written. */
   public synchronized long usedBytes() {
     return store.usedBytes() + Math.round(traffic.inFlightBytes());
   }
@@ -82,6 +91,11 @@ public final class InstanceRuntime {
   /** Fault injection: pulls of references the pattern finds fail at resolve time with this message. */
   public void failPullsMatching(Pattern imagePattern, String message) {
     faults.add(new PullFault(imagePattern, message));
+  }
+
+  /** Fault injection: the HTTP status ("429 Too Many Requests") a registry host answers a pull's resolve with, if any. */
+  public void useRegistryFailures(Function<String, Optional<String>> statusForHost) {
+    this.registryFailure = statusForHost;
   }
 
   public void clearPullFaults() {
@@ -112,13 +126,18 @@ public final class InstanceRuntime {
       }
       clock = Math.max(next, clock);
       traffic.settle(clock);
-      for (Execution execution : List.copyOf(running)) {
-        execution.root().advance(clock);
-        if (execution.root().finished()) {
-          execution.finished(clock);
-          running.remove(execution);
+      // A pull may wait on what another pull stored at this instant: play the instant until nothing changes.
+      long before;
+      do {
+        before = store.changes();
+        for (Execution execution : List.copyOf(running)) {
+          execution.root().advance(clock);
+          if (execution.root().finished()) {
+            execution.finished(clock);
+            running.remove(execution);
+          }
         }
-      }
+      } while (store.changes() != before);
     }
     traffic.advanceTo(target);
     clock = target;

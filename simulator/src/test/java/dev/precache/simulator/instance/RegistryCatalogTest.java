@@ -15,7 +15,12 @@ class RegistryCatalogTest {
     RegistryCatalog first = RegistryCatalog.defaults();
     CatalogImage llama = first.find("quay.io/redhat-ai-services/modelcar-catalog:llama-3.1-8b-instruct").orElseThrow();
     assertThat(llama.platforms()).containsOnlyKeys("linux/amd64", "linux/arm64");
-    assertThat(llama.platform("amd64").orElseThrow().bytes()).isEqualTo(16_100_000_000L);
+    assertThat(llama.platform("amd64").orElseThrow().layers()).hasSize(5);
+    assertThat(llama.platform("amd64").orElseThrow().layers().stream().mapToLong(CatalogImage.Layer::size).sum())
+        .isEqualTo(16_100_000_000L);
+    assertThat(llama.platform("arm64").orElseThrow().layers().subList(1, 5))
+        .as("the weights are the same layers on both platforms")
+        .isEqualTo(llama.platform("amd64").orElseThrow().layers().subList(1, 5));
     assertThat(llama.platform("x86_64").orElseThrow().digest())
         .matches("sha256:[0-9a-f]{64}")
         .isEqualTo(RegistryCatalog.defaults().find(llama.reference()).orElseThrow().platform("amd64").orElseThrow().digest())
@@ -40,8 +45,13 @@ class RegistryCatalogTest {
         """);
     RegistryCatalog catalog = RegistryCatalog.load(file);
     assertThat(catalog.find("docker.io/library/busybox:latest")).isPresent();
-    assertThat(catalog.find("registry.example.com/team/model:2").orElseThrow().platform("linux/amd64").orElseThrow().bytes())
-        .isEqualTo(2L << 30);
+    CatalogImage.PlatformManifest model = catalog.find("registry.example.com/team/model:2").orElseThrow()
+        .platform("linux/amd64").orElseThrow();
+    assertThat(model.platform()).isEqualTo("linux/amd64");
+    assertThat(model.layers()).singleElement().satisfies(layer -> {
+      assertThat(layer.size()).isEqualTo(2L << 30);
+      assertThat(layer.unpackedSize()).isEqualTo(2L << 30);
+    });
     assertThat(catalog.pullBytesPerSecond("docker.io")).isEqualTo(50_000_000L);
     assertThat(catalog.pullBytesPerSecond("registry.example.com")).isEqualTo(10L << 20);
     assertThat(catalog.authorize("registry.example.com", "robot", "s3cret")).isTrue();

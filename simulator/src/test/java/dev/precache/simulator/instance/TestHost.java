@@ -1,25 +1,30 @@
 package dev.precache.simulator.instance;
 
 /** A host with settable network and data volume, Kubernetes 1.32 (containerd 1.7) unless told otherwise. */
-record TestHost(int kubernetesMinorVersion, double networkBytesPerSecond, long capacityBytes, double volumeBytesPerSecond)
+record TestHost(int kubernetesMinorVersion, double networkBytesPerSecond, long capacityBytes, double volumeBytesPerSecond,
+    int vcpus)
     implements HostSpec {
   static final double MB = 1_000_000;
   static final long GB = 1_000_000_000L;
 
   static TestHost k8s132() {
-    return new TestHost(32, 1250 * MB, 100 * GB, 1000 * MB);
+    return new TestHost(32, 1250 * MB, 100 * GB, 1000 * MB, 8);
   }
 
   TestHost withKubernetes(int minor) {
-    return new TestHost(minor, networkBytesPerSecond, capacityBytes, volumeBytesPerSecond);
+    return new TestHost(minor, networkBytesPerSecond, capacityBytes, volumeBytesPerSecond, vcpus);
   }
 
   TestHost withCapacity(long bytes) {
-    return new TestHost(kubernetesMinorVersion, networkBytesPerSecond, bytes, volumeBytesPerSecond);
+    return new TestHost(kubernetesMinorVersion, networkBytesPerSecond, bytes, volumeBytesPerSecond, vcpus);
   }
 
   TestHost withNetwork(double bytesPerSecond) {
-    return new TestHost(kubernetesMinorVersion, bytesPerSecond, capacityBytes, volumeBytesPerSecond);
+    return new TestHost(kubernetesMinorVersion, bytesPerSecond, capacityBytes, volumeBytesPerSecond, vcpus);
+  }
+
+  TestHost withVcpus(int count) {
+    return new TestHost(kubernetesMinorVersion, networkBytesPerSecond, capacityBytes, volumeBytesPerSecond, count);
   }
 
   @Override
