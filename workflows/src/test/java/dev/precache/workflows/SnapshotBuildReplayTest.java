@@ -18,13 +18,17 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Replays a recorded happy-path history, so a change to the workflow that would break builds running while
- * it is deployed fails here. Re-record after an intended, versioned change with
- * {@code mvn -o -pl workflows test -Dtest=SnapshotBuildReplayTest -Dprecache.recordHistory=true}.
+ * Replays recorded happy-path histories, so a change to the workflow that would break builds running while
+ * it is deployed fails here: one from before images were resolved first (eight steps, no version marker) and
+ * one of the current shape. Record the current shape after an intended, versioned change with
+ * {@code mvn -o -pl workflows test -Dtest=SnapshotBuildReplayTest -Dprecache.recordHistory=true}, keeping the
+ * older histories.
  */
 class SnapshotBuildReplayTest {
 
+  /** Recorded before the resolve step existed: replays through {@code Workflow.getVersion}'s default branch. */
   private static final String HISTORY = "histories/happy-path.json";
+  private static final String RESOLVED_HISTORY = "histories/happy-path-resolved.json";
 
   @RegisterExtension
   final TestWorkflowExtension testWorkflow = FakeCloud.extension();
@@ -32,6 +36,18 @@ class SnapshotBuildReplayTest {
   @Test
   void replaysTheRecordedHappyPath() throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void replaysTheRecordedHappyPathThatResolvedFirst() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(RESOLVED_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void aWorkflowThatLaunchesBeforeResolvingCannotReplayTheResolvedHistory() {
+    assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(RESOLVED_HISTORY,
+        ChecksSsmFirst.class))
+        .hasMessageContaining(NonDeterministicException.class.getName());
   }
 
   @Test
@@ -46,10 +62,10 @@ class SnapshotBuildReplayTest {
   void recordTheHappyPath(TestWorkflowEnvironment env, WorkflowClient client, Worker worker) throws IOException {
     new FakeCloud().register(worker);
     env.start();
-    FakeCloud.newBuild(client, worker, "happy-path").build(FakeCloud.request());
+    FakeCloud.newBuild(client, worker, "happy-path-resolved").build(FakeCloud.request());
 
-    String history = client.fetchHistory("happy-path").toJson(true);
-    Files.writeString(Path.of("src/test/resources", HISTORY), history);
+    String history = client.fetchHistory("happy-path-resolved").toJson(true);
+    Files.writeString(Path.of("src/test/resources", RESOLVED_HISTORY), history);
   }
 
   /** The build as a careless refactoring might leave it: waiting for SSM before the stack exists. */
