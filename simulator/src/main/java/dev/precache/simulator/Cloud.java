@@ -6,7 +6,9 @@ import dev.precache.simulator.ec2.Snapshot;
 import dev.precache.simulator.ec2.Volume;
 import dev.precache.simulator.fault.FaultConfig;
 import dev.precache.simulator.fault.Faults;
+import dev.precache.simulator.instance.CatalogImage;
 import dev.precache.simulator.instance.RegistryCatalog;
+import java.net.URI;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,6 +29,7 @@ public final class Cloud {
     private final Ids ids = new Ids();
     private final Timeline timeline = new Timeline();
     private final Map<String, Region> regions = new LinkedHashMap<>();
+    private volatile Map<String, URI> registryEndpoints = Map.of();
 
     public Cloud(SimClock clock, RegistryCatalog catalog) {
         this.clock = clock;
@@ -40,6 +43,23 @@ public final class Cloud {
 
     public RegistryCatalog catalog() {
         return catalog;
+    }
+
+    /** The registries' loopback endpoints by host, once the server started them; empty in-process without one. */
+    public Map<String, URI> registryEndpoints() {
+        return registryEndpoints;
+    }
+
+    public void useRegistryEndpoints(Map<String, URI> endpoints) {
+        this.registryEndpoints = Map.copyOf(endpoints);
+    }
+
+    /**
+     * Moves the tag to new content (a new top layer per platform, so new manifest and index digests), seen at
+     * once by the registry servers and by pulls on instances.
+     */
+    public CatalogImage rebuildImage(String normalizedRef) {
+        return catalog.rebuild(normalizedRef);
     }
 
     /** Applies every state change due by now; returns simulated now. */

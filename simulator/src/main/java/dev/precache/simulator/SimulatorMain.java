@@ -51,6 +51,7 @@ public final class SimulatorMain {
             server.cloud().applyFaults(new ObjectMapper(new YAMLFactory()).readValue(faults.toFile(), FaultConfig.class));
         }
         server.start();
+        System.out.println("registries: " + new ObjectMapper().writeValueAsString(server.registryEndpoints()));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

@@ -12,12 +12,15 @@ import dev.precache.simulator.instance.RegistryCatalog;
 import dev.precache.simulator.protocol.ErrorReplies;
 import dev.precache.simulator.protocol.QueryRequest;
 import dev.precache.simulator.protocol.Reply;
+import dev.precache.simulator.registry.RegistryServers;
 import dev.precache.simulator.ssm.SsmResponses;
 import dev.precache.simulator.sts.StsResponses;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.Map;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,6 +44,7 @@ public final class SimulatorServer implements AutoCloseable {
     private final int requestedPort;
     private final AdminResponses admin;
     private final ObjectMapper json = new ObjectMapper();
+    private final RegistryServers registries = new RegistryServers();
     private HttpServer server;
     private ExecutorService executor;
 
@@ -65,8 +69,19 @@ public final class SimulatorServer implements AutoCloseable {
         server.setExecutor(executor);
         server.createContext("/", this::serve);
         server.start();
+        registries.start(cloud.catalog(), cloud.faults());
+        cloud.useRegistryEndpoints(registries.endpoints());
         log.info("AWS simulator listening on http://127.0.0.1:{} (time scale {})", port(), cloud.clock().scale());
         return this;
+    }
+
+    /**
+     * Registry host as it appears in normalized references ({@code docker.io}, {@code quay.io},
+     * {@code 123456789012.dkr.ecr.us-west-2.amazonaws.com}) → its registry's base URL on loopback; also
+     * {@code GET /_sim/registries}.
+     */
+    public Map<String, URI> registryEndpoints() {
+        return registries.endpoints();
     }
 
     public int port() {
@@ -88,6 +103,7 @@ public final class SimulatorServer implements AutoCloseable {
             server.stop(0);
             executor.shutdownNow();
         }
+        registries.close();
     }
 
     private void serve(HttpExchange exchange) throws IOException {

@@ -11,6 +11,7 @@ import dev.precache.simulator.ec2.Instance;
 import dev.precache.simulator.ec2.Snapshot;
 import dev.precache.simulator.ec2.Volume;
 import dev.precache.simulator.fault.FaultConfig;
+import dev.precache.simulator.instance.CatalogImage;
 import dev.precache.simulator.protocol.Reply;
 import dev.precache.simulator.ssm.Command;
 import dev.precache.simulator.ssm.Parameter;
@@ -18,7 +19,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
 
-/** The simulator's own endpoints under {@code /_sim/}: health, state inspection, reset and faults. */
+/** The simulator's own endpoints under {@code /_sim/}: health, state inspection, reset, faults, registries. */
 public final class AdminResponses {
     private final Cloud cloud;
     private final ObjectMapper json = new ObjectMapper();
@@ -45,11 +46,39 @@ public final class AdminResponses {
             cloud.reset();
             return ok(json.createObjectNode().put("reset", true));
         }
+        if (method.equals("GET") && path.equals("/_sim/registries")) {
+            ObjectNode endpoints = json.createObjectNode();
+            cloud.registryEndpoints().forEach((host, uri) -> endpoints.put(host, uri.toString()));
+            return ok(endpoints);
+        }
+        if (method.equals("POST") && path.equals("/_sim/registry/rebuild")) {
+            return rebuild(body);
+        }
         if (method.equals("POST") && path.equals("/_sim/faults")) {
             cloud.applyFaults(readFaults(body));
             return ok(json.createObjectNode().put("applied", true));
         }
         return new Reply(404, "application/json", "{\"message\":\"no such endpoint " + path + "\"}");
+    }
+
+    /** {@code {"reference": "docker.io/library/nginx:1.27"}} → the tag's new index and manifest digests. */
+    private Reply rebuild(String body) {
+        String reference;
+        try {
+            reference = json.readTree(body.isBlank() ? "{}" : body).path("reference").asText("");
+        } catch (IOException e) {
+            return new Reply(400, "application/json", json.createObjectNode()
+                    .put("message", "body must be JSON {\"reference\": \"host/repository:tag\"}").toString());
+        }
+        if (cloud.catalog().find(reference).isEmpty()) {
+            return new Reply(404, "application/json", json.createObjectNode()
+                    .put("message", "reference: no image " + reference + " in the registry catalog").toString());
+        }
+        CatalogImage image = cloud.rebuildImage(reference);
+        ObjectNode node = json.createObjectNode().put("reference", reference).put("indexDigest", image.indexDigest());
+        ObjectNode platforms = node.putObject("manifests");
+        image.platforms().values().forEach(m -> platforms.put(m.platform(), m.digest()));
+        return ok(node);
     }
 
     /** YAML is a superset of JSON, so one reader takes both. */
@@ -113,7 +142,8 @@ public final class AdminResponses {
         Snapshot.Progress progress = snapshot.progress(now);
         ObjectNode node = json.createObjectNode().put("snapshotId", snapshot.id()).put("volumeId", snapshot.volumeId())
                 .put("status", progress.status()).put("progress", progress.percent())
-                .put("description", snapshot.description()).put("bytes", snapshot.bytes());
+                .put("description", snapshot.description()).put("bytes", snapshot.bytes())
+                .put("usedBytes", snapshot.bytes());
         node.set("tags", json.valueToTree(snapshot.tags()));
         node.set("contents", json.valueToTree(snapshot.contents()));
         return node;

@@ -211,12 +211,12 @@ public final class Ec2Model {
 
     public Snapshot createSnapshot(String volumeId, String description, Map<String, String> tags, long now) {
         Volume volume = volumes(List.of(volumeId), v -> true).get(0);
-        var contents = Optional.ofNullable(volume.attachment)
+        Optional<InstanceRuntime> runtime = Optional.ofNullable(volume.attachment)
                 .filter(a -> a.device().equals(Instance.DATA_DEVICE))
-                .map(a -> instances.get(a.instanceId()).runtime)
-                .map(InstanceRuntime::volumeContents)
-                .orElse(List.of());
-        long bytes = contents.stream().mapToLong(c -> c.bytes()).sum();
+                .map(a -> instances.get(a.instanceId()).runtime);
+        var contents = runtime.map(InstanceRuntime::volumeContents).orElse(List.of());
+        // A snapshot copies the blocks written: containerd's whole use of the volume, blobs and unpacked layers.
+        long bytes = runtime.map(InstanceRuntime::usedBytes).orElse(0L);
         Snapshot snapshot = new Snapshot(context.ids().next("snap"), volumeId, volume.spec.sizeGiB(), description,
                 volume.spec.encrypted(), volume.spec.kmsKeyId(), Instant.ofEpochMilli(now),
                 new LinkedHashMap<>(tags), List.copyOf(contents), bytes, now + Snapshot.durationMillis(bytes),

@@ -62,6 +62,11 @@ public final class Instance implements HostSpec {
     }
 
     @Override
+    public int vcpus() {
+        return type.vcpus();
+    }
+
+    @Override
     public String platform() {
         return type.architecture().equals("arm64") ? "linux/arm64" : "linux/amd64";
     }

@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * An EBS snapshot. Its progress is a function of time: a fixed start latency, then the bytes the volume
+ * An EBS snapshot: what the data volume held (each complete image × platform, with index and manifest digests)
+ * and {@code bytes}, the volume's used bytes when it was taken. Its progress is a function of time: a fixed start latency, then the bytes the volume
  * held at creation copied at a steady rate. An injected error stops it half way.
  */
 public record Snapshot(String id, String volumeId, int volumeSizeGiB, String description, boolean encrypted,

@@ -16,6 +16,8 @@ import java.util.List;
  *   - {pattern: ".*:broken$", message: "not found"}
  * snapshotError: "Snapshot copy failed"
  * instanceStuckStopping: true
+ * registryErrors:
+ *   - {host: "docker\\.io", code: TOOMANYREQUESTS, rate: 1.0, retryAfterSeconds: 30}
  * </pre>
  */
 public record FaultConfig(
@@ -25,7 +27,8 @@ public record FaultConfig(
         Boolean instanceNeverOnline,
         List<PullFailure> pullFailures,
         String snapshotError,
-        Boolean instanceStuckStopping) {
+        Boolean instanceStuckStopping,
+        List<RegistryError> registryErrors) {
 
     /** Fails {@code rate} of the calls to one operation of one service with the given error code. */
     public record ErrorRule(String service, String operation, String error, double rate) {}
@@ -33,7 +36,15 @@ public record FaultConfig(
     /** Image pulls whose reference matches {@code pattern} fail with {@code message}. */
     public record PullFailure(String pattern, String message) {}
 
+    /**
+     * Fails {@code rate} of the registry API requests (manifests, blobs, tags; not the ping or token endpoint) to
+     * hosts the {@code host} pattern finds with the OCI error {@code code}: TOOMANYREQUESTS (429, with
+     * Retry-After: {@code retryAfterSeconds}, default 60), UNAUTHORIZED (401), DENIED (403), NAME_UNKNOWN,
+     * MANIFEST_UNKNOWN, BLOB_UNKNOWN (404), anything else 503.
+     */
+    public record RegistryError(String host, String code, double rate, Integer retryAfterSeconds) {}
+
     public static FaultConfig none() {
-        return new FaultConfig(null, List.of(), null, false, List.of(), null, false);
+        return new FaultConfig(null, List.of(), null, false, List.of(), null, false, List.of());
     }
 }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.regex.Pattern;
 
 /** The faults currently in force. Error rates draw from a seeded RNG so a run is repeatable. */
 public final class Faults {
@@ -12,6 +13,7 @@ public final class Faults {
 
     private final List<FaultConfig.ErrorRule> errors = new ArrayList<>();
     private final List<FaultConfig.PullFailure> pullFailures = new ArrayList<>();
+    private final List<FaultConfig.RegistryError> registryErrors = new ArrayList<>();
     private Random random = new Random(DEFAULT_SEED);
     private String stackRollback;
     private boolean instanceNeverOnline;
@@ -28,6 +30,9 @@ public final class Faults {
         if (config.pullFailures() != null) {
             pullFailures.addAll(config.pullFailures());
         }
+        if (config.registryErrors() != null) {
+            registryErrors.addAll(config.registryErrors());
+        }
         stackRollback = config.stackRollback();
         instanceNeverOnline = Boolean.TRUE.equals(config.instanceNeverOnline());
         snapshotError = config.snapshotError();
@@ -37,6 +42,7 @@ public final class Faults {
     public synchronized void clear() {
         errors.clear();
         pullFailures.clear();
+        registryErrors.clear();
         random = new Random(DEFAULT_SEED);
         stackRollback = null;
         instanceNeverOnline = false;
@@ -76,6 +82,20 @@ public final class Faults {
                 throw new AwsException(rule.error(), "Injected fault: " + rule.error() + " on " + operation);
             }
         }
+    }
+
+    public synchronized void addRegistryError(String hostPattern, String code, double rate, Integer retryAfterSeconds) {
+        registryErrors.add(new FaultConfig.RegistryError(hostPattern, code, rate, retryAfterSeconds));
+    }
+
+    /** The registry error this request to {@code host} fails with, if a rule matches and the dice say so. */
+    public synchronized Optional<FaultConfig.RegistryError> registryError(String host) {
+        for (FaultConfig.RegistryError rule : registryErrors) {
+            if (Pattern.compile(rule.host()).matcher(host).find() && random.nextDouble() < rule.rate()) {
+                return Optional.of(rule);
+            }
+        }
+        return Optional.empty();
     }
 
     public synchronized List<FaultConfig.PullFailure> pullFailures() {

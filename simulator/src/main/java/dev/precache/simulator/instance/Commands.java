@@ -17,10 +17,12 @@ final class Commands {
   private static final long SYSTEMCTL_MILLIS = 800;
 
   private final Ctr ctr;
+  private final DiskFree df;
   private boolean kubeletActive = true;
 
-  Commands(Ctr ctr) {
+  Commands(Ctr ctr, DiskFree df) {
     this.ctr = ctr;
+    this.df = df;
   }
 
   boolean kubeletActive() {
@@ -47,6 +49,8 @@ final class Commands {
       case "apiclient" -> context == Context.CONTROL_CONTAINER ? apiclient(args, io) : notFound(program, io);
       case "ctr" -> context == Context.HOST ? ctr.create(args, io) : notFound(program, io);
       case "systemctl" -> context == Context.HOST ? systemctl(args, io) : notFound(program, io);
+      case "df" -> context == Context.HOST ? df.create(args, io) : failure(io, 0, 1, "df: the simulated control "
+          + "container has no data volume; run df on the host: apiclient exec admin sheltie df ...");
       default -> notFound(program, io);
     };
   }

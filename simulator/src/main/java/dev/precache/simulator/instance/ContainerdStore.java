@@ -1,22 +1,48 @@
 package dev.precache.simulator.instance;
 
+import dev.precache.simulator.instance.CatalogImage.Layer;
+import dev.precache.simulator.instance.CatalogImage.PlatformManifest;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
-/** containerd's image store on the data volume: per namespace, image name → index, labels, pulled platforms. */
+/**
+ * containerd's state on the data volume: the image store (per namespace, name → the index it points at and
+ * labels), the content store (compressed blobs by digest, with labels), the overlayfs snapshots (unpacked
+ * layers by chain ID) and ingests left by interrupted downloads. Which platforms of an image are present is
+ * read from the content, as {@code ctr images check} does. Removing an image collects the content and snapshots
+ * no image references at once, as {@code ctr images rm --sync} does (without it containerd's GC scheduler runs
+ * soon after), except what a running pull's lease holds; ingests survive.
+ */
 final class ContainerdStore {
-  record StoredImage(String name, String indexDigest, Map<String, String> labels, Map<String, CatalogImage.PlatformManifest> platforms) {
-    long bytes() {
-      return platforms.values().stream().mapToLong(CatalogImage.PlatformManifest::bytes).sum();
-    }
-  }
+  /**
+   * containerd's metadata (meta.db, a bbolt file) grows with its records; the simulator counts one 4 KiB bbolt
+   * page per blob, snapshot and image. An estimate: bbolt's page size is the OS page size; record packing varies.
+   */
+  static final long METADATA_BYTES_PER_RECORD = 4096;
+
+  record StoredImage(String name, CatalogImage image, Map<String, String> labels, long createdAt) {}
+
+  record ContentBlob(String digest, long size, long createdAt, Map<String, String> labels, Set<String> namespaces) {}
 
   private final Map<String, Map<String, StoredImage>> namespaces = new TreeMap<>();
+  private final Map<String, ContentBlob> content = new TreeMap<>();
+  private final Map<String, Long> snapshots = new HashMap<>();
+  private final Map<String, Long> ingests = new HashMap<>();
+  /** Blob digests and chain IDs a running pull holds, with how many pulls hold each. */
+  private final Map<String, Integer> leases = new HashMap<>();
+  private long changes;
+
+  /** Counts every change to blobs, snapshots and images: how the runtime tells that an instant settled. */
+  long changes() {
+    return changes;
+  }
 
   List<StoredImage> images(String namespace) {
     return List.copyOf(namespaces.getOrDefault(namespace, Map.of()).values());
@@ -26,45 +52,159 @@ final class ContainerdStore {
     return Optional.ofNullable(namespaces.getOrDefault(namespace, Map.of()).get(name));
   }
 
-  /** Adds the platforms to the image (creating it), and the labels to its labels. */
-  void put(String namespace, String name, String indexDigest, Map<String, String> labels,
-      Map<String, CatalogImage.PlatformManifest> platforms) {
+  /** Creates or updates the image record: it points at this index; the labels are added to its labels. */
+  void putImage(String namespace, String name, CatalogImage image, Map<String, String> labels, long now) {
     Map<String, StoredImage> images = namespaces.computeIfAbsent(namespace, ignored -> new TreeMap<>());
     StoredImage existing = images.get(name);
-    Map<String, String> mergedLabels = new TreeMap<>(existing == null ? Map.of() : existing.labels());
-    mergedLabels.putAll(labels);
-    Map<String, CatalogImage.PlatformManifest> mergedPlatforms =
-        new TreeMap<>(existing == null ? Map.of() : existing.platforms());
-    mergedPlatforms.putAll(platforms);
-    images.put(name, new StoredImage(name, indexDigest,
-        Collections.unmodifiableMap(mergedLabels), Collections.unmodifiableMap(mergedPlatforms)));
+    Map<String, String> merged = new TreeMap<>(existing == null ? Map.of() : existing.labels());
+    merged.putAll(labels);
+    changes++;
+    images.put(name, new StoredImage(name, image, Map.copyOf(merged), existing == null ? now : existing.createdAt()));
   }
 
-  boolean remove(String namespace, String name) {
-    return namespaces.getOrDefault(namespace, new HashMap<>()).remove(name) != null;
+  boolean removeImage(String namespace, String name) {
+    boolean removed = namespaces.getOrDefault(namespace, new HashMap<>()).remove(name) != null;
+    if (removed) {
+      changes++;
+      collectGarbage();
+    }
+    return removed;
   }
 
-  /** Whether content with this digest is on the volume, under any name in any namespace. */
-  boolean holds(String digest) {
-    return namespaces.values().stream()
-        .flatMap(images -> images.values().stream())
-        .flatMap(image -> image.platforms().values().stream())
-        .anyMatch(manifest -> manifest.digest().equals(digest));
+  boolean holdsBlob(String digest) {
+    return content.containsKey(digest);
   }
 
-  /** Bytes on the volume: each distinct manifest's content counted once. */
+  boolean holdsSnapshot(String chainId) {
+    return snapshots.containsKey(chainId);
+  }
+
+  void addBlob(String namespace, String digest, long size, Map<String, String> labels, long now) {
+    ingests.remove(digest);
+    ContentBlob existing = content.get(digest);
+    Set<String> blobNamespaces = new HashSet<>(existing == null ? Set.of() : existing.namespaces());
+    blobNamespaces.add(namespace);
+    Map<String, String> merged = new TreeMap<>(existing == null ? Map.of() : existing.labels());
+    merged.putAll(labels);
+    changes++;
+    content.put(digest, new ContentBlob(digest, size, existing == null ? now : existing.createdAt(), Map.copyOf(merged),
+        Set.copyOf(blobNamespaces)));
+  }
+
+  void addDocument(String namespace, OciDocument document, Map<String, String> labels, long now) {
+    addBlob(namespace, document.digest(), document.size(), labels, now);
+  }
+
+  /** Labels a blob already stored, as the unpacker does with {@code containerd.io/uncompressed}. */
+  void labelBlob(String digest, String key, String value) {
+    ContentBlob blob = content.get(digest);
+    Map<String, String> labels = new TreeMap<>(blob.labels());
+    labels.put(key, value);
+    content.put(digest, new ContentBlob(digest, blob.size(), blob.createdAt(), Map.copyOf(labels), blob.namespaces()));
+  }
+
+  void addSnapshot(String chainId, long unpackedBytes) {
+    changes++;
+    snapshots.put(chainId, unpackedBytes);
+  }
+
+  /** A download that stopped part way leaves its ingest on the volume, for a later pull to resume. */
+  void leaveIngest(String digest, long bytes) {
+    if (bytes > 0) {
+      changes++;
+      ingests.put(digest, bytes);
+    }
+  }
+
+  /**
+   * A running pull's content (blob digests, chain IDs) is safe from garbage collection: ctr pulls under a lease
+   * it deletes when the command ends (containerd client.WithLease).
+   */
+  void lease(String key) {
+    leases.merge(key, 1, Integer::sum);
+  }
+
+  void release(String key) {
+    changes++;
+    leases.computeIfPresent(key, (ignored, count) -> count == 1 ? null : count - 1);
+  }
+
+  List<ContentBlob> content(String namespace) {
+    return content.values().stream().filter(blob -> blob.namespaces().contains(namespace)).toList();
+  }
+
+  /** The platforms of the image whose manifest, config and layers are all in the content store. */
+  List<PlatformManifest> completePlatforms(StoredImage image) {
+    return image.image().platforms().values().stream().filter(this::complete).toList();
+  }
+
+  boolean complete(PlatformManifest manifest) {
+    return holdsBlob(manifest.digest()) && holdsBlob(manifest.config().digest())
+        && manifest.layers().stream().allMatch(layer -> holdsBlob(layer.digest()));
+  }
+
+  /** Whether every layer of the platform is unpacked: its top chain ID has a snapshot. */
+  boolean unpacked(PlatformManifest manifest) {
+    List<String> chain = chainIds(manifest.layers());
+    return chain.isEmpty() || holdsSnapshot(chain.get(chain.size() - 1));
+  }
+
+  /** Bytes on the volume: distinct blobs, distinct unpacked snapshots, ingests, and containerd's metadata. */
   long usedBytes() {
-    Map<String, Long> byDigest = new HashMap<>();
-    namespaces.values().forEach(images -> images.values().forEach(image -> image.platforms().values()
-        .forEach(manifest -> byDigest.put(manifest.digest(), manifest.bytes()))));
-    return byDigest.values().stream().mapToLong(Long::longValue).sum();
+    long blobs = content.values().stream().mapToLong(ContentBlob::size).sum();
+    long unpacked = snapshots.values().stream().mapToLong(Long::longValue).sum();
+    long partial = ingests.values().stream().mapToLong(Long::longValue).sum();
+    long records = content.size() + snapshots.size() + namespaces.values().stream().mapToLong(Map::size).sum();
+    return blobs + unpacked + partial + (records == 0 ? 0 : records * METADATA_BYTES_PER_RECORD);
   }
 
   List<VolumeImage> contents() {
     List<VolumeImage> contents = new ArrayList<>();
-    namespaces.forEach((namespace, images) -> images.values().forEach(image -> image.platforms().forEach(
-        (platform, manifest) -> contents.add(
-            new VolumeImage(namespace, image.name(), platform, manifest.digest(), manifest.bytes(), image.labels())))));
+    namespaces.forEach((namespace, images) -> images.values().forEach(image -> completePlatforms(image).forEach(
+        manifest -> contents.add(new VolumeImage(namespace, image.name(), Platform.normalize(manifest.platform()),
+            image.image().indexDigest(), manifest.digest(), manifest.bytes(), manifest.unpackedBytes(),
+            image.labels())))));
     return contents;
+  }
+
+  /** Puts back an image × platform a snapshot recorded: its documents, blobs and unpacked layers. */
+  void restore(String namespace, String name, CatalogImage image, PlatformManifest manifest, Map<String, String> labels) {
+    addDocument(namespace, image.index(), Map.of(), 0);
+    addDocument(namespace, manifest.manifest(), Map.of(), 0);
+    addDocument(namespace, manifest.config(), Map.of(), 0);
+    List<String> chain = chainIds(manifest.layers());
+    for (int i = 0; i < manifest.layers().size(); i++) {
+      Layer layer = manifest.layers().get(i);
+      addBlob(namespace, layer.digest(), layer.size(), Map.of("containerd.io/uncompressed", layer.diffId()), 0);
+      addSnapshot(chain.get(i), layer.unpackedSize());
+    }
+    putImage(namespace, name, image, labels, 0);
+  }
+
+  /** containerd's chain IDs: the first layer's diff ID, then sha256(parent chain ID + " " + diff ID). */
+  static List<String> chainIds(List<Layer> layers) {
+    List<String> chain = new ArrayList<>();
+    for (Layer layer : layers) {
+      chain.add(chain.isEmpty() ? layer.diffId() : OciDocument.sha256(
+          (chain.get(chain.size() - 1) + " " + layer.diffId()).getBytes(StandardCharsets.UTF_8)));
+    }
+    return chain;
+  }
+
+  private void collectGarbage() {
+    Set<String> liveBlobs = new HashSet<>();
+    Set<String> liveSnapshots = new HashSet<>();
+    liveBlobs.addAll(leases.keySet());
+    namespaces.values().forEach(images -> images.values().forEach(stored -> {
+      liveBlobs.add(stored.image().indexDigest());
+      stored.image().platforms().values().forEach(manifest -> {
+        liveBlobs.add(manifest.digest());
+        liveBlobs.add(manifest.config().digest());
+        manifest.layers().forEach(layer -> liveBlobs.add(layer.digest()));
+        liveSnapshots.addAll(chainIds(manifest.layers()));
+      });
+    }));
+    content.keySet().retainAll(liveBlobs);
+    snapshots.keySet().removeIf(chain -> !liveSnapshots.contains(chain) && !liveBlobs.contains(chain));
   }
 }

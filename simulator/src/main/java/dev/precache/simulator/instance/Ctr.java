@@ -1,5 +1,6 @@
 package dev.precache.simulator.instance;
 
+import dev.precache.simulator.instance.CatalogImage.PlatformManifest;
 import dev.precache.simulator.instance.ContainerdStore.StoredImage;
 import dev.precache.simulator.instance.Job.Io;
 import java.util.ArrayList;
@@ -8,16 +9,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.LongSupplier;
 
 /**
- * containerd's ctr, the parts the build uses: {@code ctr [-a SOCK] [-n NS] images ls|rm|pull|check}.
- * On Kubernetes ≥ 1.33 Bottlerocket ships containerd 2.x, whose ctr (urfave/cli v2) stops reading flags at
- * the first argument: flags written after the image reference are silently ignored — which is how
- * {@code --user} after the reference broke ECR pulls (aws-samples/bottlerocket-images-cache#15).
+ * containerd's ctr, the parts the build uses: {@code ctr [-a SOCK] [-n NS] images ls|rm|pull|check} and
+ * {@code content ls}, printing what containerd 1.7 and 2.x print (cmd/ctr/commands/images/images.go,
+ * content/content.go). On Kubernetes ≥ 1.33 Bottlerocket ships containerd 2.x, whose ctr (urfave/cli v2)
+ * stops reading flags at the first argument: flags written after the image reference are silently ignored —
+ * which is how {@code --user} after the reference broke ECR pulls (aws-samples/bottlerocket-images-cache#15).
  */
 final class Ctr {
   static final String SOCKET = "/run/containerd/containerd.sock";
-  static final String INDEX_MEDIA_TYPE = "application/vnd.oci.image.index.v1+json";
   private static final long MILLIS = 200;
   private static final Set<String> PULL_VALUE_FLAGS = Set.of(
       "label", "platform", "user", "u", "snapshotter", "max-concurrent-downloads", "hosts-dir");
@@ -25,9 +28,11 @@ final class Ctr {
       "all-platforms", "skip-verify", "k", "plain-http", "print-chainid", "local");
 
   private final PullJob.Environment environment;
+  private final LongSupplier clock;
 
-  Ctr(PullJob.Environment environment) {
+  Ctr(PullJob.Environment environment, LongSupplier clock) {
     this.environment = environment;
+    this.clock = clock;
   }
 
   Job create(List<String> args, Io io) {
@@ -57,36 +62,149 @@ final class Ctr {
       return Commands.failure(io, MILLIS, 1, "ctr: failed to dial \"" + address + "\": connection error: desc = "
           + "\"transport: error while dialing: dial unix " + address + ": connect: no such file or directory\"");
     }
-    if (at >= args.size() || !List.of("images", "image", "i").contains(args.get(at))) {
-      return Commands.failure(io, 0, 3, "ctr: No help topic for '" + (at < args.size() ? args.get(at) : "") + "'");
-    }
+    String command = at < args.size() ? args.get(at) : "";
     String subcommand = at + 1 < args.size() ? args.get(at + 1) : "";
     List<String> rest = args.subList(Math.min(at + 2, args.size()), args.size());
+    boolean quiet = rest.contains("-q") || rest.contains("--quiet");
     String ns = namespace;
+    if (List.of("content", "c").contains(command)) {
+      return switch (subcommand) {
+        case "ls", "list" -> new TimedJob(io, MILLIS, () -> listContent(ns, quiet, io));
+        default -> Commands.failure(io, 0, 3, "ctr: No help topic for '" + subcommand + "'");
+      };
+    }
+    if (!List.of("images", "image", "i").contains(command)) {
+      return Commands.failure(io, 0, 3, "ctr: No help topic for '" + command + "'");
+    }
     return switch (subcommand) {
-      case "ls", "list" -> new TimedJob(io, MILLIS, () -> list(ns, rest.contains("-q") || rest.contains("--quiet"), io));
-      case "rm", "remove" -> new TimedJob(io, MILLIS, () -> remove(ns, rest, io));
-      case "check" -> new TimedJob(io, MILLIS, () -> check(ns, io));
+      case "ls", "list" -> new TimedJob(io, MILLIS, () -> list(ns, quiet, io));
+      case "rm", "remove", "del", "delete" -> new TimedJob(io, MILLIS, () -> remove(ns, rest, io));
+      case "check" -> new TimedJob(io, MILLIS, () -> check(ns, quiet, io));
       case "pull" -> pull(ns, rest, io);
       default -> Commands.failure(io, 0, 3, "ctr: No help topic for '" + subcommand + "'");
     };
   }
 
+  /**
+   * REF TYPE DIGEST SIZE PLATFORMS LABELS, every cell tab-terminated. PLATFORMS is every platform the index
+   * names, pulled or not; SIZE is the host platform's image (index, manifest, config, layers as the manifest
+   * sizes them, present or not), and only the index when that manifest is not in the content store, with an
+   * error logged (containerd images.Image.Size with platforms.Default()).
+   */
   private int list(String namespace, boolean quiet, Io io) {
     List<StoredImage> images = environment.store().images(namespace);
     if (quiet) {
       images.forEach(image -> io.stdout().append(image.name()).append('\n'));
       return 0;
     }
-    List<List<String>> rows = new ArrayList<>();
-    rows.add(List.of("REF", "TYPE", "DIGEST", "SIZE", "PLATFORMS", "LABELS"));
+    TabWriter table = new TabWriter(' ').line("REF\tTYPE\tDIGEST\tSIZE\tPLATFORMS\tLABELS\t");
     for (StoredImage image : images) {
-      List<String> labels = image.labels().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
-      rows.add(List.of(image.name(), INDEX_MEDIA_TYPE, image.indexDigest(), ByteSize.human(image.bytes()),
-          String.join(",", image.platforms().keySet()), labels.isEmpty() ? "-" : String.join(",", labels)));
+      long size = image.image().index().size();
+      Optional<PlatformManifest> own = hostManifest(image);
+      if (own.isPresent()) {
+        size += own.get().manifest().size();
+        if (environment.store().holdsBlob(own.get().digest())) {
+          size += own.get().bytes();
+        } else {
+          io.stderr().append("ERRO[0000] failed calculating size for image ").append(image.name())
+              .append("  error=\"content digest ").append(own.get().digest()).append(": not found\"\n");
+        }
+      }
+      Set<String> platforms = new TreeSet<>();
+      image.image().platforms().values().forEach(manifest -> platforms.add(manifest.platform()));
+      List<String> labels = image.labels().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted().toList();
+      table.line(image.name() + "\t" + OciDocument.INDEX + "\t" + image.image().indexDigest() + "\t"
+          + ByteSize.human(size) + "\t" + String.join(",", platforms) + "\t"
+          + (labels.isEmpty() ? "-" : String.join(",", labels)) + "\t");
     }
-    io.stdout().append(table(rows));
+    io.stdout().append(table.flush());
     return 0;
+  }
+
+  /**
+   * REF TYPE DIGEST STATUS SIZE UNPACKED for the host's platform only (containerd images.Check with
+   * platforms.Default()): "complete (n/n)" with n = config + layers, "incomplete (p/n)", or, when the host
+   * platform's manifest is not in the content store, "unavailable (0/?)" — and then IsUnpacked fails, which
+   * ctr logs and returns as its error (exit 1) after printing the table. The header's cells are tab-terminated,
+   * the rows' last is not.
+   */
+  private int check(String namespace, boolean quiet, Io io) {
+    TabWriter table = new TabWriter(' ');
+    if (!quiet) {
+      table.line("REF\tTYPE\tDIGEST\tSTATUS\tSIZE\tUNPACKED\t");
+    }
+    ContainerdStore store = environment.store();
+    String error = null;
+    for (StoredImage image : store.images(namespace)) {
+      Optional<PlatformManifest> own = hostManifest(image).filter(manifest -> store.holdsBlob(manifest.digest()));
+      String status;
+      String size;
+      boolean unpacked = false;
+      boolean complete = false;
+      if (own.isEmpty()) {
+        status = "unavailable (0/?)";
+        size = ByteSize.human(0) + "/?";
+        String missing = hostManifest(image).map(PlatformManifest::digest).orElse(image.image().indexDigest());
+        String cause = hostManifest(image).isPresent() ? "content digest " + missing + ": not found"
+            : "manifest unknown: no match for platform in manifest: not found";
+        io.stderr().append("ERRO[0000] unable to check unpack for ").append(image.name()).append("  error=\"")
+            .append(cause).append("\"\n");
+        error = error != null ? error : "unable to check unpack for " + image.name() + ": " + cause;
+      } else {
+        PlatformManifest manifest = own.get();
+        List<Long> required = new ArrayList<>();
+        List<Long> present = new ArrayList<>();
+        required.add(manifest.config().size());
+        if (store.holdsBlob(manifest.config().digest())) {
+          present.add(manifest.config().size());
+        }
+        manifest.layers().forEach(layer -> {
+          required.add(layer.size());
+          if (store.holdsBlob(layer.digest())) {
+            present.add(layer.size());
+          }
+        });
+        complete = present.size() == required.size();
+        status = (complete ? "complete" : "incomplete") + " (" + present.size() + "/" + required.size() + ")";
+        size = ByteSize.human(present.stream().mapToLong(Long::longValue).sum()) + "/"
+            + ByteSize.human(required.stream().mapToLong(Long::longValue).sum());
+        unpacked = store.unpacked(manifest);
+      }
+      if (!quiet) {
+        table.line(image.name() + "\t" + OciDocument.INDEX + "\t" + image.image().indexDigest() + "\t" + status + "\t"
+            + size + "\t" + unpacked);
+      } else if (complete && unpacked) {
+        io.stdout().append(image.name()).append('\n');
+      }
+    }
+    io.stdout().append(table.flush());
+    if (error != null) {
+      io.stderr().append("ctr: ").append(error).append('\n');
+      return 1;
+    }
+    return 0;
+  }
+
+  /** DIGEST SIZE AGE LABELS, padded with tabs; sizes and ages as docker/go-units prints them. */
+  private int listContent(String namespace, boolean quiet, Io io) {
+    List<ContainerdStore.ContentBlob> blobs = environment.store().content(namespace);
+    if (quiet) {
+      blobs.forEach(blob -> io.stdout().append(blob.digest()).append('\n'));
+      return 0;
+    }
+    TabWriter table = new TabWriter('\t').line("DIGEST\tSIZE\tAGE\tLABELS");
+    long now = clock.getAsLong();
+    for (ContainerdStore.ContentBlob blob : blobs) {
+      List<String> labels = blob.labels().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted().toList();
+      table.line(blob.digest() + "\t" + GoUnits.humanSize(blob.size()) + "\t"
+          + GoUnits.humanDuration(now - blob.createdAt()) + "\t" + (labels.isEmpty() ? "-" : String.join(",", labels)));
+    }
+    io.stdout().append(table.flush());
+    return 0;
+  }
+
+  private Optional<PlatformManifest> hostManifest(StoredImage image) {
+    return image.image().platform(environment.host().platform());
   }
 
   /** Not-found references are a warning, not an error, as in ctr. */
@@ -95,25 +213,12 @@ final class Ctr {
       if (reference.startsWith("-")) {
         continue; // --sync
       }
-      if (environment.store().remove(namespace, reference)) {
+      if (environment.store().removeImage(namespace, reference)) {
         io.stdout().append(reference).append('\n');
       } else {
         io.stderr().append("WARN[0000] ").append(reference).append(": image not found\n");
       }
     }
-    return 0;
-  }
-
-  private int check(String namespace, Io io) {
-    List<List<String>> rows = new ArrayList<>();
-    rows.add(List.of("REF", "TYPE", "DIGEST", "STATUS", "SIZE", "UNPACKED"));
-    for (StoredImage image : environment.store().images(namespace)) {
-      int platforms = image.platforms().size();
-      String size = ByteSize.human(image.bytes());
-      rows.add(List.of(image.name(), INDEX_MEDIA_TYPE, image.indexDigest(),
-          "complete (" + platforms + "/" + platforms + ")", size + "/" + size, "true"));
-    }
-    io.stdout().append(table(rows));
     return 0;
   }
 
@@ -123,6 +228,7 @@ final class Ctr {
     List<String> platforms = new ArrayList<>();
     boolean allPlatforms = false;
     Optional<String> user = Optional.empty();
+    int maxConcurrentDownloads = PullJob.MAX_CONCURRENT_DOWNLOADS;
     String reference = null;
     int at = 0;
     while (at < args.size()) {
@@ -155,32 +261,25 @@ final class Ctr {
         }
         case "platform" -> platforms.add(Platform.normalize(flag.value()));
         case "user", "u" -> user = Optional.of(flag.value());
+        case "max-concurrent-downloads" -> {
+          try {
+            maxConcurrentDownloads = Integer.parseInt(flag.value());
+          } catch (NumberFormatException e) {
+            return Commands.failure(io, 0, 1, "ctr: invalid value \"" + flag.value()
+                + "\" for flag -max-concurrent-downloads: parse error");
+          }
+          if (maxConcurrentDownloads <= 0) {
+            maxConcurrentDownloads = Integer.MAX_VALUE; // 0: no limit
+          }
+        }
         default -> { }
       }
     }
     if (reference == null) {
       return Commands.failure(io, 0, 1, "ctr: please provide an image reference to pull");
     }
-    return new PullJob(io, environment,
-        new PullJob.Request(namespace, reference, labels, platforms, allPlatforms, user, containerd2));
-  }
-
-  /** Go's tabwriter as ctr configures it: columns padded to the widest cell plus one space. */
-  private static String table(List<List<String>> rows) {
-    int[] widths = new int[rows.get(0).size()];
-    rows.forEach(row -> {
-      for (int i = 0; i < row.size(); i++) {
-        widths[i] = Math.max(widths[i], row.get(i).length());
-      }
-    });
-    StringBuilder out = new StringBuilder();
-    for (List<String> row : rows) {
-      for (int i = 0; i < row.size(); i++) {
-        out.append(i == row.size() - 1 ? row.get(i) : String.format("%-" + (widths[i] + 1) + "s", row.get(i)));
-      }
-      out.append('\n');
-    }
-    return out.toString();
+    return new PullJob(io, environment, new PullJob.Request(namespace, reference, labels, platforms, allPlatforms,
+        user, containerd2, maxConcurrentDownloads));
   }
 
   /** A command-line flag: {@code -x v}, {@code --x v}, {@code --x=v}; value null when none followed. */

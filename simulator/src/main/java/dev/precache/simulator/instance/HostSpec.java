@@ -11,6 +11,9 @@ public interface HostSpec {
 
   DataVolume dataVolume();
 
+  /** The instance's vCPUs: each unpack is one gzip stream on one core. */
+  int vcpus();
+
   /** The platform ctr pulls when given none: linux/amd64 or linux/arm64. */
   default String platform() {
     return Platform.AMD64;

@@ -3,7 +3,7 @@ package dev.precache.simulator.instance;
 import dev.precache.simulator.instance.PullJob.PullFault;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.HashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
 
@@ -30,9 +30,14 @@ public final class InstanceRuntime {
   public InstanceRuntime(HostSpec host, RegistryCatalog registry, List<VolumeImage> restoredContents) {
     this.host = host;
     this.traffic = new PullTraffic(host, store::usedBytes);
-    this.commands = new Commands(new Ctr(new PullJob.Environment(host, registry, store, traffic, faults)));
-    restoredContents.forEach(image -> store.put(image.namespace(), image.image(), RegistryCatalog.digest(image.image()),
-        image.labels(), Map.of(image.platform(), new CatalogImage.PlatformManifest(image.digest(), image.bytes()))));
+    PullJob.Environment environment = new PullJob.Environment(host, registry, store, traffic, faults, new HashMap<>());
+    this.commands = new Commands(new Ctr(environment, () -> clock), new DiskFree(host, this::usedBytes));
+    for (VolumeImage image : restoredContents) {
+      CatalogImage version = registry.imageByIndexDigest(image.indexDigest()).orElseThrow(() ->
+          new IllegalArgumentException("restored volume: the registries never served index " + image.indexDigest()));
+      store.restore(image.namespace(), image.image(), version, registry.manifestByDigest(image.digest()).orElseThrow(),
+          image.labels());
+    }
   }
 
   /**
@@ -70,7 +75,7 @@ public final class InstanceRuntime {
     return store.contents();
   }
 
-  /** Bytes on the data volume: images held plus content being written. */
+  /** Bytes on the data volume: containerd's content, snapshots, ingests and metadata, plus what is being written. */
   public synchronized long usedBytes() {
     return store.usedBytes() + Math.round(traffic.inFlightBytes());
   }
@@ -112,13 +117,18 @@ public final class InstanceRuntime {
       }
       clock = Math.max(next, clock);
       traffic.settle(clock);
-      for (Execution execution : List.copyOf(running)) {
-        execution.root().advance(clock);
-        if (execution.root().finished()) {
-          execution.finished(clock);
-          running.remove(execution);
+      // A pull may wait on what another pull stored at this instant: play the instant until nothing changes.
+      long before;
+      do {
+        before = store.changes();
+        for (Execution execution : List.copyOf(running)) {
+          execution.root().advance(clock);
+          if (execution.root().finished()) {
+            execution.finished(clock);
+            running.remove(execution);
+          }
         }
-      }
+      } while (store.changes() != before);
     }
     traffic.advanceTo(target);
     clock = target;

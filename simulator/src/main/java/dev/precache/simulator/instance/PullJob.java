@@ -1,41 +1,63 @@
 package dev.precache.simulator.instance;
 
+import dev.precache.simulator.instance.CatalogImage.Layer;
 import dev.precache.simulator.instance.CatalogImage.PlatformManifest;
 import dev.precache.simulator.instance.ImageReference.InvalidReference;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * {@code ctr images pull}: resolve (a fixed latency, where reference, credential, fault and platform
- * errors surface), then write the missing content through {@link PullTraffic}, then record the image.
+ * {@code ctr images pull}, layer by layer: resolve (a fixed latency, where reference, credential, fault and
+ * platform errors surface; the index, manifests and configs are written then), download the missing layers
+ * at most {@code max-concurrent-downloads} at a time, unpack each layer in order in one stream, then record
+ * the image. containerd 2.x unpacks a layer as soon as it and its parent are there; containerd 1.7's ctr
+ * fetches everything first, then unpacks platform after platform (cmd/ctr/commands/images/pull.go). A layer
+ * the content store holds is not downloaded, a chain the snapshotter holds not unpacked; a layer another pull
+ * on the instance is fetching or unpacking is waited for, as containerd's ingest locks do.
  */
 final class PullJob extends Job {
   private static final long RESOLVE_MILLIS = 1500;
+  /** containerd's default {@code max_concurrent_downloads} (CRI config) and ctr's default for a pull. */
+  static final int MAX_CONCURRENT_DOWNLOADS = 3;
   private static final String PROGRESS_BAR = "|++++++++++++++++++++++++++++++++++++++|";
 
-  /** What a pull reaches on the instance. */
+  /** What a pull reaches on the instance; {@code inFlight} is shared by the instance's pulls. */
   record Environment(HostSpec host, RegistryCatalog catalog, ContainerdStore store, PullTraffic traffic,
-      List<PullFault> faults) {}
+      List<PullFault> faults, Map<String, PullTraffic.Transfer> inFlight) {}
 
   /** Injected failure: pulls of references matching the pattern fail with the message. */
   record PullFault(Pattern reference, String message) {}
 
   /** @param platforms normalized; empty means the host's own platform */
   record Request(String namespace, String reference, Map<String, String> labels, List<String> platforms,
-      boolean allPlatforms, Optional<String> user, boolean containerd2) {}
+      boolean allPlatforms, Optional<String> user, boolean containerd2, int maxConcurrentDownloads) {}
+
+  /** One layer of one platform, in unpack order, with its chain ID. */
+  private record UnpackStep(Layer layer, String chainId) {}
 
   private final Environment environment;
   private final Request request;
   private long startedAt;
   private long resolvedAt = Long.MAX_VALUE;
+  private long fetchedAt = -1;
   private CatalogImage image;
-  private Map<String, PlatformManifest> selected;
-  private PullTraffic.Transfer transfer;
-  private long transferBytes;
+  private List<PlatformManifest> selected;
+  private final Deque<Layer> toDownload = new ArrayDeque<>();
+  private final Map<Layer, PullTraffic.Transfer> downloading = new LinkedHashMap<>();
+  private final Deque<UnpackStep> toUnpack = new ArrayDeque<>();
+  private UnpackStep unpackingStep;
+  private PullTraffic.Transfer unpacking;
+  private final Set<String> leased = new HashSet<>();
+  private long downloadedBytes;
+  private String registry;
 
   PullJob(Io io, Environment environment, Request request) {
     super(io);
@@ -63,22 +85,16 @@ final class PullJob extends Job {
       if (now >= resolvedAt) {
         resolve(now);
       }
-      return;
+      if (image == null || finished()) {
+        return;
+      }
     }
-    switch (transfer.state()) {
-      case DONE -> complete(now);
-      case OUT_OF_SPACE -> fail("ctr: failed to extract layer " + selected.values().iterator().next().digest()
-          + ": write /var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/"
-          + Math.abs(request.reference().hashCode() % 1000) + "/fs/data: no space left on device: unknown");
-      default -> { }
-    }
+    progress(now);
   }
 
   @Override
   void kill(long now) {
-    if (transfer != null) {
-      environment.traffic().abort(transfer, now);
-    }
+    stopTransfers(now);
     finish(KILLED);
   }
 
@@ -108,24 +124,59 @@ final class PullJob extends Job {
       fail(unresolved(reference + ": not found"));
       return;
     }
-    image = found.get();
+    CatalogImage resolved = found.get();
     List<String> platforms = request.allPlatforms()
-        ? List.copyOf(image.platforms().keySet())
+        ? List.copyOf(resolved.platforms().keySet())
         : request.platforms().isEmpty() ? List.of(Platform.normalize(environment.host().platform())) : request.platforms();
-    selected = new TreeMap<>();
+    List<PlatformManifest> manifests = new ArrayList<>();
     for (String platform : platforms) {
-      Optional<PlatformManifest> manifest = image.platform(platform);
+      Optional<PlatformManifest> manifest = resolved.platform(platform);
       if (manifest.isEmpty()) {
         fail("ctr: no match for platform in manifest: not found");
         return;
       }
-      selected.put(platform, manifest.get());
+      if (!manifests.contains(manifest.get())) {
+        manifests.add(manifest.get());
+      }
     }
-    transferBytes = selected.values().stream()
-        .filter(manifest -> !environment.store().holds(manifest.digest()))
-        .mapToLong(PlatformManifest::bytes)
-        .sum();
-    transfer = environment.traffic().begin(transferBytes, catalog.pullBytesPerSecond(parsed.host()), now);
+    image = resolved;
+    selected = List.copyOf(manifests);
+    plan(parsed, now);
+  }
+
+  /** Writes the documents, and queues the layers to download (distinct, missing) and to unpack (in order). */
+  private void plan(ImageReference parsed, long now) {
+    ContainerdStore store = environment.store();
+    String namespace = request.namespace();
+    Map<String, String> indexLabels = new LinkedHashMap<>();
+    for (int i = 0; i < selected.size(); i++) {
+      indexLabels.put("containerd.io/gc.ref.content.m." + i, selected.get(i).digest());
+    }
+    hold(image.indexDigest());
+    store.addDocument(namespace, image.index(), indexLabels, now);
+    Set<String> queued = new HashSet<>();
+    for (PlatformManifest manifest : selected) {
+      Map<String, String> manifestLabels = new LinkedHashMap<>();
+      manifestLabels.put("containerd.io/gc.ref.content.config", manifest.config().digest());
+      for (int i = 0; i < manifest.layers().size(); i++) {
+        manifestLabels.put("containerd.io/gc.ref.content.l." + i, manifest.layers().get(i).digest());
+      }
+      hold(manifest.digest());
+      hold(manifest.config().digest());
+      store.addDocument(namespace, manifest.manifest(), manifestLabels, now);
+      store.addDocument(namespace, manifest.config(), Map.of(), now);
+      List<String> chain = ContainerdStore.chainIds(manifest.layers());
+      for (int i = 0; i < manifest.layers().size(); i++) {
+        Layer layer = manifest.layers().get(i);
+        hold(layer.digest());
+        hold(chain.get(i));
+        if (queued.add(layer.digest()) && !store.holdsBlob(layer.digest())) {
+          toDownload.add(layer);
+        }
+        toUnpack.add(new UnpackStep(layer, chain.get(i)));
+      }
+    }
+    registry = parsed.host();
   }
 
   private boolean authorized(String host) {
@@ -134,30 +185,151 @@ final class PullJob extends Job {
         && environment.catalog().authorize(host, credentials[0], credentials.length > 1 ? credentials[1] : "");
   }
 
+  /** Starts what can start, collects what ended; called at every event while the pull runs. */
+  private void progress(long now) {
+    ContainerdStore store = environment.store();
+    Map<String, PullTraffic.Transfer> inFlight = environment.inFlight();
+    for (var entry : List.copyOf(downloading.entrySet())) {
+      PullTraffic.Transfer transfer = entry.getValue();
+      Layer layer = entry.getKey();
+      if (transfer.state() == PullTraffic.State.OUT_OF_SPACE) {
+        store.leaveIngest(layer.digest(), transfer.writtenBytes());
+        inFlight.remove(layer.digest());
+        downloading.remove(layer);
+        failOutOfSpace("ctr: failed to copy: failed to send write: write /var/lib/containerd/io.containerd.content.v1.content/ingest/"
+            + RegistryCatalog.digest(request.reference() + "|" + layer.digest()).substring(7)
+            + "/data: no space left on device: unknown", now);
+        return;
+      }
+      if (transfer.state() == PullTraffic.State.DONE) {
+        store.addBlob(request.namespace(), layer.digest(), layer.size(),
+            Map.of("containerd.io/distribution.source." + registry, repository()), now);
+        downloadedBytes += layer.size();
+        inFlight.remove(layer.digest());
+        downloading.remove(layer);
+      }
+    }
+    if (unpacking != null) {
+      if (unpacking.state() == PullTraffic.State.OUT_OF_SPACE) {
+        inFlight.remove(unpackingStep.chainId());
+        failOutOfSpace("ctr: failed to extract layer " + unpackingStep.layer().diffId()
+            + ": write /var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/"
+            + (Math.abs(unpackingStep.chainId().hashCode()) % 1000) + "/fs/data: no space left on device: unknown", now);
+        return;
+      }
+      if (unpacking.state() == PullTraffic.State.DONE) {
+        store.addSnapshot(unpackingStep.chainId(), unpackingStep.layer().unpackedSize());
+        store.labelBlob(unpackingStep.layer().digest(), "containerd.io/uncompressed", unpackingStep.layer().diffId());
+        inFlight.remove(unpackingStep.chainId());
+        unpacking = null;
+        unpackingStep = null;
+      }
+    }
+    while (downloading.size() < request.maxConcurrentDownloads() && !toDownload.isEmpty()) {
+      Layer next = toDownload.peek();
+      if (store.holdsBlob(next.digest())) {
+        toDownload.poll();
+      } else if (inFlight.containsKey(next.digest())) {
+        break; // another pull fetches it: wait, as containerd's ingest lock makes it
+      } else {
+        toDownload.poll();
+        PullTraffic.Transfer transfer = environment.traffic()
+            .download(next.size(), environment.catalog().pullBytesPerSecond(registry), now);
+        inFlight.put(next.digest(), transfer);
+        downloading.put(next, transfer);
+      }
+    }
+    boolean fetched = downloading.isEmpty() && toDownload.isEmpty();
+    if (fetched && fetchedAt < 0) {
+      fetchedAt = now;
+    }
+    boolean mayUnpack = request.containerd2() || fetched;
+    while (unpacking == null && mayUnpack && !toUnpack.isEmpty()) {
+      UnpackStep step = toUnpack.peek();
+      if (store.holdsSnapshot(step.chainId())) {
+        toUnpack.poll();
+      } else if (!store.holdsBlob(step.layer().digest()) || inFlight.containsKey(step.chainId())) {
+        break; // its blob is still downloading, or another pull unpacks the same chain
+      } else {
+        toUnpack.poll();
+        unpackingStep = step;
+        unpacking = environment.traffic().unpack(step.layer().size(), step.layer().unpackedSize(), now);
+        inFlight.put(step.chainId(), unpacking);
+      }
+    }
+    if (fetched && unpacking == null && toUnpack.isEmpty()) {
+      complete(now);
+    }
+  }
+
+  private String repository() {
+    String rest = request.reference().substring(registry.length() + 1);
+    int end = rest.indexOf('@') >= 0 ? rest.indexOf('@') : rest.lastIndexOf(':');
+    return rest.substring(0, end);
+  }
+
+  private void hold(String key) {
+    if (leased.add(key)) {
+      environment.store().lease(key);
+    }
+  }
+
+  private void releaseLeases() {
+    leased.forEach(environment.store()::release);
+    leased.clear();
+  }
+
+  private void stopTransfers(long now) {
+    downloading.forEach((layer, transfer) -> {
+      environment.traffic().abort(transfer, now);
+      environment.store().leaveIngest(layer.digest(), transfer.writtenBytes());
+      environment.inFlight().remove(layer.digest());
+    });
+    downloading.clear();
+    if (unpacking != null) {
+      environment.traffic().abort(unpacking, now);
+      environment.inFlight().remove(unpackingStep.chainId());
+      unpacking = null;
+    }
+    releaseLeases();
+  }
+
+  /** The volume is full: the pull stops, what it wrote so far stays (containerd keeps blobs and ingests). */
+  private void failOutOfSpace(String message, long now) {
+    stopTransfers(now);
+    fail(message);
+  }
+
   private void complete(long now) {
-    environment.store().put(request.namespace(), request.reference(), image.indexDigest(), request.labels(), selected);
+    environment.store().putImage(request.namespace(), request.reference(), image, request.labels(), now);
+    releaseLeases();
     long elapsed = now - startedAt;
-    String rate = ByteSize.human(transferBytes * 1000.0 / Math.max(elapsed, 1)) + "/s";
+    long fetchElapsed = fetchedAt - startedAt;
+    String rate = ByteSize.human(downloadedBytes * 1000.0 / Math.max(fetchElapsed, 1)) + "/s";
     StringBuilder out = io.stdout();
     if (request.containerd2()) {
       out.append(request.reference()).append("\tsaved\n");
       out.append("└──index (").append(shortDigest(image.indexDigest())).append(")\tcomplete\t").append(PROGRESS_BAR).append('\n');
-      selected.values().forEach(manifest -> out.append("   ├──manifest (").append(shortDigest(manifest.digest()))
+      selected.forEach(manifest -> out.append("   ├──manifest (").append(shortDigest(manifest.digest()))
           .append(")\tcomplete\t").append(PROGRESS_BAR).append('\n'));
-      out.append(Ctr.INDEX_MEDIA_TYPE).append(' ').append(image.indexDigest()).append('\n');
+      out.append(OciDocument.INDEX).append(' ').append(image.indexDigest()).append('\n');
       out.append("Completed pull from OCI Registry (").append(request.reference()).append(")\telapsed: ")
-          .append(String.format(Locale.ROOT, "%.1f s", elapsed / 1000.0)).append("\ttotal:  ")
-          .append(ByteSize.human(transferBytes)).append("\t(").append(rate).append(")\n");
+          .append(String.format(java.util.Locale.ROOT, "%.1f s", elapsed / 1000.0)).append("\ttotal:  ")
+          .append(ByteSize.human(downloadedBytes)).append("\t(").append(rate).append(")\n");
     } else {
       out.append(request.reference()).append(": resolved ").append(PROGRESS_BAR).append('\n');
       out.append("index-").append(image.indexDigest()).append(": done ").append(PROGRESS_BAR).append('\n');
-      selected.values().forEach(manifest -> out.append("manifest-").append(manifest.digest()).append(": done ")
-          .append(PROGRESS_BAR).append('\n'));
-      out.append(String.format(Locale.ROOT, "elapsed: %.1f s\ttotal: %s\t(%s)%n", elapsed / 1000.0,
-          ByteSize.human(transferBytes), rate));
-      selected.keySet().forEach(platform -> out.append("unpacking ").append(platform).append(' ')
+      selected.forEach(manifest -> {
+        out.append("manifest-").append(manifest.digest()).append(": done ").append(PROGRESS_BAR).append('\n');
+        out.append("config-").append(manifest.config().digest()).append(": done ").append(PROGRESS_BAR).append('\n');
+        manifest.layers().forEach(layer -> out.append("layer-").append(layer.digest()).append(": done ")
+            .append(PROGRESS_BAR).append('\n'));
+      });
+      out.append(String.format(java.util.Locale.ROOT, "elapsed: %.1f s\ttotal: %s\t(%s)%n", fetchElapsed / 1000.0,
+          ByteSize.human(downloadedBytes), rate));
+      selected.forEach(manifest -> out.append("unpacking ").append(manifest.platform()).append(' ')
           .append(image.indexDigest()).append("...\n"));
-      out.append("done: ").append(goDuration(elapsed)).append('\n');
+      out.append("done: ").append(goDuration(now - fetchedAt)).append('\n');
     }
     finish(0);
   }
@@ -167,6 +339,7 @@ final class PullJob extends Job {
   }
 
   private void fail(String message) {
+    releaseLeases();
     io.stderr().append(message).append('\n');
     finish(1);
   }

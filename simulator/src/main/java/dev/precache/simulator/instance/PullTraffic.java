@@ -6,25 +6,40 @@ import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
- * The bytes concurrent pulls write, as a fluid: the instance's bottleneck — min(network, volume
- * throughput) — is shared max-min fairly among active transfers, each also capped by its registry's
- * per-pull rate. Rates change only when a transfer starts or ends, so between those events every
- * transfer's progress is linear and the next event time is exact.
+ * What concurrent pulls do to an instance, as fluids: layer downloads and layer unpacks, sharing the instance's
+ * network (downloads), the data volume's throughput (downloads write the compressed bytes, unpacks the
+ * uncompressed ones) and its cores (an unpack is one gzip stream, one core at full speed). Rates are max-min
+ * fair (progressive filling), each download also capped by its registry's per-connection rate and each unpack
+ * by the single-stream gzip rate. Rates change only when a flow starts or ends, so between those events every
+ * flow's progress is linear and the next event time is exact.
  */
 final class PullTraffic {
+  /**
+   * Single-stream gzip inflate, in compressed bytes per second: a 2.7 GiB layer took ~30 s to unpack with Go's
+   * stdlib (containerd#13559, #13560; one observation), about 92 MiB/s.
+   */
+  static final double UNPACK_BYTES_PER_SECOND = 2.7 * (1L << 30) / 30;
+
   enum State { ACTIVE, DONE, OUT_OF_SPACE, ABORTED }
 
   static final class Transfer {
     private final long totalBytes;
     private final double capBytesPerSecond;
+    private final double networkPerByte;
+    private final double volumePerByte;
+    private final double coresPerBytePerSecond;
     private final long order;
-    private double writtenBytes;
+    private double doneBytes;
     private double rate;
     private State state = State.ACTIVE;
 
-    private Transfer(long totalBytes, double capBytesPerSecond, long order) {
+    private Transfer(long totalBytes, double cap, double networkPerByte, double volumePerByte,
+        double coresPerBytePerSecond, long order) {
       this.totalBytes = totalBytes;
-      this.capBytesPerSecond = capBytesPerSecond;
+      this.capBytesPerSecond = cap;
+      this.networkPerByte = networkPerByte;
+      this.volumePerByte = volumePerByte;
+      this.coresPerBytePerSecond = coresPerBytePerSecond;
       this.order = order;
     }
 
@@ -32,12 +47,17 @@ final class PullTraffic {
       return state;
     }
 
+    /** Bytes written to the volume so far: compressed for a download, uncompressed for an unpack. */
+    long writtenBytes() {
+      return Math.round(doneBytes * volumePerByte);
+    }
+
     private double remaining() {
-      return totalBytes - writtenBytes;
+      return totalBytes - doneBytes;
     }
   }
 
-  /** Writes within half a byte of the end count as done: rates are doubles, event times whole milliseconds. */
+  /** Work within half a byte of the end counts as done: rates are doubles, event times whole milliseconds. */
   private static final double EPSILON_BYTES = 0.5;
 
   private final HostSpec host;
@@ -52,9 +72,20 @@ final class PullTraffic {
     this.committedBytes = committedBytes;
   }
 
-  Transfer begin(long bytes, double capBytesPerSecond, long now) {
+  /** A layer download: the network and the volume, capped by the registry's per-connection rate. */
+  Transfer download(long bytes, double capBytesPerSecond, long now) {
+    return begin(new Transfer(bytes, capBytesPerSecond, 1, 1, 0, started++), now);
+  }
+
+  /** A layer unpack, measured in compressed bytes read: one core at most, the uncompressed bytes to the volume. */
+  Transfer unpack(long compressedBytes, long unpackedBytes, long now) {
+    double ratio = compressedBytes == 0 ? 1 : (double) unpackedBytes / compressedBytes;
+    return begin(new Transfer(compressedBytes, UNPACK_BYTES_PER_SECOND, 0, ratio, 1 / UNPACK_BYTES_PER_SECOND,
+        started++), now);
+  }
+
+  private Transfer begin(Transfer transfer, long now) {
     advanceTo(now);
-    Transfer transfer = new Transfer(bytes, capBytesPerSecond, started++);
     active.add(transfer);
     rebalance();
     return transfer;
@@ -69,15 +100,15 @@ final class PullTraffic {
   }
 
   double inFlightBytes() {
-    return active.stream().mapToDouble(transfer -> transfer.writtenBytes).sum();
+    return active.stream().mapToDouble(transfer -> transfer.doneBytes * transfer.volumePerByte).sum();
   }
 
-  /** The next time a transfer completes or the volume fills; MAX_VALUE when nothing is moving. */
+  /** The next time a flow completes or the volume fills; MAX_VALUE when nothing is moving. */
   long nextEventAt() {
     long next = Long.MAX_VALUE;
-    double totalRate = 0;
+    double fillRate = 0;
     for (Transfer transfer : active) {
-      totalRate += transfer.rate;
+      fillRate += transfer.rate * transfer.volumePerByte;
       if (transfer.remaining() <= EPSILON_BYTES) {
         return clock;
       }
@@ -85,9 +116,9 @@ final class PullTraffic {
         next = Math.min(next, clock + millisToWrite(transfer.remaining(), transfer.rate));
       }
     }
-    if (totalRate > 0) {
+    if (fillRate > 0) {
       double free = host.dataVolume().capacityBytes() - committedBytes.getAsLong() - inFlightBytes();
-      next = Math.min(next, clock + millisToWrite(Math.max(free, 0), totalRate));
+      next = Math.min(next, clock + millisToWrite(Math.max(free, 0), fillRate));
     }
     return next;
   }
@@ -98,15 +129,15 @@ final class PullTraffic {
     }
     double seconds = (now - clock) / 1000.0;
     for (Transfer transfer : active) {
-      transfer.writtenBytes = Math.min(transfer.totalBytes, transfer.writtenBytes + transfer.rate * seconds);
+      transfer.doneBytes = Math.min(transfer.totalBytes, transfer.doneBytes + transfer.rate * seconds);
     }
     clock = now;
   }
 
   /**
-   * Settles the events due at {@code now}: when the volume is over-full, the transfer with the most
-   * left to write fails (it would hit ENOSPC first in a real race as often as not; this keeps it
-   * deterministic) and its bytes are released; then finished transfers complete.
+   * Settles the events due at {@code now}: when the volume is over-full, the flow with the most left to do
+   * fails (it would hit ENOSPC first in a real race as often as not; this keeps it deterministic); then
+   * finished flows complete.
    */
   void settle(long now) {
     advanceTo(now);
@@ -127,17 +158,42 @@ final class PullTraffic {
     rebalance();
   }
 
+  /**
+   * Progressive filling: raise every unfrozen flow's rate equally until a flow reaches its cap or a resource
+   * (network, volume throughput, cores) is used up; freeze those flows; repeat.
+   */
   private void rebalance() {
-    double available = Math.min(host.networkBytesPerSecond(), host.dataVolume().throughputBytesPerSecond());
-    List<Transfer> byCap = new ArrayList<>(active);
-    byCap.sort(Comparator.comparingDouble((Transfer transfer) -> transfer.capBytesPerSecond)
-        .thenComparingLong(transfer -> transfer.order));
-    int left = byCap.size();
-    for (Transfer transfer : byCap) {
-      transfer.rate = Math.min(transfer.capBytesPerSecond, available / left);
-      available -= transfer.rate;
-      left--;
+    double network = host.networkBytesPerSecond();
+    double volume = host.dataVolume().throughputBytesPerSecond();
+    double cores = host.vcpus();
+    List<Transfer> unfrozen = new ArrayList<>(active);
+    unfrozen.forEach(transfer -> transfer.rate = 0);
+    while (!unfrozen.isEmpty()) {
+      double networkUse = unfrozen.stream().mapToDouble(t -> t.networkPerByte).sum();
+      double volumeUse = unfrozen.stream().mapToDouble(t -> t.volumePerByte).sum();
+      double coreUse = unfrozen.stream().mapToDouble(t -> t.coresPerBytePerSecond).sum();
+      double step = unfrozen.stream().mapToDouble(t -> t.capBytesPerSecond - t.rate).min().orElseThrow();
+      step = Math.min(step, limit(network, networkUse));
+      step = Math.min(step, limit(volume, volumeUse));
+      step = Math.min(step, limit(cores, coreUse));
+      step = Math.max(step, 0);
+      for (Transfer transfer : unfrozen) {
+        transfer.rate += step;
+      }
+      network -= step * networkUse;
+      volume -= step * volumeUse;
+      cores -= step * coreUse;
+      boolean networkFull = networkUse > 0 && network <= 1e-9 * host.networkBytesPerSecond();
+      boolean volumeFull = volumeUse > 0 && volume <= 1e-9 * host.dataVolume().throughputBytesPerSecond();
+      boolean coresFull = coreUse > 0 && cores <= 1e-9;
+      unfrozen.removeIf(t -> t.capBytesPerSecond - t.rate <= 1e-9 * t.capBytesPerSecond
+          || networkFull && t.networkPerByte > 0 || volumeFull && t.volumePerByte > 0
+          || coresFull && t.coresPerBytePerSecond > 0);
     }
+  }
+
+  private static double limit(double capacity, double use) {
+    return use > 0 ? capacity / use : Double.MAX_VALUE;
   }
 
   private static long millisToWrite(double bytes, double bytesPerSecond) {

@@ -6,6 +6,11 @@ record TestHost(int kubernetesMinorVersion, double networkBytesPerSecond, long c
   static final double MB = 1_000_000;
   static final long GB = 1_000_000_000L;
 
+  @Override
+  public int vcpus() {
+    return 8;
+  }
+
   static TestHost k8s132() {
     return new TestHost(32, 1250 * MB, 100 * GB, 1000 * MB);
   }
