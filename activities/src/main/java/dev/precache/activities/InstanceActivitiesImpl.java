@@ -146,6 +146,7 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
         problems.add(what + ": " + absent + " of " + blobs.size() + " blobs (manifest, config, layers) not in the "
             + "content store, first " + blobs.stream().filter(blob -> !content.contains(blob)).findFirst().get());
       }
+      // The platform's compressed bytes as resolved, exact; ctr's SIZE column is rounded and for one platform only.
       verified.add(new CachedImage(image.image(), image.platform(), found.get().digest(), image.compressedBytes()));
     }
     if (!problems.isEmpty()) {

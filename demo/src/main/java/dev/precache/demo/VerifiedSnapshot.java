@@ -8,25 +8,24 @@ import dev.precache.workflows.BuildResult;
 import dev.precache.workflows.CachedImage;
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
  * A build's snapshot as the simulator recorded it, checked against what the build reported. The build reports
- * what {@code ctr images ls} showed on the instance (index digest, the image's size across its platforms); the
- * snapshot records each image × platform with its manifest digest and bytes; the registry catalog links the two.
+ * each image × platform with the index digest verified on the volume and the compressed bytes it resolved; the
+ * snapshot records each image × platform with its manifest digest, bytes and labels; the registry catalog links
+ * the two.
  *
  * @param images one row per image × platform, in the build's order
  */
 public record VerifiedSnapshot(String snapshotId, String region, int volumeSizeGiB, List<Row> images) {
 
-  /** ctr prints sizes with one decimal ({@code 2.1 MiB}), so the build's sizes are this close to the bytes. */
-  private static final double CTR_SIZE_ROUNDING = 0.05;
+  /** Kubelet's image GC must never remove the cache. */
+  private static final String PINNED = "io.cri-containerd.pinned";
 
   public record Row(String image, String platform, String indexDigest, String manifestDigest, long bytes) {}
 
@@ -51,9 +50,6 @@ public record VerifiedSnapshot(String snapshotId, String region, int volumeSizeG
     if (!reported.equals(recorded)) {
       problems.add("the build reported " + reported + " but the snapshot holds " + recorded);
     }
-    Map<String, Long> recordedBytesPerImage = new LinkedHashMap<>();
-    snapshot.contents().forEach(v -> recordedBytesPerImage.merge(v.image(), v.bytes(), Long::sum));
-
     List<Row> rows = new ArrayList<>();
     for (CachedImage cached : result.images()) {
       Optional<VolumeImage> onVolume = snapshot.contents().stream()
@@ -71,10 +67,12 @@ public record VerifiedSnapshot(String snapshotId, String region, int volumeSizeG
         problems.add(cached.image() + " (" + cached.platform() + "): the snapshot holds manifest "
             + onVolume.get().digest() + ", not the registry's " + manifest.map(CatalogImage.PlatformManifest::digest));
       }
-      long recordedBytes = recordedBytesPerImage.get(cached.image());
-      if (Math.abs(cached.sizeBytes() - recordedBytes) > CTR_SIZE_ROUNDING * recordedBytes) {
-        problems.add(cached.image() + ": the build saw " + cached.sizeBytes() + " bytes, the snapshot holds "
-            + recordedBytes);
+      if (cached.sizeBytes() != onVolume.get().bytes()) {
+        problems.add(cached.image() + " (" + cached.platform() + "): the build resolved " + cached.sizeBytes()
+            + " bytes, the snapshot holds " + onVolume.get().bytes());
+      }
+      if (!"pinned".equals(onVolume.get().labels().get(PINNED))) {
+        problems.add(cached.image() + " (" + cached.platform() + ") is not labelled " + PINNED + "=pinned");
       }
       rows.add(new Row(cached.image(), cached.platform(), cached.digest(), onVolume.get().digest(),
           onVolume.get().bytes()));

@@ -25,6 +25,8 @@ final class ProgressPrinter {
   private final Set<String> pullsPrinted = new HashSet<>();
   private int percentPrinted = -PERCENT_STEP;
   private boolean sizePrinted;
+  private Integer volumeSizeGiB;
+  private VolumeSizing sizing;
 
   ProgressPrinter(PrintWriter out) {
     this.out = out;
@@ -34,8 +36,11 @@ final class ProgressPrinter {
     if (progress == null || progress.step() == null) {
       return;
     }
+    if (progress.sizing() != null) {
+      volumeSizeGiB = progress.volumeSizeGiB();
+      sizing = progress.sizing();
+    }
     printStepsThrough(progress.step(), progress.pulls());
-    printSize(progress.volumeSizeGiB(), progress.sizing());
     Integer percent = progress.snapshotPercent();
     if (progress.step() == BuildStep.SNAPSHOT && percent != null
         && (percent >= percentPrinted + PERCENT_STEP || percent == 100 && percentPrinted < 100)) {
@@ -48,8 +53,8 @@ final class ProgressPrinter {
   /** Completes the log from the result: steps and pulls not seen yet, then the snapshot. */
   void finished(BuildResult result) {
     if (result.upToDate()) {
+      sizing = null; // the snapshot's size is what it was built with, not this run's estimate
       printStepsThrough(BuildStep.RESOLVE_IMAGES, List.of());
-      printSize(result.volumeSizeGiB(), result.sizing());
       out.println("Up to date: " + result.snapshotId() + " already holds these " + result.images().size()
           + " image(s) at the same digests; nothing was launched"
           + (result.publishedParameter() == null ? "." : "; published to " + result.publishedParameter() + "."));
@@ -59,6 +64,10 @@ final class ProgressPrinter {
     List<ImagePull> pulls = result.images().stream()
         .map(image -> new ImagePull(image.image(), image.platform(), ImagePull.State.DONE, image.digest(), null))
         .toList();
+    if (result.sizing() != null) {
+      volumeSizeGiB = result.volumeSizeGiB();
+      sizing = result.sizing();
+    }
     printStepsThrough(BuildStep.values()[BuildStep.total() - 1], pulls);
     VolumeUsage usage = result.volumeUsage();
     if (usage != null) {
@@ -70,11 +79,12 @@ final class ProgressPrinter {
   }
 
   /** Once the first step has sized the volume: the size and why. */
-  private void printSize(Integer sizeGiB, VolumeSizing sizing) {
-    if (sizePrinted || sizeGiB == null || sizing == null) {
+  private void printSize() {
+    if (sizePrinted || volumeSizeGiB == null || sizing == null) {
       return;
     }
     sizePrinted = true;
+    int sizeGiB = volumeSizeGiB;
     out.println("  volume " + sizeGiB + " GiB"
         + (sizeGiB == sizing.recommendedGiB() ? "" : " (as asked; the images need at least " + sizing.requiredGiB()
         + " GiB)") + ": " + VolumeSizing.human(sizing.estimatedBytes()) + " estimated = " + sizing.basis()
@@ -83,6 +93,9 @@ final class ProgressPrinter {
 
   private void printStepsThrough(BuildStep current, List<ImagePull> pulls) {
     while (stepsPrinted < current.number()) {
+      if (stepsPrinted == BuildStep.RESOLVE_IMAGES.number()) {
+        printSize(); // the size the first step worked out belongs above the next step
+      }
       if (stepsPrinted == BuildStep.PULL_IMAGES.number()) {
         printPulls(pulls); // pulls that ended since the last poll belong above the next step
       }
@@ -91,6 +104,9 @@ final class ProgressPrinter {
     }
     if (current == BuildStep.PULL_IMAGES) {
       printPulls(pulls);
+    }
+    if (current == BuildStep.RESOLVE_IMAGES) {
+      printSize();
     }
   }
 

@@ -39,7 +39,10 @@ public record VolumeSizing(long compressedBytes, long estimatedBytes, int requir
    * not a measured figure; the measured ratio of a build name's previous run replaces it.
    */
   static final long METADATA_ALLOWANCE_BYTES = GIB;
-  /** In a modelcar image (KServe: the weights in an OCI image), a layer this large holds weights. */
+  /**
+   * In a model image (a KServe modelcar: the weights in an OCI image, one layer per shard), a layer this large
+   * holds weights; the base layers below it are a few MB.
+   */
   static final long MODELCAR_WEIGHTS_MIN_BYTES = 64L << 20;
 
   /** The largest volume gp3 allows, GiB (FIGURES.md: up to 64 TiB). */
@@ -88,7 +91,9 @@ public record VolumeSizing(long compressedBytes, long estimatedBytes, int requir
 
   /**
    * A layer holds model weights when its media type says so (CNCF ModelPack), when it is an uncompressed tar
-   * (nothing to inflate), or when it is a large layer of a modelcar image.
+   * (nothing to inflate), or when it is a large layer of an image whose repository says it holds a model
+   * ({@code modelcar-catalog}, {@code sample-model}). A heuristic: a build name's second run uses the ratio it
+   * measured instead.
    */
   static boolean isWeights(ResolvedImage image, ResolvedLayer layer) {
     String type = layer.mediaType() == null ? "" : layer.mediaType();
@@ -96,7 +101,7 @@ public record VolumeSizing(long compressedBytes, long estimatedBytes, int requir
       return true;
     }
     String repository = ImageReference.parse(image.image()).repository();
-    return repository.contains("modelcar") && layer.compressedBytes() >= MODELCAR_WEIGHTS_MIN_BYTES;
+    return repository.contains("model") && layer.compressedBytes() >= MODELCAR_WEIGHTS_MIN_BYTES;
   }
 
   /** {@code 12.3 GiB}. */
