@@ -9,7 +9,6 @@ import dev.precache.workflows.RegistryActivities;
 import dev.precache.workflows.ResolvedImage;
 import dev.precache.workflows.ResolvedLayer;
 import io.temporal.activity.Activity;
-import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -188,7 +187,12 @@ public final class RegistryActivitiesImpl implements RegistryActivities {
       answer = request.send();
     } catch (RegistryClient.TokenRefused refused) {
       Answer token = refused.answer;
+      if (!refused.withLogin && (token.status() == 401 || token.status() == 403)) {
+        throw RegistryFailures.noCredentials(image, ImageReference.parse(image).registry());
+      }
       throw RegistryFailures.classify(image, action + " (token)", token.status(), token.headers(), token.text());
+    } catch (RegistryClient.NoLogin noLogin) {
+      throw RegistryFailures.noCredentials(image, noLogin.host);
     } catch (IOException e) {
       throw RegistryFailures.unreachable(image, action, e);
     }
@@ -207,8 +211,7 @@ public final class RegistryActivitiesImpl implements RegistryActivities {
     try {
       return Optional.of(RegistryCredentials.ecrLogin(aws, ecr.get()));
     } catch (SdkException e) {
-      ApplicationFailure failure = AwsFailures.classify("get an ECR token for " + host, e);
-      throw failure;
+      throw AwsFailures.classify("get an ECR token for " + host, e);
     }
   }
 

@@ -72,13 +72,25 @@ final class RegistryClient {
     }
   }
 
-  /** A registry's refusal to hand out a token, with its answer. */
+  /** A registry's refusal to hand out a token, with its answer; {@code withLogin}: a login was sent. */
   static final class TokenRefused extends IOException {
     final Answer answer;
+    final boolean withLogin;
 
-    TokenRefused(Answer answer) {
+    TokenRefused(Answer answer, boolean withLogin) {
       super("token endpoint answered HTTP " + answer.status());
       this.answer = answer;
+      this.withLogin = withLogin;
+    }
+  }
+
+  /** A registry that wants a login (Basic) the worker does not have for it. */
+  static final class NoLogin extends IOException {
+    final String host;
+
+    NoLogin(String host) {
+      super(host + " wants a login");
+      this.host = host;
     }
   }
 
@@ -126,7 +138,7 @@ final class RegistryClient {
     Optional<RegistryLogin> login = logins.apply(RegistryEndpoints.host(host));
     String scheme = challenge.group(1).toLowerCase(java.util.Locale.ROOT);
     if (scheme.equals("basic")) {
-      return login.map(RegistryLogin::basicAuthorization);
+      return Optional.of(login.orElseThrow(() -> new NoLogin(RegistryEndpoints.host(host))).basicAuthorization());
     }
     if (!scheme.equals("bearer") || !parameters.containsKey("realm")) {
       return Optional.empty();
@@ -147,7 +159,7 @@ final class RegistryClient {
     URI url = URI.create(realm + (realm.contains("?") ? "&" : "?") + query);
     Answer answer = send(url, "application/json", login.map(RegistryLogin::basicAuthorization).orElse(null));
     if (!answer.ok()) {
-      throw new TokenRefused(answer);
+      throw new TokenRefused(answer, login.isPresent());
     }
     JsonNode body = JSON.readTree(answer.body());
     String token = body.hasNonNull("token") ? body.get("token").asText() : body.path("access_token").asText("");
