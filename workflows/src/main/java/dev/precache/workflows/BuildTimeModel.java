@@ -51,7 +51,11 @@ public final class BuildTimeModel {
   /** The estimated phases of a build of {@code images} on a volume of {@code volumeGiB}, and their sum. */
   public record Estimate(List<Phase> phases, Duration total) {}
 
-  public static Estimate estimate(BuildRequest request, List<ResolvedImage> images, int volumeGiB) {
+  /**
+   * @param writtenBytes what the pulls write to the volume: compressed blobs and their unpacked trees
+   *                     ({@link VolumeSizing#estimatedBytes()})
+   */
+  public static Estimate estimate(BuildRequest request, List<ResolvedImage> images, long writtenBytes, int volumeGiB) {
     double[] type = INSTANCE_TYPES.getOrDefault(request.instanceType(), UNKNOWN_TYPE);
     double network = type[0] * 1e9 / 8;
     double volume = request.volumeThroughputMiBps() == null ? GP3_BASELINE_BYTES_PER_SECOND
@@ -64,17 +68,21 @@ public final class BuildTimeModel {
     int unpackStreams = (int) Math.min(CONCURRENT_LAYERS, type[1]);
     double download = bytes / rate;
     double unpack = bytes / (UNPACK_BYTES_PER_SECOND * unpackStreams);
+    // The volume takes both the compressed blobs and the unpacked trees.
+    double writes = writtenBytes / volume;
     // Layers unpack while others download; the last one's unpack cannot overlap its own download.
-    double pull = Math.max(download, unpack) + largestLayer / UNPACK_BYTES_PER_SECOND;
+    double pull = Math.max(Math.max(download, unpack), writes) + largestLayer / UNPACK_BYTES_PER_SECOND;
 
     List<Phase> phases = new ArrayList<>();
     phases.add(new Phase("stack", STACK, "CloudFormation stack with a new instance profile"));
     phases.add(new Phase("ssm", SSM_ONLINE, "SSM agent online"));
     phases.add(new Phase("prepare", PREPARE, "stop kubelet, remove images"));
     phases.add(new Phase("pull", seconds(pull), String.format(java.util.Locale.ROOT,
-        "%s at %.0f MB/s (min of network %.0f, volume %.0f, registry %d×%.0f) ∥ unpack at %d×%.0f MB/s",
+        "%s at %.0f MB/s (min of network %.0f, volume %.0f, registry %d×%.0f) ∥ unpack at %d×%.0f MB/s"
+            + " ∥ %s written at %.0f MB/s",
         VolumeSizing.human(bytes), rate / 1e6, network / 1e6, volume / 1e6, CONCURRENT_LAYERS,
-        REGISTRY_CONNECTION_BYTES_PER_SECOND / 1e6, unpackStreams, UNPACK_BYTES_PER_SECOND / 1e6)));
+        REGISTRY_CONNECTION_BYTES_PER_SECOND / 1e6, unpackStreams, UNPACK_BYTES_PER_SECOND / 1e6,
+        VolumeSizing.human(writtenBytes), volume / 1e6)));
     phases.add(new Phase("stop", STOP, "stop instance"));
     phases.add(new Phase("snapshot", seconds(SNAPSHOT_SECONDS_PER_GIB * volumeGiB),
         volumeGiB + " GiB at the one published rate (150 GiB in 6 min 11 s)"));

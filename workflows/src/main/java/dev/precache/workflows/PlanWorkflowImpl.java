@@ -18,6 +18,7 @@ public class PlanWorkflowImpl implements PlanWorkflow {
     return new BuildPlan(sized, BuildPlan.planned(preflight.images()), preflight.sizing(), preflight.volumeSizeGiB(),
         preflight.volumeTooSmall(), preflight.upToDate(),
         preflight.previous() == null ? null : preflight.previous().snapshotId(),
-        BuildTimeModel.estimate(sized, preflight.images(), preflight.volumeSizeGiB()));
+        BuildTimeModel.estimate(sized, preflight.images(), preflight.sizing().estimatedBytes(),
+            preflight.volumeSizeGiB()));
   }
 }
