@@ -190,6 +190,7 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
           .snapshots().stream()
           .max(Comparator.comparing(Snapshot::startTime))
           .map(snapshot -> new PreviousSnapshot(snapshot.snapshotId(), snapshot.volumeSize(),
+              Boolean.TRUE.equals(snapshot.encrypted()),
               snapshot.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value, (a, b) -> b))))
           .orElse(null);
     } catch (SdkException e) {

@@ -15,8 +15,8 @@ import java.util.OptionalDouble;
  * @param previous      the newest completed snapshot of this name and region, or null
  * @param sizing        the volume estimate
  * @param volumeSizeGiB {@code -s}, or the recommended size
- * @param upToDate      {@code previous} holds the same content (and, with {@code -s}, has that size) and the
- *                      request does not force a build
+ * @param upToDate      {@code previous} holds the same content, is encrypted as asked (and, with {@code -s}, has
+ *                      that size), and the request does not force a build
  */
 record Preflight(List<ResolvedImage> images, PreviousSnapshot previous, VolumeSizing sizing, int volumeSizeGiB,
                  boolean upToDate) {
@@ -35,6 +35,7 @@ record Preflight(List<ResolvedImage> images, PreviousSnapshot previous, VolumeSi
     int size = explicit != null ? explicit : sizing.recommendedGiB();
     boolean upToDate = !request.force() && previous != null
         && SnapshotContent.hash(images).equals(previous.tags().get(SnapshotContent.CONTENT))
+        && previous.encrypted() == request.encrypt()
         && (explicit == null || explicit == previous.volumeSizeGiB());
     return new Preflight(images, previous, sizing, size, upToDate);
   }

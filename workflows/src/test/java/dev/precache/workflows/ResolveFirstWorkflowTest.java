@@ -89,7 +89,7 @@ class ResolveFirstWorkflowTest {
     BuildResult first = FakeCloud.newBuild(client, worker, "first").build(FakeCloud.request());
     // The account now holds the first build's snapshot, with the tags the build wrote on it.
     when(cloud.snapshots.findLatestSnapshot(FakeCloud.REGION, "gpu-models"))
-        .thenReturn(new PreviousSnapshot(first.snapshotId(), first.volumeSizeGiB(), made.get().tags()));
+        .thenReturn(new PreviousSnapshot(first.snapshotId(), first.volumeSizeGiB(), false, made.get().tags()));
 
     BuildResult second = FakeCloud.newBuild(client, worker, "second").build(FakeCloud.request());
 
@@ -105,6 +105,12 @@ class ResolveFirstWorkflowTest {
     verify(cloud.publish, times(2))
         .publishSnapshotId(FakeCloud.REGION, FakeCloud.OUTPUT_PARAMETER, first.snapshotId());
     assertThat(second.steps()).extracting(StepTiming::number).containsExactly(1);
+
+    // The same images, but encrypted: the unencrypted snapshot is not the product asked for.
+    BuildResult encrypted = FakeCloud.newBuild(client, worker, "encrypted")
+        .build(BuildRequestValidatorTest.with(FakeCloud.request(), "encrypt", true));
+    assertThat(encrypted.upToDate()).isFalse();
+    verify(cloud.stack, times(2)).deployStack(any());
   }
 
   @Test
@@ -115,7 +121,7 @@ class ResolveFirstWorkflowTest {
         List.of("docker.io/library/busybox:latest"), List.of("linux/amd64")));
     Map<String, String> tags = SnapshotContent.tags("changed", before, FakeCloud.USAGE, 0);
     when(cloud.snapshots.findLatestSnapshot(FakeCloud.REGION, "changed"))
-        .thenReturn(new PreviousSnapshot(FakeCloud.OTHER_BUILDS_SNAPSHOT, 10, tags));
+        .thenReturn(new PreviousSnapshot(FakeCloud.OTHER_BUILDS_SNAPSHOT, 10, false, tags));
     BuildRequest sameImage = new BuildRequest("changed", FakeCloud.REGION, List.of("busybox"), null, null, null,
         false, null, null, null, null, null, null, true, Map.of(), null, null, null, null, true);
 
