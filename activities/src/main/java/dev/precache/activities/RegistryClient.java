@@ -1,22 +1,24 @@
 package dev.precache.activities;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * A small client of the OCI Distribution API on {@code java.net.http}: manifest and blob GETs with the
@@ -55,7 +57,7 @@ final class RegistryClient {
   }
 
   /** An answer of the registry: status, headers and body. */
-  record Answer(int status, java.net.http.HttpHeaders headers, byte[] body) {
+  record Answer(int status, HttpHeaders headers, byte[] body) {
     boolean ok() {
       return status / 100 == 2;
     }
@@ -133,10 +135,10 @@ final class RegistryClient {
     Map<String, String> parameters = new LinkedHashMap<>();
     Matcher parameter = PARAMETER.matcher(challenge.group(2));
     while (parameter.find()) {
-      parameters.put(parameter.group(1).toLowerCase(java.util.Locale.ROOT), parameter.group(2));
+      parameters.put(parameter.group(1).toLowerCase(Locale.ROOT), parameter.group(2));
     }
     Optional<RegistryLogin> login = logins.apply(RegistryEndpoints.host(host));
-    String scheme = challenge.group(1).toLowerCase(java.util.Locale.ROOT);
+    String scheme = challenge.group(1).toLowerCase(Locale.ROOT);
     if (scheme.equals("basic")) {
       return Optional.of(login.orElseThrow(() -> new NoLogin(RegistryEndpoints.host(host))).basicAuthorization());
     }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The one place where registry answers become Temporal failures. OCI error codes (distribution-spec
@@ -38,7 +39,7 @@ final class RegistryFailures {
   /** The failure for an HTTP answer that is not success, while doing {@code action} for {@code image}. */
   static ApplicationFailure classify(String image, String action, int status, HttpHeaders headers, String body) {
     List<RegistryError> errors = errors(body);
-    Set<String> codes = errors.stream().map(RegistryError::code).collect(java.util.stream.Collectors.toSet());
+    Set<String> codes = errors.stream().map(RegistryError::code).collect(Collectors.toSet());
     String message = image + ": " + action + " failed: HTTP " + status + describe(errors);
     if (status == 429 || codes.contains("TOOMANYREQUESTS")) {
       return ApplicationFailure.newBuilder()

@@ -3,6 +3,7 @@ package dev.precache.workflows;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -83,7 +84,7 @@ public final class BuildTimeModel {
     phases.add(new Phase("stack", STACK, "CloudFormation stack with a new instance profile"));
     phases.add(new Phase("ssm", SSM_ONLINE, "SSM agent online"));
     phases.add(new Phase("prepare", PREPARE, "stop kubelet, remove images"));
-    phases.add(new Phase("pull", seconds(pull), String.format(java.util.Locale.ROOT,
+    phases.add(new Phase("pull", seconds(pull), String.format(Locale.ROOT,
         "%s at %.0f MB/s (min of network %.0f, volume %.0f, registry %d×%.0f) ∥ unpack at %d×%.0f MB/s"
             + " ∥ %s written at %.0f MB/s",
         VolumeSizing.human(bytes), rate / 1e6, network / 1e6, volume / 1e6, CONCURRENT_LAYERS,
