@@ -103,6 +103,11 @@ class ResolveEndToEndTest {
         .containsKey(SnapshotContent.VOLUME_USED_BYTES);
     assertThat(SnapshotContent.imageList(built.tags())).contains(BUSYBOX + " linux/amd64 sha256:",
         ECR_SAMPLE + " linux/arm64 sha256:");
+    String firstId = first.out().lines().filter(line -> line.startsWith("Started build ")).findFirst().orElseThrow()
+        .substring("Started build ".length());
+    CliRun status = local.runCli("status", firstId);
+    assertThat(status.out()).contains("volume: " + built.volumeSizeGiB() + " GiB, ",
+        " used after the pulls (" + built.tags().get(SnapshotContent.VOLUME_USED_BYTES) + " bytes, ");
 
     CliRun second = cli("build", "--name", "nightly", "-A", "amd64,arm64", "-q", images);
     assertThat(second.exitCode()).as(second.err()).isZero();
