@@ -1,11 +1,14 @@
 package dev.precache.activities;
 
 import dev.precache.workflows.BuildFailures;
+import dev.precache.workflows.VolumeUsage;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -22,6 +25,11 @@ final class Containerd {
   static final String REMOVE_ALL_IMAGES =
       SHELTIE + "sh -c '" + CTR + " images ls -q | xargs -r " + CTR + " images rm'";
   static final String LIST_IMAGES = SHELTIE + CTR + " images ls";
+  static final String LIST_CONTENT = SHELTIE + CTR + " content ls";
+  /** coreutils df, bytes: {@code 1B-blocks Used Avail} and one line of numbers. */
+  static final String VOLUME_USAGE = SHELTIE + "df -B1 --output=size,used,avail /var/lib/containerd";
+  /** Kubelet's image GC never removes an image with this label (containerd#6930). */
+  static final String PINNED_LABEL = "io.cri-containerd.pinned=pinned";
 
   /** What may appear in an image reference, a platform or a credentials reference: nothing the shell reads. */
   private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9._/:@+{}-]+");
@@ -31,13 +39,16 @@ final class Containerd {
   private Containerd() {}
 
   /**
-   * The pull command. Every flag comes before the image reference: containerd 2.x rejects flags after it.
+   * The pull command: by tag, so the image is stored under the name kubelet looks up (ctr names an image exactly
+   * as its reference is written), labelled managed and pinned. Every flag comes before the image reference:
+   * containerd 2.x stops reading flags there.
    *
    * @param user {@code user:password} for the registry, or null for an anonymous pull
    */
   static String pull(String image, String platform, String user) {
     StringBuilder command = new StringBuilder(SHELTIE).append(CTR)
-        .append(" images pull --label io.cri-containerd.image=managed --platform ").append(shellSafe(platform));
+        .append(" images pull --label io.cri-containerd.image=managed --label ").append(PINNED_LABEL)
+        .append(" --platform ").append(shellSafe(platform));
     if (user != null) {
       command.append(" --user ").append(shellSafe(user));
     }
@@ -53,7 +64,7 @@ final class Containerd {
   }
 
   /** One line of {@code ctr images ls}: REF TYPE DIGEST SIZE PLATFORMS LABELS. */
-  record ListedImage(String ref, String digest, long sizeBytes, List<String> platforms) {
+  record ListedImage(String ref, String digest, long sizeBytes, List<String> platforms, List<String> labels) {
 
     /** Whether the image is listed for a platform; {@code linux/arm64} also matches {@code linux/arm64/v8}. */
     boolean hasPlatform(String platform) {
@@ -70,8 +81,37 @@ final class Containerd {
         continue;
       }
       long size = (long) (Double.parseDouble(columns[3]) * SIZE_UNITS.get(columns[4]));
-      images.add(new ListedImage(columns[0], columns[2], size, Arrays.asList(columns[5].split(","))));
+      List<String> labels = columns.length < 7 || columns[6].equals("-") ? List.of()
+          : Arrays.asList(columns[6].split(","));
+      images.add(new ListedImage(columns[0], columns[2], size, Arrays.asList(columns[5].split(",")), labels));
     }
     return images;
+  }
+
+  /**
+   * The digests in a {@code ctr content ls} output: DIGEST SIZE AGE LABELS, tab-padded (cmd/ctr/commands/content),
+   * the age being words like {@code 5 minutes}; only the first column is read.
+   */
+  static Set<String> parseContentList(String output) {
+    Set<String> digests = new HashSet<>();
+    for (String line : output.split("\\R")) {
+      String first = line.strip().split("\\s+", 2)[0];
+      if (first.startsWith("sha256:")) {
+        digests.add(first);
+      }
+    }
+    return digests;
+  }
+
+  /** {@code df -B1 --output=size,used,avail}: a header, then size, used and available bytes. */
+  static VolumeUsage parseVolumeUsage(String output) {
+    for (String line : output.split("\\R")) {
+      String[] columns = line.strip().split("\\s+");
+      if (columns.length == 3 && columns[0].matches("\\d+")) {
+        return new VolumeUsage(Long.parseLong(columns[0]), Long.parseLong(columns[1]), Long.parseLong(columns[2]));
+      }
+    }
+    throw ApplicationFailure.newNonRetryableFailure("df printed no usage line:\n" + AwsFailures.trimmed(output),
+        BuildFailures.COMMAND_FAILED);
   }
 }

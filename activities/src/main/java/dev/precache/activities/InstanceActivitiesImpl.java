@@ -7,6 +7,8 @@ import dev.precache.workflows.BuildIdentity;
 import dev.precache.workflows.BuildTimeouts;
 import dev.precache.workflows.CachedImage;
 import dev.precache.workflows.InstanceActivities;
+import dev.precache.workflows.ResolvedImage;
+import dev.precache.workflows.VolumeUsage;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -111,6 +114,50 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
         spec.region(), spec.instanceId(), "list images to verify", spec.images(), spec.platforms());
     log.info("Verified {} image(s) on {}", cached.size(), spec.instanceId());
     return cached;
+  }
+
+  @Override
+  public VerifiedVolume verifyResolvedImages(ResolvedVerifySpec spec) {
+    String region = spec.region();
+    String instanceId = spec.instanceId();
+    List<ListedImage> listed = Containerd.parseImageList(
+        runShort(region, instanceId, "list images to verify content", Containerd.LIST_IMAGES));
+    Set<String> content = Containerd.parseContentList(
+        runShort(region, instanceId, "list content to verify", Containerd.LIST_CONTENT));
+    List<CachedImage> verified = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    for (ResolvedImage image : spec.images()) {
+      String what = image.image() + " (" + image.platform() + ")";
+      Optional<ListedImage> found = listed.stream().filter(l -> l.ref().equals(image.image())).findFirst();
+      if (found.isEmpty()) {
+        problems.add(what + ": no image of that name");
+        continue;
+      }
+      if (!found.get().digest().equals(image.digest())) {
+        problems.add(what + ": holds " + found.get().digest() + ", resolved " + image.digest());
+      }
+      if (!found.get().labels().contains(Containerd.PINNED_LABEL)) {
+        problems.add(what + ": not labelled " + Containerd.PINNED_LABEL);
+      }
+      List<String> blobs = new ArrayList<>(List.of(image.manifestDigest(), image.configDigest()));
+      image.layers().forEach(layer -> blobs.add(layer.digest()));
+      long absent = blobs.stream().filter(blob -> !content.contains(blob)).count();
+      if (absent > 0) {
+        problems.add(what + ": " + absent + " of " + blobs.size() + " blobs (manifest, config, layers) not in the "
+            + "content store, first " + blobs.stream().filter(blob -> !content.contains(blob)).findFirst().get());
+      }
+      // The platform's compressed bytes as resolved, exact; ctr's SIZE column is rounded and for one platform only.
+      verified.add(new CachedImage(image.image(), image.platform(), found.get().digest(), image.compressedBytes()));
+    }
+    if (!problems.isEmpty()) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "not as resolved on " + instanceId + ": " + String.join("; ", problems), BuildFailures.IMAGE_MISSING);
+    }
+    VolumeUsage usage = Containerd.parseVolumeUsage(
+        runShort(region, instanceId, "measure the volume", Containerd.VOLUME_USAGE));
+    log.info("Verified {} image(s) on {}; volume {} of {} bytes used", verified.size(), instanceId,
+        usage.usedBytes(), usage.sizeBytes());
+    return new VerifiedVolume(verified, usage);
   }
 
   /**

@@ -48,9 +48,28 @@ final class RegistryCredentials {
     /** The ECR registry of an image reference, or empty for any other registry. */
     static Optional<EcrRegistry> of(String image) {
       int slash = image.indexOf('/');
-      Matcher host = ECR_HOST.matcher(slash < 0 ? "" : image.substring(0, slash));
+      return ofHost(slash < 0 ? "" : image.substring(0, slash));
+    }
+
+    /** The ECR registry of a registry host, or empty for any other host. */
+    static Optional<EcrRegistry> ofHost(String registryHost) {
+      Matcher host = ECR_HOST.matcher(registryHost);
       return host.matches() ? Optional.of(new EcrRegistry(host.group(1), host.group(3))) : Optional.empty();
     }
+  }
+
+  /** A login for the registry from a fresh token, fetched in the registry's own region with the worker's credentials. */
+  static RegistryLogin ecrLogin(AwsClients clients, EcrRegistry registry) {
+    String userAndPassword = ecrUserAndPassword(clients, registry);
+    int colon = userAndPassword.indexOf(':');
+    return new RegistryLogin(userAndPassword.substring(0, colon), userAndPassword.substring(colon + 1));
+  }
+
+  private static String ecrUserAndPassword(AwsClients clients, EcrRegistry registry) {
+    String token = clients.ecr(registry.region())
+        .getAuthorizationToken(GetAuthorizationTokenRequest.builder().registryIds(registry.accountId()).build())
+        .authorizationData().get(0).authorizationToken();
+    return new String(Base64.getDecoder().decode(token), StandardCharsets.UTF_8);
   }
 
   /**
@@ -60,10 +79,7 @@ final class RegistryCredentials {
    * @return the {@code --user} value for ctr, referring to the parameter rather than holding the password
    */
   String park(String region, String parameterName, EcrRegistry registry) {
-    String token = clients.ecr(registry.region())
-        .getAuthorizationToken(GetAuthorizationTokenRequest.builder().registryIds(registry.accountId()).build())
-        .authorizationData().get(0).authorizationToken();
-    String userAndPassword = new String(Base64.getDecoder().decode(token), StandardCharsets.UTF_8);
+    String userAndPassword = ecrUserAndPassword(clients, registry);
     clients.ssm(region).putParameter(PutParameterRequest.builder()
         .name(parameterName)
         .type(ParameterType.STRING)

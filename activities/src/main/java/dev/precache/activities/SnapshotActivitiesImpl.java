@@ -2,16 +2,20 @@ package dev.precache.activities;
 
 import dev.precache.workflows.BuildFailures;
 import dev.precache.workflows.BuildIdentity;
+import dev.precache.workflows.PreviousSnapshot;
 import dev.precache.workflows.SnapshotActivities;
+import dev.precache.workflows.SnapshotContent;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -173,6 +177,25 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
       }
     } catch (SdkException e) {
       throw AwsFailures.classify("delete snapshots of build " + identity.buildId(), e);
+    }
+  }
+
+  @Override
+  public PreviousSnapshot findLatestSnapshot(String region, String buildName) {
+    try {
+      return clients.ec2(region).describeSnapshotsPaginator(DescribeSnapshotsRequest.builder()
+              .ownerIds("self")
+              .filters(Filter.builder().name("tag:" + SnapshotContent.NAME).values(buildName).build(),
+                  Filter.builder().name("status").values("completed").build())
+              .build())
+          .snapshots().stream()
+          .max(Comparator.comparing(Snapshot::startTime))
+          .map(snapshot -> new PreviousSnapshot(snapshot.snapshotId(), snapshot.volumeSize(),
+              Boolean.TRUE.equals(snapshot.encrypted()),
+              snapshot.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value, (a, b) -> b))))
+          .orElse(null);
+    } catch (SdkException e) {
+      throw AwsFailures.classify("find the newest snapshot of " + buildName, e);
     }
   }
 

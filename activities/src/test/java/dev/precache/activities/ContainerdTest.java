@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.precache.activities.Containerd.ListedImage;
 import dev.precache.workflows.BuildFailures;
+import dev.precache.workflows.VolumeUsage;
 import io.temporal.failure.ApplicationFailure;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -17,8 +18,8 @@ class ContainerdTest {
 
     assertThat(command).endsWith(" docker.io/library/busybox:1.36");
     assertThat(command.substring(command.lastIndexOf(' ') + 1)).doesNotStartWith("-");
-    assertThat(command).contains(" images pull --label io.cri-containerd.image=managed --platform linux/amd64"
-        + " --user AWS:{{ssm:/precache/x}} docker.io");
+    assertThat(command).contains(" images pull --label io.cri-containerd.image=managed"
+        + " --label io.cri-containerd.pinned=pinned --platform linux/amd64 --user AWS:{{ssm:/precache/x}} docker.io");
   }
 
   @Test
@@ -41,7 +42,7 @@ class ContainerdTest {
   void parsesTheImageListWithTwoWordSizesAndPlatformLists() {
     String output = """
         REF                                 TYPE                                    DIGEST        SIZE      PLATFORMS                 LABELS
-        docker.io/vllm/vllm-openai:v0.9     application/vnd.oci.image.index.v1+json sha256:1111   16.2 GiB  linux/amd64,linux/arm64   io.cri-containerd.image=managed
+        docker.io/vllm/vllm-openai:v0.9     application/vnd.oci.image.index.v1+json sha256:1111   16.2 GiB  linux/amd64,linux/arm64   io.cri-containerd.image=managed,io.cri-containerd.pinned=pinned
         docker.io/library/busybox:1.36      application/vnd.oci.image.index.v1+json sha256:2222   4.3 MiB   linux/arm64/v8            -
         localhost/tiny:1                    application/vnd.oci.image.manifest.v1+json sha256:3333 512 B    linux/amd64               -
         """;
@@ -50,13 +51,45 @@ class ContainerdTest {
 
     assertThat(images).containsExactly(
         new ListedImage("docker.io/vllm/vllm-openai:v0.9", "sha256:1111", (long) (16.2 * (1L << 30)),
-            List.of("linux/amd64", "linux/arm64")),
+            List.of("linux/amd64", "linux/arm64"),
+            List.of("io.cri-containerd.image=managed", "io.cri-containerd.pinned=pinned")),
         new ListedImage("docker.io/library/busybox:1.36", "sha256:2222", (long) (4.3 * (1L << 20)),
-            List.of("linux/arm64/v8")),
-        new ListedImage("localhost/tiny:1", "sha256:3333", 512, List.of("linux/amd64")));
+            List.of("linux/arm64/v8"), List.of()),
+        new ListedImage("localhost/tiny:1", "sha256:3333", 512, List.of("linux/amd64"), List.of()));
     assertThat(images.get(1).hasPlatform("linux/arm64")).isTrue();
     assertThat(images.get(1).hasPlatform("linux/arm")).isFalse();
     assertThat(images.get(0).hasPlatform("linux/arm64")).isTrue();
+  }
+
+  /**
+   * {@code ctr content ls} as cmd/ctr/commands/content/content.go prints it: a tabwriter padded with tabs, sizes
+   * from go-units HumanSize, ages in words, labels joined by commas.
+   */
+  @Test
+  void readsTheDigestsOfTheContentList() {
+    String output = "DIGEST\t\t\t\t\t\t\t\t\tSIZE\tAGE\t\tLABELS\n"
+        + "sha256:" + "a".repeat(64) + "\t2.59kB\t5 minutes\tcontainerd.io/gc.ref.content.m.0=sha256:" + "b".repeat(64)
+        + ",containerd.io/distribution.source.docker.io=library/busybox\n"
+        + "sha256:" + "b".repeat(64) + "\t528B\tAbout a minute\t-\n"
+        + "sha256:" + "c".repeat(64) + "\t2.15MB\t2 hours\tcontainerd.io/uncompressed=sha256:" + "d".repeat(64) + "\n";
+
+    assertThat(Containerd.parseContentList(output))
+        .containsExactlyInAnyOrder("sha256:" + "a".repeat(64), "sha256:" + "b".repeat(64), "sha256:" + "c".repeat(64));
+  }
+
+  /** coreutils {@code df -B1 --output=size,used,avail}: right-aligned numbers under a header. */
+  @Test
+  void readsTheVolumeUsage() {
+    String output = """
+            1B-blocks        Used       Avail
+        107321753600 20482785280 86822191104
+        """;
+
+    assertThat(Containerd.parseVolumeUsage(output))
+        .isEqualTo(new VolumeUsage(107_321_753_600L, 20_482_785_280L, 86_822_191_104L));
+    assertThat(catchThrowableOfType(ApplicationFailure.class,
+        () -> Containerd.parseVolumeUsage("df: /var/lib/containerd: No such file or directory\n")).getType())
+        .isEqualTo(BuildFailures.COMMAND_FAILED);
   }
 
   @Test

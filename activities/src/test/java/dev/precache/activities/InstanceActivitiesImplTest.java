@@ -152,7 +152,8 @@ class InstanceActivitiesImplTest {
 
     String pullCommand = sentCommands().get(0);
     assertThat(pullCommand).isEqualTo("apiclient exec admin sheltie ctr -a /run/containerd/containerd.sock -n k8s.io"
-        + " images pull --label io.cri-containerd.image=managed --platform linux/arm64"
+        + " images pull --label io.cri-containerd.image=managed --label io.cri-containerd.pinned=pinned"
+        + " --platform linux/arm64"
         + " --user AWS:{{ssm:" + parameterName + "}} " + ECR_IMAGE);
     assertNoCommandHolds(PASSWORD);
     verify(ssm).deleteParameter(DeleteParameterRequest.builder().name(parameterName).build());

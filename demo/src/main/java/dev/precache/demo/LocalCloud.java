@@ -1,6 +1,8 @@
 package dev.precache.demo;
 
 import dev.precache.activities.AwsClients;
+import dev.precache.activities.DockerConfig;
+import dev.precache.activities.RegistryEndpoints;
 import dev.precache.simulator.Cloud;
 import dev.precache.simulator.SimulatorServer;
 import dev.precache.starter.PrecacheCli;
@@ -97,7 +99,8 @@ public final class LocalCloud implements AutoCloseable {
     AwsClients aws = new AwsClients(URI.create(simulator.endpoint()),
         StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY_ID, SECRET_ACCESS_KEY)));
     started.add(aws);
-    worker = WorkerHost.start(client, WorkerWiring.forAws(aws, pollInterval()), MAX_CONCURRENT_ACTIVITIES);
+    worker = WorkerHost.start(client, WorkerWiring.forAws(aws, pollInterval(), registryEndpoints(), DockerConfig.empty()),
+        MAX_CONCURRENT_ACTIVITIES);
     started.add(() -> worker.shutdown(WORKER_SHUTDOWN_GRACE));
   }
 
@@ -123,6 +126,11 @@ public final class LocalCloud implements AutoCloseable {
   /** {@code http://127.0.0.1:PORT} of the simulator, for a worker's {@code --aws-endpoint}. */
   public String simulatorEndpoint() {
     return simulator.endpoint();
+  }
+
+  /** Each simulated registry host (docker.io, quay.io, ECR …) at its loopback URL, for the worker's mapping. */
+  public RegistryEndpoints registryEndpoints() {
+    return RegistryEndpoints.of(simulator.registryEndpoints());
   }
 
   /** {@code 127.0.0.1:PORT} of the Temporal server, for a worker's {@code TEMPORAL_ADDRESS}. */

@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code precache demo}: one build against the simulated cloud, in this process, with the CLI's own output; then
- * the snapshot's content as the simulator recorded it, checked against the build's result, and what was left.
+ * the snapshot's content as the simulator recorded it, checked against the build's result; then the same build
+ * again, which finds the snapshot up to date and launches nothing; and what was left.
  */
 @Command(name = "precache demo", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Build a snapshot against a simulated AWS cloud, all in this process on 127.0.0.1.")
@@ -34,6 +35,27 @@ public final class PrecacheDemo implements Callable<Integer> {
       description = "Images to build the snapshot of, comma-separated, from the simulator's registry catalog "
           + "(default: the three samples).")
   List<String> images = SAMPLE_IMAGES;
+
+  /**
+   * The same build again, as a nightly schedule would run it: the registry still serves the same digests, so it
+   * ends with the first snapshot and launches no stack or instance.
+   */
+  private int rebuildUnchanged(LocalCloud local, BuildResult first, PrintWriter out, PrintWriter err) {
+    int instancesBefore = local.cloud().allInstances().size();
+    int stacksBefore = local.cloud().allStacks().size();
+    System.out.println("$ precache build -r " + LocalCloud.REGION + " -A " + String.join(",", ARCHITECTURES)
+        + " --name demo " + String.join(",", images) + "   # again, nothing changed");
+    int exit = local.runCli(out, err, "build", "-r", LocalCloud.REGION, "-A", String.join(",", ARCHITECTURES),
+        "--name", "demo", String.join(",", images));
+    if (exit != 0) {
+      return exit;
+    }
+    int launched = local.cloud().allInstances().size() - instancesBefore;
+    int stacks = local.cloud().allStacks().size() - stacksBefore;
+    System.out.println("second build: " + launched + " instances and " + stacks + " stacks launched; snapshot "
+        + first.snapshotId() + " reused");
+    return launched == 0 && stacks == 0 ? CommandLine.ExitCode.OK : CommandLine.ExitCode.SOFTWARE;
+  }
 
   public static void main(String[] args) {
     LocalCloud.quietLogging();
@@ -65,6 +87,11 @@ public final class PrecacheDemo implements Callable<Integer> {
       BuildResult result = local.client().newUntypedWorkflowStub(workflowId).getResult(BuildResult.class);
       System.out.println();
       VerifiedSnapshot.of(result, local.cloud()).print(System.out);
+      System.out.println();
+      int rebuilt = rebuildUnchanged(local, result, out, err);
+      if (rebuilt != 0) {
+        return rebuilt;
+      }
       System.out.println();
       Leftovers leftovers = Leftovers.in(local.cloud());
       System.out.println(leftovers.summary());

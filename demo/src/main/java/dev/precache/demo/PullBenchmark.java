@@ -100,7 +100,7 @@ public final class PullBenchmark implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "  %-54s %8.1f s   (%.2f s real)%n", "wall time", wallSimulated,
         run.wallMillis() / 1000.0);
     for (StepTiming step : run.result().steps()) {
-      System.out.printf(Locale.ROOT, "    [%d/8] %-46s %8.1f s%n", step.number(), step.name(),
+      System.out.printf(Locale.ROOT, "    [%d/9] %-46s %8.1f s%n", step.number(), step.name(),
           simulatedSeconds(step.millis()));
     }
     System.out.printf(Locale.ROOT, "  %-54s %8.2f%n", "wall / lower bound", wallSimulated / model.lowerBoundSeconds());

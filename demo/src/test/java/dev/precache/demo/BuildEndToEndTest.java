@@ -63,7 +63,7 @@ class BuildEndToEndTest {
     CliRun watched = local.runCli("watch", workflowId);
 
     assertThat(watched.exitCode()).as(watched.err()).isZero();
-    assertThat(watched.out()).contains("[1/8]", "[8/8]", "All done! Created snapshot in us-west-2: snap-");
+    assertThat(watched.out()).contains("[1/9]", "[9/9]", "All done! Created snapshot in us-west-2: snap-");
     BuildResult result = resultOf(workflowId);
     assertThat(cloud.allSnapshots()).extracting(Snapshot::id).containsExactly(result.snapshotId());
     Snapshot snapshot = cloud.snapshot(result.snapshotId()).orElseThrow();
@@ -76,7 +76,7 @@ class BuildEndToEndTest {
             .map(c -> tuple(c.image(), c.platform())).toList());
     VerifiedSnapshot verified = VerifiedSnapshot.of(result, cloud); // digests and sizes against the registry
     assertThat(verified.images()).hasSize(6);
-    assertThat(result.steps()).extracting(s -> s.number()).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+    assertThat(result.steps()).extracting(s -> s.number()).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9);
     assertNothingLeft(cloud);
   }
 
@@ -88,7 +88,7 @@ class BuildEndToEndTest {
     CliRun run = build(BUSYBOX);
 
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("Build failed at step 1/8 (Deploying build instance stack)",
+    assertThat(run.err()).contains("Build failed at step 2/9 (Deploying build instance stack)",
         "insufficient capacity");
     assertThat(cloud.allSnapshots()).isEmpty();
     assertNothingLeft(cloud);
@@ -102,7 +102,7 @@ class BuildEndToEndTest {
     CliRun run = build("--timeout", "8s", BUSYBOX);
 
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("Build failed at step 2/8", "timed out after 8s during step 2/8");
+    assertThat(run.err()).contains("Build failed at step 3/9", "timed out after 8s during step 3/9");
     assertThat(cloud.allSnapshots()).isEmpty();
     assertNothingLeft(cloud);
   }
@@ -115,7 +115,7 @@ class BuildEndToEndTest {
     CliRun run = build(BUSYBOX + "," + NGINX);
 
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("Build failed at step 4/8 (Pulling images)",
+    assertThat(run.err()).contains("Build failed at step 5/9 (Pulling images)",
         "ctr: failed to resolve reference \"" + NGINX + "\"");
     assertThat(pullCommandsFor(cloud, NGINX)).hasSize(1);
     assertThat(cloud.allSnapshots()).isEmpty();
@@ -130,13 +130,13 @@ class BuildEndToEndTest {
     CliRun run = build(BUSYBOX);
 
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("Build failed at step 7/8 (Creating snapshot)", "simulated storage fault");
+    assertThat(run.err()).contains("Build failed at step 8/9 (Creating snapshot)", "simulated storage fault");
     assertThat(cloud.allSnapshots()).as("the failed snapshot is deleted").isEmpty();
     assertNothingLeft(cloud);
   }
 
   /**
-   * A graceful stop that never completes holds the build in step 6 (a forced stop comes only with a retry of the
+   * A graceful stop that never completes holds the build in step 7 (a forced stop comes only with a retry of the
    * stop activity, after its 20-minute timeout) until the build's deadline; teardown then terminates the instance.
    */
   @Test
@@ -147,7 +147,7 @@ class BuildEndToEndTest {
     CliRun run = build("--timeout", "15s", BUSYBOX);
 
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("timed out after 15s during step 6/8 (Stopping instance)");
+    assertThat(run.err()).contains("timed out after 15s during step 7/9 (Stopping instance)");
     assertThat(cloud.allSnapshots()).isEmpty();
     assertNothingLeft(cloud);
   }
@@ -188,7 +188,7 @@ class BuildEndToEndTest {
 
     assertThat(cancel.exitCode()).as(cancel.err()).isZero();
     assertThat(watched.exitCode()).isEqualTo(1);
-    assertThat(watched.err()).contains("cancelled during step 4/8 (Pulling images)");
+    assertThat(watched.err()).contains("cancelled during step 5/9 (Pulling images)");
     assertThat(pullCommandsFor(cloud, QWEN)).as("no pull started after the cancel").isEmpty();
     assertThat(cloud.allSnapshots()).isEmpty();
     assertNothingLeft(cloud);

@@ -42,14 +42,14 @@ class CancelDuringDeployEndToEndTest {
     CliRun started = local.runCli("build", "-r", LocalCloud.REGION, "--detach", "-q", BUSYBOX);
     assertThat(started.exitCode()).as(started.err()).isZero();
     String workflowId = started.out().strip();
-    // The SDK sends a throttled call three times; a fourth call comes from the activity's second round.
+    // The SDK sends a throttled call three times; a fourth comes from the activity asking again.
     awaitUntil("four throttled CreateStack calls", Duration.ofSeconds(90), () -> createStackCalls(cloud).size() >= 4);
 
     CliRun cancel = local.runCli("cancel", workflowId);
     CliRun watched = local.runCli("watch", workflowId);
     assertThat(cancel.exitCode()).as(cancel.err()).isZero();
     assertThat(watched.exitCode()).isEqualTo(1);
-    assertThat(watched.err()).contains("cancelled during step 1/8");
+    assertThat(watched.err()).contains("cancelled during step 2/9 (Deploying build instance stack)");
     int callsWhenClosed = createStackCalls(cloud).size();
     cloud.faults().clear();
     Thread.sleep(LONGER_THAN_SDK_BACKOFF.toMillis());

@@ -16,6 +16,7 @@ import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.worker.WorkerFactory;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -114,13 +115,17 @@ class WorkerRestartEndToEndTest {
   /** The worker jar, activities only, with dummy credentials, pointed at this test's simulator and Temporal server only. */
   private Process startWorker(int ordinal) throws IOException {
     Path log = Files.createDirectories(Path.of("target")).resolve("worker-restart-" + ordinal + ".log");
+    // The file form of the registry mapping: what the simulator's GET /_sim/registries answers.
+    Path registries = Path.of("target").resolve("worker-restart-registries.json");
+    Files.writeString(registries, new ObjectMapper().writeValueAsString(local.registryEndpoints().mapping()));
     ProcessBuilder builder = new ProcessBuilder(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Daws.disableEc2Metadata=true",
         "-jar", WORKER_JAR.toString(),
         "--activities-only",
         "--aws-endpoint", local.simulatorEndpoint(),
-        "--aws-poll-interval", String.valueOf(local.pollInterval().toMillis()))
+        "--aws-poll-interval", String.valueOf(local.pollInterval().toMillis()),
+        "--registry-endpoints-file", registries.toString())
         .redirectErrorStream(true)
         .redirectOutput(log.toFile());
     Map<String, String> env = builder.environment();

@@ -22,7 +22,7 @@ class CliBuildTest extends RealBuildTest {
     Matcher done = ALL_DONE.matcher(build.out());
     assertThat(done.find()).as("%s", build).isTrue();
     String snapshotId = done.group(1);
-    assertThat(build.out()).contains("[1/8]", "[8/8]");
+    assertThat(build.out()).contains("[1/9]", "[9/9]");
     assertThat(aws.snapshotIds()).containsExactly(snapshotId);
     assertThat(aws.snapshotContents(snapshotId))
         .isEqualTo(SimulatedAws.imagesTimesPlatforms(List.of(NGINX, ALPINE), List.of("linux/amd64", "linux/arm64")));

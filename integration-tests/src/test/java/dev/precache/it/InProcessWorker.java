@@ -1,6 +1,7 @@
 package dev.precache.it;
 
 import dev.precache.activities.AwsClients;
+import dev.precache.activities.DockerConfig;
 import dev.precache.worker.WorkerHost;
 import dev.precache.worker.WorkerWiring;
 import java.time.Duration;
@@ -31,7 +32,8 @@ final class InProcessWorker implements BeforeAllCallback, AfterAllCallback {
   @Override
   public void beforeAll(ExtensionContext context) {
     clients = aws.newAwsClients();
-    host = WorkerHost.start(temporal.client(), WorkerWiring.forAws(clients, AWS_POLL_INTERVAL),
+    host = WorkerHost.start(temporal.client(), WorkerWiring.forAws(clients, AWS_POLL_INTERVAL,
+            aws.registryEndpoints(), DockerConfig.empty()),
         MAX_CONCURRENT_ACTIVITIES);
   }
 

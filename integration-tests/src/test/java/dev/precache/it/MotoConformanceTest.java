@@ -213,7 +213,8 @@ class MotoConformanceTest {
         .filter(command -> command.comment().startsWith("precache: pull "))
         .map(command -> command.parameters().get("commands").get(0))
         .findFirst().orElseThrow();
-    assertThat(pull).matches(".* images pull --label io\\.cri-containerd\\.image=managed --platform linux/amd64 "
+    assertThat(pull).matches(".* images pull --label io\\.cri-containerd\\.image=managed"
+        + " --label io\\.cri-containerd\\.pinned=pinned --platform linux/amd64 "
         + "--user AWS:\\{\\{ssm:" + identity.credentialsPath() + "pull-[0-9a-f]{16}\\}\\} " + ECR_IMAGE.replace(".", "\\."));
     assertThat(parameterNamesUnder(identity.credentialsPath())).as("parked credentials after the pull").isEmpty();
   }

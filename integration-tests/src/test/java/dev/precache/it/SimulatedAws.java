@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.precache.activities.AwsClients;
 import dev.precache.simulator.Cloud;
+import dev.precache.activities.RegistryEndpoints;
 import dev.precache.simulator.SimulatorServer;
 import dev.precache.simulator.ec2.InstanceState;
 import dev.precache.simulator.ec2.Snapshot;
@@ -55,6 +56,11 @@ final class SimulatedAws implements BeforeAllCallback, AfterAllCallback {
 
   URI endpoint() {
     return URI.create(server.endpoint());
+  }
+
+  /** Each simulated registry host's loopback URL, for the worker's registry endpoint mapping. */
+  RegistryEndpoints registryEndpoints() {
+    return RegistryEndpoints.of(server.registryEndpoints());
   }
 
   Cloud cloud() {

@@ -18,7 +18,7 @@ class WorkerCrashRecoveryTest extends CrashRecoveryTest {
   void buildCompletesAfterTheWorkerIsKilledMidPullAndStartedAgain() throws Exception {
     WorkflowClient client = temporal.client();
     String workflowId;
-    try (WorkerProcess first = WorkerProcess.start(temporal.target(), aws.endpoint(), InProcessWorker.AWS_POLL_INTERVAL)) {
+    try (WorkerProcess first = WorkerProcess.start(temporal.target(), aws, InProcessWorker.AWS_POLL_INTERVAL)) {
       Cli.Run started = new Cli(client).run("build", "--detach", "--name", "worker-crash", "-r", "us-west-2", LLAMA);
       assertThat(started.exitCode()).as("%s", started).isZero();
       workflowId = started.out().strip().lines().reduce((earlier, last) -> last).orElseThrow();
@@ -29,7 +29,7 @@ class WorkerCrashRecoveryTest extends CrashRecoveryTest {
     assertThat(aws.commandStatus("us-west-2", aws.pullCommandIds(LLAMA).get(0))).as("the pull when the worker died")
         .isEqualTo(CommandInvocationStatus.IN_PROGRESS);
 
-    try (WorkerProcess second = WorkerProcess.start(temporal.target(), aws.endpoint(), InProcessWorker.AWS_POLL_INTERVAL)) {
+    try (WorkerProcess second = WorkerProcess.start(temporal.target(), aws, InProcessWorker.AWS_POLL_INTERVAL)) {
       BuildResult result = client.newUntypedWorkflowStub(workflowId)
           .getResult(120, TimeUnit.SECONDS, BuildResult.class);
 

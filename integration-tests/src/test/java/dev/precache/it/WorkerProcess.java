@@ -2,12 +2,12 @@ package dev.precache.it;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -31,7 +31,7 @@ final class WorkerProcess implements AutoCloseable {
   }
 
   /** Starts a worker and waits until it polls. */
-  static WorkerProcess start(String temporalTarget, URI awsEndpoint, Duration awsPollInterval)
+  static WorkerProcess start(String temporalTarget, SimulatedAws aws, Duration awsPollInterval)
       throws InterruptedException {
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException(JAR + " is missing: run the tests through the reactor, "
@@ -39,10 +39,11 @@ final class WorkerProcess implements AutoCloseable {
     }
     Path log = BuildDirectory.newDirectory("worker-").resolve("worker.log");
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    ChildProcess process = ChildProcess.start("precache worker",
-        List.of(java.toString(), "-jar", JAR.toString(),
-            "--aws-endpoint", awsEndpoint.toString(),
-            "--aws-poll-interval", String.valueOf(awsPollInterval.toMillis())),
+    List<String> command = new ArrayList<>(List.of(java.toString(), "-jar", JAR.toString(),
+        "--aws-endpoint", aws.endpoint().toString(),
+        "--aws-poll-interval", String.valueOf(awsPollInterval.toMillis())));
+    aws.registryEndpoints().mapping().forEach((host, url) -> command.addAll(List.of("--registry-endpoint", host + "=" + url)));
+    ChildProcess process = ChildProcess.start("precache worker", command,
         Map.of(
             "TEMPORAL_ADDRESS", temporalTarget,
             "TEMPORAL_NAMESPACE", TemporalDevServer.NAMESPACE,

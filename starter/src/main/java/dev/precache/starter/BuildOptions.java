@@ -35,7 +35,8 @@ final class BuildOptions {
       Map.entry("timeout", "--timeout"),
       Map.entry("pullParallelism", "--parallelism"),
       Map.entry("volumeThroughputMiBps", "--volume-throughput"),
-      Map.entry("volumeIops", "--volume-iops"));
+      Map.entry("volumeIops", "--volume-iops"),
+      Map.entry("force", "--force"));
 
   @Option(names = {"-r", "--region"},
       description = "AWS region of the build instance and the snapshot (default: $AWS_REGION, then $AWS_DEFAULT_REGION).")
@@ -54,7 +55,9 @@ final class BuildOptions {
   @Option(names = {"-k", "--kms-id"}, description = "KMS key for --encrypt.")
   String kmsId;
 
-  @Option(names = {"-s", "--snapshot-size"}, paramLabel = "GiB", description = "Data volume size (default: 50).")
+  @Option(names = {"-s", "--snapshot-size"}, paramLabel = "GiB",
+      description = "Data volume size (default: sized from the images' resolved layers; one too small for them "
+          + "is refused before anything is launched).")
   Integer snapshotSize;
 
   @Option(names = {"-R", "--instance-role"}, description = "Existing IAM role for the build instance.")
@@ -97,13 +100,17 @@ final class BuildOptions {
   @Option(names = "--volume-iops", description = "gp3 IOPS of the build volume.")
   Integer volumeIops;
 
+  @Option(names = "--force",
+      description = "Build even when the newest snapshot of this build name already holds the same image digests.")
+  boolean force;
+
   /** The request as the flags say it; other defaults are the validator's job. */
   BuildRequest toRequest(List<String> images) {
     List<String> platforms = architectures.isEmpty() ? null
         : architectures.stream().map(arch -> arch.contains("/") ? arch : "linux/" + arch).toList();
     return new BuildRequest(name, region != null ? region : regionFromEnvironment(), List.copyOf(images), platforms, ami, instanceType, encrypt, kmsId,
         snapshotSize, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, Map.copyOf(tags),
-        timeout, parallelism, volumeThroughput, volumeIops);
+        timeout, parallelism, volumeThroughput, volumeIops, force);
   }
 
   /** {@code invalid --snapshot-size: must be …}: the validator's complaint, naming the flag. */

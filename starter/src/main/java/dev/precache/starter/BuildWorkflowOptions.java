@@ -47,7 +47,8 @@ final class BuildWorkflowOptions {
     return details
         .append("\n**Platforms:** ").append(String.join(", ", request.platforms()))
         .append("  \n**Instance type:** ").append(request.instanceType())
-        .append("  \n**Volume:** ").append(request.volumeSizeGiB()).append(" GiB")
+        .append("  \n**Volume:** ")
+        .append(request.volumeSizeGiB() == null ? "sized from the images" : request.volumeSizeGiB() + " GiB")
         .append(request.encrypt() ? ", encrypted" : "")
         .append("  \n**Timeout:** ").append(human(request.timeout()))
         .append("\n").toString();

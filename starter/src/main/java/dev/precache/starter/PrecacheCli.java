@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
     version = "precache 0.1.0",
     description = "Builds EBS snapshots of Bottlerocket data volumes with container images pre-pulled.",
     subcommands = {
-        BuildCommand.class, StatusCommand.class, WatchCommand.class, CancelCommand.class, ListCommand.class,
+        BuildCommand.class, PlanCommand.class, StatusCommand.class, WatchCommand.class, CancelCommand.class,
+        ListCommand.class,
         ScheduleCommand.class
     })
 public final class PrecacheCli {

@@ -4,10 +4,13 @@ import dev.precache.workflows.BuildProgress;
 import dev.precache.workflows.BuildResult;
 import dev.precache.workflows.BuildStep;
 import dev.precache.workflows.ImagePull;
+import dev.precache.workflows.VolumeSizing;
+import dev.precache.workflows.VolumeUsage;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowException;
 import io.temporal.client.WorkflowStub;
 import java.io.PrintWriter;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -37,7 +40,9 @@ final class StatusCommand implements Callable<Integer> {
       out.println(workflowId + ": " + BuildListing.statusName(status));
       if (status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
         BuildResult result = build.getResult(BuildResult.class);
-        out.println("snapshot in " + result.region() + ": " + result.snapshotId());
+        out.println("snapshot in " + result.region() + ": " + result.snapshotId()
+            + (result.upToDate() ? " (up to date: nothing was launched)" : ""));
+        printVolume(out, result.volumeSizeGiB(), result.volumeUsage());
         return CommandLine.ExitCode.OK;
       }
       try {
@@ -49,6 +54,12 @@ final class StatusCommand implements Callable<Integer> {
     }
   }
 
+  private static void printVolume(PrintWriter out, int sizeGiB, VolumeUsage usage) {
+    out.println("volume: " + sizeGiB + " GiB" + (usage == null ? ""
+        : String.format(Locale.ROOT, ", %s used after the pulls (%d bytes, %.0f%%)",
+            VolumeSizing.human(usage.usedBytes()), usage.usedBytes(), usage.usedPercent())));
+  }
+
   private static void printProgress(PrintWriter out, BuildProgress progress) {
     if (progress.step() == null) {
       out.println("not started yet");
@@ -58,6 +69,9 @@ final class StatusCommand implements Callable<Integer> {
     if (progress.pulls() != null && !progress.pulls().isEmpty()) {
       long done = progress.pulls().stream().filter(pull -> pull.state() == ImagePull.State.DONE).count();
       out.println("pulls: " + done + " of " + progress.pulls().size() + " done");
+    }
+    if (progress.volumeSizeGiB() != null) {
+      printVolume(out, progress.volumeSizeGiB(), progress.volumeUsage());
     }
     if (progress.snapshotId() != null) {
       out.println("snapshot: " + progress.snapshotId()

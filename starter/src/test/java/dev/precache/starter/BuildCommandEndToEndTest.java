@@ -63,16 +63,17 @@ class BuildCommandEndToEndTest {
     assertThat(run.exit()).as(run.err()).isZero();
     List<String> lines = run.outLines();
     assertThat(lines.get(0)).startsWith("Started build precache-build-");
-    assertThat(lines.stream().filter(line -> line.matches("\\[\\d/8] .*")).toList()).containsExactly(
-        "[1/8] Deploying build instance stack",
-        "[2/8] Waiting for the SSM agent to come online",
-        "[3/8] Stopping kubelet and removing cached images",
-        "[4/8] Pulling images",
-        "[5/8] Verifying cached images",
-        "[6/8] Stopping instance",
-        "[7/8] Creating snapshot",
-        "[8/8] Deleting stack and publishing");
-    int pullStep = lines.indexOf("[4/8] Pulling images");
+    assertThat(lines.stream().filter(line -> line.matches("\\[\\d/9] .*")).toList()).containsExactly(
+        "[1/9] Resolving images",
+        "[2/9] Deploying build instance stack",
+        "[3/9] Waiting for the SSM agent to come online",
+        "[4/9] Stopping kubelet and removing cached images",
+        "[5/9] Pulling images",
+        "[6/9] Verifying cached images",
+        "[7/9] Stopping instance",
+        "[8/9] Creating snapshot",
+        "[9/9] Deleting stack and publishing");
+    int pullStep = lines.indexOf("[5/9] Pulling images");
     assertThat(lines.subList(pullStep + 1, pullStep + 3)).containsExactly(
         "  ✓ public.ecr.aws/models/llama:1 (linux/amd64) " + FakeSnapshotBuildWorkflow.digestOf(0),
         "  ✓ docker.io/library/nginx:1.27 (linux/amd64) " + FakeSnapshotBuildWorkflow.digestOf(1));
@@ -107,9 +108,9 @@ class BuildCommandEndToEndTest {
 
     assertThat(run.exit()).isEqualTo(1);
     assertThat(run.err().strip()).isEqualTo(
-        "Build failed at step 4/8 (Pulling images): pull access denied for docker.io/library/nginx:1.27");
+        "Build failed at step 5/9 (Pulling images): pull access denied for docker.io/library/nginx:1.27");
     assertThat(run.out()).contains("  ✓ public.ecr.aws/models/llama:1 (linux/amd64)",
-        "  ✗ docker.io/library/nginx:1.27 (linux/amd64): pull access denied").doesNotContain("All done!", "[5/8]");
+        "  ✗ docker.io/library/nginx:1.27 (linux/amd64): pull access denied").doesNotContain("All done!", "[6/9]");
   }
 
   @Test
@@ -133,7 +134,7 @@ class BuildCommandEndToEndTest {
     Run watch = precache("watch", workflowId);
 
     assertThat(watch.exit()).as(watch.err()).isZero();
-    assertThat(watch.outLines()).contains("[1/8] Deploying build instance stack", "[8/8] Deleting stack and publishing")
+    assertThat(watch.outLines()).contains("[1/9] Resolving images", "[9/9] Deleting stack and publishing")
         .last().isEqualTo("All done! Created snapshot in us-west-2: snap-0123456789abcdef0");
   }
 
@@ -144,7 +145,7 @@ class BuildCommandEndToEndTest {
     Run status = precache("status", workflowId);
     assertThat(status.exit()).as(status.err()).isZero();
     assertThat(status.outLines().get(0)).isEqualTo(workflowId + ": RUNNING");
-    assertThat(status.outLines().get(1)).matches("\\[\\d/8] .*|not started yet");
+    assertThat(status.outLines().get(1)).matches("\\[\\d/9] .*|not started yet");
 
     assertThat(precache("cancel", workflowId).exit()).isZero();
     Run watch = precache("watch", workflowId);

@@ -55,7 +55,7 @@ class BuildSpecFileTest {
     assertThat(request.publicIp()).isTrue();
     assertThat(request.encrypt()).isFalse();
     assertThat(request.name()).isEqualTo("build");
-    assertThat(request.volumeSizeGiB()).isEqualTo(50);
+    assertThat(request.volumeSizeGiB()).as("sized from the resolved images").isNull();
     assertThat(request.timeout()).isEqualTo(Duration.ofHours(3));
   }
 

@@ -54,8 +54,8 @@ public class FakeSnapshotBuildWorkflow implements SnapshotBuildWorkflow {
     finished = true;
     List<CachedImage> images = pulls.stream()
         .map(pull -> new CachedImage(pull.image(), pull.platform(), pull.digest(), 1024)).toList();
-    return new BuildResult(SNAPSHOT_ID, request.region(), request.volumeSizeGiB(), images, List.of(),
-        "precache-stack", "i-0abc", null);
+    return new BuildResult(SNAPSHOT_ID, request.region(), java.util.Objects.requireNonNullElse(request.volumeSizeGiB(), 50), images, List.of(),
+        "precache-stack", "i-0abc", null, false, null, null);
   }
 
   private void pullAll(BuildRequest request) {
@@ -79,6 +79,6 @@ public class FakeSnapshotBuildWorkflow implements SnapshotBuildWorkflow {
   @Override
   public BuildProgress progress() {
     return new BuildProgress(step, List.copyOf(pulls), snapshotPercent, "precache-stack", "i-0abc", snapshotId,
-        failure, finished);
+        failure, finished, null, null, null);
   }
 }

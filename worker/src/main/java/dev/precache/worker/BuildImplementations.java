@@ -2,13 +2,14 @@ package dev.precache.worker;
 
 import dev.precache.workflows.InstanceActivities;
 import dev.precache.workflows.PublishActivities;
+import dev.precache.workflows.RegistryActivities;
 import dev.precache.workflows.SnapshotActivities;
 import dev.precache.workflows.SnapshotBuildWorkflow;
 import dev.precache.workflows.StackActivities;
 
 /**
- * What a precache worker runs: the workflow implementation (a class with a no-arg constructor) and one
- * implementation of each activity interface. Production ones come from {@link WorkerWiring}; tests and the demo
+ * What a precache worker runs: the build workflow implementation (a class with a no-arg constructor; the plan
+ * workflow is always {@code PlanWorkflowImpl}) and one implementation of each activity interface. Production ones come from {@link WorkerWiring}; tests and the demo
  * pass their own.
  */
 public record BuildImplementations(
@@ -16,4 +17,5 @@ public record BuildImplementations(
     StackActivities stack,
     InstanceActivities instance,
     SnapshotActivities snapshot,
-    PublishActivities publish) {}
+    PublishActivities publish,
+    RegistryActivities registry) {}

@@ -1,14 +1,22 @@
 package dev.precache.worker;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.precache.activities.AwsClients;
+import dev.precache.activities.DockerConfig;
+import dev.precache.activities.RegistryEndpoints;
 import dev.precache.workflows.SnapshotBuildWorkflow;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.envconfig.ClientConfigProfile;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -38,6 +46,21 @@ public final class PrecacheWorker implements Callable<Integer> {
       description = "Send every AWS call to this endpoint (a simulator) instead of AWS.")
   URI awsEndpoint;
 
+  @Option(names = "--registry-endpoint", paramLabel = "HOST=URL",
+      description = "Reach the registry HOST (as written in image references, e.g. docker.io) at URL: a mirror or "
+          + "a simulator (repeatable). Without one, https://HOST (docker.io: https://registry-1.docker.io).")
+  Map<String, URI> registryEndpoints = new LinkedHashMap<>();
+
+  @Option(names = "--registry-endpoints-file", paramLabel = "FILE",
+      description = "A JSON object of HOST: URL registry endpoints (what a simulator's /_sim/registries answers); "
+          + "--registry-endpoint entries win.")
+  Path registryEndpointsFile;
+
+  @Option(names = "--registry-config", paramLabel = "FILE", defaultValue = "${env:PRECACHE_REGISTRY_CONFIG}",
+      description = "A docker config.json with registry logins for private registries other than ECR (ECR uses "
+          + "the worker's AWS credentials); default: $PRECACHE_REGISTRY_CONFIG. Never logged.")
+  Path registryConfig;
+
   @Option(names = "--aws-poll-interval", paramLabel = "MILLIS", defaultValue = "5000",
       description = "How often waits poll AWS, in milliseconds (default: ${DEFAULT-VALUE}); "
           + "lower it for a simulator that runs faster than real time.")
@@ -61,6 +84,18 @@ public final class PrecacheWorker implements Callable<Integer> {
     System.exit(new CommandLine(new PrecacheWorker()).execute(args));
   }
 
+  /** The file's mapping, then the flags', which win. */
+  RegistryEndpoints registryEndpoints() throws IOException {
+    Map<String, URI> mapping = new LinkedHashMap<>();
+    if (registryEndpointsFile != null) {
+      Map<String, String> file = new ObjectMapper().readValue(registryEndpointsFile.toFile(),
+          new TypeReference<Map<String, String>>() {});
+      file.forEach((host, url) -> mapping.put(host, URI.create(url)));
+    }
+    mapping.putAll(registryEndpoints);
+    return RegistryEndpoints.of(mapping);
+  }
+
   @Override
   public Integer call() throws Exception {
     DevServer devServer = dev ? DevServer.start(devPort) : null;
@@ -78,14 +113,19 @@ public final class PrecacheWorker implements Callable<Integer> {
       stubs = WorkflowServiceStubs.newServiceStubs(profile.toWorkflowServiceStubsOptions());
       client = WorkflowClient.newInstance(stubs, profile.toWorkflowClientOptions());
     }
+    RegistryEndpoints registries = registryEndpoints();
+    DockerConfig logins = registryConfig == null ? DockerConfig.empty() : DockerConfig.read(registryConfig);
     AwsClients aws = new AwsClients(awsEndpoint);
-    BuildImplementations implementations = WorkerWiring.forAws(aws, Duration.ofMillis(awsPollIntervalMillis));
+    BuildImplementations implementations =
+        WorkerWiring.forAws(aws, Duration.ofMillis(awsPollIntervalMillis), registries, logins);
     WorkerHost host = activitiesOnly
         ? WorkerHost.startActivitiesOnly(client, implementations, maxConcurrentActivities)
         : WorkerHost.start(client, implementations, maxConcurrentActivities);
     log.info("polling task queue '{}' of namespace '{}' on {}; AWS endpoint: {}", SnapshotBuildWorkflow.TASK_QUEUE,
         client.getOptions().getNamespace(), stubs.getOptions().getTarget(),
         awsEndpoint == null ? "AWS" : awsEndpoint);
+    log.info("registry endpoints: {}; registry logins for {} host(s){}", registries.mapping().isEmpty()
+        ? "https://<host>" : registries.mapping(), logins.size(), registryConfig == null ? "" : " from " + registryConfig);
 
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

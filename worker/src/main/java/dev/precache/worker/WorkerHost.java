@@ -1,5 +1,6 @@
 package dev.precache.worker;
 
+import dev.precache.workflows.PlanWorkflowImpl;
 import dev.precache.workflows.SnapshotBuildWorkflow;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
@@ -42,10 +43,10 @@ public final class WorkerHost implements AutoCloseable {
         .setMaxConcurrentActivityExecutionSize(maxConcurrentActivities)
         .build());
     if (workflows) {
-      worker.registerWorkflowImplementationTypes(implementations.workflowType());
+      worker.registerWorkflowImplementationTypes(implementations.workflowType(), PlanWorkflowImpl.class);
     }
     worker.registerActivitiesImplementations(implementations.stack(), implementations.instance(),
-        implementations.snapshot(), implementations.publish());
+        implementations.snapshot(), implementations.publish(), implementations.registry());
     factory.start();
     return new WorkerHost(factory);
   }

@@ -1,6 +1,9 @@
 package dev.precache.worker;
 
 import dev.precache.activities.AwsClients;
+import dev.precache.activities.DockerConfig;
+import dev.precache.activities.RegistryActivitiesImpl;
+import dev.precache.activities.RegistryEndpoints;
 import dev.precache.activities.InstanceActivitiesImpl;
 import dev.precache.activities.PublishActivitiesImpl;
 import dev.precache.activities.SnapshotActivitiesImpl;
@@ -14,13 +17,17 @@ public final class WorkerWiring {
 
   /**
    * @param pollInterval how often waits poll AWS; a simulator running faster than real time wants less
+   * @param registries   where each registry host is reached
+   * @param logins       registry logins for hosts other than ECR (ECR uses the worker's AWS credentials)
    */
-  public static BuildImplementations forAws(AwsClients aws, Duration pollInterval) {
+  public static BuildImplementations forAws(AwsClients aws, Duration pollInterval, RegistryEndpoints registries,
+      DockerConfig logins) {
     return new BuildImplementations(SnapshotBuildWorkflowImpl.class,
         new StackActivitiesImpl(aws, pollInterval),
         new InstanceActivitiesImpl(aws, pollInterval),
         new SnapshotActivitiesImpl(aws, pollInterval, BuildTimeouts.SNAPSHOT_POLL_WINDOW),
-        new PublishActivitiesImpl(aws));
+        new PublishActivitiesImpl(aws),
+        new RegistryActivitiesImpl(aws, registries, logins));
   }
 
   private WorkerWiring() {}

@@ -19,11 +19,11 @@ public class PublishOnlyWorkflow implements SnapshotBuildWorkflow {
   public BuildResult build(BuildRequest request) {
     publish.publishSnapshotId(request.region(), request.outputParameterName(), SNAPSHOT_ID);
     return new BuildResult(SNAPSHOT_ID, request.region(), 50, List.of(), List.of(), "stack", "i-1",
-        request.outputParameterName());
+        request.outputParameterName(), false, null, null);
   }
 
   @Override
   public BuildProgress progress() {
-    return new BuildProgress(null, List.of(), null, "stack", null, null, null, false);
+    return new BuildProgress(null, List.of(), null, "stack", null, null, null, false, null, null, null);
   }
 }

@@ -12,6 +12,7 @@ import dev.precache.workflows.BuildResult;
 import dev.precache.workflows.BuildSearchAttributes;
 import dev.precache.workflows.InstanceActivities;
 import dev.precache.workflows.PublishActivities;
+import dev.precache.workflows.RegistryActivities;
 import dev.precache.workflows.SnapshotActivities;
 import dev.precache.workflows.SnapshotBuildWorkflow;
 import dev.precache.workflows.StackActivities;
@@ -38,7 +39,8 @@ class WorkerHostTest {
       mock(StackActivities.class, withSettings().withoutAnnotations()),
       mock(InstanceActivities.class, withSettings().withoutAnnotations()),
       mock(SnapshotActivities.class, withSettings().withoutAnnotations()),
-      publish);
+      publish,
+      mock(RegistryActivities.class, withSettings().withoutAnnotations()));
 
   private DevServer server;
   private WorkflowServiceStubs stubs;

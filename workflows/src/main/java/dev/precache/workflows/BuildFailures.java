@@ -16,14 +16,22 @@ public final class BuildFailures {
   public static final String COMMAND_FAILED = "CommandFailed";
   public static final String STACK_FAILED = "StackFailed";
   public static final String IMAGE_MISSING = "ImageMissing";
+  /** The index a reference resolves to has no manifest for a requested platform. */
+  public static final String PLATFORM_NOT_FOUND = "PlatformNotFound";
+  /** A tag moved between resolving and pulling: what was pulled is not what the build resolved. */
+  public static final String IMAGE_CHANGED = "ImageChanged";
+  /** An explicit {@code -s} cannot hold the resolved images. */
+  public static final String VOLUME_TOO_SMALL = "VolumeTooSmall";
+  /** A registry answered in a way no retry mends (a malformed manifest, an unsupported media type). */
+  public static final String REGISTRY_FAILED = "RegistryFailed";
   public static final String SNAPSHOT_FAILED = "SnapshotFailed";
   public static final String INSTANCE_FAILED = "InstanceFailed";
   /** The build ran past {@link BuildRequest#timeout()}; the workflow fails with it after teardown. */
   public static final String BUILD_TIMED_OUT = "BuildTimedOut";
 
   public static final List<String> PERMANENT = List.of(INVALID_REQUEST, IMAGE_NOT_FOUND, UNAUTHORIZED,
-      ACCESS_DENIED, NO_SPACE_LEFT, COMMAND_FAILED, STACK_FAILED, IMAGE_MISSING, SNAPSHOT_FAILED, INSTANCE_FAILED,
-      BUILD_TIMED_OUT);
+      ACCESS_DENIED, NO_SPACE_LEFT, COMMAND_FAILED, STACK_FAILED, IMAGE_MISSING, PLATFORM_NOT_FOUND, IMAGE_CHANGED,
+      VOLUME_TOO_SMALL, REGISTRY_FAILED, SNAPSHOT_FAILED, INSTANCE_FAILED, BUILD_TIMED_OUT);
 
   private BuildFailures() {}
 }

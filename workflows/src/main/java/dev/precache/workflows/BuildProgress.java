@@ -13,6 +13,9 @@ import java.util.List;
  * @param snapshotId      the snapshot, once created
  * @param failure         why the build failed, once it has
  * @param finished        true once the workflow has nothing left to do (teardown included)
+ * @param volumeSizeGiB   the data volume's size, once decided
+ * @param sizing          how it was decided from the resolved images, or null
+ * @param volumeUsage     the volume as measured after the pulls, once measured
  */
 public record BuildProgress(
     BuildStep step,
@@ -22,4 +25,7 @@ public record BuildProgress(
     String instanceId,
     String snapshotId,
     String failure,
-    boolean finished) {}
+    boolean finished,
+    Integer volumeSizeGiB,
+    VolumeSizing sizing,
+    VolumeUsage volumeUsage) {}

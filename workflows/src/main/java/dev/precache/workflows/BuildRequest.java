@@ -16,7 +16,7 @@ import java.util.Map;
  * @param instanceType          build instance type ({@code -i})
  * @param encrypt               encrypt the data volume and so the snapshot ({@code -e})
  * @param kmsKeyId              KMS key for encryption; only with {@code encrypt} ({@code -k})
- * @param volumeSizeGiB         data volume size in GiB, 1–65,536 ({@code -s})
+ * @param volumeSizeGiB         data volume size in GiB, 1–65,536 ({@code -s}); null: sized from the resolved images
  * @param instanceRole          existing IAM role for the instance instead of the stack's own ({@code -R})
  * @param securityGroupId       security group of the instance ({@code -sg})
  * @param subnetId              subnet of the instance ({@code -sn})
@@ -27,6 +27,7 @@ import java.util.Map;
  * @param pullParallelism       how many image × platform pulls run at once
  * @param volumeThroughputMiBps gp3 throughput of the build volume, MiB/s (null: gp3 default)
  * @param volumeIops            gp3 IOPS of the build volume (null: gp3 default)
+ * @param force                 build even when the newest snapshot of this name already holds the same digests
  */
 public record BuildRequest(
     String name,
@@ -47,7 +48,25 @@ public record BuildRequest(
     Duration timeout,
     Integer pullParallelism,
     Integer volumeThroughputMiBps,
-    Integer volumeIops) {
+    Integer volumeIops,
+    boolean force) {
+
+  /** A request as precache before {@code force} spelled it: never forced. */
+  public BuildRequest(String name, String region, List<String> images, List<String> platforms, String amiParameter,
+      String instanceType, boolean encrypt, String kmsKeyId, Integer volumeSizeGiB, String instanceRole,
+      String securityGroupId, String subnetId, String outputParameterName, boolean publicIp, Map<String, String> tags,
+      Duration timeout, Integer pullParallelism, Integer volumeThroughputMiBps, Integer volumeIops) {
+    this(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, volumeSizeGiB, instanceRole,
+        securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
+        volumeThroughputMiBps, volumeIops, false);
+  }
+
+  /** This request with the data volume's size decided. */
+  public BuildRequest withVolumeSizeGiB(int sizeGiB) {
+    return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, sizeGiB,
+        instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
+        volumeThroughputMiBps, volumeIops, force);
+  }
 
   /** A request with snapshot.sh's defaults for everything but the region and the images. */
   public static BuildRequest of(String region, List<String> images) {

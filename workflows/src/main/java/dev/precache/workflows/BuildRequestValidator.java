@@ -19,7 +19,10 @@ public final class BuildRequestValidator {
   public static final String DEFAULT_NAME = "build";
   public static final String DEFAULT_PLATFORM = "linux/amd64";
   public static final String DEFAULT_INSTANCE_TYPE = "m5.large";
-  public static final int DEFAULT_VOLUME_SIZE_GIB = 50;
+  /** snapshot.sh's default size: what builds recorded before sizing from resolved images were given. */
+  public static final int LEGACY_VOLUME_SIZE_GIB = 50;
+  /** User tags a request may carry: EC2's 50 per snapshot less precache's own ({@link SnapshotContent}). */
+  public static final int MAX_USER_TAGS = 40;
   public static final int DEFAULT_PULL_PARALLELISM = 4;
   /** The images × platforms a build may pull: more would outlast any sensible build deadline. */
   public static final int MAX_PULLS = 200;
@@ -75,8 +78,10 @@ public final class BuildRequestValidator {
     require(request.kmsKeyId() == null || KMS_KEY.matcher(request.kmsKeyId()).matches(), "kmsKeyId",
         "must be a KMS key ID, ARN or alias");
 
-    int volumeSizeGiB = orDefault(request.volumeSizeGiB(), DEFAULT_VOLUME_SIZE_GIB);
-    requireBetween(volumeSizeGiB, 1, 65_536, "volumeSizeGiB", " GiB");
+    Integer volumeSizeGiB = request.volumeSizeGiB();
+    if (volumeSizeGiB != null) {
+      requireBetween(volumeSizeGiB, 1, VolumeSizing.MAX_GIB, "volumeSizeGiB", " GiB");
+    }
     if (request.volumeIops() != null) {
       requireBetween(request.volumeIops(), 3_000, 16_000, "volumeIops", " IOPS");
     }
@@ -109,7 +114,7 @@ public final class BuildRequestValidator {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, request.encrypt(),
         request.kmsKeyId(), volumeSizeGiB, request.instanceRole(), request.securityGroupId(), request.subnetId(),
         request.outputParameterName(), request.publicIp(), tags, timeout, pullParallelism,
-        request.volumeThroughputMiBps(), request.volumeIops());
+        request.volumeThroughputMiBps(), request.volumeIops(), request.force());
   }
 
   private static List<String> images(List<String> requested) {
@@ -178,7 +183,8 @@ public final class BuildRequestValidator {
     if (requested == null) {
       return Map.of();
     }
-    require(requested.size() <= 40, "tags", "at most 40 tags, got " + requested.size());
+    require(requested.size() <= MAX_USER_TAGS, "tags",
+        "at most " + MAX_USER_TAGS + " tags, got " + requested.size());
     Map<String, String> tags = new TreeMap<>();
     requested.forEach((key, value) -> {
       require(key != null && !key.isBlank() && key.length() <= 128, "tags",

@@ -13,6 +13,11 @@ import java.util.List;
  * @param stackName          the (now deleted) CloudFormation stack of the build instance
  * @param instanceId         the (now terminated) build instance
  * @param publishedParameter the SSM parameter the snapshot ID was written to, or null
+ * @param upToDate           the newest snapshot of this build name already held these digests: it is
+ *                           {@code snapshotId}, and nothing was launched (no stack, no instance)
+ * @param sizing             how the volume size was worked out from the resolved images (null for builds that
+ *                           did not resolve)
+ * @param volumeUsage        the volume as measured after the pulls, or null when nothing was pulled
  */
 public record BuildResult(
     String snapshotId,
@@ -22,4 +27,7 @@ public record BuildResult(
     List<StepTiming> steps,
     String stackName,
     String instanceId,
-    String publishedParameter) {}
+    String publishedParameter,
+    boolean upToDate,
+    VolumeSizing sizing,
+    VolumeUsage volumeUsage) {}

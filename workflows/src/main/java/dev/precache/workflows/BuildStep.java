@@ -1,7 +1,11 @@
 package dev.precache.workflows;
 
-/** The eight steps of a build, in order; {@code number()} is what the CLI prints as {@code [n/8]}. */
+/**
+ * The nine steps of a build, in order; {@code number()} is what the CLI prints as {@code [n/9]}. Builds started
+ * before images were resolved first skip step 1.
+ */
 public enum BuildStep {
+  RESOLVE_IMAGES("Resolving images"),
   DEPLOY_STACK("Deploying build instance stack"),
   AWAIT_SSM("Waiting for the SSM agent to come online"),
   PREPARE_CONTAINERD("Stopping kubelet and removing cached images"),

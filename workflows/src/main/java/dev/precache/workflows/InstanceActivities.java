@@ -29,6 +29,14 @@ public interface InstanceActivities {
    */
   List<CachedImage> verifyCachedImages(VerifySpec spec);
 
+  /**
+   * Checks what the volume holds against what the build resolved, per image × platform: the image is recorded
+   * with the resolved digest and the pinned label, and its manifest, config and every layer are in the content
+   * store ({@code ctr images ls} lists every platform an index names, pulled or not, so its platforms say
+   * nothing). Then measures the volume. Anything missing or different is a non-retryable failure naming it.
+   */
+  VerifiedVolume verifyResolvedImages(ResolvedVerifySpec spec);
+
   /** Stops the instance and waits until it is stopped, so the volume is consistent for the snapshot. */
   void stopInstance(String region, String instanceId);
 
@@ -38,4 +46,9 @@ public interface InstanceActivities {
   record PullSpec(String region, String instanceId, BuildIdentity identity, String image, String platform) {}
 
   record VerifySpec(String region, String instanceId, List<String> images, List<String> platforms) {}
+
+  record ResolvedVerifySpec(String region, String instanceId, List<ResolvedImage> images) {}
+
+  /** Each image × platform verified on the volume, and the volume's use after the pulls. */
+  record VerifiedVolume(List<CachedImage> images, VolumeUsage usage) {}
 }

@@ -26,6 +26,12 @@ public interface SnapshotActivities {
   void deleteBuildSnapshots(String region, BuildIdentity identity);
 
   /**
+   * The newest completed snapshot of this account tagged with the build name ({@link SnapshotContent#NAME}) in
+   * {@code region}, with its tags, or null when there is none.
+   */
+  PreviousSnapshot findLatestSnapshot(String region, String buildName);
+
+  /**
    * @param description what the snapshot holds, cut to EC2's limit by the activity
    * @param tags        extra tags; the activity adds Name and the build ID
    */

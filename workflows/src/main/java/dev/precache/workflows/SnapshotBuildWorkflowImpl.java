@@ -9,6 +9,8 @@ import static dev.precache.workflows.BuildSearchAttributes.STATUS;
 import dev.precache.workflows.BuildSearchAttributes.Status;
 import dev.precache.workflows.ImagePull.State;
 import dev.precache.workflows.InstanceActivities.PullSpec;
+import dev.precache.workflows.InstanceActivities.ResolvedVerifySpec;
+import dev.precache.workflows.InstanceActivities.VerifiedVolume;
 import dev.precache.workflows.InstanceActivities.VerifySpec;
 import dev.precache.workflows.SnapshotActivities.SnapshotSpec;
 import dev.precache.workflows.SnapshotActivities.SnapshotStatus;
@@ -32,18 +34,22 @@ import io.temporal.workflow.WorkflowInfo;
 import io.temporal.workflow.WorkflowSemaphore;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.slf4j.Logger;
 
 /**
- * The eight steps of a build, with a teardown that runs exactly once however the build ends, and a deadline.
+ * The nine steps of a build (the first resolves images and may find the build up to date), with a teardown that runs exactly once however the build ends, and a deadline.
  * Retries of transient errors happen inside each activity call (see {@link BuildTimeouts}); a failure that
  * reaches this class is final.
  */
 public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
 
   private static final Logger log = Workflow.getLogger(SnapshotBuildWorkflowImpl.class);
+  /** The change that made resolving images the first step: builds recorded before it replay without it. */
+  static final String RESOLVE_FIRST = "resolve-images-first";
   /** snapshot.sh cuts the image list in the snapshot description to this length. */
   private static final int DESCRIPTION_MAX = 200;
   /** Not TRY_CANCEL: the test server (tests, --dev) hangs on a cancel racing a pull's failure: sdk-java#2391. */
@@ -62,6 +68,11 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private String instanceId;
   private String snapshotId;
   private boolean snapshotRequested;
+  private boolean stackRequested;
+  private Preflight preflight;
+  private VolumeSizing sizing;
+  private Integer volumeSizeGiB;
+  private VolumeUsage volumeUsage;
   private String failure;
   private boolean finished;
 
@@ -97,8 +108,25 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     }
   }
 
-  private BuildResult runSteps(BuildRequest request, BuildIdentity identity) {
+  private BuildResult runSteps(BuildRequest validated, BuildIdentity identity) {
+    boolean resolveFirst = Workflow.getVersion(RESOLVE_FIRST, Workflow.DEFAULT_VERSION, 1) >= 1;
+    BuildRequest request;
+    if (resolveFirst) {
+      preflight = step(BuildStep.RESOLVE_IMAGES, () -> checkedPreflight(validated));
+      sizing = preflight.sizing();
+      request = validated.withVolumeSizeGiB(preflight.volumeSizeGiB());
+      volumeSizeGiB = request.volumeSizeGiB();
+      if (preflight.upToDate()) {
+        return upToDate(request);
+      }
+    } else {
+      // Builds started before images were resolved: snapshot.sh's default size, no resolve step.
+      request = validated.volumeSizeGiB() != null ? validated
+          : validated.withVolumeSizeGiB(BuildRequestValidator.LEGACY_VOLUME_SIZE_GIB);
+      volumeSizeGiB = request.volumeSizeGiB();
+    }
     String region = request.region();
+    stackRequested = true;
     StackOutputs stack = step(BuildStep.DEPLOY_STACK, () -> deployStack(request, identity));
     instanceId = stack.instanceId();
 
@@ -112,9 +140,17 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
 
     step(BuildStep.PULL_IMAGES, () -> pullImages(request, identity));
 
-    List<CachedImage> images = step(BuildStep.VERIFY_IMAGES, () ->
-        instance(BuildTimeouts.RUN_COMMAND, "verify " + pulls.size() + " images on " + instanceId)
-            .verifyCachedImages(new VerifySpec(region, instanceId, request.images(), request.platforms())));
+    List<CachedImage> images = step(BuildStep.VERIFY_IMAGES, () -> {
+      InstanceActivities verifier = instance(BuildTimeouts.RUN_COMMAND,
+          "verify " + pulls.size() + " images on " + instanceId);
+      if (preflight == null) {
+        return verifier.verifyCachedImages(new VerifySpec(region, instanceId, request.images(), request.platforms()));
+      }
+      VerifiedVolume verified = verifier.verifyResolvedImages(
+          new ResolvedVerifySpec(region, instanceId, preflight.images()));
+      volumeUsage = verified.usage();
+      return verified.images();
+    });
 
     step(BuildStep.STOP_INSTANCE, () ->
         instance(BuildTimeouts.STOP_INSTANCE, "stop " + instanceId).stopInstance(region, instanceId));
@@ -127,7 +163,48 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     });
 
     return new BuildResult(snapshotId, region, request.volumeSizeGiB(), images, List.copyOf(timings), stackName,
-        instanceId, publishedParameter);
+        instanceId, publishedParameter, false, sizing, volumeUsage);
+  }
+
+  /** Resolves, and refuses a volume that cannot hold the images, before anything is launched. */
+  private static Preflight checkedPreflight(BuildRequest request) {
+    Preflight preflight = Preflight.run(request);
+    if (request.volumeSizeGiB() != null && preflight.volumeTooSmall()) {
+      throw preflight.volumeTooSmallFailure();
+    }
+    if (preflight.volumeSizeGiB() > VolumeSizing.MAX_GIB) {
+      throw preflight.volumeTooLargeFailure();
+    }
+    log.info("volume: {} GiB ({})", preflight.volumeSizeGiB(), preflight.sizing().basis());
+    return preflight;
+  }
+
+  /** The newest snapshot of this name already holds these digests: it is the product; nothing is launched. */
+  private BuildResult upToDate(BuildRequest request) {
+    PreviousSnapshot previous = preflight.previous();
+    snapshotId = previous.snapshotId();
+    volumeSizeGiB = previous.volumeSizeGiB();
+    Workflow.upsertTypedSearchAttributes(SNAPSHOT_ID.valueSet(snapshotId));
+    log.info("up to date: {} already holds these {} image(s)", snapshotId, preflight.images().size());
+    List<CachedImage> images = preflight.images().stream()
+        .map(image -> new CachedImage(image.image(), image.platform(), image.digest(), image.compressedBytes()))
+        .toList();
+    for (int i = 0; i < pulls.size(); i++) {
+      ImagePull pull = pulls.get(i);
+      pulls.set(i, new ImagePull(pull.image(), pull.platform(), State.DONE, resolved(pull).digest(), null));
+    }
+    String publishedParameter = publish(request);
+    return new BuildResult(snapshotId, request.region(), previous.volumeSizeGiB(), images, List.copyOf(timings),
+        null, null, publishedParameter, true, sizing, null);
+  }
+
+  private ResolvedImage resolved(ImagePull pull) {
+    return preflight.images().stream()
+        .filter(image -> image.image().equals(pull.image()) && image.platform().equals(pull.platform()))
+        .findFirst()
+        .orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
+            "the registry's answer has no " + pull.image() + " (" + pull.platform() + ")",
+            BuildFailures.REGISTRY_FAILED));
   }
 
   private StackOutputs deployStack(BuildRequest request, BuildIdentity identity) {
@@ -142,7 +219,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   @Override
   public BuildProgress progress() {
     return new BuildProgress(step, List.copyOf(pulls), snapshotPercent, stackName, instanceId, snapshotId, failure,
-        finished);
+        finished, volumeSizeGiB, sizing, volumeUsage);
   }
 
   private BuildRequest validated(BuildRequest input) {
@@ -214,6 +291,11 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
       pulls.set(index, new ImagePull(pull.image(), pull.platform(), State.PULLING, null, null));
       CachedImage cached = instance(PULL, "pull " + pull.image() + " " + pull.platform())
           .pullImage(new PullSpec(region, instanceId, identity, pull.image(), pull.platform()));
+      if (preflight != null && !resolved(pull).digest().equals(cached.digest())) {
+        // The tag moved after it was resolved: what is on the volume is not what was sized, checked and recorded.
+        throw ApplicationFailure.newNonRetryableFailure(pull.image() + " moved between resolving and pulling: "
+            + "resolved " + resolved(pull).digest() + ", pulled " + cached.digest(), BuildFailures.IMAGE_CHANGED);
+      }
       pulls.set(index, new ImagePull(pull.image(), pull.platform(), State.DONE, cached.digest(), null));
       return cached;
     } catch (TemporalFailure pullFailure) {
@@ -231,8 +313,13 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private void snapshotVolume(BuildRequest request, BuildIdentity identity) {
     String region = request.region();
     snapshotRequested = true;
-    snapshotId = snapshots(BuildTimeouts.CREATE_SNAPSHOT, "snapshot /dev/xvdb of " + instanceId)
-        .createSnapshot(new SnapshotSpec(region, instanceId, identity, description(request), request.tags()));
+    Map<String, String> tags = request.tags();
+    if (preflight != null) {
+      tags = new LinkedHashMap<>(request.tags());
+      tags.putAll(SnapshotContent.tags(request.name(), preflight.images(), volumeUsage, request.tags().size()));
+    }
+    SnapshotSpec spec = new SnapshotSpec(region, instanceId, identity, description(request), tags);
+    snapshotId = snapshots(BuildTimeouts.CREATE_SNAPSHOT, "snapshot /dev/xvdb of " + instanceId).createSnapshot(spec);
     snapshotPercent = 0;
     Workflow.upsertTypedSearchAttributes(SNAPSHOT_ID.valueSet(snapshotId));
     SnapshotStatus status;
@@ -264,7 +351,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
    * is thrown after.
    */
   private void tearDown(String region, BuildIdentity identity) {
-    if (tornDown) {
+    if (tornDown || !stackRequested) {
       return;
     }
     tornDown = true;

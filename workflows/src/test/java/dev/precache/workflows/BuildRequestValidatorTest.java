@@ -28,7 +28,7 @@ class BuildRequestValidatorTest {
     assertThat(normalised.platforms()).containsExactly("linux/amd64");
     assertThat(normalised.instanceType()).isEqualTo("m5.large");
     assertThat(normalised.amiParameter()).isEqualTo("/aws/service/bottlerocket/aws-k8s-1.33/x86_64/latest/image_id");
-    assertThat(normalised.volumeSizeGiB()).isEqualTo(50);
+    assertThat(normalised.volumeSizeGiB()).as("sized from the resolved images").isNull();
     assertThat(normalised.timeout()).isEqualTo(BuildTimeouts.DEFAULT_BUILD_TIMEOUT);
     assertThat(normalised.pullParallelism()).isEqualTo(4);
     assertThat(normalised.tags()).isEmpty();

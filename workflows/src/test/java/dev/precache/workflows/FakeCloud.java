@@ -7,6 +7,9 @@ import static org.mockito.Mockito.when;
 import static org.mockito.Mockito.withSettings;
 
 import dev.precache.workflows.InstanceActivities.PullSpec;
+import dev.precache.workflows.InstanceActivities.ResolvedVerifySpec;
+import dev.precache.workflows.InstanceActivities.VerifiedVolume;
+import dev.precache.workflows.RegistryActivities.ResolveSpec;
 import dev.precache.workflows.InstanceActivities.VerifySpec;
 import dev.precache.workflows.SnapshotActivities.SnapshotSpec;
 import dev.precache.workflows.SnapshotActivities.SnapshotStatus;
@@ -36,6 +39,9 @@ final class FakeCloud {
   final InstanceActivities instance = mock(InstanceActivities.class, withSettings().withoutAnnotations());
   SnapshotActivities snapshots = mock(SnapshotActivities.class, withSettings().withoutAnnotations());
   final PublishActivities publish = mock(PublishActivities.class, withSettings().withoutAnnotations());
+  final RegistryActivities registry = mock(RegistryActivities.class, withSettings().withoutAnnotations());
+  /** The bytes {@code df} reports used after the pulls: 3 GiB. */
+  static final VolumeUsage USAGE = new VolumeUsage(20L << 30, 3L << 30, 17L << 30);
   /** The account's snapshots, each with the build ID it is tagged with; another build's is there from the start. */
   final Map<String, String> snapshotsInAccount =
       new ConcurrentHashMap<>(Map.of(OTHER_BUILDS_SNAPSHOT, "other-build-0123456789ab"));
@@ -45,6 +51,8 @@ final class FakeCloud {
         new StackOutputs("arn:aws:cloudformation:us-west-2:123456789012:stack/precache/1", INSTANCE_ID));
     when(instance.pullImage(any())).thenAnswer(call -> cached(call.getArgument(0, PullSpec.class)));
     when(instance.verifyCachedImages(any())).thenAnswer(call -> verified(call.getArgument(0, VerifySpec.class)));
+    when(instance.verifyResolvedImages(any())).thenAnswer(call -> verifiedVolume(call.getArgument(0)));
+    when(registry.resolveImages(any())).thenAnswer(call -> resolved(call.getArgument(0, ResolveSpec.class)));
     when(snapshots.createSnapshot(any())).thenAnswer(call -> takeSnapshot(call.getArgument(0)));
     doAnswer(call -> {
       snapshotsInAccount.values().removeIf(call.getArgument(1, BuildIdentity.class).buildId()::equals);
@@ -69,7 +77,7 @@ final class FakeCloud {
 
   static TestWorkflowExtension extension() {
     TestWorkflowExtension.Builder builder = TestWorkflowExtension.newBuilder()
-        .registerWorkflowImplementationTypes(SnapshotBuildWorkflowImpl.class)
+        .registerWorkflowImplementationTypes(SnapshotBuildWorkflowImpl.class, PlanWorkflowImpl.class)
         .setDoNotStart(true);
     for (SearchAttributeKey<?> key : BuildSearchAttributes.ALL) {
       builder.registerSearchAttribute(key.getName(), key.getValueType());
@@ -78,7 +86,7 @@ final class FakeCloud {
   }
 
   void register(Worker worker) {
-    worker.registerActivitiesImplementations(stack, instance, snapshots, publish);
+    worker.registerActivitiesImplementations(stack, instance, snapshots, publish, registry);
   }
 
   static SnapshotBuildWorkflow newBuild(WorkflowClient client, Worker worker, String workflowId) {
@@ -86,19 +94,51 @@ final class FakeCloud {
         WorkflowOptions.newBuilder().setTaskQueue(worker.getTaskQueue()).setWorkflowId(workflowId).build());
   }
 
+  /** What containerd records after a pull: the image under its name, with the digest its tag points to. */
   static CachedImage cached(PullSpec spec) {
-    return new CachedImage(spec.image(), spec.platform(), digestOf(spec.image(), spec.platform()), 1_000_000);
+    return new CachedImage(spec.image(), spec.platform(), digestOf(spec.image()), 1_000_000);
   }
 
-  static String digestOf(String image, String platform) {
-    return "sha256:" + String.format("%064x", Math.abs((long) (image + platform).hashCode()));
+  /** The digest an image's tag points to (its index), as the registry serves it now. */
+  static String digestOf(String image) {
+    return sha256("index " + image);
+  }
+
+  static String sha256(String seed) {
+    return "sha256:" + String.format("%064x", Math.abs((long) seed.hashCode()));
+  }
+
+  /**
+   * Each image × platform as a registry resolves it: an index, a manifest per platform, a config and two layers,
+   * the first (a 100 MB base) shared by every image of the platform.
+   */
+  static List<ResolvedImage> resolved(ResolveSpec spec) {
+    List<ResolvedImage> images = new ArrayList<>();
+    for (String image : spec.images()) {
+      for (String platform : spec.platforms()) {
+        images.add(new ResolvedImage(image, platform, digestOf(image), sha256("manifest " + image + platform),
+            sha256("config " + image + platform), 2_000, List.of(
+                new ResolvedLayer(sha256("base " + platform), "application/vnd.oci.image.layer.v1.tar+gzip",
+                    100_000_000),
+                new ResolvedLayer(sha256("app " + image + platform), "application/vnd.oci.image.layer.v1.tar+gzip",
+                    400_000_000))));
+      }
+    }
+    return images;
+  }
+
+  private static VerifiedVolume verifiedVolume(ResolvedVerifySpec spec) {
+    List<CachedImage> images = spec.images().stream()
+        .map(image -> new CachedImage(image.image(), image.platform(), image.digest(), image.compressedBytes()))
+        .toList();
+    return new VerifiedVolume(images, USAGE);
   }
 
   private static List<CachedImage> verified(VerifySpec spec) {
     List<CachedImage> images = new ArrayList<>();
     for (String image : spec.images()) {
       for (String platform : spec.platforms()) {
-        images.add(new CachedImage(image, platform, digestOf(image, platform), 1_000_000));
+        images.add(new CachedImage(image, platform, digestOf(image), 1_000_000));
       }
     }
     return images;

@@ -23,18 +23,22 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Replays recorded histories, so a change to the workflow that would break builds running while it is deployed
- * fails here. Each history was recorded by the workflow of its time and is kept as it was; a versioned change
- * adds a history of its own (record one with
- * {@code mvn -o -pl workflows test -Dtest=SnapshotBuildReplayTest -Dprecache.recordHistory=true}, then keep only
- * the new file).
+ * fails here. Each history was recorded by the workflow of its time and is kept as it was: the happy path from
+ * before images were resolved first (eight steps, no version marker) and of the current shape, and a failed deploy
+ * from before and after teardown fenced off late deploy attempts. Record the current shapes after an intended,
+ * versioned change with
+ * {@code mvn -o -pl workflows test -Dtest=SnapshotBuildReplayTest -Dprecache.recordHistory=true}, keeping the
+ * older histories.
  */
 class SnapshotBuildReplayTest {
 
+  /** Recorded before the resolve step existed: replays through {@code Workflow.getVersion}'s default branch. */
   private static final String HISTORY = "histories/happy-path.json";
   /** Recorded before teardown waited out a deploy attempt that might still create the stack. */
   private static final String DEPLOY_FAILED_UNFENCED = "histories/deploy-failed-unfenced.json";
   /** The same failure since: teardown deletes the stack again once no deploy attempt can create it. */
   private static final String DEPLOY_FAILED_FENCED = "histories/deploy-failed-fenced.json";
+  private static final String RESOLVED_HISTORY = "histories/happy-path-resolved.json";
 
   @RegisterExtension
   final TestWorkflowExtension testWorkflow = FakeCloud.extension();
@@ -55,6 +59,18 @@ class SnapshotBuildReplayTest {
   }
 
   @Test
+  void replaysTheRecordedHappyPathThatResolvedFirst() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(RESOLVED_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void aWorkflowThatLaunchesBeforeResolvingCannotReplayTheResolvedHistory() {
+    assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(RESOLVED_HISTORY,
+        ChecksSsmFirst.class))
+        .hasMessageContaining(NonDeterministicException.class.getName());
+  }
+
+  @Test
   void aWorkflowThatReordersTheStepsCannotReplayIt() {
     assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(HISTORY, ChecksSsmFirst.class))
         .hasMessageContaining(NonDeterministicException.class.getName())
@@ -66,10 +82,10 @@ class SnapshotBuildReplayTest {
   void recordTheHappyPath(TestWorkflowEnvironment env, WorkflowClient client, Worker worker) throws IOException {
     new FakeCloud().register(worker);
     env.start();
-    FakeCloud.newBuild(client, worker, "happy-path").build(FakeCloud.request());
+    FakeCloud.newBuild(client, worker, "happy-path-resolved").build(FakeCloud.request());
 
-    String history = client.fetchHistory("happy-path").toJson(true);
-    Files.writeString(Path.of("src/test/resources", HISTORY), history);
+    String history = client.fetchHistory("happy-path-resolved").toJson(true);
+    Files.writeString(Path.of("src/test/resources", RESOLVED_HISTORY), history);
   }
 
   @Test

@@ -67,13 +67,15 @@ class SnapshotBuildWorkflowTest {
 
     BuildResult result = build.build(FakeCloud.request());
 
-    InOrder steps = inOrder(cloud.stack, cloud.instance, cloud.snapshots, cloud.publish);
-    steps.verify(cloud.stack).deployStack(any());
+    InOrder steps = inOrder(cloud.registry, cloud.stack, cloud.instance, cloud.snapshots, cloud.publish);
+    steps.verify(cloud.registry).resolveImages(any());
+    steps.verify(cloud.snapshots).findLatestSnapshot(FakeCloud.REGION, "gpu-models");
+    steps.verify(cloud.stack).deployStack(argThat(spec -> spec.request().volumeSizeGiB() == 10));
     steps.verify(cloud.instance).awaitSsmOnline(FakeCloud.REGION, FakeCloud.INSTANCE_ID);
     steps.verify(cloud.instance).stopKubelet(FakeCloud.REGION, FakeCloud.INSTANCE_ID);
     steps.verify(cloud.instance).removeCachedImages(FakeCloud.REGION, FakeCloud.INSTANCE_ID);
     steps.verify(cloud.instance, times(4)).pullImage(any());
-    steps.verify(cloud.instance).verifyCachedImages(any());
+    steps.verify(cloud.instance).verifyResolvedImages(any());
     steps.verify(cloud.instance).stopInstance(FakeCloud.REGION, FakeCloud.INSTANCE_ID);
     steps.verify(cloud.snapshots).createSnapshot(any());
     steps.verify(cloud.snapshots, times(2)).awaitSnapshotCompleted(FakeCloud.REGION, FakeCloud.SNAPSHOT_ID);
@@ -84,11 +86,19 @@ class SnapshotBuildWorkflowTest {
     assertThat(cloud.snapshotsInAccount).containsKeys(FakeCloud.SNAPSHOT_ID, FakeCloud.OTHER_BUILDS_SNAPSHOT);
     verify(cloud.snapshots).createSnapshot(argThat((SnapshotSpec spec) -> spec.description().equals(
         "precache gpu-models: docker.io/library/busybox:latest,public.ecr.aws/docker/library/alpine:3.20")
-        && spec.tags().equals(Map.of("team", "ml")) && spec.instanceId().equals(FakeCloud.INSTANCE_ID)));
+        && spec.tags().get("team").equals("ml") && spec.instanceId().equals(FakeCloud.INSTANCE_ID)
+        && spec.tags().get(SnapshotContent.NAME).equals("gpu-models")
+        && spec.tags().get(SnapshotContent.VOLUME_USED_BYTES).equals(String.valueOf(FakeCloud.USAGE.usedBytes()))
+        && spec.tags().get(SnapshotContent.CONTENT).startsWith("sha256:")));
+    verify(cloud.instance, never()).verifyCachedImages(any());
 
     assertThat(result.snapshotId()).isEqualTo(FakeCloud.SNAPSHOT_ID);
     assertThat(result.region()).isEqualTo(FakeCloud.REGION);
-    assertThat(result.volumeSizeGiB()).isEqualTo(50);
+    // 1.8 GB of distinct blobs (each platform's base layer once) × (1 + 3 unpacked) + 1 GiB = 7.7 GiB, under 85 %.
+    assertThat(result.volumeSizeGiB()).isEqualTo(10);
+    assertThat(result.sizing().requiredGiB()).isEqualTo(8);
+    assertThat(result.volumeUsage()).isEqualTo(FakeCloud.USAGE);
+    assertThat(result.upToDate()).isFalse();
     assertThat(result.instanceId()).isEqualTo(FakeCloud.INSTANCE_ID);
     assertThat(result.stackName()).startsWith("precache-gpu-models-");
     assertThat(result.publishedParameter()).isEqualTo(FakeCloud.OUTPUT_PARAMETER);
@@ -97,7 +107,7 @@ class SnapshotBuildWorkflowTest {
         tuple("docker.io/library/busybox:latest", "linux/arm64"),
         tuple("public.ecr.aws/docker/library/alpine:3.20", "linux/amd64"),
         tuple("public.ecr.aws/docker/library/alpine:3.20", "linux/arm64"));
-    assertThat(result.steps()).extracting(StepTiming::number).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+    assertThat(result.steps()).extracting(StepTiming::number).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9);
 
     BuildProgress progress = build.progress();
     assertThat(progress.finished()).isTrue();
@@ -108,7 +118,7 @@ class SnapshotBuildWorkflowTest {
     assertThat(progress.stackName()).isEqualTo(result.stackName());
     assertThat(progress.pulls()).hasSize(4).allSatisfy(pull -> {
       assertThat(pull.state()).isEqualTo(State.DONE);
-      assertThat(pull.digest()).isEqualTo(FakeCloud.digestOf(pull.image(), pull.platform()));
+      assertThat(pull.digest()).isEqualTo(FakeCloud.digestOf(pull.image()));
     });
 
     var attributes = WorkflowStub.fromTyped(build).describe().getTypedSearchAttributes();
@@ -123,21 +133,21 @@ class SnapshotBuildWorkflowTest {
   /** Every activity call a build makes, broken in turn with a permanent failure. */
   static Stream<Arguments> failingCalls() {
     return Stream.of(
-        failing("deployStack", 1, c -> doThrow(permanent()).when(c.stack).deployStack(any())),
-        failing("awaitSsmOnline", 2, c -> doThrow(permanent()).when(c.instance).awaitSsmOnline(any(), any())),
-        failing("stopKubelet", 3, c -> doThrow(permanent()).when(c.instance).stopKubelet(any(), any())),
-        failing("removeCachedImages", 3, c -> doThrow(permanent()).when(c.instance).removeCachedImages(any(), any())),
-        failing("pullImage", 4, c -> doThrow(permanent()).when(c.instance).pullImage(any())),
-        failing("verifyCachedImages", 5, c -> doThrow(permanent()).when(c.instance).verifyCachedImages(any())),
-        failing("stopInstance", 6, c -> doThrow(permanent()).when(c.instance).stopInstance(any(), any())),
-        failing("createSnapshot", 7, c -> doThrow(permanent()).when(c.snapshots).createSnapshot(any())),
-        failing("createSnapshot after creating it", 7, c -> doAnswer(call -> {
+        failing("deployStack", 2, c -> doThrow(permanent()).when(c.stack).deployStack(any())),
+        failing("awaitSsmOnline", 3, c -> doThrow(permanent()).when(c.instance).awaitSsmOnline(any(), any())),
+        failing("stopKubelet", 4, c -> doThrow(permanent()).when(c.instance).stopKubelet(any(), any())),
+        failing("removeCachedImages", 4, c -> doThrow(permanent()).when(c.instance).removeCachedImages(any(), any())),
+        failing("pullImage", 5, c -> doThrow(permanent()).when(c.instance).pullImage(any())),
+        failing("verifyResolvedImages", 6, c -> doThrow(permanent()).when(c.instance).verifyResolvedImages(any())),
+        failing("stopInstance", 7, c -> doThrow(permanent()).when(c.instance).stopInstance(any(), any())),
+        failing("createSnapshot", 8, c -> doThrow(permanent()).when(c.snapshots).createSnapshot(any())),
+        failing("createSnapshot after creating it", 8, c -> doAnswer(call -> {
           c.takeSnapshot(call.getArgument(0));
           throw permanent();
         }).when(c.snapshots).createSnapshot(any())),
-        failing("awaitSnapshotCompleted", 7,
+        failing("awaitSnapshotCompleted", 8,
             c -> doThrow(permanent()).when(c.snapshots).awaitSnapshotCompleted(any(), any())),
-        failing("publishSnapshotId", 8,
+        failing("publishSnapshotId", 9,
             c -> doThrow(permanent()).when(c.publish).publishSnapshotId(any(), any(), any())));
   }
 
@@ -164,11 +174,11 @@ class SnapshotBuildWorkflowTest {
     BuildStep step = BuildStep.values()[stepNumber - 1];
     ApplicationFailure failure = (ApplicationFailure) failed.getCause();
     assertThat(failure.getOriginalMessage())
-        .isEqualTo("step " + stepNumber + "/8 (" + step.title() + ") failed: boom: the thing broke");
+        .isEqualTo("step " + stepNumber + "/9 (" + step.title() + ") failed: boom: the thing broke");
     assertThat(failure.getType()).isEqualTo(BuildFailures.COMMAND_FAILED);
     assertThat(failure.getCause()).isNotNull();
     // A deploy that ended without its stack is deleted again once no attempt can create it any more.
-    verify(cloud.stack, times(stepNumber == 1 ? 2 : 1))
+    verify(cloud.stack, times(step == BuildStep.DEPLOY_STACK ? 2 : 1))
         .deleteStack(eq(FakeCloud.REGION), argThat(name -> name.startsWith("precache-")));
     verify(cloud.instance, times(1)).deleteRegistryCredentials(eq(FakeCloud.REGION), any());
     boolean snapshotting = step.compareTo(BuildStep.SNAPSHOT) >= 0;
@@ -208,7 +218,7 @@ class SnapshotBuildWorkflowTest {
     verify(cloud.stack, times(1)).deleteStack(any(), any());
     verify(cloud.instance, times(1)).deleteRegistryCredentials(any(), any());
     verify(cloud.snapshots, never()).createSnapshot(any());
-    assertThat(build.progress().failure()).isEqualTo("cancelled during step 4/8 (Pulling images)");
+    assertThat(build.progress().failure()).isEqualTo("cancelled during step 5/9 (Pulling images)");
     assertThat(stub.describe().getTypedSearchAttributes().get(BuildSearchAttributes.STATUS))
         .isEqualTo(Status.CANCELLED.name());
   }
@@ -230,7 +240,7 @@ class SnapshotBuildWorkflowTest {
     WorkflowFailedException failed = catchThrowableOfType(WorkflowFailedException.class, () -> build.build(stuck));
 
     ApplicationFailure failure = (ApplicationFailure) failed.getCause();
-    assertThat(failure.getOriginalMessage()).isEqualTo("timed out after 3s during step 4/8 (Pulling images)");
+    assertThat(failure.getOriginalMessage()).isEqualTo("timed out after 3s during step 5/9 (Pulling images)");
     assertThat(failure.getType()).isEqualTo(BuildFailures.BUILD_TIMED_OUT);
     assertThat(failure.isNonRetryable()).isTrue();
     verify(cloud.stack, times(1)).deleteStack(any(), any());
@@ -256,7 +266,7 @@ class SnapshotBuildWorkflowTest {
     WorkflowFailedException failed = catchThrowableOfType(WorkflowFailedException.class, () -> build.build(stuck));
 
     assertThat(((ApplicationFailure) failed.getCause()).getOriginalMessage())
-        .isEqualTo("timed out after 3s during step 7/8 (Creating snapshot)");
+        .isEqualTo("timed out after 3s during step 8/9 (Creating snapshot)");
     assertThat(build.progress().snapshotId()).isNull();
     assertThat(cloud.snapshotsInAccount).containsOnlyKeys(FakeCloud.OTHER_BUILDS_SNAPSHOT);
     verify(cloud.stack, times(1)).deleteStack(any(), any());
@@ -281,7 +291,7 @@ class SnapshotBuildWorkflowTest {
         () -> build.build(serialPulls));
 
     ApplicationFailure failure = (ApplicationFailure) failed.getCause();
-    assertThat(failure.getOriginalMessage()).isEqualTo("step 4/8 (Pulling images) failed: " + ctrOutput);
+    assertThat(failure.getOriginalMessage()).isEqualTo("step 5/9 (Pulling images) failed: " + ctrOutput);
     assertThat(failure.getType()).isEqualTo(type);
     verify(cloud.instance, times(1)).pullImage(any());
     verify(cloud.stack, times(1)).deleteStack(any(), any());
@@ -393,6 +403,11 @@ class SnapshotBuildWorkflowTest {
     @Override
     public void deleteBuildSnapshots(String region, BuildIdentity identity) {
       deletes.incrementAndGet();
+    }
+
+    @Override
+    public PreviousSnapshot findLatestSnapshot(String region, String buildName) {
+      return null;
     }
   }
 

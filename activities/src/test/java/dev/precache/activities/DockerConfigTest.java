@@ -1,0 +1,41 @@
+package dev.precache.activities;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+
+class DockerConfigTest {
+
+  private static String auth(String userAndPassword) {
+    return Base64.getEncoder().encodeToString(userAndPassword.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void readsAuthAndUsernamePasswordEntriesKeyedByHostOrUrl() {
+    DockerConfig config = DockerConfig.parse("""
+        {"auths": {
+          "https://index.docker.io/v1/": {"auth": "%s"},
+          "quay.io": {"username": "robot+ci", "password": "p:w"},
+          "ghcr.io": {}
+        }}""".formatted(auth("hubuser:hub:pass")));
+
+    assertThat(config.size()).isEqualTo(2);
+    assertThat(config.loginFor("docker.io")).contains(new RegistryLogin("hubuser", "hub:pass"));
+    assertThat(config.loginFor("registry-1.docker.io")).contains(new RegistryLogin("hubuser", "hub:pass"));
+    assertThat(config.loginFor("quay.io")).contains(new RegistryLogin("robot+ci", "p:w"));
+    assertThat(config.loginFor("ghcr.io")).isEmpty();
+    assertThat(config.loginFor("quay.io").orElseThrow().toString()).doesNotContain("p:w");
+  }
+
+  @Test
+  void aMalformedFileIsRefusedWithoutEchoingItsContent() {
+    IllegalArgumentException notBase64 = catchThrowableOfType(IllegalArgumentException.class,
+        () -> DockerConfig.parse("{\"auths\": {\"quay.io\": {\"auth\": \"secret!!\"}}}"));
+    assertThat(notBase64.getMessage()).isEqualTo("the auth of quay.io is not base64").doesNotContain("secret");
+    assertThat(catchThrowableOfType(IllegalArgumentException.class, () -> DockerConfig.parse("secret")).getMessage())
+        .isEqualTo("not JSON");
+  }
+}

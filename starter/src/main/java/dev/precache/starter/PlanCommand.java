@@ -1,0 +1,162 @@
+package dev.precache.starter;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.precache.workflows.BuildPlan;
+import dev.precache.workflows.BuildPlan.PlannedImage;
+import dev.precache.workflows.BuildRequest;
+import dev.precache.workflows.BuildRequestValidator;
+import dev.precache.workflows.BuildTimeModel.Phase;
+import dev.precache.workflows.InvalidRequestException;
+import dev.precache.workflows.PlanWorkflow;
+import dev.precache.workflows.SnapshotBuildWorkflow;
+import dev.precache.workflows.VolumeSizing;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowOptions;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code precache plan IMAGES [build flags]}: what a build with these flags would do, launching nothing. The worker
+ * resolves the images (it has the registry and AWS credentials; the CLI has neither) in a short
+ * {@link PlanWorkflow}.
+ */
+@Command(name = "plan", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Show what a build would pull, the volume size it would use, whether it is up to date, and how "
+        + "long it would take; launches nothing.")
+final class PlanCommand implements Callable<Integer> {
+  /** Resolving is seconds; a plan nobody picks up (no worker) gives up after this. */
+  private static final Duration PLAN_TIMEOUT = Duration.ofMinutes(5);
+
+  enum Output { table, json }
+
+  @ParentCommand
+  private PrecacheCli cli;
+
+  @Spec
+  private CommandLine.Model.CommandSpec spec;
+
+  @Mixin
+  BuildOptions options;
+
+  @Option(names = "--output", paramLabel = "table|json", defaultValue = "table",
+      description = "table (default) or json.")
+  Output output;
+
+  @Parameters(arity = "1..*", split = ",", paramLabel = "IMAGES", description = "Images, comma-separated.")
+  List<String> images;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    BuildRequest request;
+    try {
+      request = BuildRequestValidator.normalize(options.toRequest(images));
+    } catch (InvalidRequestException e) {
+      err.println(BuildOptions.invalid(e));
+      return CommandLine.ExitCode.USAGE;
+    }
+    BuildPlan plan;
+    try (TemporalConnection connection = cli.connect()) {
+      PlanWorkflow workflow = connection.client().newWorkflowStub(PlanWorkflow.class, WorkflowOptions.newBuilder()
+          .setTaskQueue(SnapshotBuildWorkflow.TASK_QUEUE)
+          .setWorkflowId("precache-plan-" + request.name() + "-" + UUID.randomUUID())
+          .setWorkflowExecutionTimeout(PLAN_TIMEOUT)
+          .setStaticSummary("precache plan " + request.name() + ": " + request.images().size() + " images")
+          .build());
+      plan = workflow.plan(request);
+    } catch (WorkflowFailedException e) {
+      err.println("Plan failed: " + BuildWatcher.causeOf(e));
+      return CommandLine.ExitCode.SOFTWARE;
+    }
+    if (output == Output.json) {
+      out.println(json(plan));
+    } else {
+      table(plan, out);
+    }
+    out.flush();
+    if (plan.volumeTooSmall()) {
+      err.println("invalid --snapshot-size: " + plan.volumeSizeGiB() + " GiB cannot hold the images: needs at least "
+          + plan.sizing().requiredGiB() + " GiB");
+      return CommandLine.ExitCode.USAGE;
+    }
+    return CommandLine.ExitCode.OK;
+  }
+
+  private static void table(BuildPlan plan, PrintWriter out) {
+    TextTable table = new TextTable(List.of("IMAGE", "PLATFORM", "DIGEST", "COMPRESSED", "LAYERS", "SHARED"));
+    for (PlannedImage image : plan.images()) {
+      table.add(List.of(image.image(), image.platform(), shortDigest(image.digest()),
+          VolumeSizing.human(image.compressedBytes()), String.valueOf(image.layers()),
+          String.valueOf(image.sharedLayers())));
+    }
+    table.print(out);
+    VolumeSizing sizing = plan.sizing();
+    out.println();
+    out.println("Distinct compressed: " + VolumeSizing.human(sizing.compressedBytes()) + " (shared layers once)");
+    out.println("Volume: " + plan.volumeSizeGiB() + " GiB" + (plan.request().volumeSizeGiB() != null
+        && plan.volumeSizeGiB() != sizing.recommendedGiB() ? " (-s)" : "") + "; needs at least "
+        + sizing.requiredGiB() + " GiB, " + sizing.recommendedGiB() + " GiB keeps a node under kubelet's 85% "
+        + "image-GC threshold");
+    out.println("  estimated use " + VolumeSizing.human(sizing.estimatedBytes()) + " = " + sizing.basis());
+    out.println("Up to date: " + (plan.upToDate()
+        ? "yes, " + plan.previousSnapshot() + " already holds these digests: a build would launch nothing"
+        : plan.previousSnapshot() == null ? "no, no snapshot of build '" + plan.request().name() + "' yet"
+        : "no, the newest snapshot " + plan.previousSnapshot() + " holds other content"
+            + (plan.request().force() ? " or --force" : "")));
+    out.println("Estimated build: " + human(plan.estimate().total()) + (plan.upToDate() ? " (if forced)" : ""));
+    for (Phase phase : plan.estimate().phases()) {
+      out.printf(Locale.ROOT, "  %-9s %8s  %s%n", phase.name(), human(phase.duration()), phase.why());
+    }
+  }
+
+  static String json(BuildPlan plan) throws Exception {
+    ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    ObjectNode root = mapper.createObjectNode();
+    root.put("name", plan.request().name()).put("region", plan.request().region());
+    ArrayNode images = root.putArray("images");
+    for (PlannedImage image : plan.images()) {
+      images.addObject().put("image", image.image()).put("platform", image.platform()).put("digest", image.digest())
+          .put("manifestDigest", image.manifestDigest()).put("compressedBytes", image.compressedBytes())
+          .put("layers", image.layers()).put("sharedLayers", image.sharedLayers());
+    }
+    VolumeSizing sizing = plan.sizing();
+    root.putObject("volume").put("sizeGiB", plan.volumeSizeGiB()).put("requiredGiB", sizing.requiredGiB())
+        .put("recommendedGiB", sizing.recommendedGiB()).put("tooSmall", plan.volumeTooSmall())
+        .put("compressedBytes", sizing.compressedBytes()).put("estimatedBytes", sizing.estimatedBytes())
+        .put("basis", sizing.basis());
+    root.put("upToDate", plan.upToDate()).put("previousSnapshot", plan.previousSnapshot());
+    ObjectNode estimate = root.putObject("estimate");
+    estimate.put("totalSeconds", plan.estimate().total().toSeconds());
+    ArrayNode phases = estimate.putArray("phases");
+    for (Phase phase : plan.estimate().phases()) {
+      phases.addObject().put("name", phase.name()).put("seconds", phase.duration().toSeconds()).put("why", phase.why());
+    }
+    return mapper.writeValueAsString(root);
+  }
+
+  /** {@code sha256:0123456789ab}: enough to tell digests apart in a table; JSON has them whole. */
+  private static String shortDigest(String digest) {
+    return digest.length() > 19 ? digest.substring(0, 19) : digest;
+  }
+
+  /** {@code 25m10s}. */
+  private static String human(Duration duration) {
+    long seconds = Math.round(duration.toMillis() / 1000.0);
+    return seconds >= 60 ? seconds / 60 + "m" + String.format(Locale.ROOT, "%02ds", seconds % 60) : seconds + "s";
+  }
+}
