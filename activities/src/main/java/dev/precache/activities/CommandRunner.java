@@ -17,6 +17,8 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.ssm.model.Command;
 import software.amazon.awssdk.services.ssm.model.CommandFilter;
@@ -72,7 +74,7 @@ final class CommandRunner {
     Optional<String> heartbeated = Activity.getExecutionContext().getHeartbeatDetails(String.class);
     // Until a command is known, heartbeats keep the one an earlier attempt left, if any, for the next retry.
     String known = heartbeated.orElse(null);
-    Optional<String> resumable = polling.heartbeating(known, () -> heartbeated
+    Optional<String> resumable = polling.untilAnswered(step + ": look for its command", known, () -> heartbeated
         .filter(commandId -> isResumable(ssm, instanceId, commandId, comment))
         .or(() -> findResumable(ssm, instanceId, comment, executionTimeout)));
     String commandId;
@@ -80,8 +82,7 @@ final class CommandRunner {
       commandId = resumable.get();
       log.info("{}: resuming command {} on {}", step, commandId, instanceId);
     } else {
-      String line = command.get();
-      commandId = polling.heartbeating(known, () -> send(ssm, instanceId, comment, line, executionTimeout));
+      commandId = sendOnce(ssm, instanceId, step, command.get(), executionTimeout, known);
       log.info("{}: sent command {} to {}", step, commandId, instanceId);
     }
     Activity.getExecutionContext().heartbeat(commandId);
@@ -129,6 +130,39 @@ final class CommandRunner {
       };
     } catch (InvocationDoesNotExistException e) {
       return false;
+    }
+  }
+
+  /**
+   * Sends the command, riding out refusals: a throttled SendCommand was not done and is sent again; after any other
+   * transient failure (a 5xx, a timeout) SSM may have taken it, so the instance's commands are looked through
+   * first and a command found there is the one sent.
+   */
+  private String sendOnce(SsmClient ssm, String instanceId, String step, String command, Duration executionTimeout,
+      String known) {
+    String comment = comment(step);
+    Duration backoff = polling.interval();
+    while (true) {
+      try {
+        return polling.heartbeating(known, () -> send(ssm, instanceId, comment, command, executionTimeout));
+      } catch (SdkException e) {
+        ApplicationFailure failure = AwsFailures.classify(step + ": send command", e);
+        if (failure.isNonRetryable()) {
+          throw failure;
+        }
+        log.info("{}: SendCommand refused, trying again within {} ms: {}", step, backoff.toMillis(),
+            AwsFailures.summary(e));
+        polling.heartbeatAndWait(known, backoff);
+        backoff = backoff.multipliedBy(2).compareTo(Polling.MAX_READ_BACKOFF) > 0 ? Polling.MAX_READ_BACKOFF
+            : backoff.multipliedBy(2);
+        if (!(e instanceof SdkServiceException service && service.isThrottlingException())) {
+          Optional<String> taken = polling.untilAnswered(step + ": look for its command", known,
+              () -> findResumable(ssm, instanceId, comment, executionTimeout));
+          if (taken.isPresent()) {
+            return taken.get();
+          }
+        }
+      }
     }
   }
 

@@ -36,6 +36,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.services.ssm.model.SsmException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -107,6 +109,47 @@ class CommandRunnerTest {
     activities.stopKubelet(REGION, INSTANCE);
 
     assertThat(heartbeatsBeforeFirstPoll).containsExactly("cmd-1");
+  }
+
+  @Test
+  void aThrottledSendCommandIsSentAgain() {
+    when(ssm.sendCommand(any(SendCommandRequest.class))).thenThrow(ssmError(400, "ThrottlingException"))
+        .thenReturn(sent("cmd-1"));
+    whenInvoked(invocation(STEP, SUCCESS));
+
+    activities.stopKubelet(REGION, INSTANCE);
+
+    verify(ssm, times(2)).sendCommand(any(SendCommandRequest.class));
+  }
+
+  @Test
+  void aSendCommandThatFailedWithAServerErrorButReachedSsmIsNotSentTwice() {
+    when(ssm.sendCommand(any(SendCommandRequest.class))).thenThrow(ssmError(500, "InternalServerError"));
+    when(ssm.listCommands(any(ListCommandsRequest.class)))
+        .thenReturn(noCommands()) // before sending
+        .thenReturn(commandsPage(null, listed("cmd-1", STEP, Instant.now()))); // after the failed send
+    whenInvoked(invocation(STEP, SUCCESS));
+
+    activities.stopKubelet(REGION, INSTANCE);
+
+    verify(ssm, times(1)).sendCommand(any(SendCommandRequest.class));
+  }
+
+  @Test
+  void aRefusedListingIsAskedAgainWithinTheAttempt() {
+    when(ssm.listCommands(any(ListCommandsRequest.class))).thenThrow(ssmError(500, "InternalServerError"))
+        .thenReturn(noCommands());
+    whenInvoked(invocation(STEP, SUCCESS));
+
+    activities.stopKubelet(REGION, INSTANCE);
+
+    verify(ssm, times(2)).listCommands(any(ListCommandsRequest.class));
+    verify(ssm, times(1)).sendCommand(any(SendCommandRequest.class));
+  }
+
+  private static SsmException ssmError(int status, String code) {
+    return (SsmException) SsmException.builder().statusCode(status)
+        .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage(code).build()).build();
   }
 
   @Test
