@@ -153,8 +153,7 @@ final class CommandRunner {
         log.info("{}: SendCommand refused, trying again within {} ms: {}", step, backoff.toMillis(),
             AwsFailures.summary(e));
         polling.heartbeatAndWait(known, backoff);
-        backoff = backoff.multipliedBy(2).compareTo(Polling.MAX_READ_BACKOFF) > 0 ? Polling.MAX_READ_BACKOFF
-            : backoff.multipliedBy(2);
+        backoff = polling.backoffAfter(backoff);
         if (!(e instanceof SdkServiceException service && service.isThrottlingException())) {
           Optional<String> taken = polling.untilAnswered(step + ": look for its command", known,
               () -> findResumable(ssm, instanceId, comment, executionTimeout));

@@ -62,7 +62,7 @@ final class Polling {
 
   /**
    * One call of a wait loop, a read or an idempotent request: throttling, 5xx and timeouts are ridden out here,
-   * with jittered exponential backoff from the poll interval up to {@link #MAX_READ_BACKOFF}, heartbeating
+   * with jittered exponential backoff from the poll interval ({@link #backoffAfter}), heartbeating
    * {@code details} (the loop's own, so a retry still resumes from them), so one refused poll no longer fails the
    * whole wait. A permanent error is thrown at once; the activity's timeouts bound the rest. Not for a call that
    * must not be repeated: a try that timed out may have been done.
@@ -87,9 +87,20 @@ final class Polling {
         log.info("{}: try {} refused, trying again within {} ms: {}", action, refused, backoff.toMillis(),
             AwsFailures.summary(e));
         heartbeatAndWait(details, jittered(backoff));
-        backoff = backoff.multipliedBy(2).compareTo(MAX_READ_BACKOFF) > 0 ? MAX_READ_BACKOFF : backoff.multipliedBy(2);
+        backoff = backoffAfter(backoff);
       }
     }
+  }
+
+  /**
+   * The next pause of a backoff: twice the last, at most eight poll intervals and {@link #MAX_READ_BACKOFF}, so
+   * a wait still ends within a few polls of AWS answering again.
+   */
+  Duration backoffAfter(Duration previous) {
+    Duration cap = interval.multipliedBy(8).compareTo(MAX_READ_BACKOFF) < 0 ? interval.multipliedBy(8)
+        : MAX_READ_BACKOFF;
+    Duration doubled = previous.multipliedBy(2);
+    return doubled.compareTo(cap) > 0 ? cap : doubled;
   }
 
   /**
