@@ -8,9 +8,7 @@ import dev.precache.workflows.SnapshotBuildWorkflow;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
-import io.temporal.client.WorkflowStub;
 import java.io.PrintWriter;
-import java.io.Writer;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -38,11 +36,20 @@ final class BuildCommand implements Callable<Integer> {
   @Mixin
   BuildOptions options;
 
-  @Option(names = {"-q", "--quiet"}, description = "Print only the snapshot ID on stdout.")
+  @Option(names = {"-q", "--quiet"},
+      description = "As snapshot.sh: progress to stderr, only the snapshot ID on stdout (with --detach: the workflow ID).")
   boolean quiet;
 
-  @Option(names = "--detach", description = "Print the workflow ID and return without waiting.")
+  @Option(names = "--detach", description = "Print the workflow ID on stdout and return once the build started.")
   boolean detach;
+
+  @Option(names = "--cancel-on-interrupt",
+      description = "On Ctrl-C, cancel the build and wait for its teardown (default: Ctrl-C leaves it running).")
+  boolean cancelOnInterrupt;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "text|json", defaultValue = "text",
+      description = "text, or json: one JSON document on stdout at the end, progress on stderr (default: ${DEFAULT-VALUE}).")
+  OutputFormat output;
 
   @Parameters(arity = "1..*", split = ",", paramLabel = "IMAGES",
       description = "Images to pre-pull, comma-separated.")
@@ -51,27 +58,32 @@ final class BuildCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
+    BuildRequest flags = toRequest();
     BuildRequest request;
     try {
-      request = BuildRequestValidator.normalize(toRequest());
+      request = BuildRequestValidator.normalize(flags);
     } catch (InvalidRequestException e) {
-      err.println(BuildOptions.invalid(e));
-      return CommandLine.ExitCode.USAGE;
+      return BuildOptions.invalid(e, flags).report(err);
     }
     PrintWriter out = spec.commandLine().getOut();
-    PrintWriter progress = quiet ? new PrintWriter(Writer.nullWriter()) : out;
+    boolean json = output == OutputFormat.json;
+    // As snapshot.sh does: whenever stdout carries a result for scripts, the log goes to stderr.
+    PrintWriter log = quiet || json || detach ? err : out;
     try (TemporalConnection connection = cli.connect()) {
-      String workflowId = startOrAttach(connection.client(), request, progress);
+      String workflowId = startOrAttach(connection, request, log);
       if (detach) {
-        out.println(workflowId);
+        new WorkerPresence(connection, err).warnIfNone();
+        if (json) {
+          BuildReport.print(out, BuildReport.running(workflowId));
+        } else {
+          out.println(workflowId);
+        }
         return CommandLine.ExitCode.OK;
       }
-      WorkflowStub stub = connection.client().newUntypedWorkflowStub(workflowId);
-      return new BuildWatcher(stub, new ProgressPrinter(progress), cli.pollInterval()).follow(err, result -> {
-        if (quiet) {
-          out.println(result.snapshotId());
-        }
-      });
+      BuildWatcher watcher = new BuildWatcher(connection, workflowId,
+          new ProgressPrinter(log, ProgressPrinter.stdoutIsUnicode()), cli.pollInterval(), cli.interrupts(),
+          cancelOnInterrupt, err);
+      return BuildReport.conclude(watcher.follow(), workflowId, json, quiet, out, err);
     }
   }
 
@@ -84,17 +96,20 @@ final class BuildCommand implements Callable<Integer> {
    * Starts the build unless the same build is already running (its workflow ID is a hash of the request),
    * and returns the workflow ID.
    */
-  private static String startOrAttach(WorkflowClient client, BuildRequest request, PrintWriter progress) {
+  private static String startOrAttach(TemporalConnection connection, BuildRequest request, PrintWriter log) {
+    WorkflowClient client = connection.client();
     String workflowId = BuildIdentity.workflowIdFor(request);
     WorkflowOptions workflowOptions = BuildWorkflowOptions.of(request).setWorkflowId(workflowId).build();
     SnapshotBuildWorkflow workflow = client.newWorkflowStub(SnapshotBuildWorkflow.class, workflowOptions);
     try {
       WorkflowClient.start(workflow::build, request);
-      progress.println("Started build " + workflowId);
+      log.println("Started build " + workflowId + " on " + connection.server());
     } catch (WorkflowExecutionAlreadyStarted e) {
-      progress.println("attaching to running build " + workflowId);
+      log.println("attaching to running build " + workflowId + " on " + connection.server());
+    } catch (RuntimeException e) {
+      throw TemporalErrors.translate(e, connection.server(), null);
     }
-    progress.flush();
+    log.flush();
     return workflowId;
   }
 }
