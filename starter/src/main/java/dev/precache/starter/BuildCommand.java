@@ -5,6 +5,8 @@ import dev.precache.workflows.BuildRequest;
 import dev.precache.workflows.BuildRequestValidator;
 import dev.precache.workflows.InvalidRequestException;
 import dev.precache.workflows.SnapshotBuildWorkflow;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
@@ -26,6 +28,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "build", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Build a snapshot with the given images pre-pulled (flags compatible with snapshot.sh).")
 final class BuildCommand implements Callable<Integer> {
+  /** Runs of the same flags kept apart by a suffix, within the namespace's retention. */
+  private static final int MAX_RUNS_OF_ONE_REQUEST = 1000;
 
   @ParentCommand
   private PrecacheCli cli;
@@ -93,23 +97,35 @@ final class BuildCommand implements Callable<Integer> {
   }
 
   /**
-   * Starts the build unless the same build is already running (its workflow ID is a hash of the request),
-   * and returns the workflow ID.
+   * Starts the build unless the same build is already running, and returns its workflow ID. The ID is a hash of
+   * the request, so the same flags twice attach to the running build; once that build has ended, the next run
+   * of the same flags gets the next free ID ({@code …-2}, {@code …-3}), so every run keeps an ID of its own.
    */
   private static String startOrAttach(TemporalConnection connection, BuildRequest request, PrintWriter log) {
     WorkflowClient client = connection.client();
-    String workflowId = BuildIdentity.workflowIdFor(request);
-    WorkflowOptions workflowOptions = BuildWorkflowOptions.of(request).setWorkflowId(workflowId).build();
-    SnapshotBuildWorkflow workflow = client.newWorkflowStub(SnapshotBuildWorkflow.class, workflowOptions);
-    try {
-      WorkflowClient.start(workflow::build, request);
-      log.println("Started build " + workflowId + " on " + connection.server());
-    } catch (WorkflowExecutionAlreadyStarted e) {
-      log.println("attaching to running build " + workflowId + " on " + connection.server());
-    } catch (RuntimeException e) {
-      throw TemporalErrors.translate(e, connection.server(), null);
+    String baseId = BuildIdentity.workflowIdFor(request);
+    for (int run = 1; run <= MAX_RUNS_OF_ONE_REQUEST; run++) {
+      String workflowId = run == 1 ? baseId : baseId + "-" + run;
+      WorkflowOptions workflowOptions = BuildWorkflowOptions.of(request).setWorkflowId(workflowId)
+          .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE).build();
+      SnapshotBuildWorkflow workflow = client.newWorkflowStub(SnapshotBuildWorkflow.class, workflowOptions);
+      try {
+        WorkflowClient.start(workflow::build, request);
+        log.println("Started build " + workflowId + " on " + connection.server());
+        log.flush();
+        return workflowId;
+      } catch (WorkflowExecutionAlreadyStarted e) {
+        if (BuildStatus.describe(connection, workflowId).getStatus()
+            == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+          log.println("attaching to running build " + workflowId + " on " + connection.server());
+          log.flush();
+          return workflowId;
+        }
+      } catch (RuntimeException e) {
+        throw TemporalErrors.translate(e, connection.server(), null);
+      }
     }
-    log.flush();
-    return workflowId;
+    throw CliError.failed("cannot start build " + baseId, "its flags already ran " + MAX_RUNS_OF_ONE_REQUEST
+        + " times within the namespace's retention", "change --name");
   }
 }

@@ -48,8 +48,9 @@ final class ScheduleCommand implements Runnable {
       TextTable table = new TextTable(List.of("SCHEDULE ID", "STATE", "NEXT RUN (UTC)", "BUILDS"));
       client.listSchedules().filter(ScheduleCommand::startsBuilds).forEach(schedule -> table.add(List.of(
           schedule.getScheduleId(),
-          schedule.getSchedule().getState().isPaused() ? "paused" : "active",
-          schedule.getInfo().getNextActionTimes().stream().findFirst().map(ScheduleDescriptionPrinter::time).orElse("-"),
+          state(schedule),
+          schedule.getSchedule().getState().isPaused() ? "-"
+              : schedule.getInfo().getNextActionTimes().stream().findFirst().map(ScheduleDescriptionPrinter::time).orElse("-"),
           String.valueOf(schedule.getMemo(BuildSchedule.SUMMARY, String.class)))));
       table.print(out());
       return CommandLine.ExitCode.OK;
@@ -140,6 +141,15 @@ final class ScheduleCommand implements Runnable {
 
   private static int fail(PrintWriter err, String message) {
     return CliError.failed(message, null, null).report(err);
+  }
+
+  /** {@code active}, or {@code paused (note)}: a paused schedule has no next run, but a reason. */
+  private static String state(ScheduleListDescription schedule) {
+    var state = schedule.getSchedule().getState();
+    if (!state.isPaused()) {
+      return "active";
+    }
+    return state.getNote() == null || state.getNote().isBlank() ? "paused" : "paused (" + state.getNote() + ")";
   }
 
   /** Schedules of other workflows may share the namespace. */

@@ -221,6 +221,17 @@ class CliProcessTest {
     assertThat(run.out()).contains("  ok " + IMAGES + " (linux/amd64) sha256:").doesNotContain("?", "✓");
   }
 
+  @Test
+  void theSameFlagsAfterTheBuildEndedStartANewBuildWithAnIdOfItsOwn() throws Exception {
+    CliProcess.Run first = precache("build", "--name", "again", IMAGES);
+    CliProcess.Run second = precache("build", "--name", "again", IMAGES);
+
+    assertThat(first.exit()).as("%s", first).isZero();
+    assertThat(second.exit()).as("%s", second).isZero();
+    String firstId = first.outLines().get(0).split(" ")[2];
+    assertThat(second.outLines().get(0)).startsWith("Started build " + firstId + "-2 on ");
+  }
+
   private static void awaitOutput(CliProcess cli, String text) throws InterruptedException {
     Instant deadline = Instant.now().plusSeconds(30);
     while (!cli.outSoFar().contains(text)) {

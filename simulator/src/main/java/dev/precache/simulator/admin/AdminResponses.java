@@ -1,6 +1,8 @@
 package dev.precache.simulator.admin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -21,7 +23,8 @@ import java.util.Map;
 /** The simulator's own endpoints under {@code /_sim/}: health, state inspection, reset and faults. */
 public final class AdminResponses {
     private final Cloud cloud;
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
 
     public AdminResponses(Cloud cloud) {
