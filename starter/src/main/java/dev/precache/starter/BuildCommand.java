@@ -85,7 +85,7 @@ final class BuildCommand implements Callable<Integer> {
         return CommandLine.ExitCode.OK;
       }
       BuildWatcher watcher = new BuildWatcher(connection, workflowId,
-          new ProgressPrinter(log, ProgressPrinter.stdoutIsUnicode()), cli.pollInterval(), cli.interrupts(),
+          ProgressPrinter.forStream(log, log == out && cli.stdoutIsTerminal()), cli.pollInterval(), cli.interrupts(),
           cancelOnInterrupt, err);
       return BuildReport.conclude(watcher.follow(), workflowId, json, quiet, out, err);
     }

@@ -42,6 +42,7 @@ public final class PrecacheCli {
   private final BiFunction<String, String, TemporalConnection> connector;
   private final Duration pollInterval;
   private final Supplier<Interrupts> interrupts;
+  private final boolean interactive;
   private TemporalConnection.Server lastServer;
 
   @Option(names = "--address", scope = ScopeType.INHERIT, paramLabel = "HOST:PORT", showDefaultValue = CommandLine.Help.Visibility.NEVER,
@@ -57,6 +58,7 @@ public final class PrecacheCli {
     this.connector = TemporalConnection::fromEnvironment;
     this.pollInterval = pollInterval;
     this.interrupts = Interrupts::onSigint;
+    this.interactive = true;
   }
 
   /** A CLI on a connection someone else made (tests, an in-process server); the flags are ignored. */
@@ -64,6 +66,7 @@ public final class PrecacheCli {
     this.connector = (address, namespace) -> connector.get();
     this.pollInterval = pollInterval;
     this.interrupts = Interrupts::none;
+    this.interactive = false;
   }
 
   public static void main(String[] args) {
@@ -112,6 +115,14 @@ public final class PrecacheCli {
 
   Duration pollInterval() {
     return pollInterval;
+  }
+
+  /**
+   * Whether stdout is a terminal, for the live progress display: not when a test or the demo hosts the CLI, nor
+   * for {@code TERM=dumb}.
+   */
+  boolean stdoutIsTerminal() {
+    return interactive && System.console() != null && !"dumb".equals(System.getenv("TERM"));
   }
 
   /** Ctrl-C, taken over while a command follows a build. */

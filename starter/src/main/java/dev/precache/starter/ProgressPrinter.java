@@ -27,11 +27,26 @@ final class ProgressPrinter implements ProgressView {
   private final Set<String> retriesPrinted = new HashSet<>();
   private int percentPrinted = -1;
 
+  private final boolean percentLines;
+
   /** @param unicode whether {@code out} can print ✓ and ✗ (not under {@code LANG=C}) */
   ProgressPrinter(PrintWriter out, boolean unicode) {
+    this(out, unicode, true);
+  }
+
+  /** @param percentLines whether each new snapshot percent gets a line (a terminal shows it on its live line) */
+  ProgressPrinter(PrintWriter out, boolean unicode, boolean percentLines) {
     this.out = out;
     this.done = unicode ? "✓" : "ok";
     this.failed = unicode ? "✗" : "FAILED";
+    this.percentLines = percentLines;
+  }
+
+  /** A view for {@code out}: a live display on a terminal, plain lines anywhere else. */
+  static ProgressView forStream(PrintWriter out, boolean terminal) {
+    boolean unicode = stdoutIsUnicode();
+    return terminal ? new TerminalProgress(out, new ProgressPrinter(out, unicode, false), unicode)
+        : new ProgressPrinter(out, unicode);
   }
 
   /** Whether the terminal's encoding, as Java sees it, has ✓ and ✗. */
@@ -51,9 +66,8 @@ final class ProgressPrinter implements ProgressView {
       return;
     }
     printStepsThrough(progress.step(), progress.pulls());
-    if (progress.step() == BuildStep.SNAPSHOT && progress.snapshotId() != null) {
-      int percent = Math.max(progress.snapshotPercent() == null ? 0 : progress.snapshotPercent(),
-          activities.stream().map(ActivityAttempt::snapshotPercent).filter(p -> p != null).max(Integer::compare).orElse(0));
+    if (progress.step() == BuildStep.SNAPSHOT && progress.snapshotId() != null && percentLines) {
+      int percent = snapshotPercent(progress, activities);
       if (percent > percentPrinted) {
         percentPrinted = percent;
         out.println("  " + progress.snapshotId() + " " + percent + "%");
@@ -66,6 +80,12 @@ final class ProgressPrinter implements ProgressView {
       }
     }
     out.flush();
+  }
+
+  /** The freshest percent: the snapshot wait's heartbeat, else what the workflow last recorded. */
+  static int snapshotPercent(BuildProgress progress, List<ActivityAttempt> activities) {
+    return Math.max(progress.snapshotPercent() == null ? 0 : progress.snapshotPercent(),
+        activities.stream().map(ActivityAttempt::snapshotPercent).filter(p -> p != null).max(Integer::compare).orElse(0));
   }
 
   /** Completes the log from the result: steps and pulls not seen yet, then what was built. */

@@ -30,7 +30,7 @@ final class WatchCommand implements Callable<Integer> {
     try (TemporalConnection connection = cli.connect()) {
       BuildStatus.describe(connection, workflowId); // an unknown ID fails here, not after a poll
       BuildWatcher watcher = new BuildWatcher(connection, workflowId,
-          new ProgressPrinter(spec.commandLine().getOut(), ProgressPrinter.stdoutIsUnicode()), cli.pollInterval(),
+          ProgressPrinter.forStream(spec.commandLine().getOut(), cli.stdoutIsTerminal()), cli.pollInterval(),
           cli.interrupts(), cancelOnInterrupt, spec.commandLine().getErr());
       return BuildReport.conclude(watcher.follow(), workflowId, false, false, spec.commandLine().getOut(),
           spec.commandLine().getErr());

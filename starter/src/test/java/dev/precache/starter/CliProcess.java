@@ -41,9 +41,29 @@ final class CliProcess implements AutoCloseable {
   }
 
   static CliProcess start(Map<String, String> environment, String... args) {
+    return start(environment, cliCommand(args));
+  }
+
+  /**
+   * The CLI on a pseudo-terminal, as in an interactive shell: util-linux {@code script} gives it one and copies
+   * what it writes there (stdout and stderr together) to stdout.
+   */
+  static Run runOnTerminal(Map<String, String> environment, String... args) throws InterruptedException {
+    String shellCommand = cliCommand(args).stream().map(arg -> "'" + arg.replace("'", "'\\''") + "'")
+        .collect(java.util.stream.Collectors.joining(" "));
+    try (CliProcess cli = start(environment, List.of("script", "-qefc", shellCommand, "/dev/null"))) {
+      return cli.await();
+    }
+  }
+
+  private static List<String> cliCommand(String... args) {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), PrecacheCli.class.getName()));
     command.addAll(List.of(args));
+    return command;
+  }
+
+  private static CliProcess start(Map<String, String> environment, List<String> command) {
     try {
       Path out = Files.createTempFile("precache-cli", ".out");
       Path err = Files.createTempFile("precache-cli", ".err");

@@ -232,6 +232,32 @@ class CliProcessTest {
     assertThat(second.outLines().get(0)).startsWith("Started build " + firstId + "-2 on ");
   }
 
+  @Test
+  void onATerminalALiveLineShowsTheStepItsTimeAndTheSnapshotBarUnderTheLog() throws Exception {
+    Map<String, String> terminal = new java.util.HashMap<>(env);
+    terminal.put("TERM", "xterm");
+    terminal.put("LANG", "C.UTF-8");
+    CliProcess.Run run = CliProcess.runOnTerminal(terminal, "build", "--name", "tty", IMAGES);
+
+    assertThat(run.exit()).as("%s", run).isZero();
+    // Which steps a poll (every second) catches depends on when it falls; every live line has a step and its time.
+    assertThat(run.out()).containsPattern("\r\033\\[K[|/\\\\-] \\[\\d/8] [^\r\n\033]* \\d+s")
+        .contains("All done! Created snapshot in us-west-2: " + SNAPSHOT);
+    // The log lines stay: each step once, on a line of its own (the live line starts with its spinner).
+    assertThat(run.out().lines().map(line -> line.replace("\033[K", ""))
+        .filter(line -> line.equals("[1/8] Deploying build instance stack"))).hasSize(1);
+  }
+
+  @Test
+  void aRetryingStepShowsItsAttemptAndLastError() throws Exception {
+    CliProcess.Run run = precache("build", "--name", FakeSnapshotBuildWorkflow.FLAKY_NAME, IMAGES);
+
+    assertThat(run.exit()).as("%s", run).isZero();
+    // Which attempts a poll (every second) sees depends on when it falls; the second or the third is seen.
+    assertThat(run.out()).containsPattern("  retrying PullImage: attempt [23] of 3, last error: pull "
+        + java.util.regex.Pattern.quote(IMAGES) + ": 429 Too Many Requests \\(attempt [12]\\)");
+  }
+
   private static void awaitOutput(CliProcess cli, String text) throws InterruptedException {
     Instant deadline = Instant.now().plusSeconds(30);
     while (!cli.outSoFar().contains(text)) {

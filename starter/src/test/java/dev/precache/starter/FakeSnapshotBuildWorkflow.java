@@ -8,6 +8,8 @@ import dev.precache.workflows.BuildStep;
 import dev.precache.workflows.CachedImage;
 import dev.precache.workflows.ImagePull;
 import dev.precache.workflows.SnapshotBuildWorkflow;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
@@ -24,6 +26,13 @@ public class FakeSnapshotBuildWorkflow implements SnapshotBuildWorkflow {
   static final String FAILING_NAME = "fail-pull";
   /** A build named so takes about ten seconds: long enough to be interrupted from another process. */
   static final String SLOW_NAME = "slow";
+  /** A build named so pulls through {@link FlakyRegistry}, which fails the first attempts. */
+  static final String FLAKY_NAME = "flaky";
+  private final FlakyRegistry registry = Workflow.newActivityStub(FlakyRegistry.class,
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(10))
+          .setRetryOptions(RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(1)).setBackoffCoefficient(1)
+              .setMaximumAttempts(FlakyRegistry.FAILING_ATTEMPTS + 1).build())
+          .build());
   private static final Duration TICK = Duration.ofMillis(150);
   private static final Duration SLOW_TICK = Duration.ofMillis(600);
 
@@ -72,6 +81,10 @@ public class FakeSnapshotBuildWorkflow implements SnapshotBuildWorkflow {
         pulls.set(i, new ImagePull(pull.image(), pull.platform(), ImagePull.State.FAILED, null, failure));
         finished = true;
         throw ApplicationFailure.newNonRetryableFailure(failure, BuildFailures.IMAGE_NOT_FOUND);
+      }
+      if (request.name().equals(FLAKY_NAME)) {
+        pulls.set(i, new ImagePull(pull.image(), pull.platform(), ImagePull.State.PULLING, null, null));
+        registry.pull(pull.image());
       }
       pulls.set(i, new ImagePull(pull.image(), pull.platform(), ImagePull.State.DONE, digestOf(i), null));
       Workflow.sleep(tick);

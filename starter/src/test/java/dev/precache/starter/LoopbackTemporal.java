@@ -50,7 +50,9 @@ final class LoopbackTemporal implements AutoCloseable {
     stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(target()).build());
     client = WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder().setNamespace("default").build());
     workers = WorkerFactory.newInstance(client);
-    workers.newWorker(SnapshotBuildWorkflow.TASK_QUEUE).registerWorkflowImplementationTypes(FakeSnapshotBuildWorkflow.class);
+    var worker = workers.newWorker(SnapshotBuildWorkflow.TASK_QUEUE);
+    worker.registerWorkflowImplementationTypes(FakeSnapshotBuildWorkflow.class);
+    worker.registerActivitiesImplementations(new FlakyRegistry.Impl());
     workers.start();
   }
 
