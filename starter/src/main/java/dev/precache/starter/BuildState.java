@@ -48,8 +48,8 @@ enum BuildState {
       try {
         return BuildSearchAttributes.Status.valueOf(canonical);
       } catch (IllegalArgumentException e) {
-        throw new CommandLine.TypeConversionException("invalid --status: expected one of RUNNING, SUCCEEDED, "
-            + "FAILED, CANCELLED, TIMED_OUT, got '" + value + "'");
+        throw new CommandLine.TypeConversionException("expected one of RUNNING, SUCCEEDED, FAILED, CANCELLED, "
+            + "TIMED_OUT, got '" + value + "'");
       }
     }
   }

@@ -3,10 +3,12 @@ package dev.precache.starter;
 import dev.precache.workflows.BuildProgress;
 import dev.precache.workflows.BuildResult;
 import dev.precache.workflows.BuildSearchAttributes;
+import io.grpc.StatusRuntimeException;
 import io.temporal.client.WorkflowException;
 import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowStub;
+import java.time.Duration;
 import java.util.List;
 
 /** Where one build is now, as {@code status} and {@code cancel} see it. */
@@ -17,7 +19,7 @@ final class BuildStatus {
   static WorkflowExecutionDescription describe(TemporalConnection connection, String workflowId) {
     try {
       return connection.client().newUntypedWorkflowStub(workflowId).describe();
-    } catch (WorkflowException | io.grpc.StatusRuntimeException e) {
+    } catch (WorkflowException | StatusRuntimeException e) {
       throw TemporalErrors.translate(e, connection.server(), workflowId);
     }
   }
@@ -43,8 +45,8 @@ final class BuildStatus {
       }
     }
     if (state == BuildState.SUCCEEDED) {
-      var elapsed = description.getCloseTime() == null ? null
-          : java.time.Duration.between(description.getStartTime(), description.getCloseTime());
+      Duration elapsed = description.getCloseTime() == null ? null
+          : Duration.between(description.getStartTime(), description.getCloseTime());
       return BuildReport.of(workflowId, state, progress, null,
           BuildReport.Result.of(build.getResult(BuildResult.class), elapsed));
     }

@@ -4,6 +4,7 @@ import dev.precache.workflows.BuildFailures;
 import dev.precache.workflows.BuildProgress;
 import dev.precache.workflows.BuildResult;
 import dev.precache.workflows.BuildStep;
+import io.grpc.StatusRuntimeException;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.client.WorkflowException;
 import io.temporal.client.WorkflowFailedException;
@@ -90,7 +91,7 @@ final class BuildWatcher {
         refresh();
         view.show(lastProgress, List.of());
         return ended(e, lastProgress);
-      } catch (WorkflowException | io.grpc.StatusRuntimeException e) {
+      } catch (WorkflowException | StatusRuntimeException e) {
         throw TemporalErrors.translate(e, connection.server(), workflowId);
       }
     }
@@ -117,7 +118,7 @@ final class BuildWatcher {
     DescribeWorkflowExecutionResponse description;
     try {
       description = build.describe().getRawDescription();
-    } catch (WorkflowException | io.grpc.StatusRuntimeException e) {
+    } catch (WorkflowException | StatusRuntimeException e) {
       throw TemporalErrors.translate(e, connection.server(), workflowId);
     }
     if (workers.present()) {

@@ -90,10 +90,13 @@ public final class PrecacheCli {
     return commandLine;
   }
 
+  /** An error no command turned into a {@link CliError}: a Temporal one is explained, anything else named. */
   private int report(Exception e, PrintWriter err) {
-    RuntimeException translated = e instanceof RuntimeException runtime && lastServer != null
-        ? TemporalErrors.translate(runtime, lastServer, null) : e instanceof RuntimeException runtime ? runtime : null;
-    if (translated instanceof CliError error) {
+    if (e instanceof CliError error) {
+      return error.report(err);
+    }
+    if (e instanceof RuntimeException runtime && lastServer != null
+        && TemporalErrors.translate(runtime, lastServer, null) instanceof CliError error) {
       return error.report(err);
     }
     return CliError.failed(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), null, null).report(err);

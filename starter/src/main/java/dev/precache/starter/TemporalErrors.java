@@ -85,7 +85,7 @@ final class TemporalErrors {
       cause = cause.getCause();
     }
     if (cause != null && cause.getMessage() != null) {
-      return cause.getMessage();
+      return cause.getMessage().replaceFirst("^\\w+\\(\\.\\.\\) failed: ", ""); // netty's finishConnect(..) failed: …
     }
     return description != null ? description : status.getStatus().getCode().name();
   }

@@ -52,7 +52,8 @@ class CliProcessTest {
     assertThat(run.out()).isEmpty();
     assertThat(run.err().lines().toList().get(0))
         .startsWith("error: cannot reach the Temporal server at 127.0.0.1:" + closedPort + ", namespace default (");
-    assertThat(run.err()).contains("precache worker --dev", "TEMPORAL_ADDRESS").doesNotContain("workflowId=", "\tat ");
+    assertThat(run.err()).contains("Connection refused)", "precache worker --dev", "TEMPORAL_ADDRESS")
+        .doesNotContain("workflowId=", "\tat ", "finishConnect");
     assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(9));
   }
 
@@ -197,6 +198,11 @@ class CliProcessTest {
     CliProcess.Run noRegion = CliProcess.run(Map.of("TEMPORAL_ADDRESS", temporal.target()), "build", IMAGES);
     assertThat(noRegion.exit()).as("%s", noRegion).isEqualTo(2);
     assertThat(noRegion.err()).startsWith("error: missing --region (").contains("AWS_REGION").doesNotContain("null");
+
+    CliProcess.Run badStatus = precache("list", "--status", "done");
+    assertThat(badStatus.exit()).as("%s", badStatus).isEqualTo(2);
+    assertThat(badStatus.err()).startsWith("error: invalid value for option '--status' (expected one of RUNNING, "
+        + "SUCCEEDED, FAILED, CANCELLED, TIMED_OUT, got 'done')");
   }
 
   @Test
