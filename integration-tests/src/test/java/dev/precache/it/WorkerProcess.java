@@ -33,24 +33,37 @@ final class WorkerProcess implements AutoCloseable {
   /** Starts a worker and waits until it polls. */
   static WorkerProcess start(String temporalTarget, URI awsEndpoint, Duration awsPollInterval)
       throws InterruptedException {
+    return start(Map.of("TEMPORAL_ADDRESS", temporalTarget, "TEMPORAL_NAMESPACE", TemporalDevServer.NAMESPACE),
+        List.of("--aws-endpoint", awsEndpoint.toString(), "--aws-poll-interval", String.valueOf(awsPollInterval.toMillis())));
+  }
+
+  /**
+   * Starts {@code worker --dev} on the Temporal CLI's dev server, its database in {@code dataDirectory}, listening on
+   * {@code port}, and waits until it polls.
+   */
+  static WorkerProcess startDev(Path temporalCli, Path dataDirectory, int port, URI awsEndpoint,
+      Duration awsPollInterval) throws InterruptedException {
+    return start(Map.of(), List.of("--dev", "--temporal-cli", temporalCli.toString(),
+        "--dev-data-dir", dataDirectory.toString(), "--dev-port", String.valueOf(port), "--shutdown-grace", "2",
+        "--aws-endpoint", awsEndpoint.toString(), "--aws-poll-interval", String.valueOf(awsPollInterval.toMillis())));
+  }
+
+  private static WorkerProcess start(Map<String, String> temporal, List<String> args) throws InterruptedException {
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException(JAR + " is missing: run the tests through the reactor, "
           + "mvn -pl integration-tests -am verify, which packages the worker first");
     }
     Path log = BuildDirectory.newDirectory("worker-").resolve("worker.log");
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    ChildProcess process = ChildProcess.start("precache worker",
-        List.of(java.toString(), "-jar", JAR.toString(),
-            "--aws-endpoint", awsEndpoint.toString(),
-            "--aws-poll-interval", String.valueOf(awsPollInterval.toMillis())),
-        Map.of(
-            "TEMPORAL_ADDRESS", temporalTarget,
-            "TEMPORAL_NAMESPACE", TemporalDevServer.NAMESPACE,
+    List<String> command = new java.util.ArrayList<>(List.of(java.toString(), "-jar", JAR.toString()));
+    command.addAll(args);
+    Map<String, String> environment = new java.util.HashMap<>(temporal);
+    environment.putAll(Map.of(
             "AWS_ACCESS_KEY_ID", SimulatedAws.ACCESS_KEY_ID,
             "AWS_SECRET_ACCESS_KEY", SimulatedAws.SECRET_ACCESS_KEY,
             "AWS_REGION", "us-west-2",
-            "AWS_EC2_METADATA_DISABLED", "true"),
-        log);
+            "AWS_EC2_METADATA_DISABLED", "true"));
+    ChildProcess process = ChildProcess.start("precache worker", command, environment, log);
     WorkerProcess worker = new WorkerProcess(process, log);
     worker.awaitPolling();
     return worker;

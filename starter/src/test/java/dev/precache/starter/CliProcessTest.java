@@ -109,6 +109,24 @@ class CliProcessTest {
   }
 
   @Test
+  void ctrlCDuringWatchDetachesToo() throws Exception {
+    String workflowId = precache("build", "--detach", "--name", FakeSnapshotBuildWorkflow.SLOW_NAME, "-A", "arm64,amd64",
+        IMAGES).out().strip();
+    try (CliProcess watch = CliProcess.start(env, "watch", workflowId)) {
+      awaitOutput(watch, "[1/8]");
+      watch.signal("INT");
+      CliProcess.Run run = watch.await();
+
+      assertThat(run.exit()).as("%s", run).isEqualTo(130);
+      assertThat(run.err()).contains("still running: precache watch " + workflowId + " / precache cancel " + workflowId);
+      assertThat(temporal.client().newUntypedWorkflowStub(workflowId).describe().getStatus())
+          .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
+    } finally {
+      temporal.client().newUntypedWorkflowStub(workflowId).cancel();
+    }
+  }
+
+  @Test
   void ctrlCWithCancelOnInterruptCancelsAndWaitsForTheBuildToEnd() throws Exception {
     try (CliProcess build = CliProcess.start(env, "build", "--cancel-on-interrupt", "--name",
         FakeSnapshotBuildWorkflow.SLOW_NAME, "-A", "arm64", IMAGES)) {

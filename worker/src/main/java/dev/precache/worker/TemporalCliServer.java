@@ -32,6 +32,7 @@ final class TemporalCliServer implements LocalTemporal {
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(90);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
   static final String NAMESPACE = "default";
+  private static final Path SETSID = Path.of("/usr/bin/setsid");
 
   private final Process process;
   private final int port;
@@ -72,7 +73,13 @@ final class TemporalCliServer implements LocalTemporal {
     Path pidFile = dataDirectory.resolve("dev-server.pid");
     stopLeftover(pidFile);
     int uiPort = freePort();
-    List<String> command = new ArrayList<>(List.of(binary.toString(), "server", "start-dev",
+    List<String> command = new ArrayList<>();
+    // In a session of its own, a Ctrl-C in the worker's terminal reaches the worker only, which stops the server
+    // after its activities had their grace period, rather than the server dying under them at once.
+    if (Files.isExecutable(SETSID)) {
+      command.add(SETSID.toString());
+    }
+    command.addAll(List.of(binary.toString(), "server", "start-dev",
         "--ip", "127.0.0.1", "--port", String.valueOf(port), "--ui-port", String.valueOf(uiPort),
         "--db-filename", database.toString(), "--namespace", NAMESPACE, "--log-level", "warn"));
     for (var key : BuildSearchAttributes.ALL) {
