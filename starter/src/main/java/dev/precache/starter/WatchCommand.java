@@ -29,6 +29,8 @@ final class WatchCommand implements Callable<Integer> {
   public Integer call() {
     try (TemporalConnection connection = cli.connect()) {
       BuildStatus.describe(connection, workflowId); // an unknown ID fails here, not after a poll
+      spec.commandLine().getErr().println("watching " + workflowId + " on " + connection.server());
+      spec.commandLine().getErr().flush();
       BuildWatcher watcher = new BuildWatcher(connection, workflowId,
           ProgressPrinter.forStream(spec.commandLine().getOut(), cli.stdoutIsTerminal()), cli.pollInterval(),
           cli.interrupts(), cancelOnInterrupt, spec.commandLine().getErr());

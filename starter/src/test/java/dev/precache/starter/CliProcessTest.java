@@ -118,7 +118,8 @@ class CliProcessTest {
       CliProcess.Run run = watch.await();
 
       assertThat(run.exit()).as("%s", run).isEqualTo(130);
-      assertThat(run.err()).contains("still running: precache watch " + workflowId + " / precache cancel " + workflowId);
+      assertThat(run.err()).startsWith("watching " + workflowId + " on " + temporal.target() + " (namespace default)")
+          .contains("still running: precache watch " + workflowId + " / precache cancel " + workflowId);
       assertThat(temporal.client().newUntypedWorkflowStub(workflowId).describe().getStatus())
           .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
     } finally {

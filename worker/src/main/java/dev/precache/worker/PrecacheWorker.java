@@ -173,7 +173,7 @@ public final class PrecacheWorker implements Callable<Integer> {
           : DataDirectory.precache(), port);
       log.info("Temporal dev server ({}) on {}, Web UI {}; builds persist in {} (log: {})", binary.get(),
           server.target(), server.uiUrl(), server.database(), server.log());
-      if (port != 7233) {
+      if (devPort == null && port != 7233) {
         log.warn("7233 is taken, so the dev server listens on {}: export TEMPORAL_ADDRESS={} for the CLI",
             server.target(), server.target());
       }
