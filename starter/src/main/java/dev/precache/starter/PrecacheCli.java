@@ -25,16 +25,18 @@ import picocli.CommandLine.ScopeType;
     footer = {
         "Also run by the ./precache launcher:",
         "  worker      Run the worker that runs builds (./precache worker --help).",
-        "  demo        A whole build against a simulated AWS cloud, in one process (./precache demo --help).",
+        "  demo        A whole build against a simulated AWS cloud, in one process.",
         "",
         "Shell completion: source <(./precache completion)",
         "",
-        "Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_CLIENT_CERT_PATH,",
-        "TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE select the Temporal server, as for",
-        "every Temporal tool; --address and --namespace override them. AWS_REGION is the default --region.",
+        "Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,",
+        "TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_PROFILE",
+        "and TEMPORAL_CONFIG_FILE select the Temporal server, as for every Temporal tool;",
+        "--address and --namespace override them. AWS_REGION is the default --region.",
         "",
-        "Exit codes: 0 done, 1 failed (a build failed, was cancelled or timed out, or the server refused),",
-        "2 bad usage or input (nothing was started), 130 interrupted (the build goes on)."
+        "Exit codes: 0 done; 1 failed (a build failed, was cancelled or timed out, or",
+        "the server refused); 2 bad usage or input (nothing was started); 130",
+        "interrupted by Ctrl-C (the build goes on)."
     })
 public final class PrecacheCli {
   static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
