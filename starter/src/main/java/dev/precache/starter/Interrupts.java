@@ -4,8 +4,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import sun.misc.Signal;
 
 /**
- * Ctrl-C while following a build. The first SIGINT is recorded for the follow loop to act on at its next poll
- * (detach, or cancel with {@code --cancel-on-interrupt}); a second one while it acts ends the process at once.
+ * Ctrl-C while following a build. Each SIGINT is recorded for the follow loop to act on at its next poll (within
+ * a poll interval): the first detaches, or cancels with {@code --cancel-on-interrupt}, in which case the second
+ * detaches; a third, should the loop be stuck in a call to the server, ends the process at once.
  */
 final class Interrupts {
   static final int EXIT_CODE = 130;
