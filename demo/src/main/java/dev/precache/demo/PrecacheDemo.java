@@ -14,8 +14,18 @@ import picocli.CommandLine.Option;
  * again, which finds the snapshot up to date and launches nothing; and what was left.
  */
 @Command(name = "precache demo", mixinStandardHelpOptions = true, sortOptions = false,
+    versionProvider = PrecacheDemo.Version.class,
     description = "Build a snapshot against a simulated AWS cloud, all in this process on 127.0.0.1.")
 public final class PrecacheDemo implements Callable<Integer> {
+
+  /** {@code --version}: the version the jar was built as. */
+  static final class Version implements picocli.CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = PrecacheDemo.class.getPackage().getImplementationVersion();
+      return new String[] {"precache demo " + (version == null ? "(development build, not from a jar)" : version)};
+    }
+  }
 
   /**
    * Every image exists for both platforms in the simulator's catalog, so the build pulls all of them for amd64

@@ -88,7 +88,7 @@ class BuildEndToEndTest {
     CliRun run = build(BUSYBOX);
 
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("Build failed at step 2/9 (Deploying build instance stack)",
+    assertThat(run.err()).contains("error: build failed at [2/9] Deploying build instance stack (",
         "insufficient capacity");
     assertThat(cloud.allSnapshots()).isEmpty();
     assertNothingLeft(cloud);
@@ -102,7 +102,8 @@ class BuildEndToEndTest {
     CliRun run = build("--timeout", "8s", BUSYBOX);
 
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("Build failed at step 3/9", "timed out after 8s during step 3/9");
+    assertThat(run.err()).contains(
+        "error: build timed out at [3/9] Waiting for the SSM agent to come online (its deadline of 8s passed; teardown done)");
     assertThat(cloud.allSnapshots()).isEmpty();
     assertNothingLeft(cloud);
   }
@@ -115,7 +116,7 @@ class BuildEndToEndTest {
     CliRun run = build(BUSYBOX + "," + NGINX);
 
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("Build failed at step 5/9 (Pulling images)",
+    assertThat(run.err()).contains("error: build failed at [5/9] Pulling images (",
         "ctr: failed to resolve reference \"" + NGINX + "\"");
     assertThat(pullCommandsFor(cloud, NGINX)).hasSize(1);
     assertThat(cloud.allSnapshots()).isEmpty();
@@ -130,7 +131,7 @@ class BuildEndToEndTest {
     CliRun run = build(BUSYBOX);
 
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("Build failed at step 8/9 (Creating snapshot)", "simulated storage fault");
+    assertThat(run.err()).contains("error: build failed at [8/9] Creating snapshot (", "simulated storage fault");
     assertThat(cloud.allSnapshots()).as("the failed snapshot is deleted").isEmpty();
     assertNothingLeft(cloud);
   }
@@ -147,7 +148,7 @@ class BuildEndToEndTest {
     CliRun run = build("--timeout", "15s", BUSYBOX);
 
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("timed out after 15s during step 7/9 (Stopping instance)");
+    assertThat(run.err()).contains("error: build timed out at [7/9] Stopping instance (its deadline of 15s passed; teardown done)");
     assertThat(cloud.allSnapshots()).isEmpty();
     assertNothingLeft(cloud);
   }
@@ -188,7 +189,7 @@ class BuildEndToEndTest {
 
     assertThat(cancel.exitCode()).as(cancel.err()).isZero();
     assertThat(watched.exitCode()).isEqualTo(1);
-    assertThat(watched.err()).contains("cancelled during step 5/9 (Pulling images)");
+    assertThat(watched.err()).contains("error: build cancelled at [5/9] Pulling images (teardown done)");
     assertThat(pullCommandsFor(cloud, QWEN)).as("no pull started after the cancel").isEmpty();
     assertThat(cloud.allSnapshots()).isEmpty();
     assertNothingLeft(cloud);

@@ -49,7 +49,7 @@ class CancelDuringDeployEndToEndTest {
     CliRun watched = local.runCli("watch", workflowId);
     assertThat(cancel.exitCode()).as(cancel.err()).isZero();
     assertThat(watched.exitCode()).isEqualTo(1);
-    assertThat(watched.err()).contains("cancelled during step 2/9 (Deploying build instance stack)");
+    assertThat(watched.err()).contains("error: build cancelled at [2/9] Deploying build instance stack (teardown done)");
     int callsWhenClosed = createStackCalls(cloud).size();
     cloud.faults().clear();
     Thread.sleep(LONGER_THAN_SDK_BACKOFF.toMillis());

@@ -55,7 +55,7 @@ class ResolveEndToEndTest {
     Duration took = Duration.ofNanos(System.nanoTime() - start);
 
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("Build failed at step 1/9 (Resolving images)", "docker.io/library/nginx:9.99",
+    assertThat(run.err()).contains("error: build failed at [1/9] Resolving images (", "docker.io/library/nginx:9.99",
         "MANIFEST_UNKNOWN");
     assertThat(took).isLessThan(Duration.ofSeconds(15));
     assertThat(cloud.allStacks()).isEmpty();
@@ -70,7 +70,7 @@ class ResolveEndToEndTest {
     CliRun run = cli("build", "-A", "amd64,arm64", "ghcr.io/llm-d/llm-d:v0.2.0");
 
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("Build failed at step 1/9 (Resolving images)", "has no linux/arm64 image");
+    assertThat(run.err()).contains("error: build failed at [1/9] Resolving images (", "has no linux/arm64 image");
     assertThat(local.cloud().allStacks()).isEmpty();
   }
 
@@ -82,7 +82,7 @@ class ResolveEndToEndTest {
     CliRun plan = cli("plan", "-s", "1", ECR_SAMPLE);
 
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("Build failed at step 1/9 (Resolving images)",
+    assertThat(run.err()).contains("error: build failed at [1/9] Resolving images (",
         "a 1 GiB volume cannot hold the images: needs at least");
     assertThat(plan.exitCode()).isEqualTo(2);
     assertThat(plan.err()).contains("invalid --snapshot-size: 1 GiB cannot hold the images: needs at least");
@@ -145,7 +145,7 @@ class ResolveEndToEndTest {
     CliRun watched = local.runCli("watch", workflowId);
 
     assertThat(watched.exitCode()).isEqualTo(1);
-    assertThat(watched.err()).contains("Build failed at step 5/9 (Pulling images)",
+    assertThat(watched.err()).contains("error: build failed at [5/9] Pulling images (",
         NGINX + " moved between resolving and pulling: resolved " + resolved + ", pulled " + moved);
     assertThat(cloud.allSnapshots()).isEmpty();
     assertNothingLeft(cloud);

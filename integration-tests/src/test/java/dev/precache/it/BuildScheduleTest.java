@@ -69,6 +69,14 @@ class BuildScheduleTest extends RealBuildTest {
     Cli.Run describe = cli.run("schedule", "describe", SCHEDULE_ID);
     assertSucceeds(describe);
     assertThat(describe.out()).contains("state:      paused", "every:      24h", CUDA, started.getWorkflowId());
+    // The schedule list is eventually consistent, like every visibility query.
+    Cli.Run list = cli.run("schedule", "list");
+    for (int i = 0; i < 50 && !list.out().contains("paused (paused by the integration test)"); i++) {
+      Thread.sleep(200);
+      list = cli.run("schedule", "list");
+    }
+    assertThat(list.out()).as("%s", list)
+        .containsPattern(SCHEDULE_ID + "\\s+paused \\(paused by the integration test\\)\\s+-\\s");
 
     assertSucceeds(cli.run("schedule", "delete", SCHEDULE_ID));
     Cli.Run describeDeleted = cli.run("schedule", "describe", SCHEDULE_ID);

@@ -61,6 +61,7 @@ class SearchableBuildsTest extends RealBuildTest {
     Cli cli = new Cli(temporal.client());
     cli.awaitListed(Set.of(web, cuda, broken));
     cli.awaitListed(Set.of(web, cuda), "--status", "SUCCEEDED");
+    cli.awaitListed(Set.of(web, cuda), "--status", "completed"); // Temporal's word for it, as `status` once said
     cli.awaitListed(Set.of(broken), "--status", "FAILED");
     cli.awaitListed(Set.of(), "--status", "RUNNING");
     cli.awaitListed(Set.of(cuda), "--region", "eu-west-1");

@@ -50,8 +50,7 @@ final class TemporalDevServer implements BeforeAllCallback, AfterAllCallback {
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
-    binary = RequiredTool.onPathOr("temporal", Stream.of(goBin(), Path.of(System.getProperty("user.home"), "go", "bin"))
-        .map(dir -> dir.resolve("temporal")).distinct().toList());
+    binary = binary();
     dataDirectory = BuildDirectory.newDirectory("temporal-");
     port = LoopbackPort.free();
     uiPort = LoopbackPort.free();
@@ -68,6 +67,12 @@ final class TemporalDevServer implements BeforeAllCallback, AfterAllCallback {
     if (process != null) {
       process.close();
     }
+  }
+
+  /** The Temporal CLI: on the PATH, else where {@code go install} puts it; skips (or, on CI, fails) without it. */
+  static Path binary() throws InterruptedException {
+    return RequiredTool.onPathOr("temporal", Stream.of(goBin(), Path.of(System.getProperty("user.home"), "go", "bin"))
+        .map(dir -> dir.resolve("temporal")).distinct().toList());
   }
 
   /** gRPC frontend, as {@code host:port}. */

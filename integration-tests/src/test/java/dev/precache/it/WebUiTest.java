@@ -100,6 +100,6 @@ class WebUiTest extends RealBuildTest {
     Cli.Run build = new Cli(temporal.client()).run("build", "--name", name, "-r", region, IMAGE);
     assertThat(build.exitCode()).as("%s", build).isZero();
     return build.out().lines().filter(line -> line.startsWith("Started build "))
-        .map(line -> line.substring("Started build ".length())).findFirst().orElseThrow();
+        .map(line -> line.split(" ")[2]).findFirst().orElseThrow();
   }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -33,25 +34,46 @@ final class WorkerProcess implements AutoCloseable {
   /** Starts a worker and waits until it polls. */
   static WorkerProcess start(String temporalTarget, SimulatedAws aws, Duration awsPollInterval)
       throws InterruptedException {
+    return start(Map.of("TEMPORAL_ADDRESS", temporalTarget, "TEMPORAL_NAMESPACE", TemporalDevServer.NAMESPACE),
+        awsArguments(aws, awsPollInterval));
+  }
+
+  /**
+   * Starts {@code worker --dev} on the Temporal CLI's dev server, its database in {@code dataDirectory}, listening on
+   * {@code port}, and waits until it polls.
+   */
+  static WorkerProcess startDev(Path temporalCli, Path dataDirectory, int port, SimulatedAws aws,
+      Duration awsPollInterval) throws InterruptedException {
+    List<String> args = new ArrayList<>(List.of("--dev", "--temporal-cli", temporalCli.toString(),
+        "--dev-data-dir", dataDirectory.toString(), "--dev-port", String.valueOf(port), "--shutdown-grace", "2"));
+    args.addAll(awsArguments(aws, awsPollInterval));
+    return start(Map.of(), args);
+  }
+
+  /** The simulator as AWS and as every registry. */
+  private static List<String> awsArguments(SimulatedAws aws, Duration awsPollInterval) {
+    List<String> args = new ArrayList<>(List.of("--aws-endpoint", aws.endpoint().toString(),
+        "--aws-poll-interval", String.valueOf(awsPollInterval.toMillis())));
+    aws.registryEndpoints().mapping().forEach((host, url) -> args.addAll(List.of("--registry-endpoint", host + "=" + url)));
+    return args;
+  }
+
+  private static WorkerProcess start(Map<String, String> temporal, List<String> args) throws InterruptedException {
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException(JAR + " is missing: run the tests through the reactor, "
           + "mvn -pl integration-tests -am verify, which packages the worker first");
     }
     Path log = BuildDirectory.newDirectory("worker-").resolve("worker.log");
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> command = new ArrayList<>(List.of(java.toString(), "-jar", JAR.toString(),
-        "--aws-endpoint", aws.endpoint().toString(),
-        "--aws-poll-interval", String.valueOf(awsPollInterval.toMillis())));
-    aws.registryEndpoints().mapping().forEach((host, url) -> command.addAll(List.of("--registry-endpoint", host + "=" + url)));
-    ChildProcess process = ChildProcess.start("precache worker", command,
-        Map.of(
-            "TEMPORAL_ADDRESS", temporalTarget,
-            "TEMPORAL_NAMESPACE", TemporalDevServer.NAMESPACE,
+    List<String> command = new ArrayList<>(List.of(java.toString(), "-jar", JAR.toString()));
+    command.addAll(args);
+    Map<String, String> environment = new HashMap<>(temporal);
+    environment.putAll(Map.of(
             "AWS_ACCESS_KEY_ID", SimulatedAws.ACCESS_KEY_ID,
             "AWS_SECRET_ACCESS_KEY", SimulatedAws.SECRET_ACCESS_KEY,
             "AWS_REGION", "us-west-2",
-            "AWS_EC2_METADATA_DISABLED", "true"),
-        log);
+            "AWS_EC2_METADATA_DISABLED", "true"));
+    ChildProcess process = ChildProcess.start("precache worker", command, environment, log);
     WorkerProcess worker = new WorkerProcess(process, log);
     worker.awaitPolling();
     return worker;

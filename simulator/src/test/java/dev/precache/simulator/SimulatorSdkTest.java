@@ -101,6 +101,19 @@ class SimulatorSdkTest extends SdkOverHttpTest {
     }
 
     @Test
+    void stateSerialisesWhileAStackIsAlive() throws Exception {
+        createdInstance("state-1");
+
+        java.net.http.HttpResponse<String> state = java.net.http.HttpClient.newBuilder()
+                .proxy(java.net.http.HttpClient.Builder.NO_PROXY).build()
+                .send(java.net.http.HttpRequest.newBuilder(URI.create(server.endpoint() + "/_sim/state")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+
+        assertThat(state.statusCode()).as(state.body()).isEqualTo(200);
+        assertThat(state.body()).contains("\"name\":\"state-1\"", "\"volumes\":[{");
+    }
+
+    @Test
     void stackCreatesInstanceWithRequestedDataVolume() throws IOException {
         String instanceId = createdInstance("build-1");
 

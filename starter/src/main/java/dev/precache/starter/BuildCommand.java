@@ -5,12 +5,12 @@ import dev.precache.workflows.BuildRequest;
 import dev.precache.workflows.BuildRequestValidator;
 import dev.precache.workflows.InvalidRequestException;
 import dev.precache.workflows.SnapshotBuildWorkflow;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
-import io.temporal.client.WorkflowStub;
 import java.io.PrintWriter;
-import java.io.Writer;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -28,6 +28,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "build", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Build a snapshot with the given images pre-pulled (flags compatible with snapshot.sh).")
 final class BuildCommand implements Callable<Integer> {
+  /** Runs of the same flags kept apart by a suffix, within the namespace's retention. */
+  private static final int MAX_RUNS_OF_ONE_REQUEST = 1000;
 
   @ParentCommand
   private PrecacheCli cli;
@@ -38,11 +40,20 @@ final class BuildCommand implements Callable<Integer> {
   @Mixin
   BuildOptions options;
 
-  @Option(names = {"-q", "--quiet"}, description = "Print only the snapshot ID on stdout.")
+  @Option(names = {"-q", "--quiet"},
+      description = "As snapshot.sh: progress to stderr, only the snapshot ID on stdout (with --detach: the workflow ID).")
   boolean quiet;
 
-  @Option(names = "--detach", description = "Print the workflow ID and return without waiting.")
+  @Option(names = "--detach", description = "Print the workflow ID on stdout and return once the build started.")
   boolean detach;
+
+  @Option(names = "--cancel-on-interrupt",
+      description = "On Ctrl-C, cancel the build and wait for its teardown (default: Ctrl-C leaves it running).")
+  boolean cancelOnInterrupt;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "text|json", defaultValue = "text",
+      description = "text, or json: one JSON document on stdout at the end, progress on stderr (default: ${DEFAULT-VALUE}).")
+  OutputFormat output;
 
   @Parameters(arity = "1..*", split = ",", paramLabel = "IMAGES",
       description = "Images to pre-pull, comma-separated.")
@@ -51,27 +62,32 @@ final class BuildCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
+    BuildRequest flags = toRequest();
     BuildRequest request;
     try {
-      request = BuildRequestValidator.normalize(toRequest());
+      request = BuildRequestValidator.normalize(flags);
     } catch (InvalidRequestException e) {
-      err.println(BuildOptions.invalid(e));
-      return CommandLine.ExitCode.USAGE;
+      return BuildOptions.invalid(e, flags).report(err);
     }
     PrintWriter out = spec.commandLine().getOut();
-    PrintWriter progress = quiet ? new PrintWriter(Writer.nullWriter()) : out;
+    boolean json = output == OutputFormat.json;
+    // As snapshot.sh does: whenever stdout carries a result for scripts, the log goes to stderr.
+    PrintWriter log = quiet || json || detach ? err : out;
     try (TemporalConnection connection = cli.connect()) {
-      String workflowId = startOrAttach(connection.client(), request, progress);
+      String workflowId = startOrAttach(connection, request, log);
       if (detach) {
-        out.println(workflowId);
+        new WorkerPresence(connection, err).warnIfNone();
+        if (json) {
+          BuildReport.print(out, BuildReport.running(workflowId));
+        } else {
+          out.println(workflowId);
+        }
         return CommandLine.ExitCode.OK;
       }
-      WorkflowStub stub = connection.client().newUntypedWorkflowStub(workflowId);
-      return new BuildWatcher(stub, new ProgressPrinter(progress), cli.pollInterval()).follow(err, result -> {
-        if (quiet) {
-          out.println(result.snapshotId());
-        }
-      });
+      BuildWatcher watcher = new BuildWatcher(connection, workflowId,
+          ProgressPrinter.forStream(log, log == out && cli.stdoutIsTerminal()), cli.pollInterval(), cli.interrupts(),
+          cancelOnInterrupt, err);
+      return BuildReport.conclude(watcher.follow(), workflowId, json, quiet, out, err);
     }
   }
 
@@ -81,20 +97,35 @@ final class BuildCommand implements Callable<Integer> {
   }
 
   /**
-   * Starts the build unless the same build is already running (its workflow ID is a hash of the request),
-   * and returns the workflow ID.
+   * Starts the build unless the same build is already running, and returns its workflow ID. The ID is a hash of
+   * the request, so the same flags twice attach to the running build; once that build has ended, the next run
+   * of the same flags gets the next free ID ({@code …-2}, {@code …-3}), so every run keeps an ID of its own.
    */
-  private static String startOrAttach(WorkflowClient client, BuildRequest request, PrintWriter progress) {
-    String workflowId = BuildIdentity.workflowIdFor(request);
-    WorkflowOptions workflowOptions = BuildWorkflowOptions.of(request).setWorkflowId(workflowId).build();
-    SnapshotBuildWorkflow workflow = client.newWorkflowStub(SnapshotBuildWorkflow.class, workflowOptions);
-    try {
-      WorkflowClient.start(workflow::build, request);
-      progress.println("Started build " + workflowId);
-    } catch (WorkflowExecutionAlreadyStarted e) {
-      progress.println("attaching to running build " + workflowId);
+  private static String startOrAttach(TemporalConnection connection, BuildRequest request, PrintWriter log) {
+    WorkflowClient client = connection.client();
+    String baseId = BuildIdentity.workflowIdFor(request);
+    for (int run = 1; run <= MAX_RUNS_OF_ONE_REQUEST; run++) {
+      String workflowId = run == 1 ? baseId : baseId + "-" + run;
+      WorkflowOptions workflowOptions = BuildWorkflowOptions.of(request).setWorkflowId(workflowId)
+          .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE).build();
+      SnapshotBuildWorkflow workflow = client.newWorkflowStub(SnapshotBuildWorkflow.class, workflowOptions);
+      try {
+        WorkflowClient.start(workflow::build, request);
+        log.println("Started build " + workflowId + " on " + connection.server());
+        log.flush();
+        return workflowId;
+      } catch (WorkflowExecutionAlreadyStarted e) {
+        if (BuildStatus.describe(connection, workflowId).getStatus()
+            == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+          log.println("attaching to running build " + workflowId + " on " + connection.server());
+          log.flush();
+          return workflowId;
+        }
+      } catch (RuntimeException e) {
+        throw TemporalErrors.translate(e, connection.server(), null);
+      }
     }
-    progress.flush();
-    return workflowId;
+    throw CliError.failed("cannot start build " + baseId, "its flags already ran " + MAX_RUNS_OF_ONE_REQUEST
+        + " times within the namespace's retention", "change --name");
   }
 }

@@ -5,7 +5,6 @@ import dev.precache.workflows.BuildSearchAttributes.Status;
 import dev.precache.workflows.ImageReference;
 import io.grpc.Status.Code;
 import io.grpc.StatusRuntimeException;
-import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowExecutionMetadata;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -106,7 +105,7 @@ final class BuildListing {
   static List<String> row(WorkflowExecutionMetadata build) {
     var attributes = build.getTypedSearchAttributes();
     return List.of(build.getExecution().getWorkflowId(),
-        status(build.getStatus(), attributes.get(BuildSearchAttributes.STATUS)),
+        BuildState.of(build.getStatus(), attributes.get(BuildSearchAttributes.STATUS)).name(),
         STARTED.format(build.getStartTime()),
         orDash(attributes.get(BuildSearchAttributes.REGION)),
         orDash(attributes.get(BuildSearchAttributes.BUILD_NAME)),
@@ -114,17 +113,20 @@ final class BuildListing {
         abbreviated(attributes.get(BuildSearchAttributes.IMAGES)));
   }
 
-  /**
-   * The build's own status, unless the execution ended without the build saying so (terminated, or its run
-   * timeout passed): then the execution's.
-   */
-  private static String status(WorkflowExecutionStatus execution, String build) {
-    boolean ended = execution != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
-    return build == null || (ended && build.equals(Status.RUNNING.name())) ? statusName(execution) : build;
-  }
+  /** One build of {@code list -o json}: every key always present, null when unknown. */
+  record Entry(String workflowId, BuildState state, String startTime, String closeTime, String region, String name,
+               String snapshotId, List<String> images) {}
 
-  static String statusName(WorkflowExecutionStatus status) {
-    return status.name().replace("WORKFLOW_EXECUTION_STATUS_", "");
+  static Entry entry(WorkflowExecutionMetadata build) {
+    var attributes = build.getTypedSearchAttributes();
+    return new Entry(build.getExecution().getWorkflowId(),
+        BuildState.of(build.getStatus(), attributes.get(BuildSearchAttributes.STATUS)),
+        build.getStartTime().toString(),
+        build.getCloseTime() == null ? null : build.getCloseTime().toString(),
+        attributes.get(BuildSearchAttributes.REGION),
+        attributes.get(BuildSearchAttributes.BUILD_NAME),
+        attributes.get(BuildSearchAttributes.SNAPSHOT_ID),
+        attributes.get(BuildSearchAttributes.IMAGES) == null ? List.of() : attributes.get(BuildSearchAttributes.IMAGES));
   }
 
   /** {@code quay.io/org/modelcar-catalog:qwen3-8b} and four more → {@code modelcar-catalog:qwen3-8b +4}. */

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -43,7 +44,8 @@ final class BuildOptions {
   String region;
 
   @Option(names = {"-a", "--ami"}, paramLabel = "SSM_PARAMETER",
-      description = "SSM parameter holding the Bottlerocket AMI ID.")
+      description = "SSM parameter holding the Bottlerocket AMI ID (default: "
+          + "/aws/service/bottlerocket/aws-k8s-1.33/<x86_64|arm64>/latest/image_id, by instance type).")
   String ami;
 
   @Option(names = {"-i", "--instance-type"}, description = "Build instance type (default: m5.large).")
@@ -78,7 +80,8 @@ final class BuildOptions {
   boolean publicIp;
 
   @Option(names = {"-A", "--arch"}, split = ",", paramLabel = "ARCH",
-      description = "Architectures to pull each image for, comma-separated (default: amd64).")
+      description = "Architectures to pull each image for, comma-separated: amd64 (or x86_64), arm64 (or aarch64) "
+          + "(default: amd64).")
   List<String> architectures = new ArrayList<>();
 
   @Option(names = "--name", description = "Build name: tags the snapshot and names the stack.")
@@ -107,15 +110,33 @@ final class BuildOptions {
   /** The request as the flags say it; other defaults are the validator's job. */
   BuildRequest toRequest(List<String> images) {
     List<String> platforms = architectures.isEmpty() ? null
-        : architectures.stream().map(arch -> arch.contains("/") ? arch : "linux/" + arch).toList();
+        : architectures.stream().map(BuildOptions::platform).toList();
     return new BuildRequest(name, region != null ? region : regionFromEnvironment(), List.copyOf(images), platforms, ami, instanceType, encrypt, kmsId,
         snapshotSize, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, Map.copyOf(tags),
         timeout, parallelism, volumeThroughput, volumeIops, force);
   }
 
-  /** {@code invalid --snapshot-size: must be …}: the validator's complaint, naming the flag. */
-  static String invalid(InvalidRequestException e) {
-    return "invalid " + FLAG_OF_FIELD.getOrDefault(e.field(), e.field()) + ": " + e.problem();
+  /** {@code amd64} → {@code linux/amd64}; the kernel's names of the architectures, as uname prints them, too. */
+  private static String platform(String arch) {
+    String normalised = switch (arch.strip().toLowerCase(Locale.ROOT)) {
+      case "x86_64", "x86-64", "x64" -> "amd64";
+      case "aarch64" -> "arm64";
+      default -> arch;
+    };
+    return normalised.contains("/") ? normalised : "linux/" + normalised;
+  }
+
+  /**
+   * {@code error: invalid --snapshot-size (must be …)}: the validator's complaint, naming the flag; exit 2.
+   *
+   * @param request the request validated, for what the complaint cannot say (a region nobody gave)
+   */
+  static CliError invalid(InvalidRequestException e, BuildRequest request) {
+    if (e.field().equals("region") && request.region() == null) {
+      return CliError.usage("missing --region", "no -r/--region, and neither AWS_REGION nor AWS_DEFAULT_REGION is set",
+          "pass e.g. -r us-west-2, or export AWS_REGION=us-west-2");
+    }
+    return CliError.usage("invalid " + FLAG_OF_FIELD.getOrDefault(e.field(), e.field()), e.problem(), null);
   }
 
   /** Like the AWS CLI that snapshot.sh drives, an unset region comes from the environment. */

@@ -1,8 +1,11 @@
 package dev.precache.starter;
 
+import dev.precache.workflows.BuildFailures;
 import dev.precache.workflows.BuildProgress;
 import dev.precache.workflows.BuildResult;
 import dev.precache.workflows.BuildStep;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.client.WorkflowException;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowStub;
@@ -12,81 +15,174 @@ import io.temporal.failure.TerminatedFailure;
 import io.temporal.failure.TimeoutFailure;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
-import picocli.CommandLine;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** Follows one build to its end: queries its progress about every poll interval and prints what changed. */
+/**
+ * Follows one build to its end: about every poll interval asks the build for its progress and the server for its
+ * running activities (attempts, last errors, the snapshot's heartbeated percent), and shows them. Ctrl-C detaches
+ * (the build goes on), or with {@code cancelOnInterrupt} cancels and waits for the teardown.
+ */
 final class BuildWatcher {
-  private final WorkflowStub build;
-  private final ProgressPrinter printer;
-  private final Duration pollInterval;
-  private BuildProgress lastProgress;
+  private static final Pattern STEP_FAILED = Pattern.compile("^step \\d+/\\d+ \\(.*?\\) failed: ", Pattern.DOTALL);
+  private static final Pattern TIMED_OUT_AFTER = Pattern.compile("^timed out after (\\S+) during");
 
-  BuildWatcher(WorkflowStub build, ProgressPrinter printer, Duration pollInterval) {
-    this.build = build;
-    this.printer = printer;
+  private final TemporalConnection connection;
+  private final String workflowId;
+  private final WorkflowStub build;
+  private final ProgressView view;
+  private final Duration pollInterval;
+  private final Interrupts interrupts;
+  private final boolean cancelOnInterrupt;
+  private final PrintWriter err;
+  private final WorkerPresence workers;
+  private BuildProgress lastProgress;
+  private int interruptsHandled;
+
+  BuildWatcher(TemporalConnection connection, String workflowId, ProgressView view, Duration pollInterval,
+      Interrupts interrupts, boolean cancelOnInterrupt, PrintWriter err) {
+    this.connection = connection;
+    this.workflowId = workflowId;
+    this.build = connection.client().newUntypedWorkflowStub(workflowId);
+    this.view = view;
     this.pollInterval = pollInterval;
+    this.interrupts = interrupts;
+    this.cancelOnInterrupt = cancelOnInterrupt;
+    this.err = err;
+    this.workers = new WorkerPresence(connection, err);
   }
 
-  /**
-   * Returns the exit code: 0 with a snapshot (handed to {@code onSuccess}), 1 when the build failed, was
-   * cancelled or timed out (the step and the cause printed to {@code err}).
-   */
-  int follow(PrintWriter err, Consumer<BuildResult> onSuccess) {
+  /** How following ended. */
+  sealed interface Outcome {
+    /** The build made its snapshot. */
+    record Succeeded(BuildResult result, Duration elapsed) implements Outcome {}
+
+    /** The build ended without a snapshot; {@code error} says where and why. */
+    record Ended(BuildState state, CliError error, BuildProgress progress) implements Outcome {}
+
+    /** Ctrl-C: the build goes on without us. */
+    record Detached() implements Outcome {}
+  }
+
+  Outcome follow() {
+    workers.warnIfNone();
     while (true) {
-      refreshProgress();
-      printer.show(lastProgress);
+      if (interrupts.count() > interruptsHandled) {
+        Outcome detached = onInterrupt();
+        if (detached != null) {
+          return detached;
+        }
+      }
+      List<ActivityAttempt> activities = refresh();
+      view.show(lastProgress, activities);
       try {
         // Long-polls for the result, so a finished build is noticed at once rather than at the next poll.
         BuildResult result = build.getResult(pollInterval.toMillis(), TimeUnit.MILLISECONDS, BuildResult.class);
-        printer.finished(result);
-        onSuccess.accept(result);
-        return CommandLine.ExitCode.OK;
+        Duration elapsed = elapsed();
+        view.finished(result, elapsed);
+        return new Outcome.Succeeded(result, elapsed);
       } catch (TimeoutException stillRunning) {
         // next poll
       } catch (WorkflowFailedException e) {
-        refreshProgress();
-        printer.show(lastProgress);
-        err.println(failureMessage(e));
-        err.flush();
-        return CommandLine.ExitCode.SOFTWARE;
+        refresh();
+        view.show(lastProgress, List.of());
+        return ended(e, lastProgress);
+      } catch (WorkflowException | StatusRuntimeException e) {
+        throw TemporalErrors.translate(e, connection.server(), workflowId);
       }
     }
   }
 
-  /** Keeps the last answer when the query cannot be answered now (no worker polling, first task pending). */
-  private void refreshProgress() {
+  /** Returns null to keep following (a cancel was requested and its teardown is awaited). */
+  private Outcome onInterrupt() {
+    interruptsHandled = interrupts.count();
+    if (cancelOnInterrupt && interruptsHandled == 1) {
+      build.cancel();
+      err.println("cancelling " + workflowId + "; waiting for its teardown (Ctrl-C again to stop waiting: the "
+          + "teardown goes on)");
+      err.flush();
+      return null;
+    }
+    err.println();
+    err.println("still running: precache watch " + workflowId + " / precache cancel " + workflowId);
+    err.flush();
+    return new Outcome.Detached();
+  }
+
+  /** The build's progress (the last known when no worker answers) and its running activities. */
+  private List<ActivityAttempt> refresh() {
+    DescribeWorkflowExecutionResponse description;
     try {
-      lastProgress = build.query("progress", BuildProgress.class);
-    } catch (WorkflowException unanswered) {
-      // keep the last known progress
+      description = build.describe().getRawDescription();
+    } catch (WorkflowException | StatusRuntimeException e) {
+      throw TemporalErrors.translate(e, connection.server(), workflowId);
+    }
+    if (workers.present()) {
+      try {
+        lastProgress = build.query("progress", BuildProgress.class);
+      } catch (WorkflowException unanswered) {
+        // keep the last known progress
+      }
+    }
+    return description.getPendingActivitiesList().stream()
+        .map(info -> ActivityAttempt.of(info, connection.client().getOptions().getDataConverter()))
+        .toList();
+  }
+
+  private Duration elapsed() {
+    try {
+      var metadata = build.describe();
+      Instant end = metadata.getCloseTime() != null ? metadata.getCloseTime() : Instant.now();
+      return Duration.between(metadata.getStartTime(), end);
+    } catch (WorkflowException e) {
+      return null;
     }
   }
 
-  private String failureMessage(WorkflowFailedException e) {
-    String cause = lastProgress != null && lastProgress.failure() != null ? lastProgress.failure() : causeOf(e);
-    BuildStep step = lastProgress == null ? null : lastProgress.step();
-    if (step == null) {
-      return "Build failed before its first step: " + cause;
+  /** How the build ended, in the CLI's words: {@code build failed at [4/8] Pulling images (cause)}. */
+  static Outcome.Ended ended(WorkflowFailedException e, BuildProgress progress) {
+    Throwable cause = e.getCause();
+    String failure = progress != null && progress.failure() != null ? progress.failure() : causeOf(e);
+    String at = progress == null || progress.step() == null ? "before its first step" : "at " + stepLabel(progress.step());
+    if (cause instanceof CanceledFailure) {
+      return new Outcome.Ended(BuildState.CANCELLED, CliError.failed("build cancelled " + at, "teardown done", null),
+          progress);
     }
-    return "Build failed at step " + step.number() + "/" + BuildStep.total() + " (" + step.title() + "): " + cause;
+    if (cause instanceof ApplicationFailure application && BuildFailures.BUILD_TIMED_OUT.equals(application.getType())) {
+      Matcher deadline = TIMED_OUT_AFTER.matcher(failure);
+      return new Outcome.Ended(BuildState.TIMED_OUT, CliError.failed("build timed out " + at,
+          (deadline.find() ? "its deadline of " + deadline.group(1) + " passed" : failure) + "; teardown done",
+          "give it longer with --timeout"), progress);
+    }
+    if (cause instanceof TimeoutFailure) {
+      return new Outcome.Ended(BuildState.TIMED_OUT, CliError.failed("build timed out " + at,
+          "its workflow run timeout passed before the teardown ended", leftoverHint(progress)), progress);
+    }
+    if (cause instanceof TerminatedFailure) {
+      return new Outcome.Ended(BuildState.TERMINATED, CliError.failed("build terminated " + at,
+          "stopped from outside; its teardown did not run", leftoverHint(progress)), progress);
+    }
+    return new Outcome.Ended(BuildState.FAILED,
+        CliError.failed("build failed " + at, STEP_FAILED.matcher(failure).replaceFirst(""), null), progress);
+  }
+
+  static String stepLabel(BuildStep step) {
+    return "[" + step.number() + "/" + BuildStep.total() + "] " + step.title();
+  }
+
+  private static String leftoverHint(BuildProgress progress) {
+    return progress == null || progress.stackName() == null ? null
+        : "check for a leftover CloudFormation stack " + progress.stackName() + " and delete it";
   }
 
   static String causeOf(WorkflowFailedException e) {
     Throwable cause = e.getCause();
     if (cause instanceof ApplicationFailure failure) {
       return failure.getOriginalMessage();
-    }
-    if (cause instanceof CanceledFailure) {
-      return "cancelled";
-    }
-    if (cause instanceof TimeoutFailure) {
-      return "timed out";
-    }
-    if (cause instanceof TerminatedFailure) {
-      return "terminated";
     }
     return cause == null ? e.getMessage() : cause.getMessage();
   }

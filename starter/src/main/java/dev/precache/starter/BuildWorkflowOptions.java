@@ -1,6 +1,7 @@
 package dev.precache.starter;
 
 import dev.precache.workflows.BuildRequest;
+import dev.precache.workflows.BuildRequestValidator;
 import dev.precache.workflows.BuildSearchAttributes;
 import dev.precache.workflows.BuildTimeouts;
 import dev.precache.workflows.SnapshotBuildWorkflow;
@@ -34,9 +35,13 @@ final class BuildWorkflowOptions {
         .set(BuildSearchAttributes.BUILD_NAME, request.name());
   }
 
-  /** One line: {@code precache build gpu-models: 5 images × 2 platforms → us-west-2}. */
+  /**
+   * One line: {@code precache build gpu-models: 5 images × 2 platforms → us-west-2}; a build left unnamed is
+   * {@code precache build: …}.
+   */
   static String summary(BuildRequest request) {
-    return "precache build " + request.name() + ": " + count(request.images().size(), "image") + " × "
+    String name = BuildRequestValidator.DEFAULT_NAME.equals(request.name()) ? "" : " " + request.name();
+    return "precache build" + name + ": " + count(request.images().size(), "image") + " × "
         + count(request.platforms().size(), "platform") + " → " + request.region();
   }
 

@@ -24,9 +24,19 @@ final class CancelCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (TemporalConnection connection = cli.connect()) {
-      connection.client().newUntypedWorkflowStub(workflowId).cancel();
-      spec.commandLine().getOut().println(
-          "Cancellation requested for " + workflowId + "; the build tears down its stack before it ends.");
+      BuildState state = BuildStatus.state(BuildStatus.describe(connection, workflowId));
+      if (state != BuildState.RUNNING) {
+        throw CliError.failed("build " + workflowId + " already ended", state.name(), "nothing to cancel");
+      }
+      try {
+        connection.client().newUntypedWorkflowStub(workflowId).cancel();
+      } catch (RuntimeException e) {
+        throw TemporalErrors.translate(e, connection.server(), workflowId);
+      }
+      spec.commandLine().getOut().println("Cancellation requested for " + workflowId
+          + "; the build tears down its stack before it ends (precache watch " + workflowId + " follows it).");
+      spec.commandLine().getOut().flush();
+      new WorkerPresence(connection, spec.commandLine().getErr()).warnIfNone();
       return CommandLine.ExitCode.OK;
     }
   }

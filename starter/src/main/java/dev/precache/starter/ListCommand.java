@@ -21,8 +21,9 @@ final class ListCommand implements Callable<Integer> {
   @Spec
   private CommandSpec spec;
 
-  @Option(names = "--status", paramLabel = "STATUS",
-      description = "Only builds in this state: ${COMPLETION-CANDIDATES}.")
+  @Option(names = "--status", paramLabel = "STATUS", converter = BuildState.Filter.class,
+      description = "Only builds in this state: RUNNING, SUCCEEDED, FAILED, CANCELLED, TIMED_OUT (any case; "
+          + "COMPLETED and CANCELED too).")
   Status status;
 
   @Option(names = "--region", description = "Only builds in this AWS region.")
@@ -40,33 +41,41 @@ final class ListCommand implements Callable<Integer> {
   @Option(names = "--limit", defaultValue = "20", description = "At most this many builds (default: ${DEFAULT-VALUE}).")
   int limit;
 
+  @Option(names = {"-o", "--output"}, paramLabel = "text|json", defaultValue = "text",
+      description = "text, or json: an array of builds (default: ${DEFAULT-VALUE}).")
+  OutputFormat output;
+
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
     if (limit < 1) {
-      err.println("invalid --limit: must be at least 1, got " + limit);
-      return CommandLine.ExitCode.USAGE;
+      return CliError.usage("invalid --limit", "must be at least 1, got " + limit, null).report(err);
     }
     BuildListing listing;
     try {
       listing = listing();
     } catch (IllegalArgumentException e) {
-      err.println("invalid --image: " + e.getMessage());
-      return CommandLine.ExitCode.USAGE;
+      return CliError.usage("invalid --image", e.getMessage(), null).report(err);
     }
-    try (TemporalConnection connection = cli.connect()) {
-      TextTable table = new TextTable(BuildListing.HEADER);
-      listing.newest(connection.client()::listExecutions, limit).forEach(build -> table.add(BuildListing.row(build)));
-      table.print(spec.commandLine().getOut());
+    TemporalConnection connection = cli.connect();
+    try (connection) {
+      var builds = listing.newest(connection.client()::listExecutions, limit);
+      if (output == OutputFormat.json) {
+        BuildReport.print(spec.commandLine().getOut(), builds.stream().map(BuildListing::entry).toList());
+      } else {
+        TextTable table = new TextTable(BuildListing.HEADER);
+        builds.forEach(build -> table.add(BuildListing.row(build)));
+        table.print(spec.commandLine().getOut());
+      }
       return CommandLine.ExitCode.OK;
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() != io.grpc.Status.Code.UNIMPLEMENTED) {
-        throw e;
+        throw TemporalErrors.translate(e, connection.server(), null);
       }
-      err.println("error: this Temporal server does not support visibility queries, so "
-          + "builds cannot be listed (the embedded dev server of `precache worker --dev` has none); "
-          + "use `precache status ID`, or a Temporal server with visibility and its Web UI");
-      return CommandLine.ExitCode.SOFTWARE;
+      return CliError.failed("cannot list builds", "the Temporal server at " + connection.server().address()
+          + " has no visibility queries; the SDK's embedded server of `precache worker --dev` without the Temporal "
+          + "CLI has none", "use `precache status ID`, or install the Temporal CLI so that `precache worker --dev` "
+          + "runs its dev server").report(err);
     }
   }
 

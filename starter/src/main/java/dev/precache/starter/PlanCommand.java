@@ -63,12 +63,12 @@ final class PlanCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    BuildRequest flags = options.toRequest(images);
     BuildRequest request;
     try {
-      request = BuildRequestValidator.normalize(options.toRequest(images));
+      request = BuildRequestValidator.normalize(flags);
     } catch (InvalidRequestException e) {
-      err.println(BuildOptions.invalid(e));
-      return CommandLine.ExitCode.USAGE;
+      return BuildOptions.invalid(e, flags).report(err);
     }
     BuildPlan plan;
     try (TemporalConnection connection = cli.connect()) {
@@ -80,8 +80,7 @@ final class PlanCommand implements Callable<Integer> {
           .build());
       plan = workflow.plan(request);
     } catch (WorkflowFailedException e) {
-      err.println("Plan failed: " + BuildWatcher.causeOf(e));
-      return CommandLine.ExitCode.SOFTWARE;
+      return CliError.failed("plan failed", BuildWatcher.causeOf(e), null).report(err);
     }
     if (output == Output.json) {
       out.println(json(plan));
@@ -90,9 +89,8 @@ final class PlanCommand implements Callable<Integer> {
     }
     out.flush();
     if (plan.volumeTooSmall()) {
-      err.println("invalid --snapshot-size: " + plan.volumeSizeGiB() + " GiB cannot hold the images: needs at least "
-          + plan.sizing().requiredGiB() + " GiB");
-      return CommandLine.ExitCode.USAGE;
+      return CliError.usage("invalid --snapshot-size", plan.volumeSizeGiB() + " GiB cannot hold the images: needs at "
+          + "least " + plan.sizing().requiredGiB() + " GiB", null).report(err);
     }
     return CommandLine.ExitCode.OK;
   }

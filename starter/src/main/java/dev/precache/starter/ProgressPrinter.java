@@ -7,6 +7,8 @@ import dev.precache.workflows.ImagePull;
 import dev.precache.workflows.VolumeSizing;
 import dev.precache.workflows.VolumeUsage;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -14,25 +16,58 @@ import java.util.Set;
 
 /**
  * Turns successive progress answers into a log that prints each line once: {@code [n/9] title} per step (a
- * step passed between two polls is still printed, in order), each finished pull, and the snapshot's percent in
- * steps of {@value #PERCENT_STEP}.
+ * step passed between two polls is still printed, in order), the volume's size and why, each finished pull, each
+ * new snapshot percent, each retry of a step with its attempt and last error, and at the end what was built.
  */
-final class ProgressPrinter {
-  private static final int PERCENT_STEP = 20;
+final class ProgressPrinter implements ProgressView {
+  private static final int ERROR_SHOWN_MAX = 300;
 
   private final PrintWriter out;
+  private final String done;
+  private final String failed;
   private int stepsPrinted;
   private final Set<String> pullsPrinted = new HashSet<>();
-  private int percentPrinted = -PERCENT_STEP;
+  private final Set<String> retriesPrinted = new HashSet<>();
+  private int percentPrinted = -1;
   private boolean sizePrinted;
   private Integer volumeSizeGiB;
   private VolumeSizing sizing;
 
-  ProgressPrinter(PrintWriter out) {
-    this.out = out;
+  private final boolean percentLines;
+
+  /** @param unicode whether {@code out} can print ✓ and ✗ (not under {@code LANG=C}) */
+  ProgressPrinter(PrintWriter out, boolean unicode) {
+    this(out, unicode, true);
   }
 
-  void show(BuildProgress progress) {
+  /** @param percentLines whether each new snapshot percent gets a line (a terminal shows it on its live line) */
+  ProgressPrinter(PrintWriter out, boolean unicode, boolean percentLines) {
+    this.out = out;
+    this.done = unicode ? "✓" : "ok";
+    this.failed = unicode ? "✗" : "FAILED";
+    this.percentLines = percentLines;
+  }
+
+  /** A view for {@code out}: a live display on a terminal, plain lines anywhere else. */
+  static ProgressView forStream(PrintWriter out, boolean terminal) {
+    boolean unicode = stdoutIsUnicode();
+    return terminal ? new TerminalProgress(out, new ProgressPrinter(out, unicode, false), unicode)
+        : new ProgressPrinter(out, unicode);
+  }
+
+  /** Whether the terminal's encoding, as Java sees it, has ✓ and ✗. */
+  static boolean stdoutIsUnicode() {
+    String encoding = System.getProperty("sun.stdout.encoding", System.getProperty("stdout.encoding",
+        Charset.defaultCharset().name()));
+    try {
+      return Charset.forName(encoding).newEncoder().canEncode("✓✗");
+    } catch (RuntimeException unknownCharset) {
+      return false;
+    }
+  }
+
+  @Override
+  public void show(BuildProgress progress, List<ActivityAttempt> activities) {
     if (progress == null || progress.step() == null) {
       return;
     }
@@ -41,17 +76,31 @@ final class ProgressPrinter {
       sizing = progress.sizing();
     }
     printStepsThrough(progress.step(), progress.pulls());
-    Integer percent = progress.snapshotPercent();
-    if (progress.step() == BuildStep.SNAPSHOT && percent != null
-        && (percent >= percentPrinted + PERCENT_STEP || percent == 100 && percentPrinted < 100)) {
-      percentPrinted = percent;
-      out.println("  " + progress.snapshotId() + " " + percent + "%");
+    if (progress.step() == BuildStep.SNAPSHOT && progress.snapshotId() != null && percentLines) {
+      int percent = snapshotPercent(progress, activities);
+      if (percent > percentPrinted) {
+        percentPrinted = percent;
+        out.println("  " + progress.snapshotId() + " " + percent + "%");
+      }
+    }
+    for (ActivityAttempt activity : activities) {
+      if (activity.retrying() && retriesPrinted.add(activity.type() + "#" + activity.attempt())) {
+        out.println("  retrying " + activity.type() + ": " + activity.attemptText() + ", last error: "
+            + oneLine(activity.lastFailure()));
+      }
     }
     out.flush();
   }
 
-  /** Completes the log from the result: steps and pulls not seen yet, then the snapshot. */
-  void finished(BuildResult result) {
+  /** The freshest percent: the snapshot wait's heartbeat, else what the workflow last recorded. */
+  static int snapshotPercent(BuildProgress progress, List<ActivityAttempt> activities) {
+    return Math.max(progress.snapshotPercent() == null ? 0 : progress.snapshotPercent(),
+        activities.stream().map(ActivityAttempt::snapshotPercent).filter(p -> p != null).max(Integer::compare).orElse(0));
+  }
+
+  /** Completes the log from the result: steps and pulls not seen yet, then what was built. */
+  @Override
+  public void finished(BuildResult result, Duration elapsed) {
     if (result.upToDate()) {
       sizing = null; // the snapshot's size is what it was built with, not this run's estimate
       printStepsThrough(BuildStep.RESOLVE_IMAGES, List.of());
@@ -74,6 +123,11 @@ final class ProgressPrinter {
       out.printf(Locale.ROOT, "Volume: %s of %d GiB used after the pulls (%.0f%%)%n",
           VolumeSizing.human(usage.usedBytes()), result.volumeSizeGiB(), usage.usedPercent());
     }
+    out.println("  " + result.images().size() + " image pull" + (result.images().size() == 1 ? "" : "s") + " on a "
+        + result.volumeSizeGiB() + " GiB volume" + (elapsed == null ? "" : ", built in " + human(elapsed)));
+    if (result.publishedParameter() != null) {
+      out.println("  published " + result.snapshotId() + " to SSM parameter " + result.publishedParameter());
+    }
     out.println("All done! Created snapshot in " + result.region() + ": " + result.snapshotId());
     out.flush();
   }
@@ -91,6 +145,20 @@ final class ProgressPrinter {
         + "; kept under kubelet's 85% image-GC threshold");
   }
 
+  /** {@code 1h02m03s}, {@code 12m31s}, {@code 9s}. */
+  static String human(Duration duration) {
+    long seconds = duration.toSeconds();
+    if (seconds >= 3600) {
+      return String.format("%dh%02dm%02ds", seconds / 3600, seconds % 3600 / 60, seconds % 60);
+    }
+    return seconds >= 60 ? String.format("%dm%02ds", seconds / 60, seconds % 60) : seconds + "s";
+  }
+
+  private static String oneLine(String text) {
+    String line = text.replaceAll("\\s*\\R\\s*", " ").strip();
+    return line.length() > ERROR_SHOWN_MAX ? line.substring(0, ERROR_SHOWN_MAX) + "..." : line;
+  }
+
   private void printStepsThrough(BuildStep current, List<ImagePull> pulls) {
     while (stepsPrinted < current.number()) {
       if (stepsPrinted == BuildStep.RESOLVE_IMAGES.number()) {
@@ -100,7 +168,7 @@ final class ProgressPrinter {
         printPulls(pulls); // pulls that ended since the last poll belong above the next step
       }
       BuildStep step = BuildStep.values()[stepsPrinted++];
-      out.println("[" + step.number() + "/" + BuildStep.total() + "] " + step.title());
+      out.println(BuildWatcher.stepLabel(step));
     }
     if (current == BuildStep.PULL_IMAGES) {
       printPulls(pulls);
@@ -118,8 +186,8 @@ final class ProgressPrinter {
       boolean ended = pull.state() == ImagePull.State.DONE || pull.state() == ImagePull.State.FAILED;
       if (ended && pullsPrinted.add(pull.image() + " " + pull.platform())) {
         out.println(pull.state() == ImagePull.State.DONE
-            ? "  ✓ " + pull.image() + " (" + pull.platform() + ") " + pull.digest()
-            : "  ✗ " + pull.image() + " (" + pull.platform() + "): " + pull.error());
+            ? "  " + done + " " + pull.image() + " (" + pull.platform() + ") " + pull.digest()
+            : "  " + failed + " " + pull.image() + " (" + pull.platform() + "): " + pull.error());
       }
     }
   }

@@ -48,8 +48,9 @@ final class ScheduleCommand implements Runnable {
       TextTable table = new TextTable(List.of("SCHEDULE ID", "STATE", "NEXT RUN (UTC)", "BUILDS"));
       client.listSchedules().filter(ScheduleCommand::startsBuilds).forEach(schedule -> table.add(List.of(
           schedule.getScheduleId(),
-          schedule.getSchedule().getState().isPaused() ? "paused" : "active",
-          schedule.getInfo().getNextActionTimes().stream().findFirst().map(ScheduleDescriptionPrinter::time).orElse("-"),
+          state(schedule),
+          schedule.getSchedule().getState().isPaused() ? "-"
+              : schedule.getInfo().getNextActionTimes().stream().findFirst().map(ScheduleDescriptionPrinter::time).orElse("-"),
           String.valueOf(schedule.getMemo(BuildSchedule.SUMMARY, String.class)))));
       table.print(out());
       return CommandLine.ExitCode.OK;
@@ -116,42 +117,39 @@ final class ScheduleCommand implements Runnable {
    */
   int run(String scheduleId, ToIntFunction<ScheduleClient> action) {
     PrintWriter err = spec.commandLine().getErr();
-    try (TemporalConnection connection = cli.connect()) {
+    TemporalConnection connection = cli.connect();
+    try (connection) {
       return action.applyAsInt(connection.schedules());
     } catch (ScheduleAlreadyRunningException e) {
-      err.println("error: a schedule named " + scheduleId + " already exists");
-      return CommandLine.ExitCode.SOFTWARE;
+      return CliError.failed("a schedule named " + scheduleId + " already exists", null,
+          "delete it first (precache schedule delete " + scheduleId + ") or pick another ID").report(err);
     } catch (RuntimeException e) {
-      StatusRuntimeException status = statusOf(e);
+      StatusRuntimeException status = TemporalErrors.statusOf(e);
       if (status == null) {
         throw e;
       }
       return switch (status.getStatus().getCode()) {
-        case NOT_FOUND -> fail(err, "no schedule named " + scheduleId);
+        case NOT_FOUND -> CliError.failed("no schedule named " + scheduleId, null,
+            "`precache schedule list` shows the schedules").report(err);
         case UNIMPLEMENTED -> fail(err, "this Temporal server does not support schedules (the embedded dev server "
             + "of `precache worker --dev` has none); use a Temporal server or Temporal Cloud");
-        case INVALID_ARGUMENT -> {
-          err.println("invalid schedule: " + status.getStatus().getDescription());
-          yield CommandLine.ExitCode.USAGE;
-        }
-        default -> fail(err, status.getStatus().getCode() + ": " + status.getStatus().getDescription());
+        case INVALID_ARGUMENT -> CliError.usage("invalid schedule", status.getStatus().getDescription(), null).report(err);
+        default -> throw TemporalErrors.translate(e, connection.server(), null);
       };
     }
   }
 
   private static int fail(PrintWriter err, String message) {
-    err.println("error: " + message);
-    return CommandLine.ExitCode.SOFTWARE;
+    return CliError.failed(message, null, null).report(err);
   }
 
-  /** The gRPC status behind a client exception: the SDK wraps some, not all. */
-  private static StatusRuntimeException statusOf(Throwable e) {
-    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-      if (cause instanceof StatusRuntimeException status) {
-        return status;
-      }
+  /** {@code active}, or {@code paused (note)}: a paused schedule has no next run, but a reason. */
+  private static String state(ScheduleListDescription schedule) {
+    var state = schedule.getSchedule().getState();
+    if (!state.isPaused()) {
+      return "active";
     }
-    return null;
+    return state.getNote() == null || state.getNote().isBlank() ? "paused" : "paused (" + state.getNote() + ")";
   }
 
   /** Schedules of other workflows may share the namespace. */

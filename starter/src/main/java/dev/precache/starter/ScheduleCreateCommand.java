@@ -87,9 +87,10 @@ final class ScheduleCreateCommand implements Callable<Integer> {
     try {
       request = request();
       timing = timing();
+    } catch (CliError e) {
+      return e.report(err);
     } catch (IllegalArgumentException | BuildSpecFile.InvalidSpecException e) {
-      err.println(e.getMessage());
-      return CommandLine.ExitCode.USAGE;
+      return CliError.usage(e.getMessage(), null).report(err);
     }
     Schedule schedule = BuildSchedule.of(scheduleId, request, timing);
     return schedules.run(scheduleId, client -> {
@@ -102,7 +103,8 @@ final class ScheduleCreateCommand implements Callable<Integer> {
   /**
    * The build, validated, from the spec file or from the flags.
    *
-   * @throws IllegalArgumentException naming the flag at fault, or when both a spec and build flags are given
+   * @throws CliError naming the flag at fault
+   * @throws IllegalArgumentException when both a spec and build flags are given, or neither
    */
   BuildRequest request() throws BuildSpecFile.InvalidSpecException {
     if (specFile != null) {
@@ -116,10 +118,11 @@ final class ScheduleCreateCommand implements Callable<Integer> {
     if (images.isEmpty()) {
       throw new IllegalArgumentException("a schedule needs IMAGES (with build's flags) or --spec FILE");
     }
+    BuildRequest flags = build.toRequest(images);
     try {
-      return BuildRequestValidator.normalize(build.toRequest(images));
+      return BuildRequestValidator.normalize(flags);
     } catch (InvalidRequestException e) {
-      throw new IllegalArgumentException(BuildOptions.invalid(e));
+      throw BuildOptions.invalid(e, flags);
     }
   }
 

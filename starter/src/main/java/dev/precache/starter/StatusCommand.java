@@ -1,20 +1,16 @@
 package dev.precache.starter;
 
-import dev.precache.workflows.BuildProgress;
-import dev.precache.workflows.BuildResult;
 import dev.precache.workflows.BuildStep;
 import dev.precache.workflows.ImagePull;
 import dev.precache.workflows.VolumeSizing;
 import dev.precache.workflows.VolumeUsage;
-import io.temporal.api.enums.v1.WorkflowExecutionStatus;
-import io.temporal.client.WorkflowException;
-import io.temporal.client.WorkflowStub;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -31,24 +27,19 @@ final class StatusCommand implements Callable<Integer> {
   @Parameters(paramLabel = "ID", description = "Workflow ID of the build.")
   String workflowId;
 
+  @Option(names = {"-o", "--output"}, paramLabel = "text|json", defaultValue = "text",
+      description = "text, or json: the build as one JSON document (default: ${DEFAULT-VALUE}).")
+  OutputFormat output;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     try (TemporalConnection connection = cli.connect()) {
-      WorkflowStub build = connection.client().newUntypedWorkflowStub(workflowId);
-      WorkflowExecutionStatus status = build.describe().getStatus();
-      out.println(workflowId + ": " + BuildListing.statusName(status));
-      if (status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
-        BuildResult result = build.getResult(BuildResult.class);
-        out.println("snapshot in " + result.region() + ": " + result.snapshotId()
-            + (result.upToDate() ? " (up to date: nothing was launched)" : ""));
-        printVolume(out, result.volumeSizeGiB(), result.volumeUsage());
-        return CommandLine.ExitCode.OK;
-      }
-      try {
-        printProgress(out, build.query("progress", BuildProgress.class));
-      } catch (WorkflowException unanswered) {
-        out.println("progress unavailable: no worker answered (" + unanswered.getMessage() + ")");
+      BuildReport report = BuildStatus.report(connection, workflowId);
+      if (output == OutputFormat.json) {
+        BuildReport.print(out, report);
+      } else {
+        print(out, report);
       }
       return CommandLine.ExitCode.OK;
     }
@@ -60,25 +51,38 @@ final class StatusCommand implements Callable<Integer> {
             VolumeSizing.human(usage.usedBytes()), usage.usedBytes(), usage.usedPercent())));
   }
 
-  private static void printProgress(PrintWriter out, BuildProgress progress) {
-    if (progress.step() == null) {
-      out.println("not started yet");
+  private static void print(PrintWriter out, BuildReport report) {
+    out.println(report.workflowId() + ": " + report.state());
+    if (report.result() != null) {
+      out.println("snapshot in " + report.result().region() + ": " + report.result().snapshotId()
+          + (report.result().upToDate() ? " (up to date: nothing was launched)" : ""));
+      printVolume(out, report.result().volumeSizeGiB(), report.result().volumeUsage());
+      out.flush();
+      return;
+    }
+    if (report.step() == null) {
+      out.println(report.state() == BuildState.RUNNING ? "not started yet (or no worker answered)" : "no step reached");
     } else {
-      out.println("[" + progress.step().number() + "/" + BuildStep.total() + "] " + progress.step().title());
+      out.println(BuildWatcher.stepLabel(BuildStep.values()[report.step().number() - 1]));
     }
-    if (progress.pulls() != null && !progress.pulls().isEmpty()) {
-      long done = progress.pulls().stream().filter(pull -> pull.state() == ImagePull.State.DONE).count();
-      out.println("pulls: " + done + " of " + progress.pulls().size() + " done");
+    if (!report.pulls().isEmpty()) {
+      long done = report.pulls().stream().filter(pull -> pull.state() == ImagePull.State.DONE).count();
+      out.println("pulls: " + done + " of " + report.pulls().size() + " done");
     }
-    if (progress.volumeSizeGiB() != null) {
-      printVolume(out, progress.volumeSizeGiB(), progress.volumeUsage());
+    if (report.volumeSizeGiB() != null) {
+      printVolume(out, report.volumeSizeGiB(), report.volumeUsage());
     }
-    if (progress.snapshotId() != null) {
-      out.println("snapshot: " + progress.snapshotId()
-          + (progress.snapshotPercent() == null ? "" : " " + progress.snapshotPercent() + "%"));
+    for (BuildReport.Retry retry : report.retries()) {
+      out.println("retrying " + retry.activity() + ": attempt " + retry.attempt()
+          + (retry.maximumAttempts() == null ? "" : " of " + retry.maximumAttempts()) + ", last error: " + retry.lastError());
     }
-    if (progress.failure() != null) {
-      out.println("failure: " + progress.failure());
+    if (report.snapshotId() != null) {
+      out.println("snapshot: " + report.snapshotId()
+          + (report.snapshotPercent() == null ? "" : " " + report.snapshotPercent() + "%"));
     }
+    if (report.error() != null) {
+      out.println("error: " + report.error());
+    }
+    out.flush();
   }
 }

@@ -119,7 +119,7 @@ class BuildCommandParsingTest {
     int exit = cli.execute("build", "-s", "0", "img");
 
     assertThat(exit).isEqualTo(2);
-    assertThat(err.toString().strip()).isEqualTo("invalid --snapshot-size: must be between 1 and 65536 GiB, got 0");
+    assertThat(err.toString().strip()).isEqualTo("error: invalid --snapshot-size (must be between 1 and 65536 GiB, got 0)");
     assertThat(connections).hasValue(0);
   }
 

@@ -13,6 +13,7 @@ import io.temporal.client.schedules.ScheduleIntervalSpec;
 import io.temporal.client.schedules.ScheduleOptions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class BuildScheduleTest {
@@ -90,5 +91,13 @@ class BuildScheduleTest {
         .containsEntry("region", "us-west-2")
         .containsEntry("images", REQUEST.images())
         .containsEntry("platforms", List.of("linux/amd64", "linux/arm64"));
+  }
+
+  @Test
+  void anUnnamedBuildIsSummarisedWithoutTheDefaultName() {
+    BuildRequest unnamed = BuildRequestValidator.normalize(new BuildRequest(null, "us-west-2", List.of("nginx"), null,
+        null, null, false, null, null, null, null, null, null, true, Map.of(), null, null, null, null));
+
+    assertThat(BuildWorkflowOptions.summary(unnamed)).isEqualTo("precache build: 1 image × 1 platform → us-west-2");
   }
 }

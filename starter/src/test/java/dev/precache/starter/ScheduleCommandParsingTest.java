@@ -96,7 +96,7 @@ class ScheduleCommandParsingTest {
 
     assertThat(exit).isEqualTo(2);
     assertThat(err.toString().strip())
-        .isEqualTo("--spec and --region, --public-ip cannot be used together: the spec file says the whole build");
+        .isEqualTo("error: --spec and --region, --public-ip cannot be used together (the spec file says the whole build)");
     assertThat(connections).hasValue(0);
   }
 
@@ -114,7 +114,7 @@ class ScheduleCommandParsingTest {
     Path spec = spec("region: us-west-2\nimages: [nginx]\nsnapshot-size: 100\n");
 
     assertThat(cli().execute("schedule", "create", "s", "--every", "24h", "--spec", spec.toString())).isEqualTo(2);
-    assertThat(err.toString()).startsWith("unknown key 'snapshot-size' in " + spec);
+    assertThat(err.toString()).startsWith("error: unknown key 'snapshot-size' in " + spec);
     assertThat(connections).hasValue(0);
   }
 
@@ -124,14 +124,14 @@ class ScheduleCommandParsingTest {
 
     assertThat(cli().execute("schedule", "create", "s", "--every", "24h", "--spec", spec.toString())).isEqualTo(2);
     assertThat(err.toString().strip())
-        .isEqualTo("invalid volumeIops in " + spec + ": must be between 3000 and 16000 IOPS, got 100");
+        .isEqualTo("error: invalid volumeIops in " + spec + " (must be between 3000 and 16000 IOPS, got 100)");
   }
 
   @Test
   void invalidBuildFlagIsAUsageErrorNamingTheFlag() {
     assertThat(cli().execute("schedule", "create", "s", "--every", "24h", "-r", "us-west-2", "-s", "0", "nginx"))
         .isEqualTo(2);
-    assertThat(err.toString().strip()).isEqualTo("invalid --snapshot-size: must be between 1 and 65536 GiB, got 0");
+    assertThat(err.toString().strip()).isEqualTo("error: invalid --snapshot-size (must be between 1 and 65536 GiB, got 0)");
     assertThat(connections).hasValue(0);
   }
 
@@ -152,21 +152,21 @@ class ScheduleCommandParsingTest {
   @Test
   void timingProblemsAreUsageErrorsNamingTheFlag() {
     assertThat(usageError("schedule", "create", "s", "-r", "us-west-2", "nginx"))
-        .isEqualTo("a schedule needs --cron or --every");
+        .isEqualTo("error: a schedule needs --cron or --every");
     assertThat(usageError("schedule", "create", "s", "--cron", "0 3 * * *", "--time-zone", "Mars/Olympus",
         "-r", "us-west-2", "nginx"))
-        .isEqualTo("invalid --time-zone: 'Mars/Olympus' is not a time zone ID such as Europe/Berlin or UTC");
+        .isEqualTo("error: invalid --time-zone ('Mars/Olympus' is not a time zone ID such as Europe/Berlin or UTC)");
     assertThat(usageError("schedule", "create", "s", "--cron", "0 3 * * *", "--time-zone", "+02:00",
-        "-r", "us-west-2", "nginx")).startsWith("invalid --time-zone: '+02:00'");
+        "-r", "us-west-2", "nginx")).startsWith("error: invalid --time-zone ('+02:00'");
     assertThat(usageError("schedule", "create", "s", "--cron", "0 3 * * *", "--offset", "1h", "-r", "us-west-2",
-        "nginx")).isEqualTo("--offset needs --every");
+        "nginx")).isEqualTo("error: --offset needs --every");
     assertThat(usageError("schedule", "create", "s", "--every", "1h", "--offset", "2h", "-r", "us-west-2", "nginx"))
-        .isEqualTo("invalid --offset: must be at least 0 and less than --every (1h), got 2h");
+        .isEqualTo("error: invalid --offset (must be at least 0 and less than --every (1h), got 2h)");
     assertThat(usageError("schedule", "create", "s", "--every", "1h", "--jitter", "0s", "-r", "us-west-2", "nginx"))
-        .isEqualTo("invalid --jitter: must be positive");
+        .isEqualTo("error: invalid --jitter (must be positive)");
     assertThat(usageError("schedule", "create", "s", "--every", "1h", "--overlap", "sometimes", "-r", "us-west-2",
-        "nginx")).isEqualTo("Invalid value for option '--overlap': 'sometimes' is not one of [skip, buffer-one, "
-            + "buffer-all, cancel-other, terminate-other, allow-all]");
+        "nginx")).isEqualTo("error: invalid value for option '--overlap' ('sometimes' is not one of [skip, buffer-one, "
+            + "buffer-all, cancel-other, terminate-other, allow-all])");
   }
 
   @Test

@@ -16,11 +16,12 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The embedded Temporal server of {@code --dev}: the Java SDK's test server in real time (no time skipping),
+ * The embedded Temporal server of {@code --dev} when the Temporal CLI is not installed (see {@link
+ * TemporalCliServer}), and of tests: the Java SDK's test server in real time (no time skipping),
  * listening on 127.0.0.1 only. {@code TestServer.createPortBoundServer} would listen on every interface, so the
  * server is assembled here from the same services. State lives in memory and is gone when the process ends.
  */
-public final class DevServer implements AutoCloseable {
+public final class DevServer implements LocalTemporal {
   public static final String NAMESPACE = "default";
 
   private final TestServicesStarter services;
@@ -51,7 +52,13 @@ public final class DevServer implements AutoCloseable {
     return (InetSocketAddress) server.getListenSockets().get(0);
   }
 
+  @Override
+  public boolean durable() {
+    return false;
+  }
+
   /** host:port for Temporal clients. */
+  @Override
   public String target() {
     return "127.0.0.1:" + address().getPort();
   }

@@ -1,5 +1,8 @@
 package dev.precache.worker;
 
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.joran.JoranConfigurator;
+import ch.qos.logback.core.joran.spi.JoranException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.precache.activities.AwsClients;
@@ -16,14 +19,16 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code precache worker}: runs snapshot builds. Connects the way every Temporal tool does ({@code
@@ -32,15 +37,31 @@ import picocli.CommandLine.Option;
  * or SIGINT, then shuts down gracefully.
  */
 @Command(name = "precache worker", mixinStandardHelpOptions = true, sortOptions = false,
-    description = "Run the precache worker.")
+    versionProvider = WorkerVersion.class,
+    description = {"Run the precache worker.",
+        "Connects to the Temporal server TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_* or a "
+            + "profile of the Temporal config file (TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE) name (default: "
+            + "127.0.0.1:7233, namespace default), or with --dev to its own local server."})
 public final class PrecacheWorker implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(PrecacheWorker.class);
 
-  @Option(names = "--dev", description = "Embed a Temporal server (in memory, 127.0.0.1 only) and use it.")
+  @Option(names = "--dev", description = "Run a local Temporal server on 127.0.0.1 and use it: the Temporal CLI's dev "
+      + "server, keeping builds in a SQLite file so a restarted worker resumes them; without the Temporal CLI, an "
+      + "in-memory server whose builds die with this process.")
   boolean dev;
 
-  @Option(names = "--dev-port", defaultValue = "7233", description = "Port of the embedded server (default: ${DEFAULT-VALUE}).")
-  int devPort;
+  @Option(names = "--dev-port", paramLabel = "PORT",
+      description = "Port of the --dev server (default: 7233, or a free port when 7233 is taken).")
+  Integer devPort;
+
+  @Option(names = "--dev-data-dir", paramLabel = "DIR",
+      description = "Where the --dev server keeps dev.db, its log and PID (default: the user's data directory: "
+          + "$XDG_DATA_HOME/precache or ~/.local/share/precache; ~/Library/Application Support/precache on macOS).")
+  Path devDataDir;
+
+  @Option(names = "--temporal-cli", paramLabel = "PATH",
+      description = "The Temporal CLI binary for --dev (default: temporal on the PATH, then ~/go/bin/temporal).")
+  Path temporalCli;
 
   @Option(names = "--aws-endpoint", paramLabel = "URL",
       description = "Send every AWS call to this endpoint (a simulator) instead of AWS.")
@@ -75,13 +96,25 @@ public final class PrecacheWorker implements Callable<Integer> {
       description = "Activities run at once (default: ${DEFAULT-VALUE}).")
   int maxConcurrentActivities;
 
+  @Option(names = "--log-format", paramLabel = "text|json", defaultValue = "text",
+      description = "text, or json: one JSON object per line (default: ${DEFAULT-VALUE}).")
+  LogFormat logFormat;
+
   @Option(names = "--shutdown-grace", paramLabel = "SECONDS", defaultValue = "30",
       description = "On SIGTERM/SIGINT, how long running activities may finish before they are interrupted "
           + "(default: ${DEFAULT-VALUE}).")
   int shutdownGraceSeconds;
 
+  /** {@code --log-format}. */
+  enum LogFormat { text, json }
+
   public static void main(String[] args) {
-    System.exit(new CommandLine(new PrecacheWorker()).execute(args));
+    CommandLine commandLine = new CommandLine(new PrecacheWorker()).setCaseInsensitiveEnumValuesAllowed(true);
+    commandLine.setParameterExceptionHandler((e, ignored) -> {
+      e.getCommandLine().getErr().println("error: " + e.getMessage() + "\n  see `precache worker --help`");
+      return CommandLine.ExitCode.USAGE;
+    });
+    System.exit(commandLine.execute(args));
   }
 
   /** The file's mapping, then the flags', which win. */
@@ -98,7 +131,10 @@ public final class PrecacheWorker implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    DevServer devServer = dev ? DevServer.start(devPort) : null;
+    if (logFormat == LogFormat.json) {
+      useJsonLogs();
+    }
+    LocalTemporal devServer = dev ? startDevServer() : null;
     WorkflowServiceStubs stubs;
     WorkflowClient client;
     if (devServer != null) {
@@ -106,12 +142,26 @@ public final class PrecacheWorker implements Callable<Integer> {
           WorkflowServiceStubsOptions.newBuilder().setTarget(devServer.target()).build());
       client = WorkflowClient.newInstance(stubs,
           WorkflowClientOptions.newBuilder().setNamespace(DevServer.NAMESPACE).build());
-      log.info("embedded Temporal server on {} (in memory: builds are gone when this process ends)",
-          devServer.target());
     } else {
       ClientConfigProfile profile = ClientConfigProfile.load();
       stubs = WorkflowServiceStubs.newServiceStubs(profile.toWorkflowServiceStubsOptions());
       client = WorkflowClient.newInstance(stubs, profile.toWorkflowClientOptions());
+    }
+    String namespace = client.getOptions().getNamespace();
+    // A --dev server registers them as it starts.
+    Optional<List<String>> missing = devServer != null ? Optional.of(List.of())
+        : SearchAttributeCheck.missing(stubs, namespace);
+    if (missing.isEmpty()) {
+      log.warn("cannot list the search attributes of namespace '{}' on {}; if builds fail to start, register them "
+          + "(README: Real AWS and a real Temporal cluster)", namespace, stubs.getOptions().getTarget());
+    } else if (!missing.get().isEmpty()) {
+      log.error("namespace '{}' on {} lacks the search attributes {}, so no build could start; register them once:{}",
+          namespace, stubs.getOptions().getTarget(), missing.get(), SearchAttributeCheck.registerCommands(missing.get()));
+      stubs.shutdown();
+      if (devServer != null) {
+        devServer.close();
+      }
+      return CommandLine.ExitCode.SOFTWARE;
     }
     RegistryEndpoints registries = registryEndpoints();
     DockerConfig logins = registryConfig == null ? DockerConfig.empty() : DockerConfig.read(registryConfig);
@@ -145,5 +195,45 @@ public final class PrecacheWorker implements Callable<Integer> {
     }, "precache-worker-shutdown"));
     stopped.await();
     return CommandLine.ExitCode.OK;
+  }
+
+  /**
+   * The Temporal CLI's dev server on a SQLite file when the CLI is installed; else the in-memory server, with a
+   * warning nobody can miss.
+   */
+  private LocalTemporal startDevServer() throws Exception {
+    Optional<Path> binary = TemporalCliServer.find(temporalCli);
+    if (temporalCli != null && binary.isEmpty()) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--temporal-cli " + temporalCli + " is not an executable");
+    }
+    if (binary.isPresent()) {
+      int port = devPort != null ? devPort : TemporalCliServer.defaultPort();
+      TemporalCliServer server = TemporalCliServer.start(binary.get(), devDataDir != null ? devDataDir
+          : DataDirectory.precache(), port);
+      log.info("Temporal dev server ({}) on {}, Web UI {}; builds persist in {} (log: {})", binary.get(),
+          server.target(), server.uiUrl(), server.database(), server.log());
+      if (devPort == null && port != 7233) {
+        log.warn("7233 is taken, so the dev server listens on {}: export TEMPORAL_ADDRESS={} for the CLI",
+            server.target(), server.target());
+      }
+      return server;
+    }
+    DevServer server = DevServer.start(devPort != null ? devPort : 7233);
+    String warning = "the Temporal CLI is not installed, so --dev runs an IN-MEMORY Temporal server on "
+        + server.target() + ": builds, and the teardown of what they created in AWS, DIE WITH THIS PROCESS. "
+        + "Install the Temporal CLI (README: Quick start) to keep them.";
+    log.warn("{}", "!".repeat(100));
+    log.warn(warning);
+    log.warn("{}", "!".repeat(100));
+    return server;
+  }
+
+  /** Replaces the text log configuration with logback-json.xml. */
+  private static void useJsonLogs() throws JoranException {
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    context.reset();
+    JoranConfigurator configurator = new JoranConfigurator();
+    configurator.setContext(context);
+    configurator.doConfigure(PrecacheWorker.class.getResource("/logback-json.xml"));
   }
 }

@@ -51,7 +51,16 @@ public final class BuildTimeouts {
   public static final ActivityOptions DEPLOY_STACK = heartbeating(Duration.ofMinutes(30));
   public static final ActivityOptions AWAIT_SSM = heartbeating(Duration.ofMinutes(15));
   public static final ActivityOptions RUN_COMMAND = heartbeating(Duration.ofMinutes(10));
-  public static final ActivityOptions PULL_IMAGE = heartbeating(Duration.ofMinutes(90));
+  /**
+   * How often a pull is tried before the build gives up on it: a registry still rate-limiting (429) or failing
+   * after this many attempts, with the backoff above (2 s doubling to 1 min: about 3 minutes of waits), is not
+   * coming back within the build. A worker lost mid-pull costs one attempt.
+   */
+  public static final int PULL_MAX_ATTEMPTS = 8;
+
+  public static final ActivityOptions PULL_IMAGE = ActivityOptions.newBuilder(heartbeating(Duration.ofMinutes(90)))
+      .setRetryOptions(RetryOptions.newBuilder(TRANSIENT_RETRY).setMaximumAttempts(PULL_MAX_ATTEMPTS).build())
+      .build();
   public static final ActivityOptions STOP_INSTANCE = heartbeating(Duration.ofMinutes(20));
   public static final ActivityOptions CREATE_SNAPSHOT = heartbeating(Duration.ofMinutes(5));
   public static final ActivityOptions AWAIT_SNAPSHOT = heartbeating(SNAPSHOT_POLL_WINDOW.multipliedBy(3));

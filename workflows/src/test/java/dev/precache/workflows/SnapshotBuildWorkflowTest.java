@@ -356,6 +356,31 @@ class SnapshotBuildWorkflowTest {
   }
 
   @Test
+  void aPullFailingTransientlyOnEveryAttemptGivesUpAfterItsAttemptsWithTheLastError(TestWorkflowEnvironment env,
+      WorkflowClient client, Worker worker) {
+    Map<String, AtomicInteger> attemptsPerPull = new java.util.concurrent.ConcurrentHashMap<>();
+    doAnswer(call -> {
+      PullSpec pull = call.getArgument(0);
+      int attempt = attemptsPerPull.computeIfAbsent(pull.image() + " " + pull.platform(), k -> new AtomicInteger())
+          .incrementAndGet();
+      throw new RuntimeException("429 Too Many Requests (attempt " + attempt + ")");
+    }).when(cloud.instance).pullImage(any());
+    cloud.register(worker);
+    env.start();
+
+    SnapshotBuildWorkflow build = FakeCloud.newBuild(client, worker, "rate-limited");
+    WorkflowFailedException failed = catchThrowableOfType(WorkflowFailedException.class,
+        () -> build.build(FakeCloud.request()));
+
+    // The first pull to run out of attempts ends the build; none is tried more often than that.
+    assertThat(attemptsPerPull.values()).extracting(AtomicInteger::get)
+        .allMatch(attempts -> attempts <= BuildTimeouts.PULL_MAX_ATTEMPTS)
+        .contains(BuildTimeouts.PULL_MAX_ATTEMPTS);
+    assertThat(failed.getCause()).hasMessageContaining("429 Too Many Requests (attempt " + BuildTimeouts.PULL_MAX_ATTEMPTS + ")");
+    verify(cloud.stack, times(1)).deleteStack(any(), any());
+  }
+
+  @Test
   void aLostSnapshotWaitIsRetriedWithoutASecondSnapshot(TestWorkflowEnvironment env, WorkflowClient client,
       Worker worker) {
     LosesFirstWait snapshots = new LosesFirstWait(release);

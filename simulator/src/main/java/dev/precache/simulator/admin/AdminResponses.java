@@ -1,6 +1,8 @@
 package dev.precache.simulator.admin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -22,7 +24,8 @@ import java.util.Map;
 /** The simulator's own endpoints under {@code /_sim/}: health, state inspection, reset, faults, registries. */
 public final class AdminResponses {
     private final Cloud cloud;
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
 
     public AdminResponses(Cloud cloud) {

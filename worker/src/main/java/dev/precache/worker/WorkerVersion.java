@@ -1,0 +1,12 @@
+package dev.precache.worker;
+
+import picocli.CommandLine;
+
+/** {@code --version}: the version the jar was built as. */
+public final class WorkerVersion implements CommandLine.IVersionProvider {
+  @Override
+  public String[] getVersion() {
+    String version = PrecacheWorker.class.getPackage().getImplementationVersion();
+    return new String[] {"precache worker " + (version == null ? "(development build, not from a jar)" : version)};
+  }
+}
