@@ -95,7 +95,7 @@ class CliProcessTest {
   @Test
   void ctrlCDetachesAndSaysHowToFollowOrCancelTheBuildThatGoesOn() throws Exception {
     try (CliProcess build = CliProcess.start(env, "build", "--name", FakeSnapshotBuildWorkflow.SLOW_NAME, IMAGES)) {
-      awaitOutput(build, "[1/8]");
+      awaitOutput(build, "[1/9]");
       build.signal("INT");
       CliProcess.Run run = build.await();
 
@@ -113,7 +113,7 @@ class CliProcessTest {
     String workflowId = precache("build", "--detach", "--name", FakeSnapshotBuildWorkflow.SLOW_NAME, "-A", "arm64,amd64",
         IMAGES).out().strip();
     try (CliProcess watch = CliProcess.start(env, "watch", workflowId)) {
-      awaitOutput(watch, "[1/8]");
+      awaitOutput(watch, "[1/9]");
       watch.signal("INT");
       CliProcess.Run run = watch.await();
 
@@ -131,7 +131,7 @@ class CliProcessTest {
   void ctrlCWithCancelOnInterruptCancelsAndWaitsForTheBuildToEnd() throws Exception {
     try (CliProcess build = CliProcess.start(env, "build", "--cancel-on-interrupt", "--name",
         FakeSnapshotBuildWorkflow.SLOW_NAME, "-A", "arm64", IMAGES)) {
-      awaitOutput(build, "[1/8]");
+      awaitOutput(build, "[1/9]");
       build.signal("INT");
       CliProcess.Run run = build.await();
 
@@ -150,7 +150,7 @@ class CliProcessTest {
 
     assertThat(run.exit()).as("%s", run).isZero();
     assertThat(run.out()).isEqualTo(SNAPSHOT + "\n");
-    assertThat(run.err()).contains("Started build precache-quiet-", "[4/8] Pulling images",
+    assertThat(run.err()).contains("Started build precache-quiet-", "[5/9] Pulling images",
         "All done! Created snapshot in us-west-2: " + SNAPSHOT);
   }
 
@@ -172,12 +172,13 @@ class CliProcessTest {
     assertThat(build.exit()).as("%s", build).isZero();
     JsonNode report = new ObjectMapper().readTree(build.out());
     assertThat(report.fieldNames()).toIterable().containsExactly(
-        "workflowId", "state", "step", "pulls", "snapshotId", "snapshotPercent", "error", "retries", "result");
+        "workflowId", "state", "step", "pulls", "snapshotId", "snapshotPercent", "error", "retries", "volumeSizeGiB",
+        "volumeUsage", "result");
     assertThat(report.get("state").asText()).isEqualTo("SUCCEEDED");
     assertThat(report.get("result").get("snapshotId").asText()).isEqualTo(SNAPSHOT);
     assertThat(report.get("result").get("publishedParameter").asText()).isEqualTo("/precache/snap");
     assertThat(report.get("result").get("images").get(0).get("image").asText()).isEqualTo(IMAGES);
-    assertThat(build.err()).contains("[1/8]", "All done!");
+    assertThat(build.err()).contains("[1/9]", "All done!");
 
     CliProcess.Run status = precache("status", "-o", "json", report.get("workflowId").asText());
     JsonNode statusReport = new ObjectMapper().readTree(status.out());
@@ -266,11 +267,11 @@ class CliProcessTest {
 
     assertThat(run.exit()).as("%s", run).isZero();
     // Which steps a poll (every second) catches depends on when it falls; every live line has a step and its time.
-    assertThat(run.out()).containsPattern("\r\033\\[K[|/\\\\-] \\[\\d/8] [^\r\n\033]* \\d+s")
+    assertThat(run.out()).containsPattern("\r\033\\[K[|/\\\\-] \\[\\d/9] [^\r\n\033]* \\d+s")
         .contains("All done! Created snapshot in us-west-2: " + SNAPSHOT);
     // The log lines stay: each step once, on a line of its own (the live line starts with its spinner).
     assertThat(run.out().lines().map(line -> line.replace("\033[K", ""))
-        .filter(line -> line.equals("[1/8] Deploying build instance stack"))).hasSize(1);
+        .filter(line -> line.equals("[2/9] Deploying build instance stack"))).hasSize(1);
   }
 
   @Test

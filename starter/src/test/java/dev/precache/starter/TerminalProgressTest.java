@@ -27,7 +27,7 @@ class TerminalProgressTest {
         new ImagePull("llama:1", "linux/amd64", ImagePull.State.PULLING, null, null),
         new ImagePull("qwen:1", "linux/amd64", ImagePull.State.PULLING, null, null)), null), List.of());
     assertThat(text.toString()).contains("  ✓ nginx:1 (linux/amd64) sha256:a\n",
-        "[4/8] Pulling images 0s  1/3 done; pulling llama:1 (linux/amd64) 0s, +1 more");
+        "[5/9] Pulling images 0s  1/3 done; pulling llama:1 (linux/amd64) 0s, +1 more");
 
     // The workflow last recorded 10 %; the snapshot wait has since heartbeated 40 %.
     view.show(at(BuildStep.SNAPSHOT, List.of(), 10), List.of(
