@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.CreateSnapshotRequest;
 import software.amazon.awssdk.services.ec2.model.DeleteSnapshotRequest;
@@ -58,28 +59,53 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
     this.pollWindow = pollWindow;
   }
 
+  /**
+   * Creates the snapshot once: an earlier attempt's, found by the build-ID tag, is the snapshot. Reads ride out
+   * refusals; a throttled CreateSnapshot was not done and is asked again, and after any other transient failure
+   * the tag is looked up again first, as EC2 may have taken it.
+   */
   @Override
   public String createSnapshot(SnapshotSpec spec) {
     Ec2Client ec2 = clients.ec2(spec.region());
     BuildIdentity identity = spec.identity();
-    try {
-      Optional<String> existing = snapshotOfBuild(ec2, identity.buildId());
-      if (existing.isPresent()) {
-        log.info("Snapshot {} of build {} already exists", existing.get(), identity.buildId());
-        return existing.get();
+    String step = "snapshot " + spec.instanceId();
+    Optional<String> existing = polling.untilAnswered(step + ": look for the build's snapshot", step,
+        () -> snapshotOfBuild(ec2, identity.buildId()));
+    if (existing.isPresent()) {
+      log.info("Snapshot {} of build {} already exists", existing.get(), identity.buildId());
+      return existing.get();
+    }
+    CreateSnapshotRequest request = CreateSnapshotRequest.builder()
+        .volumeId(polling.untilAnswered(step + ": find its data volume", step, () -> dataVolume(ec2, spec.instanceId())))
+        .description(description(spec.description()))
+        .tagSpecifications(TagSpecification.builder()
+            .resourceType(ResourceType.SNAPSHOT)
+            .tags(tags(identity, spec.tags()))
+            .build())
+        .build();
+    Duration backoff = polling.interval();
+    while (true) {
+      try {
+        String snapshotId = polling.heartbeating(step, () -> ec2.createSnapshot(request)).snapshotId();
+        log.info("Creating snapshot {} of {} on {}", snapshotId, DATA_DEVICE, spec.instanceId());
+        return snapshotId;
+      } catch (SdkException e) {
+        ApplicationFailure failure = AwsFailures.classify(step, e);
+        if (failure.isNonRetryable()) {
+          throw failure;
+        }
+        log.info("{}: CreateSnapshot refused, trying again within {} ms: {}", step, backoff.toMillis(),
+            AwsFailures.summary(e));
+        polling.heartbeatAndWait(step, backoff);
+        backoff = polling.backoffAfter(backoff);
+        if (!(e instanceof SdkServiceException service && service.isThrottlingException())) {
+          Optional<String> taken = polling.untilAnswered(step + ": look for the build's snapshot", step,
+              () -> snapshotOfBuild(ec2, identity.buildId()));
+          if (taken.isPresent()) {
+            return taken.get();
+          }
+        }
       }
-      String snapshotId = ec2.createSnapshot(CreateSnapshotRequest.builder()
-          .volumeId(dataVolume(ec2, spec.instanceId()))
-          .description(description(spec.description()))
-          .tagSpecifications(TagSpecification.builder()
-              .resourceType(ResourceType.SNAPSHOT)
-              .tags(tags(identity, spec.tags()))
-              .build())
-          .build()).snapshotId();
-      log.info("Creating snapshot {} of {} on {}", snapshotId, DATA_DEVICE, spec.instanceId());
-      return snapshotId;
-    } catch (SdkException e) {
-      throw AwsFailures.classify("snapshot " + spec.instanceId(), e);
     }
   }
 

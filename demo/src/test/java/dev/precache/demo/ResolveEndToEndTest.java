@@ -85,7 +85,7 @@ class ResolveEndToEndTest {
     assertThat(run.err()).contains("error: build failed at [1/9] Resolving images (",
         "a 1 GiB volume cannot hold the images: needs at least");
     assertThat(plan.exitCode()).isEqualTo(2);
-    assertThat(plan.err()).contains("invalid --snapshot-size: 1 GiB cannot hold the images: needs at least");
+    assertThat(plan.err()).contains("error: invalid --snapshot-size (1 GiB cannot hold the images: needs at least");
     assertThat(local.cloud().allStacks()).isEmpty();
   }
 
@@ -104,7 +104,7 @@ class ResolveEndToEndTest {
     assertThat(SnapshotContent.imageList(built.tags())).contains(BUSYBOX + " linux/amd64 sha256:",
         ECR_SAMPLE + " linux/arm64 sha256:");
     String firstId = first.out().lines().filter(line -> line.startsWith("Started build ")).findFirst().orElseThrow()
-        .substring("Started build ".length());
+        .substring("Started build ".length()).split(" ")[0];
     CliRun status = local.runCli("status", firstId);
     assertThat(status.out()).contains("volume: " + built.volumeSizeGiB() + " GiB, ",
         " used after the pulls (" + built.tags().get(SnapshotContent.VOLUME_USED_BYTES) + " bytes, ");
