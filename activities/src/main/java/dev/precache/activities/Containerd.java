@@ -111,7 +111,7 @@ final class Containerd {
         return new VolumeUsage(Long.parseLong(columns[0]), Long.parseLong(columns[1]), Long.parseLong(columns[2]));
       }
     }
-    throw ApplicationFailure.newNonRetryableFailure("df printed no usage line:\n" + AwsFailures.trimmed(output),
+    throw ApplicationFailure.newNonRetryableFailure("df printed no usage line:\n" + AwsFailures.trimmed(output, AwsFailures.OUTPUT_LIMIT),
         BuildFailures.COMMAND_FAILED);
   }
 }
