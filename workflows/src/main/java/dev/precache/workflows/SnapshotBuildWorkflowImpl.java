@@ -50,6 +50,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private static final Logger log = Workflow.getLogger(SnapshotBuildWorkflowImpl.class);
   /** The change that made resolving images the first step: builds recorded before it replay without it. */
   static final String RESOLVE_FIRST = "resolve-images-first";
+  /** The change that indexes images by key when the whole list passes Temporal's 2 KiB ({@link ImageIndex}). */
+  static final String IMAGE_INDEX = "image-index";
   /** snapshot.sh cuts the image list in the snapshot description to this length. */
   private static final int DESCRIPTION_MAX = 200;
   /** Not TRY_CANCEL: the test server (tests, --dev) hangs on a cancel racing a pull's failure: sdk-java#2391. */
@@ -91,8 +93,10 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
         pulls.add(new ImagePull(image, platform, State.PENDING, null, null));
       }
     }
+    boolean indexed = Workflow.getVersion(IMAGE_INDEX, Workflow.DEFAULT_VERSION, 1) >= 1;
+    List<String> imageIndex = indexed ? ImageIndex.of(request.images()) : request.images();
     Workflow.upsertTypedSearchAttributes(STATUS.valueSet(Status.RUNNING.name()), REGION.valueSet(request.region()),
-        IMAGES.valueSet(request.images()), BUILD_NAME.valueSet(request.name()));
+        IMAGES.valueSet(imageIndex), BUILD_NAME.valueSet(request.name()));
 
     // The teardown is registered here, before the stack is deployed: every way out of the steps below runs it.
     // The snapshot's compensation is registered in snapshotVolume, before createSnapshot.
