@@ -61,7 +61,7 @@ final class BuildCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter progress = quiet ? new PrintWriter(Writer.nullWriter()) : out;
     try (TemporalConnection connection = cli.connect()) {
-      String workflowId = startOrAttach(connection.client(), request, progress);
+      String workflowId = startOrAttach(connection.client(), request, progress, err);
       if (detach) {
         out.println(workflowId);
         return CommandLine.ExitCode.OK;
@@ -81,10 +81,32 @@ final class BuildCommand implements Callable<Integer> {
   }
 
   /**
+   * The workflow ID leaves out {@code --timeout} and {@code --parallelism}, so a request differing only in them
+   * attaches to the running build, which keeps its own: say so rather than ignore them silently.
+   */
+  private static void warnOfIgnoredValues(WorkflowClient client, String workflowId, BuildRequest request,
+      PrintWriter err) {
+    BuildRequest running = RunningRequest.of(client, workflowId);
+    if (running == null) {
+      return;
+    }
+    if (!running.timeout().equals(request.timeout())) {
+      err.println("note: --timeout " + BuildWorkflowOptions.human(request.timeout()) + " is ignored: the running "
+          + "build keeps its " + BuildWorkflowOptions.human(running.timeout()));
+    }
+    if (!running.pullParallelism().equals(request.pullParallelism())) {
+      err.println("note: --parallelism " + request.pullParallelism() + " is ignored: the running build keeps its "
+          + running.pullParallelism());
+    }
+    err.flush();
+  }
+
+  /**
    * Starts the build unless the same build is already running (its workflow ID is a hash of the request),
    * and returns the workflow ID.
    */
-  private static String startOrAttach(WorkflowClient client, BuildRequest request, PrintWriter progress) {
+  private static String startOrAttach(WorkflowClient client, BuildRequest request, PrintWriter progress,
+      PrintWriter err) {
     String workflowId = BuildIdentity.workflowIdFor(request);
     WorkflowOptions workflowOptions = BuildWorkflowOptions.of(request).setWorkflowId(workflowId).build();
     SnapshotBuildWorkflow workflow = client.newWorkflowStub(SnapshotBuildWorkflow.class, workflowOptions);
@@ -93,6 +115,7 @@ final class BuildCommand implements Callable<Integer> {
       progress.println("Started build " + workflowId);
     } catch (WorkflowExecutionAlreadyStarted e) {
       progress.println("attaching to running build " + workflowId);
+      warnOfIgnoredValues(client, workflowId, request, err);
     }
     progress.flush();
     return workflowId;

@@ -85,6 +85,7 @@ final class ScheduleCreateCommand implements Callable<Integer> {
     BuildRequest request;
     ScheduleTiming timing;
     try {
+      ScheduleRules.requireScheduleId(scheduleId);
       request = request();
       timing = timing();
     } catch (IllegalArgumentException | BuildSpecFile.InvalidSpecException e) {
