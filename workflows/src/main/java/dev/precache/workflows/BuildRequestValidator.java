@@ -38,6 +38,7 @@ public final class BuildRequestValidator {
 
   /** Starts with a letter or digit, so the stack name derived from it ({@link BuildIdentity}) says something. */
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  private static final Pattern LEGACY_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final Pattern CONTROL = Pattern.compile("\\p{Cc}");
   private static final Pattern REGION = Pattern.compile("[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}");
   private static final Pattern INSTANCE_TYPE = Pattern.compile("[a-z][a-z0-9-]*\\.[a-z0-9-]+");
@@ -57,11 +58,19 @@ public final class BuildRequestValidator {
 
   /** Returns {@code request} with defaults filled and images and platforms normalised, or throws. */
   public static BuildRequest normalize(BuildRequest request) {
+    return normalize(request, true);
+  }
+
+  /**
+   * {@link #normalize(BuildRequest)}, with or without the rules on names, tags and {@code -op} added for AWS's
+   * input rules: a build started before them replays as it ran (see the workflow's input-limits change).
+   */
+  public static BuildRequest normalize(BuildRequest request, boolean awsInputRules) {
     if (request == null) {
       throw new InvalidRequestException("request", "missing");
     }
     String name = orDefault(request.name(), DEFAULT_NAME);
-    require(NAME.matcher(name).matches(), "name",
+    require((awsInputRules ? NAME : LEGACY_NAME).matcher(name).matches(), "name",
         "must be 1 to 64 characters of letters, digits, '.', '_' and '-', starting with a letter or digit, got '"
             + name + "'");
 
@@ -112,9 +121,9 @@ public final class BuildRequestValidator {
         "securityGroupId", "must look like sg-0123456789abcdef0, got '" + request.securityGroupId() + "'");
     require(request.subnetId() == null || SUBNET.matcher(request.subnetId()).matches(), "subnetId",
         "must look like subnet-0123456789abcdef0, got '" + request.subnetId() + "'");
-    requireOutputParameter(request.outputParameterName());
+    requireOutputParameter(request.outputParameterName(), awsInputRules);
 
-    Map<String, String> tags = tags(request.tags());
+    Map<String, String> tags = tags(request.tags(), awsInputRules);
 
     Duration timeout = orDefault(request.timeout(), BuildTimeouts.DEFAULT_BUILD_TIMEOUT);
     require(!timeout.isNegative() && !timeout.isZero() && timeout.compareTo(Duration.ofHours(48)) <= 0, "timeout",
@@ -181,7 +190,7 @@ public final class BuildRequestValidator {
         "'" + amiParameter + "' is an arm64 AMI; instance family " + family + " is x86_64");
   }
 
-  private static void requireOutputParameter(String name) {
+  private static void requireOutputParameter(String name, boolean awsInputRules) {
     if (name == null) {
       return;
     }
@@ -189,6 +198,9 @@ public final class BuildRequestValidator {
         "must be an SSM parameter name of letters, digits and . _ - /, got '" + name + "'");
     require(!SSM_RESERVED_PREFIX.matcher(name).matches(), "outputParameterName",
         "must not start with 'aws' or 'ssm' (reserved by AWS), got '" + name + "'");
+    if (!awsInputRules) {
+      return;
+    }
     require(!name.contains("/") || name.startsWith("/"), "outputParameterName",
         "a parameter path must start with '/' (SSM wants a fully qualified name), got '" + name + "'");
     long levels = name.chars().filter(c -> c == '/').count();
@@ -196,7 +208,7 @@ public final class BuildRequestValidator {
         "SSM allows at most " + MAX_SSM_LEVELS + " levels of hierarchy, '" + name + "' has " + levels);
   }
 
-  private static Map<String, String> tags(Map<String, String> requested) {
+  private static Map<String, String> tags(Map<String, String> requested, boolean awsInputRules) {
     if (requested == null) {
       return Map.of();
     }
@@ -209,6 +221,11 @@ public final class BuildRequestValidator {
           "keys must be 1 to " + MAX_TAG_KEY + " characters, got '" + printable(key) + "'");
       require(value != null && length(value) <= MAX_TAG_VALUE, "tags",
           "value of '" + printable(key) + "' must be at most " + MAX_TAG_VALUE + " characters");
+      if (!awsInputRules) {
+        legacyTagRules(key);
+        tags.put(key, value);
+        return;
+      }
       require(!CONTROL.matcher(key).find(), "tags", "key '" + printable(key) + "' has a control character");
       require(!CONTROL.matcher(value).find(), "tags",
           "value of '" + printable(key) + "' has a control character");
@@ -223,6 +240,12 @@ public final class BuildRequestValidator {
       tags.put(key, value);
     });
     return Collections.unmodifiableMap(tags);
+  }
+
+  private static void legacyTagRules(String key) {
+    String lower = key.toLowerCase(Locale.ROOT);
+    require(!lower.startsWith("aws:"), "tags", "key '" + key + "' uses the prefix 'aws:' reserved by AWS");
+    require(!lower.startsWith("precache:"), "tags", "key '" + key + "' uses the prefix 'precache:' reserved by precache");
   }
 
   private static int length(String text) {

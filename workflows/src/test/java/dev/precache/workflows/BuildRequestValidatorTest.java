@@ -143,6 +143,16 @@ class BuildRequestValidatorTest {
   }
 
   @Test
+  void aBuildStartedBeforeAwsInputRulesIsCheckedAsItWasThen() {
+    BuildRequest before = with(with(with(VALID, "name", "---"), "tags", Map.of("Name", "mine", "team", "ml\u0007")),
+        "outputParameterName", "/a".repeat(16));
+
+    assertThat(BuildRequestValidator.normalize(before, false).tags()).containsEntry("Name", "mine");
+    assertThat(catchThrowableOfType(InvalidRequestException.class, () -> BuildRequestValidator.normalize(before)))
+        .isNotNull();
+  }
+
+  @Test
   void aControlCharacterIsNamedNotEchoed() {
     InvalidRequestException invalid = catchThrowableOfType(InvalidRequestException.class,
         () -> BuildRequestValidator.normalize(with(VALID, "tags", Map.of("be\u0007l", "x"))));
