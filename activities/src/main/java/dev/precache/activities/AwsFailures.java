@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
@@ -69,7 +70,21 @@ final class AwsFailures {
         return compact(ApplicationFailure.newNonRetryableFailure(message, BuildFailures.INVALID_REQUEST));
       }
     }
+    if (unparseable(e)) {
+      return compact(ApplicationFailure.newNonRetryableFailure(
+          action + " failed: the response could not be parsed (" + e.getMessage() + ")",
+          BuildFailures.UNREADABLE_RESPONSE));
+    }
     return compact(ApplicationFailure.newFailure(message, TRANSIENT_AWS));
+  }
+
+  /**
+   * The SDK read a whole response and could not unmarshall it: asking again gets the same bytes, so retrying
+   * would go on until the activity's deadline. (A connection cut mid-body is an I/O error, still retried.)
+   */
+  private static boolean unparseable(SdkException e) {
+    return e instanceof SdkClientException && e.getMessage() != null
+        && e.getMessage().startsWith("Unable to unmarshall response");
   }
 
   /** {@code Throttling: Rate exceeded (Service: …, Status Code: 400, Request ID: …)}, or the SDK's message. */

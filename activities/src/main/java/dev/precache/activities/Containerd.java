@@ -55,6 +55,38 @@ final class Containerd {
     return command.append(' ').append(shellSafe(image)).toString();
   }
 
+  /**
+   * SSM returns at most 24,000 characters of a command's output (GetCommandInvocation's
+   * StandardOutputContent): a listing of every image or blob of a 200-pull build passes that, so listings name
+   * what they look for, a batch at a time. An image's line is at most ~600 characters (a 255-character name,
+   * a 128-character tag, digest, size, platforms, labels); a quiet content line is a digest, 72.
+   */
+  static final int IMAGES_PER_LISTING = 20;
+  static final int BLOBS_PER_LISTING = 100;
+
+  /** {@code ctr images ls name==a name==b}: those images only (ctr ORs its filter arguments). */
+  static String listImages(List<String> images) {
+    StringBuilder command = new StringBuilder(LIST_IMAGES);
+    images.forEach(image -> command.append(" name==").append(shellSafe(image)));
+    return command.toString();
+  }
+
+  /** {@code ctr content ls -q digest==a digest==b}: which of these blobs the content store holds. */
+  static String listContent(List<String> digests) {
+    StringBuilder command = new StringBuilder(LIST_CONTENT).append(" -q");
+    digests.forEach(digest -> command.append(" digest==").append(shellSafe(digest)));
+    return command.toString();
+  }
+
+  /** {@code items} cut into consecutive batches of at most {@code size}. */
+  static <T> List<List<T>> batches(List<T> items, int size) {
+    List<List<T>> batches = new ArrayList<>();
+    for (int from = 0; from < items.size(); from += size) {
+      batches.add(items.subList(from, Math.min(items.size(), from + size)));
+    }
+    return batches;
+  }
+
   private static String shellSafe(String word) {
     if (!SHELL_SAFE.matcher(word).matches()) {
       throw ApplicationFailure.newNonRetryableFailure(

@@ -17,6 +17,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -120,10 +121,21 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
   public VerifiedVolume verifyResolvedImages(ResolvedVerifySpec spec) {
     String region = spec.region();
     String instanceId = spec.instanceId();
-    List<ListedImage> listed = Containerd.parseImageList(
-        runShort(region, instanceId, "list images to verify content", Containerd.LIST_IMAGES));
-    Set<String> content = Containerd.parseContentList(
-        runShort(region, instanceId, "list content to verify", Containerd.LIST_CONTENT));
+    List<ListedImage> listed = listImages(region, instanceId, "list images to verify content",
+        spec.images().stream().map(ResolvedImage::image).distinct().toList());
+    List<String> allBlobs = new ArrayList<>();
+    for (ResolvedImage image : spec.images()) {
+      allBlobs.add(image.manifestDigest());
+      allBlobs.add(image.configDigest());
+      image.layers().forEach(layer -> allBlobs.add(layer.digest()));
+    }
+    Set<String> content = new HashSet<>();
+    List<List<String>> blobBatches = Containerd.batches(allBlobs.stream().distinct().toList(),
+        Containerd.BLOBS_PER_LISTING);
+    for (int i = 0; i < blobBatches.size(); i++) {
+      content.addAll(Containerd.parseContentList(runShort(region, instanceId,
+          "list content to verify" + batchSuffix(i), Containerd.listContent(blobBatches.get(i)))));
+    }
     List<CachedImage> verified = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     for (ResolvedImage image : spec.images()) {
@@ -167,7 +179,7 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
    */
   private List<CachedImage> cachedImages(
       String region, String instanceId, String step, List<String> images, List<String> platforms) {
-    List<ListedImage> listed = Containerd.parseImageList(runShort(region, instanceId, step, Containerd.LIST_IMAGES));
+    List<ListedImage> listed = listImages(region, instanceId, step, images);
     List<CachedImage> cached = new ArrayList<>();
     List<String> missing = new ArrayList<>();
     for (String image : images) {
@@ -225,6 +237,22 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
     } catch (SdkException e) {
       throw AwsFailures.classify("delete registry credentials of " + identity.buildId(), e);
     }
+  }
+
+  /** {@code images} as ctr lists them, a batch per command; a batch's step is {@code step} and its number. */
+  private List<ListedImage> listImages(String region, String instanceId, String step, List<String> images) {
+    List<ListedImage> listed = new ArrayList<>();
+    List<List<String>> batches = Containerd.batches(images, Containerd.IMAGES_PER_LISTING);
+    for (int i = 0; i < batches.size(); i++) {
+      listed.addAll(Containerd.parseImageList(
+          runShort(region, instanceId, step + batchSuffix(i), Containerd.listImages(batches.get(i)))));
+    }
+    return listed;
+  }
+
+  /** Nothing for the first batch, so a build of few images names its steps as before. */
+  private static String batchSuffix(int batch) {
+    return batch == 0 ? "" : " (batch " + (batch + 1) + ")";
   }
 
   private String runShort(String region, String instanceId, String step, String command) {

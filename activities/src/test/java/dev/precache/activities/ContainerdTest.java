@@ -97,4 +97,17 @@ class ContainerdTest {
     assertThat(Containerd.parseImageList("REF TYPE DIGEST SIZE PLATFORMS LABELS\n")).isEmpty();
     assertThat(Containerd.parseImageList("")).isEmpty();
   }
+
+  @Test
+  void listingsNameWhatTheyLookForInBatchesThatFitSsmsOutput() {
+    assertThat(Containerd.listImages(List.of("docker.io/library/busybox:latest", "quay.io/org/app:1")))
+        .isEqualTo(Containerd.LIST_IMAGES + " name==docker.io/library/busybox:latest name==quay.io/org/app:1");
+    assertThat(Containerd.listContent(List.of("sha256:" + "a".repeat(64))))
+        .isEqualTo(Containerd.LIST_CONTENT + " -q digest==sha256:" + "a".repeat(64));
+    assertThat(Containerd.batches(java.util.stream.IntStream.range(0, 45).boxed().toList(), 20))
+        .extracting(List::size).containsExactly(20, 20, 5);
+    // The widest image line ctr prints (name, tag, digest, size, platforms, labels) times a batch fits 24,000.
+    assertThat(Containerd.IMAGES_PER_LISTING * 600).isLessThanOrEqualTo(24_000);
+    assertThat(Containerd.BLOBS_PER_LISTING * ("sha256:".length() + 64 + 1)).isLessThanOrEqualTo(24_000);
+  }
 }

@@ -205,7 +205,7 @@ class InstanceActivitiesImplTest {
 
     assertThat(cached).extracting(CachedImage::platform).containsExactly("linux/amd64", "linux/arm64");
     assertThat(cached).extracting(CachedImage::digest).containsOnly("sha256:aaaa");
-    assertThat(sentCommands()).containsExactly(Containerd.LIST_IMAGES);
+    assertThat(sentCommands()).containsExactly(Containerd.listImages(List.of(ECR_IMAGE)));
     assertThat(sentComments()).containsExactly("precache: list images to verify");
   }
 

@@ -3,16 +3,20 @@ package dev.precache.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.precache.activities.AwsClients;
-import dev.precache.simulator.Cloud;
 import dev.precache.activities.RegistryEndpoints;
+import dev.precache.simulator.Cloud;
+import dev.precache.simulator.SimClock;
 import dev.precache.simulator.SimulatorServer;
 import dev.precache.simulator.ec2.InstanceState;
 import dev.precache.simulator.ec2.Snapshot;
 import dev.precache.simulator.ec2.Volume;
+import dev.precache.simulator.instance.RegistryCatalog;
 import dev.precache.simulator.instance.VolumeImage;
 import dev.precache.simulator.ssm.Command;
 import dev.precache.simulator.ssm.Parameter;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -35,16 +39,36 @@ final class SimulatedAws implements BeforeAllCallback, AfterAllCallback {
   private static final String BUILD_PARAMETERS = "/precache/builds/";
 
   private final double timeScale;
+  private final String catalogOverlay;
   private SimulatorServer server;
 
   /** @param timeScale real seconds per simulated second */
   SimulatedAws(double timeScale) {
+    this(timeScale, null);
+  }
+
+  /**
+   * @param timeScale      real seconds per simulated second
+   * @param catalogOverlay YAML laid over the default registry catalog (RegistryCatalog.load), or null
+   */
+  SimulatedAws(double timeScale, String catalogOverlay) {
     this.timeScale = timeScale;
+    this.catalogOverlay = catalogOverlay;
   }
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
-    server = SimulatorServer.ephemeral(timeScale).start();
+    if (catalogOverlay == null) {
+      server = SimulatorServer.ephemeral(timeScale).start();
+      return;
+    }
+    Path overlay = Files.createTempFile("registry-catalog", ".yaml");
+    try {
+      Files.writeString(overlay, catalogOverlay);
+      server = new SimulatorServer(0, new SimClock(timeScale), RegistryCatalog.load(overlay)).start();
+    } finally {
+      Files.delete(overlay);
+    }
   }
 
   @Override

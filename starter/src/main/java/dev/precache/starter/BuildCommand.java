@@ -62,9 +62,10 @@ final class BuildCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
-    BuildRequest flags = toRequest();
+    BuildRequest flags = null;
     BuildRequest request;
     try {
+      flags = toRequest();
       request = BuildRequestValidator.normalize(flags);
     } catch (InvalidRequestException e) {
       return BuildOptions.invalid(e, flags).report(err);
@@ -74,7 +75,7 @@ final class BuildCommand implements Callable<Integer> {
     // As snapshot.sh does: whenever stdout carries a result for scripts, the log goes to stderr.
     PrintWriter log = quiet || json || detach ? err : out;
     try (TemporalConnection connection = cli.connect()) {
-      String workflowId = startOrAttach(connection, request, log);
+      String workflowId = startOrAttach(connection, request, log, err);
       if (detach) {
         new WorkerPresence(connection, err).warnIfNone();
         if (json) {
@@ -97,11 +98,33 @@ final class BuildCommand implements Callable<Integer> {
   }
 
   /**
+   * The workflow ID leaves out {@code --timeout} and {@code --parallelism}, so a request differing only in them
+   * attaches to the running build, which keeps its own: say so rather than ignore them silently.
+   */
+  private static void warnOfIgnoredValues(WorkflowClient client, String workflowId, BuildRequest request,
+      PrintWriter err) {
+    BuildRequest running = RunningRequest.of(client, workflowId);
+    if (running == null) {
+      return;
+    }
+    if (!running.timeout().equals(request.timeout())) {
+      err.println("note: --timeout " + BuildWorkflowOptions.human(request.timeout()) + " is ignored: the running "
+          + "build keeps its " + BuildWorkflowOptions.human(running.timeout()));
+    }
+    if (!running.pullParallelism().equals(request.pullParallelism())) {
+      err.println("note: --parallelism " + request.pullParallelism() + " is ignored: the running build keeps its "
+          + running.pullParallelism());
+    }
+    err.flush();
+  }
+
+  /**
    * Starts the build unless the same build is already running, and returns its workflow ID. The ID is a hash of
    * the request, so the same flags twice attach to the running build; once that build has ended, the next run
    * of the same flags gets the next free ID ({@code …-2}, {@code …-3}), so every run keeps an ID of its own.
    */
-  private static String startOrAttach(TemporalConnection connection, BuildRequest request, PrintWriter log) {
+  private static String startOrAttach(TemporalConnection connection, BuildRequest request, PrintWriter log,
+      PrintWriter err) {
     WorkflowClient client = connection.client();
     String baseId = BuildIdentity.workflowIdFor(request);
     for (int run = 1; run <= MAX_RUNS_OF_ONE_REQUEST; run++) {
@@ -119,6 +142,7 @@ final class BuildCommand implements Callable<Integer> {
             == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
           log.println("attaching to running build " + workflowId + " on " + connection.server());
           log.flush();
+          warnOfIgnoredValues(client, workflowId, request, err);
           return workflowId;
         }
       } catch (RuntimeException e) {

@@ -2,6 +2,7 @@ package dev.precache.starter;
 
 import dev.precache.workflows.BuildSearchAttributes;
 import dev.precache.workflows.BuildSearchAttributes.Status;
+import dev.precache.workflows.ImageIndex;
 import dev.precache.workflows.ImageReference;
 import io.grpc.Status.Code;
 import io.grpc.StatusRuntimeException;
@@ -42,12 +43,17 @@ final class BuildListing {
 
   /**
    * Builds that pulled {@code image}, spelled as the validator stores it ({@code nginx} is
-   * {@code docker.io/library/nginx:latest}); {@code =} on a keyword list matches any element.
+   * {@code docker.io/library/nginx:latest}) or as its {@link ImageIndex#key} when the build's list was too long
+   * to store whole; {@code =} on a keyword list matches any element.
    *
    * @throws IllegalArgumentException when {@code image} is no image reference
    */
   BuildListing image(String image) {
-    return where(BuildSearchAttributes.IMAGES.getName(), ImageReference.parse(image).toString());
+    String normalised = ImageReference.parse(image).toString();
+    String attribute = BuildSearchAttributes.IMAGES.getName();
+    conditions.add("(" + attribute + " = " + literal(normalised) + " OR " + attribute + " = "
+        + literal(ImageIndex.key(normalised)) + ")");
+    return this;
   }
 
   BuildListing name(String name) {
@@ -133,6 +139,9 @@ final class BuildListing {
   static String abbreviated(List<String> images) {
     if (images == null || images.isEmpty()) {
       return "-";
+    }
+    if (ImageIndex.isKey(images.get(0))) {
+      return images.size() + " images";
     }
     String first = images.get(0).substring(images.get(0).lastIndexOf('/', indexOfTagOrDigest(images.get(0))) + 1);
     return images.size() == 1 ? first : first + " +" + (images.size() - 1);

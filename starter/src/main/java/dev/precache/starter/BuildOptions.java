@@ -87,8 +87,9 @@ final class BuildOptions {
   @Option(names = "--name", description = "Build name: tags the snapshot and names the stack.")
   String name;
 
+  /** As typed: picocli's map would let a repeated key's last value silently win. */
   @Option(names = "--tag", paramLabel = "KEY=VALUE", description = "Extra tag for the stack, instance, volume and snapshot (repeatable).")
-  Map<String, String> tags = new LinkedHashMap<>();
+  List<String> tags = new ArrayList<>();
 
   @Option(names = "--timeout", converter = DurationConverter.class, paramLabel = "DURATION",
       description = "Overall build deadline, e.g. 90m or 3h (default: 3h); teardown still runs after it.")
@@ -112,8 +113,24 @@ final class BuildOptions {
     List<String> platforms = architectures.isEmpty() ? null
         : architectures.stream().map(BuildOptions::platform).toList();
     return new BuildRequest(name, region != null ? region : regionFromEnvironment(), List.copyOf(images), platforms, ami, instanceType, encrypt, kmsId,
-        snapshotSize, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, Map.copyOf(tags),
+        snapshotSize, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tagMap(),
         timeout, parallelism, volumeThroughput, volumeIops, force);
+  }
+
+  /** The {@code --tag} flags as a map; a key given twice is refused, as AWS refuses duplicate keys. */
+  private Map<String, String> tagMap() {
+    Map<String, String> map = new LinkedHashMap<>();
+    for (String tag : tags) {
+      int equals = tag.indexOf('=');
+      if (equals < 0) {
+        throw new InvalidRequestException("tags", "expected KEY=VALUE, got '" + tag + "'");
+      }
+      String key = tag.substring(0, equals);
+      if (map.put(key, tag.substring(equals + 1)) != null) {
+        throw new InvalidRequestException("tags", "key '" + key + "' is given twice");
+      }
+    }
+    return map;
   }
 
   /** {@code amd64} → {@code linux/amd64}; the kernel's names of the architectures, as uname prints them, too. */
@@ -129,10 +146,11 @@ final class BuildOptions {
   /**
    * {@code error: invalid --snapshot-size (must be …)}: the validator's complaint, naming the flag; exit 2.
    *
-   * @param request the request validated, for what the complaint cannot say (a region nobody gave)
+   * @param request the request validated, for what the complaint cannot say (a region nobody gave); null when the
+   *                flags could not even be made into one
    */
   static CliError invalid(InvalidRequestException e, BuildRequest request) {
-    if (e.field().equals("region") && request.region() == null) {
+    if (e.field().equals("region") && request != null && request.region() == null) {
       return CliError.usage("missing --region", "no -r/--region, and neither AWS_REGION nor AWS_DEFAULT_REGION is set",
           "pass e.g. -r us-west-2, or export AWS_REGION=us-west-2");
     }

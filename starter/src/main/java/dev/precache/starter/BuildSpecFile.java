@@ -12,8 +12,9 @@ import dev.precache.workflows.BuildRequest;
 import dev.precache.workflows.BuildRequestValidator;
 import dev.precache.workflows.InvalidRequestException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -70,19 +71,39 @@ final class BuildSpecFile {
     }
   }
 
+  /** A spec of 200 images with long references and 40 tags is under 100 KiB. */
+  static final int MAX_BYTES = 1024 * 1024;
+
   private BuildSpecFile() {}
 
   /** Reads {@code file} and returns its build, validated and with defaults filled. */
   static BuildRequest load(Path file) throws InvalidSpecException {
-    String text;
+    return parse(read(file), file.toString());
+  }
+
+  /**
+   * The file's text, read only if it is a regular file, and never more than {@link #MAX_BYTES}: a device or a
+   * FIFO would never end, a huge file would take the memory.
+   */
+  private static String read(Path file) throws InvalidSpecException {
     try {
-      text = Files.readString(file);
-    } catch (NoSuchFileException e) {
-      throw new InvalidSpecException("cannot read " + file + ": no such file");
+      if (!Files.exists(file)) {
+        throw new InvalidSpecException("cannot read " + file + ": no such file");
+      }
+      if (!Files.isRegularFile(file)) {
+        throw new InvalidSpecException("cannot read " + file + ": not a regular file");
+      }
+      byte[] bytes;
+      try (InputStream in = Files.newInputStream(file)) {
+        bytes = in.readNBytes(MAX_BYTES + 1);
+      }
+      if (bytes.length > MAX_BYTES) {
+        throw new InvalidSpecException(file + " is larger than " + MAX_BYTES / 1024 + " KiB");
+      }
+      return new String(bytes, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new InvalidSpecException("cannot read " + file + ": " + e.getMessage());
     }
-    return parse(text, file.toString());
   }
 
   /** Parses a spec's YAML {@code text}; {@code source} names it in messages. */

@@ -4,10 +4,12 @@ import dev.precache.workflows.BuildRequest;
 import dev.precache.workflows.BuildRequestValidator;
 import dev.precache.workflows.BuildSearchAttributes;
 import dev.precache.workflows.BuildTimeouts;
+import dev.precache.workflows.ImageIndex;
 import dev.precache.workflows.SnapshotBuildWorkflow;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.common.SearchAttributes;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -15,6 +17,12 @@ import java.util.Locale;
  * initial search attributes, and the static summary and details the Web UI shows for it.
  */
 final class BuildWorkflowOptions {
+  /**
+   * Characters of the details' image list: Temporal refuses static details over 20,000 bytes
+   * ({@code limit.userMetadataDetailsSize}); the rest of the details is under 1,000.
+   */
+  static final int DETAILS_IMAGES_MAX = 16_000;
+
   private BuildWorkflowOptions() {}
 
   /** Everything but the workflow ID, for a validated request. */
@@ -31,7 +39,7 @@ final class BuildWorkflowOptions {
     return SearchAttributes.newBuilder()
         .set(BuildSearchAttributes.STATUS, BuildSearchAttributes.Status.RUNNING.name())
         .set(BuildSearchAttributes.REGION, request.region())
-        .set(BuildSearchAttributes.IMAGES, request.images())
+        .set(BuildSearchAttributes.IMAGES, ImageIndex.of(request.images()))
         .set(BuildSearchAttributes.BUILD_NAME, request.name());
   }
 
@@ -45,10 +53,18 @@ final class BuildWorkflowOptions {
         + count(request.platforms().size(), "platform") + " → " + request.region();
   }
 
-  /** Markdown: what the build pulls, onto what. */
+  /** Markdown: what the build pulls, onto what; the image list is cut to fit {@link #DETAILS_IMAGES_MAX}. */
   static String details(BuildRequest request) {
     StringBuilder details = new StringBuilder("**Images**\n\n");
-    request.images().forEach(image -> details.append("- `").append(image).append("`\n"));
+    List<String> images = request.images();
+    for (int i = 0; i < images.size(); i++) {
+      String line = "- `" + images.get(i) + "`\n";
+      if (details.length() + line.length() > DETAILS_IMAGES_MAX) {
+        details.append("- … and ").append(images.size() - i).append(" more\n");
+        break;
+      }
+      details.append(line);
+    }
     return details
         .append("\n**Platforms:** ").append(String.join(", ", request.platforms()))
         .append("  \n**Instance type:** ").append(request.instanceType())

@@ -63,9 +63,10 @@ final class PlanCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    BuildRequest flags = options.toRequest(images);
+    BuildRequest flags = null;
     BuildRequest request;
     try {
+      flags = options.toRequest(images);
       request = BuildRequestValidator.normalize(flags);
     } catch (InvalidRequestException e) {
       return BuildOptions.invalid(e, flags).report(err);

@@ -70,6 +70,10 @@ final class ScheduleCommand implements Runnable {
   @Command(name = "pause", mixinStandardHelpOptions = true, description = "Pause a schedule: no runs until unpaused.")
   int pause(@Parameters(paramLabel = "SCHEDULE_ID") String scheduleId,
       @Option(names = "--note", description = "Why it is paused.") String note) {
+    int invalid = refuseNote(note);
+    if (invalid != CommandLine.ExitCode.OK) {
+      return invalid;
+    }
     return run(scheduleId, client -> {
       client.getHandle(scheduleId).pause(note != null ? note : "paused with precache schedule pause");
       out().println("Paused schedule " + scheduleId);
@@ -80,6 +84,10 @@ final class ScheduleCommand implements Runnable {
   @Command(name = "unpause", mixinStandardHelpOptions = true, description = "Resume a paused schedule.")
   int unpause(@Parameters(paramLabel = "SCHEDULE_ID") String scheduleId,
       @Option(names = "--note", description = "A note on why it resumes.") String note) {
+    int invalid = refuseNote(note);
+    if (invalid != CommandLine.ExitCode.OK) {
+      return invalid;
+    }
     return run(scheduleId, client -> {
       client.getHandle(scheduleId).unpause(note != null ? note : "unpaused with precache schedule unpause");
       out().println("Unpaused schedule " + scheduleId);
@@ -136,6 +144,17 @@ final class ScheduleCommand implements Runnable {
         case INVALID_ARGUMENT -> CliError.usage("invalid schedule", status.getStatus().getDescription(), null).report(err);
         default -> throw TemporalErrors.translate(e, connection.server(), null);
       };
+    }
+  }
+
+  /** {@link ScheduleRules#requireNote}, as an exit code: OK, or USAGE with the message printed. */
+  private int refuseNote(String note) {
+    try {
+      ScheduleRules.requireNote(note);
+      return CommandLine.ExitCode.OK;
+    } catch (IllegalArgumentException e) {
+      spec.commandLine().getErr().println(e.getMessage());
+      return CommandLine.ExitCode.USAGE;
     }
   }
 

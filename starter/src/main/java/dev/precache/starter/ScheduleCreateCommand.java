@@ -85,6 +85,7 @@ final class ScheduleCreateCommand implements Callable<Integer> {
     BuildRequest request;
     ScheduleTiming timing;
     try {
+      ScheduleRules.requireScheduleId(scheduleId);
       request = request();
       timing = timing();
     } catch (CliError e) {
@@ -118,8 +119,9 @@ final class ScheduleCreateCommand implements Callable<Integer> {
     if (images.isEmpty()) {
       throw new IllegalArgumentException("a schedule needs IMAGES (with build's flags) or --spec FILE");
     }
-    BuildRequest flags = build.toRequest(images);
+    BuildRequest flags = null;
     try {
+      flags = build.toRequest(images);
       return BuildRequestValidator.normalize(flags);
     } catch (InvalidRequestException e) {
       throw BuildOptions.invalid(e, flags);

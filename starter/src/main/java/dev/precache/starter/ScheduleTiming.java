@@ -22,14 +22,16 @@ record ScheduleTiming(List<String> crons, Duration every, Duration offset, Strin
     Duration catchupWindow, Duration jitter, boolean paused, String note) {
 
   /**
-   * Checks the timing before anything is created; the message names the flag at fault. Crons are left to the
-   * server, which parses them and says what is wrong.
+   * Checks the timing before anything is created; the message names the flag at fault. Crons are parsed by
+   * the server, which says what is wrong with their syntax; here they are only checked to fire at all.
    */
   ScheduleTiming {
     crons = List.copyOf(crons);
     if (crons.isEmpty() && every == null) {
       throw new IllegalArgumentException("a schedule needs --cron or --every");
     }
+    ScheduleRules.requireNote(note);
+    crons.forEach(CronCalendar::requireFires);
     requirePositive(every, "--every");
     requirePositive(jitter, "--jitter");
     requirePositive(catchupWindow, "--catchup-window");

@@ -130,6 +130,23 @@ class BuildCommandEndToEndTest {
   }
 
   @Test
+  void attachingWithAnotherTimeoutOrParallelismSaysTheRunningBuildKeepsItsOwn() {
+    String workflowId = precache("build", "--detach", "--timeout", "2h", "--parallelism", "2", IMAGES)
+        .outLines().get(1);
+
+    Run same = precache("build", "--detach", "--timeout", "2h", "--parallelism", "2", IMAGES);
+    Run other = precache("build", "--detach", "--timeout", "5h", "--parallelism", "8", IMAGES);
+
+    assertThat(same.exit()).isZero();
+    assertThat(same.err()).isEmpty();
+    assertThat(other.exit()).isZero();
+    assertThat(other.out()).contains("attaching to running build " + workflowId);
+    assertThat(other.err().lines()).containsExactly(
+        "note: --timeout 5h is ignored: the running build keeps its 2h",
+        "note: --parallelism 8 is ignored: the running build keeps its 2");
+  }
+
+  @Test
   void watchFollowsARunningBuildLikeBuildDoes() {
     String workflowId = precache("build", "--detach", IMAGES).outLines().get(0);
 

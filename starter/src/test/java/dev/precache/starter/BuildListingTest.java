@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.Timestamp;
 import dev.precache.workflows.BuildSearchAttributes;
 import dev.precache.workflows.BuildSearchAttributes.Status;
+import dev.precache.workflows.ImageIndex;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -34,15 +35,18 @@ class BuildListingTest {
 
     assertThat(query).isEqualTo(BASE + " AND PrecacheStatus = 'FAILED' AND PrecacheRegion = 'us-west-2'"
         + " AND PrecacheBuildName = 'gpu-models' AND PrecacheScheduleId = 'gpu-nightly'"
-        + " AND PrecacheImages = 'quay.io/redhat-ai-services/modelcar-catalog:qwen3-8b'");
+        + " AND (PrecacheImages = 'quay.io/redhat-ai-services/modelcar-catalog:qwen3-8b'"
+        + " OR PrecacheImages = '" + ImageIndex.key("quay.io/redhat-ai-services/modelcar-catalog:qwen3-8b") + "')");
   }
 
   @Test
   void imageIsNormalisedAsTheValidatorStoresIt() {
     assertThat(new BuildListing().image("nginx").query())
-        .endsWith(" AND PrecacheImages = 'docker.io/library/nginx:latest'");
+        .endsWith(" AND (PrecacheImages = 'docker.io/library/nginx:latest' OR PrecacheImages = '"
+            + ImageIndex.key("docker.io/library/nginx:latest") + "')");
     assertThat(new BuildListing().image("vllm/vllm-openai:v0.10.1").query())
-        .endsWith(" AND PrecacheImages = 'docker.io/vllm/vllm-openai:v0.10.1'");
+        .endsWith(" AND (PrecacheImages = 'docker.io/vllm/vllm-openai:v0.10.1' OR PrecacheImages = '"
+            + ImageIndex.key("docker.io/vllm/vllm-openai:v0.10.1") + "')");
   }
 
   @Test
@@ -132,6 +136,7 @@ class BuildListingTest {
     assertThat(BuildListing.abbreviated(List.of("registry.k8s.io/pause@sha256:" + "a".repeat(64))))
         .isEqualTo("pause@sha256:" + "a".repeat(64));
     assertThat(BuildListing.abbreviated(null)).isEqualTo("-");
+    assertThat(BuildListing.abbreviated(ImageIndex.of(manyImages(200)))).isEqualTo("200 images");
   }
 
   private static WorkflowExecutionMetadata build(String workflowId, long startSecond) {
@@ -149,5 +154,9 @@ class BuildListingTest {
       info.setSearchAttributes(SearchAttributesUtil.encodeTyped(attributes));
     }
     return new WorkflowExecutionMetadata(info.build(), DefaultDataConverter.STANDARD_INSTANCE);
+  }
+
+  private static List<String> manyImages(int count) {
+    return java.util.stream.IntStream.range(0, count).mapToObj(i -> "docker.io/library/image-" + i + ":latest").toList();
   }
 }

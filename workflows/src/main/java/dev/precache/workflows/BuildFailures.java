@@ -28,10 +28,12 @@ public final class BuildFailures {
   public static final String INSTANCE_FAILED = "InstanceFailed";
   /** The build ran past {@link BuildRequest#timeout()}; the workflow fails with it after teardown. */
   public static final String BUILD_TIMED_OUT = "BuildTimedOut";
+  /** An AWS response the SDK could not parse: retrying would read the same bytes again. */
+  public static final String UNREADABLE_RESPONSE = "UnreadableResponse";
 
   public static final List<String> PERMANENT = List.of(INVALID_REQUEST, IMAGE_NOT_FOUND, UNAUTHORIZED,
       ACCESS_DENIED, NO_SPACE_LEFT, COMMAND_FAILED, STACK_FAILED, IMAGE_MISSING, PLATFORM_NOT_FOUND, IMAGE_CHANGED,
-      VOLUME_TOO_SMALL, REGISTRY_FAILED, SNAPSHOT_FAILED, INSTANCE_FAILED, BUILD_TIMED_OUT);
+      VOLUME_TOO_SMALL, REGISTRY_FAILED, SNAPSHOT_FAILED, INSTANCE_FAILED, BUILD_TIMED_OUT, UNREADABLE_RESPONSE);
 
   private BuildFailures() {}
 }

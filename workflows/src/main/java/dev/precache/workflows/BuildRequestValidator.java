@@ -21,13 +21,25 @@ public final class BuildRequestValidator {
   public static final String DEFAULT_INSTANCE_TYPE = "m5.large";
   /** snapshot.sh's default size: what builds recorded before sizing from resolved images were given. */
   public static final int LEGACY_VOLUME_SIZE_GIB = 50;
-  /** User tags a request may carry: EC2's 50 per snapshot less precache's own ({@link SnapshotContent}). */
+  /**
+   * User tags a request may carry: EC2's 50 per snapshot less precache's own, of which there are at most 8
+   * (Name, precache:build-id and precache:workflow-id from the snapshot activity; {@link SnapshotContent}'s four
+   * and at least one image-list tag). The stack carries them plus precache:build-id, under CloudFormation's 50.
+   */
   public static final int MAX_USER_TAGS = 40;
+  /** AWS's tag key and value lengths, in Unicode characters. */
+  static final int MAX_TAG_KEY = 128;
+  static final int MAX_TAG_VALUE = 256;
+  /** SSM's deepest parameter hierarchy: "a maximum depth of fifteen levels". */
+  static final int MAX_SSM_LEVELS = 15;
   public static final int DEFAULT_PULL_PARALLELISM = 4;
   /** The images × platforms a build may pull: more would outlast any sensible build deadline. */
   public static final int MAX_PULLS = 200;
 
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  /** Starts with a letter or digit, so the stack name derived from it ({@link BuildIdentity}) says something. */
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  private static final Pattern LEGACY_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  private static final Pattern CONTROL = Pattern.compile("\\p{Cc}");
   private static final Pattern REGION = Pattern.compile("[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}");
   private static final Pattern INSTANCE_TYPE = Pattern.compile("[a-z][a-z0-9-]*\\.[a-z0-9-]+");
   /** Graviton families: a generation digit followed by 'g' (m6g, m7gd, c7gn, t4g, g5g, r8g, im4gn), and a1. */
@@ -46,12 +58,21 @@ public final class BuildRequestValidator {
 
   /** Returns {@code request} with defaults filled and images and platforms normalised, or throws. */
   public static BuildRequest normalize(BuildRequest request) {
+    return normalize(request, true);
+  }
+
+  /**
+   * {@link #normalize(BuildRequest)}, with or without the rules on names, tags and {@code -op} added for AWS's
+   * input rules: a build started before them replays as it ran (see the workflow's input-limits change).
+   */
+  public static BuildRequest normalize(BuildRequest request, boolean awsInputRules) {
     if (request == null) {
       throw new InvalidRequestException("request", "missing");
     }
     String name = orDefault(request.name(), DEFAULT_NAME);
-    require(NAME.matcher(name).matches(), "name",
-        "must be 1 to 64 characters of letters, digits, '.', '_' and '-', got '" + name + "'");
+    require((awsInputRules ? NAME : LEGACY_NAME).matcher(name).matches(), "name",
+        "must be 1 to 64 characters of letters, digits, '.', '_' and '-', starting with a letter or digit, got '"
+            + name + "'");
 
     String region = request.region();
     require(region != null && REGION.matcher(region).matches(), "region",
@@ -100,9 +121,9 @@ public final class BuildRequestValidator {
         "securityGroupId", "must look like sg-0123456789abcdef0, got '" + request.securityGroupId() + "'");
     require(request.subnetId() == null || SUBNET.matcher(request.subnetId()).matches(), "subnetId",
         "must look like subnet-0123456789abcdef0, got '" + request.subnetId() + "'");
-    requireOutputParameter(request.outputParameterName());
+    requireOutputParameter(request.outputParameterName(), awsInputRules);
 
-    Map<String, String> tags = tags(request.tags());
+    Map<String, String> tags = tags(request.tags(), awsInputRules);
 
     Duration timeout = orDefault(request.timeout(), BuildTimeouts.DEFAULT_BUILD_TIMEOUT);
     require(!timeout.isNegative() && !timeout.isZero() && timeout.compareTo(Duration.ofHours(48)) <= 0, "timeout",
@@ -169,7 +190,7 @@ public final class BuildRequestValidator {
         "'" + amiParameter + "' is an arm64 AMI; instance family " + family + " is x86_64");
   }
 
-  private static void requireOutputParameter(String name) {
+  private static void requireOutputParameter(String name, boolean awsInputRules) {
     if (name == null) {
       return;
     }
@@ -177,25 +198,74 @@ public final class BuildRequestValidator {
         "must be an SSM parameter name of letters, digits and . _ - /, got '" + name + "'");
     require(!SSM_RESERVED_PREFIX.matcher(name).matches(), "outputParameterName",
         "must not start with 'aws' or 'ssm' (reserved by AWS), got '" + name + "'");
+    if (!awsInputRules) {
+      return;
+    }
+    require(!name.contains("/") || name.startsWith("/"), "outputParameterName",
+        "a parameter path must start with '/' (SSM wants a fully qualified name), got '" + name + "'");
+    long levels = name.chars().filter(c -> c == '/').count();
+    require(levels <= MAX_SSM_LEVELS, "outputParameterName",
+        "SSM allows at most " + MAX_SSM_LEVELS + " levels of hierarchy, '" + name + "' has " + levels);
   }
 
-  private static Map<String, String> tags(Map<String, String> requested) {
+  private static Map<String, String> tags(Map<String, String> requested, boolean awsInputRules) {
     if (requested == null) {
       return Map.of();
     }
     require(requested.size() <= MAX_USER_TAGS, "tags",
         "at most " + MAX_USER_TAGS + " tags, got " + requested.size());
     Map<String, String> tags = new TreeMap<>();
+    Map<String, String> keyByStripped = new TreeMap<>();
     requested.forEach((key, value) -> {
-      require(key != null && !key.isBlank() && key.length() <= 128, "tags",
-          "keys must be 1 to 128 characters, got '" + key + "'");
-      require(value != null && value.length() <= 256, "tags", "value of '" + key + "' must be at most 256 characters");
-      String lower = key.toLowerCase(Locale.ROOT);
+      require(key != null && !key.isBlank() && length(key) <= MAX_TAG_KEY, "tags",
+          "keys must be 1 to " + MAX_TAG_KEY + " characters, got '" + printable(key) + "'");
+      require(value != null && length(value) <= MAX_TAG_VALUE, "tags",
+          "value of '" + printable(key) + "' must be at most " + MAX_TAG_VALUE + " characters");
+      if (!awsInputRules) {
+        legacyTagRules(key);
+        tags.put(key, value);
+        return;
+      }
+      require(!CONTROL.matcher(key).find(), "tags", "key '" + printable(key) + "' has a control character");
+      require(!CONTROL.matcher(value).find(), "tags",
+          "value of '" + printable(key) + "' has a control character");
+      // AWS trims keys before it checks their prefix, and compares keys case-sensitively.
+      String stripped = key.strip();
+      String lower = stripped.toLowerCase(Locale.ROOT);
       require(!lower.startsWith("aws:"), "tags", "key '" + key + "' uses the prefix 'aws:' reserved by AWS");
       require(!lower.startsWith("precache:"), "tags", "key '" + key + "' uses the prefix 'precache:' reserved by precache");
+      require(!stripped.equals("Name"), "tags", "key 'Name' is set by precache (the build ID names the snapshot)");
+      String earlier = keyByStripped.put(stripped, key);
+      require(earlier == null, "tags", "keys '" + earlier + "' and '" + key + "' are the same key to AWS");
       tags.put(key, value);
     });
     return Collections.unmodifiableMap(tags);
+  }
+
+  private static void legacyTagRules(String key) {
+    String lower = key.toLowerCase(Locale.ROOT);
+    require(!lower.startsWith("aws:"), "tags", "key '" + key + "' uses the prefix 'aws:' reserved by AWS");
+    require(!lower.startsWith("precache:"), "tags", "key '" + key + "' uses the prefix 'precache:' reserved by precache");
+  }
+
+  private static int length(String text) {
+    return text.codePointCount(0, text.length());
+  }
+
+  /** {@code text} with control characters shown as {@code \\u0007}, so a message never carries them. */
+  static String printable(String text) {
+    if (text == null) {
+      return "null";
+    }
+    StringBuilder out = new StringBuilder();
+    text.codePoints().forEach(c -> {
+      if (Character.getType(c) == Character.CONTROL) {
+        out.append(String.format("\\u%04x", c));
+      } else {
+        out.appendCodePoint(c);
+      }
+    });
+    return out.toString();
   }
 
   private static void requireBetween(int value, int min, int max, String field, String unit) {

@@ -61,6 +61,7 @@ public record ImageReference(String registry, String repository, String tag, Str
       if (!DOMAIN.matcher(registry).matches()) {
         throw new IllegalArgumentException("'" + reference + "' has an invalid registry '" + registry + "'");
       }
+      requireValidPort(reference, registry);
     }
     if (registry.equals("index.docker.io")) {
       registry = DOCKER_HUB;
@@ -78,6 +79,19 @@ public record ImageReference(String registry, String repository, String tag, Str
       tag = "latest";
     }
     return new ImageReference(registry, repository, tag, digest);
+  }
+
+  private static void requireValidPort(String reference, String registry) {
+    int colon = registry.indexOf(':');
+    if (colon < 0) {
+      return;
+    }
+    String port = registry.substring(colon + 1);
+    boolean valid = port.length() <= 5 && Integer.parseInt(port) >= 1 && Integer.parseInt(port) <= 65_535;
+    if (!valid) {
+      throw new IllegalArgumentException("'" + reference + "' has an invalid registry port '" + port
+          + "' (1 to 65535)");
+    }
   }
 
   /** The first path component names a registry when it could not be a Docker Hub user: it has '.' or ':'. */

@@ -50,6 +50,11 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private static final Logger log = Workflow.getLogger(SnapshotBuildWorkflowImpl.class);
   /** The change that made resolving images the first step: builds recorded before it replay without it. */
   static final String RESOLVE_FIRST = "resolve-images-first";
+  /**
+   * The change that validates AWS's input rules ({@link BuildRequestValidator#normalize(BuildRequest, boolean)})
+   * and indexes images by key when the whole list passes Temporal's 2 KiB ({@link ImageIndex}).
+   */
+  static final String INPUT_LIMITS = "input-limits";
   /** snapshot.sh cuts the image list in the snapshot description to this length. */
   private static final int DESCRIPTION_MAX = 200;
   /** Not TRY_CANCEL: the test server (tests, --dev) hangs on a cancel racing a pull's failure: sdk-java#2391. */
@@ -82,7 +87,9 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
 
   @Override
   public BuildResult build(BuildRequest input) {
-    BuildRequest request = validated(input);
+    // Before anything else: builds started before the change replay with the rules and attributes they ran with.
+    boolean inputLimits = Workflow.getVersion(INPUT_LIMITS, Workflow.DEFAULT_VERSION, 1) >= 1;
+    BuildRequest request = validated(input, inputLimits);
     WorkflowInfo info = Workflow.getInfo();
     BuildIdentity identity = BuildIdentity.of(info.getWorkflowId(), info.getRunId(), request.name());
     stackName = identity.stackName();
@@ -91,8 +98,9 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
         pulls.add(new ImagePull(image, platform, State.PENDING, null, null));
       }
     }
+    List<String> imageIndex = inputLimits ? ImageIndex.of(request.images()) : request.images();
     Workflow.upsertTypedSearchAttributes(STATUS.valueSet(Status.RUNNING.name()), REGION.valueSet(request.region()),
-        IMAGES.valueSet(request.images()), BUILD_NAME.valueSet(request.name()));
+        IMAGES.valueSet(imageIndex), BUILD_NAME.valueSet(request.name()));
 
     // The teardown is registered here, before the stack is deployed: every way out of the steps below runs it.
     // The snapshot's compensation is registered in snapshotVolume, before createSnapshot.
@@ -222,9 +230,9 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
         finished, volumeSizeGiB, sizing, volumeUsage);
   }
 
-  private BuildRequest validated(BuildRequest input) {
+  private BuildRequest validated(BuildRequest input, boolean awsInputRules) {
     try {
-      return BuildRequestValidator.normalize(input);
+      return BuildRequestValidator.normalize(input, awsInputRules);
     } catch (InvalidRequestException invalid) {
       failure = invalid.getMessage();
       finished = true;

@@ -98,7 +98,66 @@ class BuildRequestValidatorTest {
         invalid("amiParameter", "amiParameter", "aws/service/bottlerocket"),
         invalid("amiParameter", "amiParameter", "/aws/service/bottlerocket/aws-k8s-1.33-nvidia/x86_64/latest/image_id"),
         invalid("amiParameter", "amiParameter", "/aws/service/bottlerocket/aws-k8s-1.33/arm64/latest/image_id"),
-        invalid("instanceRole", "instanceRole", "arn:aws:iam::123:role/x"));
+        invalid("instanceRole", "instanceRole", "arn:aws:iam::123:role/x"),
+        // AWS's input rules (issue 10, item 4)
+        invalid("tags", "tags", Map.of("team", "ml\u0007")),
+        invalid("tags", "tags", Map.of("te\tam", "ml")),
+        invalid("tags", "tags", Map.of("team", "line\nbreak")),
+        invalid("tags", "tags", Map.of(" aws:owner", "x")),
+        invalid("tags", "tags", Map.of("AWS:owner", "x")),
+        invalid("tags", "tags", Map.of(" Precache:name", "x")),
+        invalid("tags", "tags", Map.of("Name", "mine")),
+        invalid("tags", "tags", Map.of("team", "a", "team ", "b")),
+        invalid("tags", "tags", Map.of("team", "v".repeat(257))),
+        invalid("tags", "tags", tagsNumbered(BuildRequestValidator.MAX_USER_TAGS + 1)),
+        invalid("outputParameterName", "outputParameterName", "/a".repeat(16)),
+        invalid("outputParameterName", "outputParameterName", "precache/snapshot"),
+        invalid("outputParameterName", "outputParameterName", "/precache/" + "x".repeat(1002)),
+        invalid("images", "images", List.of("registry.example.com:99999/team/app:1")),
+        invalid("images", "images", List.of("registry.example.com:0/team/app:1")),
+        invalid("name", "name", "---"),
+        invalid("name", "name", ".hidden"),
+        invalid("name", "name", ""));
+  }
+
+  private static Map<String, String> tagsNumbered(int count) {
+    Map<String, String> tags = new java.util.HashMap<>();
+    for (int i = 0; i < count; i++) {
+      tags.put("key-" + i, "value");
+    }
+    return tags;
+  }
+
+  @Test
+  void acceptsWhatAwsAcceptsAtItsLimits() {
+    Map<String, String> tags = new java.util.HashMap<>(tagsNumbered(BuildRequestValidator.MAX_USER_TAGS - 2));
+    tags.put("k".repeat(128), "v".repeat(256));
+    tags.put("name", "lower-case name is another key to AWS");
+    BuildRequest request = with(with(with(VALID, "tags", tags), "outputParameterName", "/a".repeat(15)),
+        "images", List.of("registry.example.com:65535/team/app:1"));
+
+    BuildRequest normalised = BuildRequestValidator.normalize(request);
+
+    assertThat(normalised.tags()).hasSize(BuildRequestValidator.MAX_USER_TAGS);
+    assertThat(normalised.outputParameterName()).isEqualTo("/a".repeat(15));
+  }
+
+  @Test
+  void aBuildStartedBeforeAwsInputRulesIsCheckedAsItWasThen() {
+    BuildRequest before = with(with(with(VALID, "name", "---"), "tags", Map.of("Name", "mine", "team", "ml\u0007")),
+        "outputParameterName", "/a".repeat(16));
+
+    assertThat(BuildRequestValidator.normalize(before, false).tags()).containsEntry("Name", "mine");
+    assertThat(catchThrowableOfType(InvalidRequestException.class, () -> BuildRequestValidator.normalize(before)))
+        .isNotNull();
+  }
+
+  @Test
+  void aControlCharacterIsNamedNotEchoed() {
+    InvalidRequestException invalid = catchThrowableOfType(InvalidRequestException.class,
+        () -> BuildRequestValidator.normalize(with(VALID, "tags", Map.of("be\u0007l", "x"))));
+
+    assertThat(invalid.getMessage()).contains("control character").contains("be\\u0007l").doesNotContain("\u0007");
   }
 
   private static Arguments invalid(String field, String component, Object value) {

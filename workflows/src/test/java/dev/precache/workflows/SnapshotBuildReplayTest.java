@@ -17,6 +17,8 @@ import io.temporal.workflow.Workflow;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.IntStream;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -39,6 +41,8 @@ class SnapshotBuildReplayTest {
   /** The same failure since: teardown deletes the stack again once no deploy attempt can create it. */
   private static final String DEPLOY_FAILED_FENCED = "histories/deploy-failed-fenced.json";
   private static final String RESOLVED_HISTORY = "histories/happy-path-resolved.json";
+  /** A build of the validator's maximum 200 pulls, its images indexed by key ({@link ImageIndex}). */
+  private static final String INDEXED_HISTORY = "histories/max-pulls-indexed.json";
 
   @RegisterExtension
   final TestWorkflowExtension testWorkflow = FakeCloud.extension();
@@ -64,6 +68,11 @@ class SnapshotBuildReplayTest {
   }
 
   @Test
+  void replaysABuildOfTheMaximumPullsWithItsImagesIndexed() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(INDEXED_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
   void aWorkflowThatLaunchesBeforeResolvingCannotReplayTheResolvedHistory() {
     assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(RESOLVED_HISTORY,
         ChecksSsmFirst.class))
@@ -86,6 +95,25 @@ class SnapshotBuildReplayTest {
 
     String history = client.fetchHistory("happy-path-resolved").toJson(true);
     Files.writeString(Path.of("src/test/resources", RESOLVED_HISTORY), history);
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "precache.recordHistory", matches = "true")
+  void recordABuildOfTheMaximumPulls(TestWorkflowEnvironment env, WorkflowClient client, Worker worker)
+      throws IOException {
+    new FakeCloud().register(worker);
+    env.start();
+    FakeCloud.newBuild(client, worker, "max-pulls-indexed").build(maxPullsRequest());
+
+    String history = client.fetchHistory("max-pulls-indexed").toJson(true);
+    Files.writeString(Path.of("src/test/resources", INDEXED_HISTORY), history);
+  }
+
+  /** 100 images × 2 platforms: the validator's maximum, too many to index whole. */
+  static BuildRequest maxPullsRequest() {
+    List<String> images = IntStream.range(0, 100).mapToObj(i -> "registry.example.com/team/image-" + i + ":1").toList();
+    return BuildRequestValidatorTest.with(BuildRequestValidatorTest.with(FakeCloud.request(), "images", images),
+        "platforms", List.of("linux/amd64", "linux/arm64"));
   }
 
   @Test

@@ -66,10 +66,13 @@ final class Ctr {
     String subcommand = at + 1 < args.size() ? args.get(at + 1) : "";
     List<String> rest = args.subList(Math.min(at + 2, args.size()), args.size());
     boolean quiet = rest.contains("-q") || rest.contains("--quiet");
+    List<String> filters = rest.stream().filter(arg -> !arg.startsWith("-")).toList();
     String ns = namespace;
     if (List.of("content", "c").contains(command)) {
       return switch (subcommand) {
-        case "ls", "list" -> new TimedJob(io, MILLIS, () -> listContent(ns, quiet, io));
+        case "ls", "list" -> filtersUnsupported(filters, "digest")
+            ? Commands.failure(io, 0, 1, "ctr: unsupported filter " + filters)
+            : new TimedJob(io, MILLIS, () -> listContent(ns, quiet, filters, io));
         default -> Commands.failure(io, 0, 3, "ctr: No help topic for '" + subcommand + "'");
       };
     }
@@ -77,7 +80,9 @@ final class Ctr {
       return Commands.failure(io, 0, 3, "ctr: No help topic for '" + command + "'");
     }
     return switch (subcommand) {
-      case "ls", "list" -> new TimedJob(io, MILLIS, () -> list(ns, quiet, io));
+      case "ls", "list" -> filtersUnsupported(filters, "name")
+          ? Commands.failure(io, 0, 1, "ctr: unsupported filter " + filters)
+          : new TimedJob(io, MILLIS, () -> list(ns, quiet, filters, io));
       case "rm", "remove", "del", "delete" -> new TimedJob(io, MILLIS, () -> remove(ns, rest, io));
       case "check" -> new TimedJob(io, MILLIS, () -> check(ns, quiet, io));
       case "pull" -> pull(ns, rest, io);
@@ -91,8 +96,9 @@ final class Ctr {
    * sizes them, present or not), and only the index when that manifest is not in the content store, with an
    * error logged (containerd images.Image.Size with platforms.Default()).
    */
-  private int list(String namespace, boolean quiet, Io io) {
-    List<StoredImage> images = environment.store().images(namespace);
+  private int list(String namespace, boolean quiet, List<String> filters, Io io) {
+    List<StoredImage> images = environment.store().images(namespace).stream()
+        .filter(image -> matches(filters, image.name())).toList();
     if (quiet) {
       images.forEach(image -> io.stdout().append(image.name()).append('\n'));
       return 0;
@@ -189,8 +195,9 @@ final class Ctr {
   }
 
   /** DIGEST SIZE AGE LABELS, padded with tabs; sizes and ages as docker/go-units prints them. */
-  private int listContent(String namespace, boolean quiet, Io io) {
-    List<ContainerdStore.ContentBlob> blobs = environment.store().content(namespace);
+  private int listContent(String namespace, boolean quiet, List<String> filters, Io io) {
+    List<ContainerdStore.ContentBlob> blobs = environment.store().content(namespace).stream()
+        .filter(blob -> matches(filters, blob.digest())).toList();
     if (quiet) {
       blobs.forEach(blob -> io.stdout().append(blob.digest()).append('\n'));
       return 0;
@@ -204,6 +211,18 @@ final class Ctr {
     }
     io.stdout().append(table.flush());
     return 0;
+  }
+
+  /**
+   * Only {@code field==value} filters on the one field the build filters by (ctr takes more: containerd's
+   * filters package); ctr ORs its filter arguments.
+   */
+  private static boolean filtersUnsupported(List<String> filters, String field) {
+    return filters.stream().anyMatch(filter -> !filter.startsWith(field + "==") || filter.length() == field.length() + 2);
+  }
+
+  private static boolean matches(List<String> filters, String value) {
+    return filters.isEmpty() || filters.stream().anyMatch(filter -> filter.substring(filter.indexOf("==") + 2).equals(value));
   }
 
   private Optional<PlatformManifest> hostManifest(StoredImage image) {

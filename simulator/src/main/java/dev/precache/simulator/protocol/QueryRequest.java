@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -98,12 +99,38 @@ public final class QueryRequest {
         return filters;
     }
 
-    /** Key/value pairs of {@code prefix.N.Key} / {@code prefix.N.Value}. */
+    /**
+     * Key/value pairs of {@code prefix.N.Key} / {@code prefix.N.Value}, refused as EC2 and CloudFormation refuse
+     * them: control characters, keys over 128 or values over 256 characters, keys starting with {@code aws:}
+     * (AWS's own, any case), a key given twice.
+     */
     public Map<String, String> tags(String prefix) {
         Map<String, String> tags = new LinkedHashMap<>();
         for (QueryRequest tag : members(prefix)) {
-            tags.put(tag.required("Key"), tag.get("Value").orElse(""));
+            String key = tag.required("Key");
+            String value = tag.get("Value").orElse("");
+            requireTag(key.isEmpty() || key.codePointCount(0, key.length()) > 128 || hasControl(key), "A tag key");
+            requireTag(value.codePointCount(0, value.length()) > 256 || hasControl(value), "The value of tag " + (tags.size() + 1));
+            if (key.strip().toLowerCase(Locale.ROOT).startsWith("aws:")) {
+                throw new AwsException("InvalidParameterValue",
+                    "Tag keys starting with 'aws:' are reserved for internal use");
+            }
+            if (tags.put(key, value) != null) {
+                throw new AwsException("InvalidParameterValue", "Duplicate tag key '" + key + "' specified");
+            }
         }
         return tags;
+    }
+
+    /** The message echoes no part of the tag: it may hold what XML cannot carry. */
+    private static void requireTag(boolean invalid, String what) {
+        if (invalid) {
+            throw new AwsException("InvalidParameterValue", what
+                + " is invalid: keys are 1 to 128 characters, values 0 to 256, neither with control characters");
+        }
+    }
+
+    private static boolean hasControl(String text) {
+        return text.codePoints().anyMatch(c -> Character.getType(c) == Character.CONTROL);
     }
 }

@@ -48,18 +48,36 @@ public final class XmlWriter {
         return out.toString();
     }
 
-    private static String escape(String text) {
+    /**
+     * Markup characters as entities; tab, newline and carriage return as character references, which XML
+     * parsers would otherwise normalise; the characters XML 1.0 cannot carry at all (other C0 controls, lone
+     * surrogates, U+FFFE, U+FFFF) as U+FFFD, so the document always parses. AWS refuses such characters in what
+     * it stores, so only an echo of a caller's input can hold one.
+     */
+    static String escape(String text) {
         StringBuilder escaped = new StringBuilder(text.length());
-        for (char c : text.toCharArray()) {
+        text.codePoints().forEach(c -> {
             switch (c) {
                 case '<' -> escaped.append("&lt;");
                 case '>' -> escaped.append("&gt;");
                 case '&' -> escaped.append("&amp;");
                 case '"' -> escaped.append("&quot;");
                 case '\'' -> escaped.append("&apos;");
-                default -> escaped.append(c);
+                case '\t', '\n', '\r' -> escaped.append("&#").append(c).append(';');
+                default -> {
+                    if (allowedInXml(c)) {
+                        escaped.appendCodePoint(c);
+                    } else {
+                        escaped.append('\uFFFD');
+                    }
+                }
             }
-        }
+        });
         return escaped.toString();
+    }
+
+    /** XML 1.0's Char production. */
+    private static boolean allowedInXml(int c) {
+        return (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
     }
 }

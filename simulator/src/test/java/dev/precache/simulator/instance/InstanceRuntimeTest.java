@@ -87,6 +87,23 @@ class InstanceRuntimeTest {
   }
 
   @Test
+  void listingsFilterByNameAndDigestOringTheirArguments() {
+    InstanceRuntime runtime = new InstanceRuntime(TestHost.k8s132(), catalog);
+    String pause = "registry.k8s.io/pause:3.10";
+    run(runtime, pull(BUSYBOX, "") + "\n" + pull(pause, ""));
+
+    assertThat(run(runtime, CTR + "ls -q name==" + BUSYBOX).stdout()).isEqualTo(BUSYBOX + "\n");
+    assertThat(run(runtime, CTR + "ls name==" + pause + " name==docker.io/library/nope:1").stdout().lines()
+        .skip(1).map(line -> line.split("\\s+")[0])).containsExactly(pause);
+    assertThat(run(runtime, CTR + "ls -q name==" + BUSYBOX + " name==" + pause).stdout().lines()).hasSize(2);
+    String layer = catalog.find(BUSYBOX).orElseThrow().platform("amd64").orElseThrow().layers().get(0).digest();
+    String content = "apiclient exec admin sheltie ctr -n k8s.io content ls -q ";
+    assertThat(run(runtime, content + "digest==" + layer + " digest==sha256:" + "0".repeat(64)).stdout())
+        .isEqualTo(layer + "\n");
+    assertThat(run(runtime, CTR + "ls labels.x==y").exitCode()).isEqualTo(1);
+  }
+
+  @Test
   void removeAllThroughXargsEmptiesTheNamespace() {
     InstanceRuntime runtime = new InstanceRuntime(TestHost.k8s132(), catalog);
     run(runtime, pull(BUSYBOX, "") + "\n" + pull("registry.k8s.io/pause:3.10", ""));
