@@ -28,11 +28,11 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * {@code AWS_ENDPOINT_URL_<SERVICE>} and {@code AWS_ENDPOINT_URL} (and the {@code aws.endpointUrl*} system
  * properties and the shared config file), so that is not repeated here.
  *
- * <p>Retries: the SDK's adaptive mode absorbs short blips (a few attempts) and, once AWS throttles, slows every
- * caller of that client down with a client-side rate limiter shared by all the worker's activities in the region,
- * instead of letting them all hammer a throttled API. Wait loops ride out longer trouble on their own calls
- * ({@link Polling#untilAnswered}); anything else surfaces as an exception and Temporal's activity retry policy
- * takes over, with backoff and a visible history.
+ * <p>Retries: the SDK's standard mode absorbs short blips (a few attempts); wait loops ride out longer trouble on
+ * their own calls with jittered backoff per caller ({@link Polling#untilAnswered}); anything else surfaces as an
+ * exception and Temporal's activity retry policy takes over, with backoff and a visible history. Not the adaptive
+ * mode: its client-side rate limiter is shared by every build in the region, and under throttling that does not
+ * follow the request rate (bench/api-storm) it slowed all of them to a crawl.
  */
 public final class AwsClients implements AutoCloseable {
 
@@ -83,7 +83,7 @@ public final class AwsClients implements AutoCloseable {
         .credentialsProvider(credentials)
         .httpClient(httpClient)
         .overrideConfiguration(o -> o
-            .retryStrategy(RetryMode.ADAPTIVE_V2)
+            .retryStrategy(RetryMode.STANDARD)
             .apiCallAttemptTimeout(API_CALL_ATTEMPT_TIMEOUT)
             .apiCallTimeout(API_CALL_TIMEOUT));
     if (endpointOverride != null) {
