@@ -17,8 +17,6 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.ssm.model.Command;
 import software.amazon.awssdk.services.ssm.model.CommandFilter;
@@ -133,36 +131,12 @@ final class CommandRunner {
     }
   }
 
-  /**
-   * Sends the command, riding out refusals: a throttled SendCommand was not done and is sent again; after any other
-   * transient failure (a 5xx, a timeout) SSM may have taken it, so the instance's commands are looked through
-   * first and a command found there is the one sent.
-   */
+  /** Sends the command once: one SSM took despite an error is found on the instance by its comment. */
   private String sendOnce(SsmClient ssm, String instanceId, String step, String command, Duration executionTimeout,
       String known) {
     String comment = comment(step);
-    Duration backoff = polling.interval();
-    while (true) {
-      try {
-        return polling.heartbeating(known, () -> send(ssm, instanceId, comment, command, executionTimeout));
-      } catch (SdkException e) {
-        ApplicationFailure failure = AwsFailures.classify(step + ": send command", e);
-        if (failure.isNonRetryable()) {
-          throw failure;
-        }
-        log.info("{}: SendCommand refused, trying again within {} ms: {}", step, backoff.toMillis(),
-            AwsFailures.summary(e));
-        polling.heartbeatAndWait(known, backoff);
-        backoff = polling.backoffAfter(backoff);
-        if (!(e instanceof SdkServiceException service && service.isThrottlingException())) {
-          Optional<String> taken = polling.untilAnswered(step + ": look for its command", known,
-              () -> findResumable(ssm, instanceId, comment, executionTimeout));
-          if (taken.isPresent()) {
-            return taken.get();
-          }
-        }
-      }
-    }
+    return polling.once(step + ": send command", known, () -> send(ssm, instanceId, comment, command, executionTimeout),
+        () -> findResumable(ssm, instanceId, comment, executionTimeout));
   }
 
   private static String send(SsmClient ssm, String instanceId, String comment, String command, Duration timeout) {

@@ -4,6 +4,7 @@ import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -13,6 +14,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.exception.SdkServiceException;
 
 /**
  * Paces the wait loops of the activities: each round heartbeats what is being waited for, then sleeps. The
@@ -88,6 +90,35 @@ final class Polling {
             AwsFailures.summary(e));
         heartbeatAndWait(details, jittered(backoff));
         backoff = backoffAfter(backoff);
+      }
+    }
+  }
+
+  /**
+   * A call that must be done once and has no idempotency token (SendCommand, CreateSnapshot), riding out
+   * refusals: a throttled call was not done and is made again; after any other transient failure (a 5xx, a
+   * timeout) AWS may have done it, so {@code lookUp} (a read, ridden out too) is asked first, and what it finds
+   * is the result. A permanent error is thrown at once.
+   */
+  <T> T once(String action, Object details, Supplier<T> call, Supplier<Optional<T>> lookUp) {
+    Duration backoff = interval;
+    while (true) {
+      try {
+        return heartbeating(details, call);
+      } catch (SdkException e) {
+        ApplicationFailure failure = AwsFailures.classify(action, e);
+        if (failure.isNonRetryable()) {
+          throw failure;
+        }
+        log.info("{}: refused, trying again within {} ms: {}", action, backoff.toMillis(), AwsFailures.summary(e));
+        heartbeatAndWait(details, jittered(backoff));
+        backoff = backoffAfter(backoff);
+        if (!(e instanceof SdkServiceException service && service.isThrottlingException())) {
+          Optional<T> done = untilAnswered(action + ": was it done?", details, lookUp);
+          if (done.isPresent()) {
+            return done.get();
+          }
+        }
       }
     }
   }

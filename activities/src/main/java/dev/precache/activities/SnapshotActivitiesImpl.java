@@ -20,7 +20,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.CreateSnapshotRequest;
 import software.amazon.awssdk.services.ec2.model.DeleteSnapshotRequest;
@@ -60,9 +59,8 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
   }
 
   /**
-   * Creates the snapshot once: an earlier attempt's, found by the build-ID tag, is the snapshot. Reads ride out
-   * refusals; a throttled CreateSnapshot was not done and is asked again, and after any other transient failure
-   * the tag is looked up again first, as EC2 may have taken it.
+   * Creates the snapshot once: an earlier attempt's, or one EC2 took despite an error, found by the build-ID tag,
+   * is the snapshot.
    */
   @Override
   public String createSnapshot(SnapshotSpec spec) {
@@ -83,30 +81,10 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
             .tags(tags(identity, spec.tags()))
             .build())
         .build();
-    Duration backoff = polling.interval();
-    while (true) {
-      try {
-        String snapshotId = polling.heartbeating(step, () -> ec2.createSnapshot(request)).snapshotId();
-        log.info("Creating snapshot {} of {} on {}", snapshotId, DATA_DEVICE, spec.instanceId());
-        return snapshotId;
-      } catch (SdkException e) {
-        ApplicationFailure failure = AwsFailures.classify(step, e);
-        if (failure.isNonRetryable()) {
-          throw failure;
-        }
-        log.info("{}: CreateSnapshot refused, trying again within {} ms: {}", step, backoff.toMillis(),
-            AwsFailures.summary(e));
-        polling.heartbeatAndWait(step, backoff);
-        backoff = polling.backoffAfter(backoff);
-        if (!(e instanceof SdkServiceException service && service.isThrottlingException())) {
-          Optional<String> taken = polling.untilAnswered(step + ": look for the build's snapshot", step,
-              () -> snapshotOfBuild(ec2, identity.buildId()));
-          if (taken.isPresent()) {
-            return taken.get();
-          }
-        }
-      }
-    }
+    String snapshotId = polling.once(step + ": create", step, () -> ec2.createSnapshot(request).snapshotId(),
+        () -> snapshotOfBuild(ec2, identity.buildId()));
+    log.info("Creating snapshot {} of {} on {}", snapshotId, DATA_DEVICE, spec.instanceId());
+    return snapshotId;
   }
 
   /** CreateSnapshot has no idempotency token: the build-ID tag is how a retry finds an earlier attempt's. */

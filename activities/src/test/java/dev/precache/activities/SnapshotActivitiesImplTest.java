@@ -106,6 +106,40 @@ class SnapshotActivitiesImplTest {
   }
 
   @Test
+  void aCreateSnapshotThatFailedWithAServerErrorButWasTakenIsNotAskedTwice() {
+    SnapshotActivities activities = activities(Duration.ofMinutes(1));
+    when(ec2.describeSnapshots(any(DescribeSnapshotsRequest.class)))
+        .thenReturn(DescribeSnapshotsResponse.builder().build()) // before creating
+        .thenReturn(DescribeSnapshotsResponse.builder() // after the failed call: EC2 took it
+            .snapshots(Snapshot.builder().snapshotId("snap-taken").state(SnapshotState.PENDING).build()).build());
+    when(ec2.describeInstances(any(DescribeInstancesRequest.class))).thenReturn(instanceWithVolumes());
+    when(ec2.createSnapshot(any(CreateSnapshotRequest.class))).thenThrow(
+        Ec2Exception.builder().statusCode(500)
+            .awsErrorDetails(AwsErrorDetails.builder().errorCode("InternalError").errorMessage("oops").build()).build());
+
+    String snapshotId = activities.createSnapshot(new SnapshotSpec(REGION, INSTANCE, IDENTITY, "images", Map.of()));
+
+    assertThat(snapshotId).isEqualTo("snap-taken");
+    verify(ec2, times(1)).createSnapshot(any(CreateSnapshotRequest.class));
+  }
+
+  @Test
+  void aThrottledCreateSnapshotIsAskedAgain() {
+    SnapshotActivities activities = activities(Duration.ofMinutes(1));
+    when(ec2.describeSnapshots(any(DescribeSnapshotsRequest.class))).thenReturn(DescribeSnapshotsResponse.builder().build());
+    when(ec2.describeInstances(any(DescribeInstancesRequest.class))).thenReturn(instanceWithVolumes());
+    when(ec2.createSnapshot(any(CreateSnapshotRequest.class))).thenThrow(
+        Ec2Exception.builder().statusCode(503)
+            .awsErrorDetails(AwsErrorDetails.builder().errorCode("RequestLimitExceeded").errorMessage("slow").build())
+            .build())
+        .thenReturn(CreateSnapshotResponse.builder().snapshotId("snap-new").build());
+
+    assertThat(activities.createSnapshot(new SnapshotSpec(REGION, INSTANCE, IDENTITY, "images", Map.of())))
+        .isEqualTo("snap-new");
+    verify(ec2, times(1)).describeSnapshots(any(DescribeSnapshotsRequest.class));
+  }
+
+  @Test
   void awaitSnapshotCompletedHeartbeatsProgressUntilCompleted() {
     SnapshotActivities activities = activities(Duration.ofMinutes(1));
     when(ec2.describeSnapshots(any(DescribeSnapshotsRequest.class)))
