@@ -153,8 +153,7 @@ final class ScheduleCommand implements Runnable {
       ScheduleRules.requireNote(note);
       return CommandLine.ExitCode.OK;
     } catch (IllegalArgumentException e) {
-      spec.commandLine().getErr().println(e.getMessage());
-      return CommandLine.ExitCode.USAGE;
+      return CliError.usage(e.getMessage(), null).report(spec.commandLine().getErr());
     }
   }
 

@@ -55,32 +55,32 @@ class InputRulesCliTest {
   @Test
   void tagsAwsWouldRefuse() {
     assertThat(refusedBuild("--tag", "team=ml\u0007", "nginx"))
-        .startsWith("invalid --tag:").contains("control character").doesNotContain("\u0007");
-    assertThat(refusedBuild("--tag", " aws:owner=x", "nginx")).startsWith("invalid --tag:").contains("'aws:'");
-    assertThat(refusedBuild("--tag", "AWS:owner=x", "nginx")).startsWith("invalid --tag:").contains("'aws:'");
+        .startsWith("error: invalid --tag (").contains("control character").doesNotContain("\u0007");
+    assertThat(refusedBuild("--tag", " aws:owner=x", "nginx")).startsWith("error: invalid --tag (").contains("'aws:'");
+    assertThat(refusedBuild("--tag", "AWS:owner=x", "nginx")).startsWith("error: invalid --tag (").contains("'aws:'");
     assertThat(refusedBuild("--tag", "team=a", "--tag", "team=b", "nginx"))
-        .isEqualTo("invalid --tag: key 'team' is given twice");
+        .isEqualTo("error: invalid --tag (key 'team' is given twice)");
     assertThat(refusedBuild("--tag", "team=a", "--tag", "team =b", "nginx"))
-        .startsWith("invalid --tag: keys 'team' and 'team ' are the same key to AWS");
-    assertThat(refusedBuild("--tag", "Name=mine", "nginx")).startsWith("invalid --tag: key 'Name' is set by precache");
+        .startsWith("error: invalid --tag (keys 'team' and 'team ' are the same key to AWS");
+    assertThat(refusedBuild("--tag", "Name=mine", "nginx")).startsWith("error: invalid --tag (key 'Name' is set by precache");
     assertThat(refusedBuild("--tag", "precache:images:1=x", "nginx")).contains("'precache:'");
-    assertThat(refusedBuild("--tag", "team", "nginx")).isEqualTo("invalid --tag: expected KEY=VALUE, got 'team'");
+    assertThat(refusedBuild("--tag", "team", "nginx")).isEqualTo("error: invalid --tag (expected KEY=VALUE, got 'team')");
     List<String> many = new ArrayList<>();
     for (int i = 0; i <= 40; i++) {
       many.addAll(List.of("--tag", "k" + i + "=v"));
     }
     many.add("nginx");
-    assertThat(refusedBuild(many.toArray(String[]::new))).isEqualTo("invalid --tag: at most 40 tags, got 41");
+    assertThat(refusedBuild(many.toArray(String[]::new))).isEqualTo("error: invalid --tag (at most 40 tags, got 41)");
   }
 
   @Test
   void otherAwsRules() {
     assertThat(refusedBuild("-op", "/a".repeat(16), "nginx"))
-        .startsWith("invalid --output-parameter-name: SSM allows at most 15 levels");
-    assertThat(refusedBuild("-op", "precache/snapshot", "nginx")).startsWith("invalid --output-parameter-name:");
+        .startsWith("error: invalid --output-parameter-name (SSM allows at most 15 levels");
+    assertThat(refusedBuild("-op", "precache/snapshot", "nginx")).startsWith("error: invalid --output-parameter-name (");
     assertThat(refusedBuild("registry.example.com:99999/team/app:1"))
-        .startsWith("invalid image list:").contains("invalid registry port '99999'");
-    assertThat(refusedBuild("--name", "---", "nginx")).startsWith("invalid --name:");
+        .startsWith("error: invalid image list (").contains("invalid registry port '99999'");
+    assertThat(refusedBuild("--name", "---", "nginx")).startsWith("error: invalid --name (");
   }
 
   @Test
@@ -93,26 +93,26 @@ class InputRulesCliTest {
   @Test
   void scheduleIdsAndNotes() {
     assertThat(refused("schedule", "create", "", "--every", "24h", "-r", "us-west-2", "nginx"))
-        .startsWith("invalid SCHEDULE_ID:");
+        .startsWith("error: invalid SCHEDULE_ID (");
     assertThat(refused("schedule", "create", "gpu nightly", "--every", "24h", "-r", "us-west-2", "nginx"))
-        .startsWith("invalid SCHEDULE_ID:");
+        .startsWith("error: invalid SCHEDULE_ID (");
     assertThat(refused("schedule", "create", "s".repeat(201), "--every", "24h", "-r", "us-west-2", "nginx"))
-        .startsWith("invalid SCHEDULE_ID:");
+        .startsWith("error: invalid SCHEDULE_ID (");
     String tenMegabytes = "n".repeat(10 * 1024 * 1024);
     assertThat(refused("schedule", "create", "s", "--every", "24h", "--note", tenMegabytes, "-r", "us-west-2",
-        "nginx")).isEqualTo("invalid --note: at most 1000 characters, got 10485760");
-    assertThat(refused("schedule", "pause", "s", "--note", tenMegabytes)).startsWith("invalid --note:");
-    assertThat(refused("schedule", "unpause", "s", "--note", tenMegabytes)).startsWith("invalid --note:");
+        "nginx")).isEqualTo("error: invalid --note (at most 1000 characters, got 10485760)");
+    assertThat(refused("schedule", "pause", "s", "--note", tenMegabytes)).startsWith("error: invalid --note (");
+    assertThat(refused("schedule", "unpause", "s", "--note", tenMegabytes)).startsWith("error: invalid --note (");
   }
 
   @Test
   void aCronThatNeverFires() {
     assertThat(refused("schedule", "create", "s", "--cron", "0 3 31 2 *", "-r", "us-west-2", "nginx"))
-        .isEqualTo("invalid --cron: '0 3 31 2 *' never fires: none of its months has day 31");
+        .isEqualTo("error: invalid --cron ('0 3 31 2 *' never fires: none of its months has day 31)");
     assertThat(refused("schedule", "create", "s", "--cron", "0 3 30,31 feb *", "-r", "us-west-2", "nginx"))
-        .startsWith("invalid --cron: '0 3 30,31 feb *' never fires");
+        .startsWith("error: invalid --cron ('0 3 30,31 feb *' never fires");
     assertThat(refused("schedule", "create", "s", "--cron", "0 3 31 4,6,9,11 *", "-r", "us-west-2", "nginx"))
-        .startsWith("invalid --cron:");
+        .startsWith("error: invalid --cron (");
   }
 
   @Test
@@ -126,17 +126,17 @@ class InputRulesCliTest {
   @Test
   void specFilesThatAreNoRegularFileOrTooLarge() throws Exception {
     assertThat(refused("schedule", "create", "s", "--every", "24h", "--spec", "/dev/zero"))
-        .isEqualTo("cannot read /dev/zero: not a regular file");
+        .isEqualTo("error: cannot read /dev/zero (not a regular file)");
     Path huge = directory.resolve("huge.yaml");
     try (RandomAccessFile file = new RandomAccessFile(huge.toFile(), "rw")) {
       file.setLength(200L * 1024 * 1024);
     }
     assertThat(refused("schedule", "create", "s", "--every", "24h", "--spec", huge.toString()))
-        .isEqualTo(huge + " is larger than 1024 KiB");
+        .isEqualTo("error: " + huge + " is larger than 1024 KiB");
     Path overflow = Files.writeString(directory.resolve("overflow.yaml"),
         "region: us-west-2\nimages: [nginx]\ntimeout: 9223372036854775807d\n");
     assertThat(refused("schedule", "create", "s", "--every", "24h", "--spec", overflow.toString()))
-        .startsWith("invalid timeout in " + overflow + ": '9223372036854775807d' is longer than 3660d");
+        .startsWith("error: invalid timeout in " + overflow + " ('9223372036854775807d' is longer than 3660d");
   }
 
   @Test
@@ -147,6 +147,6 @@ class InputRulesCliTest {
     assertThat(mkfifo.waitFor()).isZero();
 
     assertThat(refused("schedule", "create", "s", "--every", "24h", "--spec", fifo.toString()))
-        .isEqualTo("cannot read " + fifo + ": not a regular file");
+        .isEqualTo("error: cannot read " + fifo + " (not a regular file)");
   }
 }
