@@ -28,8 +28,8 @@ final class Polling {
   /** The longest pause between two tries of a read that AWS keeps refusing: backoff, capped. */
   static final Duration MAX_READ_BACKOFF = Duration.ofSeconds(10);
   /**
-   * How often a call in progress heartbeats: well inside the heartbeat timeout, as one call may wait that long in
-   * the SDK's retries and its adaptive rate limiter while AWS throttles (bounded by the clients' call timeout).
+   * How often a call in progress heartbeats: well inside the heartbeat timeout, as one call may spend that long in
+   * the SDK's own retries and their backoff while AWS throttles (bounded by the clients' call timeout).
    */
   static final Duration HEARTBEAT_DURING_CALL = Duration.ofSeconds(5);
   private static final ScheduledExecutorService HEARTBEATS = Executors.newSingleThreadScheduledExecutor(task -> {
