@@ -116,13 +116,14 @@ class MotoConformanceTest {
     BuildIdentity identity = BuildIdentity.of("it-moto-deploy", "run-1", request.name());
 
     // moto resolves the AmiId parameter's default, an AWS public parameter it neither ships nor lets anyone write,
-    // and answers CreateStack with an internal error (500), which the activity rightly takes for transient.
+    // and answers CreateStack with an internal error (500), which the activity rightly takes for transient: it asks
+    // again within its creation window, then fails so that Temporal retries it.
     assertThatThrownBy(() -> stack().deployStack(new StackSpec(identity, request)))
         .isInstanceOf(ActivityFailure.class)
         .cause().isInstanceOfSatisfying(ApplicationFailure.class, failure -> {
           assertThat(failure.getType()).isEqualTo("TransientAwsError");
           assertThat(failure.isNonRetryable()).isFalse();
-          assertThat(failure.getOriginalMessage()).startsWith("deploy stack " + identity.stackName() + " failed: ")
+          assertThat(failure.getOriginalMessage()).startsWith("create stack " + identity.stackName() + " failed: ")
               .contains("Status Code: 500");
         });
     assertThat(describeStack(identity.stackName())).as("stack after the failed CreateStack").isNull();
