@@ -2,10 +2,15 @@ package dev.precache.it;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -72,6 +77,33 @@ final class ChildProcess implements AutoCloseable {
   }
 
   /** SIGKILL, as a crash would: the process and everything it started, with no chance to clean up. */
+  /**
+   * Waits until {@code ready} answers 200, polling every {@code poll}; kills the process and says why when it exits
+   * or is not ready within {@code timeout}.
+   */
+  void awaitHttpOk(URI ready, Duration timeout, Duration poll) throws InterruptedException {
+    HttpClient http = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY).build();
+    HttpRequest request = HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).GET().build();
+    Instant deadline = Instant.now().plus(timeout);
+    while (true) {
+      if (!isAlive()) {
+        throw new IllegalStateException(this + " exited during startup:\n" + logTail());
+      }
+      try {
+        if (http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // still starting
+      }
+      if (Instant.now().isAfter(deadline)) {
+        kill();
+        throw new IllegalStateException(this + " not ready within " + timeout + ":\n" + logTail());
+      }
+      Thread.sleep(poll.toMillis());
+    }
+  }
+
   void kill() {
     process.descendants().forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();

@@ -2,14 +2,10 @@ package dev.precache.it;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -110,25 +106,6 @@ final class CraneRegistry implements BeforeAllCallback, AfterAllCallback {
   }
 
   private void awaitReady() throws InterruptedException {
-    HttpClient http = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY).build();
-    HttpRequest request = HttpRequest.newBuilder(endpoint().resolve("/v2/")).timeout(Duration.ofSeconds(2)).build();
-    Instant deadline = Instant.now().plus(STARTUP_TIMEOUT);
-    while (true) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException(process + " exited during startup:\n" + process.logTail());
-      }
-      try {
-        if (http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // still starting
-      }
-      if (Instant.now().isAfter(deadline)) {
-        process.kill();
-        throw new IllegalStateException(process + " not ready within " + STARTUP_TIMEOUT + ":\n" + process.logTail());
-      }
-      Thread.sleep(100);
-    }
+    process.awaitHttpOk(endpoint().resolve("/v2/"), STARTUP_TIMEOUT, Duration.ofMillis(100));
   }
 }

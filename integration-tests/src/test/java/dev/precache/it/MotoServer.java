@@ -1,13 +1,8 @@
 package dev.precache.it;
 
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -56,26 +51,6 @@ final class MotoServer implements BeforeAllCallback, AfterAllCallback {
   }
 
   private void awaitReady() throws InterruptedException {
-    HttpClient http = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY).build();
-    HttpRequest request = HttpRequest.newBuilder(endpoint().resolve("/moto-api/data.json"))
-        .timeout(Duration.ofSeconds(2)).GET().build();
-    Instant deadline = Instant.now().plus(STARTUP_TIMEOUT);
-    while (true) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException(process + " exited during startup:\n" + process.logTail());
-      }
-      try {
-        if (http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // still starting
-      }
-      if (Instant.now().isAfter(deadline)) {
-        process.kill();
-        throw new IllegalStateException(process + " not ready within " + STARTUP_TIMEOUT + ":\n" + process.logTail());
-      }
-      Thread.sleep(250);
-    }
+    process.awaitHttpOk(endpoint().resolve("/moto-api/data.json"), STARTUP_TIMEOUT, Duration.ofMillis(250));
   }
 }
