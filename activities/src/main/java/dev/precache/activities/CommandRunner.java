@@ -154,6 +154,7 @@ final class CommandRunner {
 
   private String await(SsmClient ssm, String instanceId, String commandId, String step, Instant deadline) {
     Instant visibleBy = Instant.now().plus(INVOCATION_VISIBLE_WITHIN);
+    Polling.Wait wait = polling.newWait();
     while (Instant.now().isBefore(deadline)) {
       Optional<GetCommandInvocationResponse> visible = polling.untilAnswered(step + ": read command " + commandId,
           commandId, () -> invocation(ssm, instanceId, commandId));
@@ -162,7 +163,7 @@ final class CommandRunner {
           throw ApplicationFailure.newFailure(
               step + ": command " + commandId + " never showed up on " + instanceId, AwsFailures.TRANSIENT_COMMAND);
         }
-        polling.heartbeatAndWait(commandId);
+        wait.pause(commandId);
         continue;
       }
       GetCommandInvocationResponse invocation = visible.get();
@@ -170,7 +171,7 @@ final class CommandRunner {
         throw transientFailure(step, commandId, invocation.statusDetails(), invocation);
       }
       switch (invocation.status()) {
-        case PENDING, IN_PROGRESS, DELAYED, CANCELLING -> polling.heartbeatAndWait(commandId);
+        case PENDING, IN_PROGRESS, DELAYED, CANCELLING -> wait.pause(commandId);
         case SUCCESS -> {
           log.info("{}: command {} succeeded", step, commandId);
           return nullToEmpty(invocation.standardOutputContent());

@@ -56,6 +56,14 @@ final class Containerd {
   }
 
   /**
+   * The pull, then the image's listing when it succeeded: the pull's result comes from its own command, with
+   * no second command (and poll) after it.
+   */
+  static String pullAndList(String image, String platform, String user) {
+    return pull(image, platform, user) + " && " + listImages(List.of(image));
+  }
+
+  /**
    * SSM returns at most 24,000 characters of a command's output (GetCommandInvocation's
    * StandardOutputContent): a listing of every image or blob of a 200-pull build passes that, so listings name
    * what they look for, a batch at a time. An image's line is at most ~600 characters (a 255-character name,

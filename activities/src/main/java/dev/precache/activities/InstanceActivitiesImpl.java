@@ -62,6 +62,7 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
     DescribeInstanceInformationRequest request = DescribeInstanceInformationRequest.builder()
         .filters(InstanceInformationStringFilter.builder().key("InstanceIds").values(instanceId).build())
         .build();
+    Polling.Wait wait = polling.newWait();
     try {
       while (true) {
         List<InstanceInformation> found = polling.untilAnswered("describe SSM registration of " + instanceId,
@@ -71,7 +72,7 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
           log.info("SSM agent on {} is online", instanceId);
           return;
         }
-        polling.heartbeatAndWait(ping == null ? "NotRegistered" : ping.toString());
+        wait.pause(ping == null ? "NotRegistered" : ping.toString());
       }
     } catch (SdkException e) {
       throw AwsFailures.classify("wait for SSM on " + instanceId, e);
@@ -94,14 +95,22 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
     Optional<EcrRegistry> ecr = EcrRegistry.of(spec.image());
     String parameterName = spec.identity().credentialsPath() + "pull-" + shortHash(spec.image(), spec.platform());
     try {
-      commands.run(spec.region(), spec.instanceId(), step,
-          () -> Containerd.pull(spec.image(), spec.platform(),
+      String output = commands.run(spec.region(), spec.instanceId(), step,
+          () -> Containerd.pullAndList(spec.image(), spec.platform(),
               ecr.map(registry -> credentials.park(spec.region(), parameterName, registry)).orElse(null)),
           PULL_TIMEOUT);
-      List<CachedImage> cached = cachedImages(spec.region(), spec.instanceId(), "list images after " + step,
-          List.of(spec.image()), List.of(spec.platform()));
-      log.info("Pulled {}", cached.get(0));
-      return cached.get(0);
+      CachedImage pulled = Containerd.parseImageList(output).stream()
+          .filter(listed -> listed.ref().equals(spec.image()) && listed.hasPlatform(spec.platform()))
+          .findFirst()
+          .map(listed -> new CachedImage(spec.image(), spec.platform(), listed.digest(), listed.sizeBytes()))
+          .orElseGet(() -> {
+            // SSM keeps the first 24,000 characters of the output: a pull that printed more cut its listing off.
+            log.info("{}: the image's listing is not in the command's output; listing it apart", step);
+            return cachedImages(spec.region(), spec.instanceId(), "list images after " + step,
+                List.of(spec.image()), List.of(spec.platform())).get(0);
+          });
+      log.info("Pulled {}", pulled);
+      return pulled;
     } catch (SdkException e) {
       throw AwsFailures.classify(step, e);
     } finally {
@@ -207,6 +216,7 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
       polling.untilAnswered("stop " + instanceId, "StopInstances", () -> ec2.stopInstances(stop));
       log.info("Stopping {}", instanceId);
       DescribeInstancesRequest describe = DescribeInstancesRequest.builder().instanceIds(instanceId).build();
+      Polling.Wait wait = polling.newWait();
       while (true) {
         InstanceStateName state = polling.untilAnswered("describe " + instanceId, "stopping",
             () -> ec2.describeInstances(describe).reservations().get(0).instances().get(0).state().name());
@@ -218,7 +228,7 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
           throw ApplicationFailure.newNonRetryableFailure(
               "instance " + instanceId + " is " + state + " instead of stopping", BuildFailures.INSTANCE_FAILED);
         }
-        polling.heartbeatAndWait(state.toString());
+        wait.pause(state.toString());
       }
     } catch (SdkException e) {
       throw AwsFailures.classify("stop " + instanceId, e);

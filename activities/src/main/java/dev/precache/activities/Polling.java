@@ -48,8 +48,31 @@ final class Polling {
     return interval;
   }
 
-  void heartbeatAndWait(Object details) {
-    heartbeatAndWait(details, interval);
+  /** A new wait: its pauses start short and back off, see {@link Wait}. */
+  Wait newWait() {
+    return new Wait();
+  }
+
+  /**
+   * The pauses of one wait loop: the first a fifth of the poll interval (1 s of the production 5 s), each next
+   * twice the last up to the interval, so that a state that changes soon (a short command, a stack that is
+   * almost done) is seen within about a second, and a long wait still polls once per interval. One build polls
+   * each of its waits at most once a second: far inside EC2's throttle for Describe calls (a bucket of 100,
+   * refilled at 20 per second per account, "Request throttling for the Amazon EC2 API", EC2 API reference).
+   */
+  final class Wait {
+    private Duration next = interval.dividedBy(5);
+
+    void pause(Object details) {
+      heartbeatAndWait(details, nextPause());
+    }
+
+    Duration nextPause() {
+      Duration pause = next;
+      Duration doubled = next.multipliedBy(2);
+      next = doubled.compareTo(interval) > 0 ? interval : doubled;
+      return pause;
+    }
   }
 
   void heartbeatAndWait(Object details, Duration pause) {

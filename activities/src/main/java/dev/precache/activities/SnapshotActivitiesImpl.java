@@ -136,6 +136,7 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
     Ec2Client ec2 = clients.ec2(region);
     Instant windowEnds = Instant.now().plus(pollWindow);
     DescribeSnapshotsRequest describe = DescribeSnapshotsRequest.builder().snapshotIds(snapshotId).build();
+    Polling.Wait wait = polling.newWait();
     try {
       while (true) {
         Snapshot snapshot = polling.untilAnswered("describe snapshot " + snapshotId, snapshotId,
@@ -150,7 +151,7 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
           log.info("Snapshot {}: {}%{}", snapshotId, status.percent(), status.completed() ? ", completed" : "");
           return status;
         }
-        polling.heartbeatAndWait(status);
+        wait.pause(status);
       }
     } catch (SdkException e) {
       throw AwsFailures.classify("wait for snapshot " + snapshotId, e);

@@ -57,6 +57,7 @@ public final class StackActivitiesImpl implements StackActivities {
     try {
       createStack(cloudFormation, spec);
       String status = StackStatus.CREATE_IN_PROGRESS.toString();
+      Polling.Wait wait = polling.newWait();
       while (true) {
         Stack stack = polling.untilAnswered("describe stack " + stackName, status,
             () -> describe(cloudFormation, stackName));
@@ -71,7 +72,7 @@ public final class StackActivitiesImpl implements StackActivities {
             log.info("Stack {} is up: instance {}", stackName, outputs.instanceId());
             return outputs;
           }
-          case CREATE_IN_PROGRESS -> polling.heartbeatAndWait(status);
+          case CREATE_IN_PROGRESS -> wait.pause(status);
           default -> throw ApplicationFailure.newNonRetryableFailure(
               "stack " + stackName + " failed (" + status + "): " + creationFailure(cloudFormation, stackName),
               BuildFailures.STACK_FAILED);
@@ -179,6 +180,7 @@ public final class StackActivitiesImpl implements StackActivities {
       polling.untilAnswered("delete stack " + stackName, "DeleteStack",
           () -> cloudFormation.deleteStack(DeleteStackRequest.builder().stackName(stackName).build()));
       log.info("Deleting stack {} in {}", stackName, region);
+      Polling.Wait wait = polling.newWait();
       while (true) {
         Stack stack = polling.untilAnswered("describe stack " + stackName, "DELETE_IN_PROGRESS",
             () -> describe(cloudFormation, stackName));
@@ -192,7 +194,7 @@ public final class StackActivitiesImpl implements StackActivities {
               "deleting stack " + stackName + " failed: " + deletionFailure(cloudFormation, stackName),
               "StackDeleteFailed");
         }
-        polling.heartbeatAndWait(stack.stackStatusAsString());
+        wait.pause(stack.stackStatusAsString());
       }
     } catch (SdkException e) {
       throw AwsFailures.classify("delete stack " + stackName, e);

@@ -126,9 +126,8 @@ class InstanceActivitiesImplTest {
   @Test
   void pullFromEcrParksThePasswordOutsideTheCommandAndDeletesItAfterwards() {
     whenInvoked(ssm, INSTANCE, "cmd-1", invocation(pullStep(ECR_IMAGE, "linux/arm64"), IN_PROGRESS),
-        invocation(pullStep(ECR_IMAGE, "linux/arm64"), SUCCESS, null, "unpacking linux/amd64 sha256:aaaa...done", "", 0));
-    whenInvoked(ssm, INSTANCE, "cmd-2",
-        invocation("list images after " + pullStep(ECR_IMAGE, "linux/arm64"), SUCCESS, null, LISTING, "", 0));
+        invocation(pullStep(ECR_IMAGE, "linux/arm64"), SUCCESS, null,
+            "unpacking linux/amd64 sha256:aaaa...done\n" + LISTING, "", 0));
 
     CachedImage cached;
     try (CapturedLogs logs = new CapturedLogs()) {
@@ -154,7 +153,10 @@ class InstanceActivitiesImplTest {
     assertThat(pullCommand).isEqualTo("apiclient exec admin sheltie ctr -a /run/containerd/containerd.sock -n k8s.io"
         + " images pull --label io.cri-containerd.image=managed --label io.cri-containerd.pinned=pinned"
         + " --platform linux/arm64"
-        + " --user AWS:{{ssm:" + parameterName + "}} " + ECR_IMAGE);
+        + " --user AWS:{{ssm:" + parameterName + "}} " + ECR_IMAGE
+        + " && apiclient exec admin sheltie ctr -a /run/containerd/containerd.sock -n k8s.io images ls name=="
+        + ECR_IMAGE);
+    assertThat(sentCommands()).as("the pull's own output lists the image").hasSize(1);
     assertNoCommandHolds(PASSWORD);
     verify(ssm).deleteParameter(DeleteParameterRequest.builder().name(parameterName).build());
   }
@@ -181,16 +183,30 @@ class InstanceActivitiesImplTest {
 
   @Test
   void aPublicImageIsPulledWithoutCredentials() {
-    whenInvoked(ssm, INSTANCE, "cmd-1", invocation(pullStep(PUBLIC_IMAGE, "linux/amd64"), SUCCESS));
+    whenInvoked(ssm, INSTANCE, "cmd-1", invocation(pullStep(PUBLIC_IMAGE, "linux/amd64"), SUCCESS, null,
+        LISTING, "", 0));
+
+    CachedImage cached = activities.pullImage(new PullSpec(REGION, INSTANCE, IDENTITY, PUBLIC_IMAGE, "linux/amd64"));
+
+    assertThat(cached.digest()).isEqualTo("sha256:bbbb");
+    assertThat(sentCommands().get(0)).doesNotContain("--user")
+        .contains("--platform linux/amd64 " + PUBLIC_IMAGE + " && ");
+    verify(ecr, never()).getAuthorizationToken(any(GetAuthorizationTokenRequest.class));
+    verify(ssm, never()).putParameter(any(PutParameterRequest.class));
+    assertThat(sentComments()).containsExactly("precache: pull docker.io/library/busybox:1.36 for linux/amd64");
+  }
+
+  @Test
+  void aPullWhoseOutputLostItsListingListsTheImageApart() {
+    // SSM keeps the first 24,000 characters of a command's output: a long pull log pushes the listing out.
+    whenInvoked(ssm, INSTANCE, "cmd-1", invocation(pullStep(PUBLIC_IMAGE, "linux/amd64"), SUCCESS, null,
+        "layer-sha256:0000: done\n".repeat(1000).substring(0, 24_000), "", 0));
     whenInvoked(ssm, INSTANCE, "cmd-2",
         invocation("list images after " + pullStep(PUBLIC_IMAGE, "linux/amd64"), SUCCESS, null, LISTING, "", 0));
 
     CachedImage cached = activities.pullImage(new PullSpec(REGION, INSTANCE, IDENTITY, PUBLIC_IMAGE, "linux/amd64"));
 
     assertThat(cached.digest()).isEqualTo("sha256:bbbb");
-    assertThat(sentCommands().get(0)).doesNotContain("--user").endsWith("--platform linux/amd64 " + PUBLIC_IMAGE);
-    verify(ecr, never()).getAuthorizationToken(any(GetAuthorizationTokenRequest.class));
-    verify(ssm, never()).putParameter(any(PutParameterRequest.class));
     assertThat(sentComments()).containsExactly(
         "precache: pull docker.io/library/busybox:1.36 for linux/amd64",
         "precache: list images after pull docker.io/library/busybox:1.36 for linux/amd64");

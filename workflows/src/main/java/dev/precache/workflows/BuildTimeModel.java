@@ -52,6 +52,18 @@ public final class BuildTimeModel {
 
   private BuildTimeModel() {}
 
+  /** An instance type's network ("up to" figure) and vCPUs, as far as the table knows it. */
+  record InstanceType(double networkGbps, int vcpus) {
+    double networkBytesPerSecond() {
+      return networkGbps * 1e9 / 8;
+    }
+  }
+
+  static InstanceType instanceType(String name) {
+    double[] type = INSTANCE_TYPES.getOrDefault(name, UNKNOWN_TYPE);
+    return new InstanceType(type[0], (int) type[1]);
+  }
+
   /** One phase of the estimate. */
   public record Phase(String name, Duration duration, String why) {}
 

@@ -60,6 +60,13 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   /** Not TRY_CANCEL: the test server (tests, --dev) hangs on a cancel racing a pull's failure: sdk-java#2391. */
   /** Teardown waits out deploy attempts that may still create the stack: see {@link #fenceOffLateStackCreation}. */
   private static final String STACK_CREATION_FENCE_CHANGE = "stack-creation-fence";
+  /**
+   * The change that deletes the stack while the snapshot completes, instead of after it: EBS takes the snapshot
+   * at the point in time it is requested, and deleting its volume does not affect it (see {@link #snapshotVolume}).
+   */
+  static final String TEARDOWN_DURING_SNAPSHOT = "teardown-during-snapshot";
+  /** The change that starts the largest pulls first and, unless the request says, sizes parallelism by the plan. */
+  static final String PULL_SCHEDULE = "pull-schedule";
   private static final ActivityOptions PULL = ActivityOptions.newBuilder(BuildTimeouts.PULL_IMAGE)
       .setCancellationType(ActivityCancellationType.ABANDON)
       .build();
@@ -83,13 +90,17 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
 
   private final List<StepTiming> timings = new ArrayList<>();
   private boolean deadlinePassed;
-  private boolean tornDown;
+  /** The teardown, once started; it runs once per build, however many ways out ask for it. */
+  private Promise<Void> tearingDown;
+  /** Whether the request chose the pull parallelism; validation fills in the legacy default when it did not. */
+  private boolean parallelismRequested;
 
   @Override
   public BuildResult build(BuildRequest input) {
     // Before anything else: builds started before the change replay with the rules and attributes they ran with.
     boolean inputLimits = Workflow.getVersion(INPUT_LIMITS, Workflow.DEFAULT_VERSION, 1) >= 1;
     BuildRequest request = validated(input, inputLimits);
+    parallelismRequested = input.pullParallelism() != null;
     WorkflowInfo info = Workflow.getInfo();
     BuildIdentity identity = BuildIdentity.of(info.getWorkflowId(), info.getRunId(), request.name());
     stackName = identity.stackName();
@@ -165,6 +176,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
 
     step(BuildStep.SNAPSHOT, () -> snapshotVolume(request, identity));
 
+    // Deleting the stack began while the snapshot completed (TEARDOWN_DURING_SNAPSHOT): here it is waited for.
     String publishedParameter = step(BuildStep.CLEANUP, () -> {
       tearDown(region, identity);
       return publish(request);
@@ -277,18 +289,38 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     return result;
   }
 
-  /** Every image × platform, at most {@code pullParallelism} at a time; the first failure cancels the rest. */
+  /**
+   * Every image × platform, at most {@link #pullParallelism} at a time, the largest first; the first failure
+   * cancels the rest. Pulls queue for the semaphore in the order they start.
+   */
   private List<CachedImage> pullImages(BuildRequest request, BuildIdentity identity) {
-    WorkflowSemaphore slots = Workflow.newWorkflowSemaphore(request.pullParallelism());
-    List<Promise<CachedImage>> results = new ArrayList<>();
+    boolean scheduled = preflight != null
+        && Workflow.getVersion(PULL_SCHEDULE, Workflow.DEFAULT_VERSION, 1) >= 1;
+    int parallelism = scheduled ? pullParallelism(request) : request.pullParallelism();
+    List<Integer> order = scheduled
+        ? PullSchedule.largestFirst(pulls.stream().map(this::resolved).toList())
+        : java.util.stream.IntStream.range(0, pulls.size()).boxed().toList();
+    WorkflowSemaphore slots = Workflow.newWorkflowSemaphore(parallelism);
+    Map<Integer, Promise<CachedImage>> results = new LinkedHashMap<>();
     Workflow.newCancellationScope((CancellationScope allPulls) -> {
-      for (int i = 0; i < pulls.size(); i++) {
-        int index = i;
-        results.add(Async.function(() -> pullInTurn(index, slots, allPulls, request.region(), identity)));
+      for (int index : order) {
+        results.put(index, Async.function(() -> pullInTurn(index, slots, allPulls, request.region(), identity)));
       }
     }).run();
-    Promise.allOf(results).get();
-    return results.stream().map(Promise::get).toList();
+    Promise.allOf(List.copyOf(results.values())).get();
+    return java.util.stream.IntStream.range(0, pulls.size()).mapToObj(i -> results.get(i).get()).toList();
+  }
+
+  /** The request's parallelism, or as many pulls as keep the instance's network and cores busy. */
+  private int pullParallelism(BuildRequest request) {
+    if (parallelismRequested) {
+      return request.pullParallelism();
+    }
+    BuildTimeModel.InstanceType type = BuildTimeModel.instanceType(request.instanceType());
+    int planned = PullSchedule.parallelism(pulls.size(), type.vcpus(), type.networkBytesPerSecond());
+    log.info("pulls: {} at a time ({} pulls, {} vCPUs, {} Gbit/s)", planned, pulls.size(), type.vcpus(),
+        type.networkGbps());
+    return planned;
   }
 
   private CachedImage pullInTurn(int index, WorkflowSemaphore slots, CancellationScope allPulls, String region,
@@ -330,6 +362,14 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     snapshotId = snapshots(BuildTimeouts.CREATE_SNAPSHOT, "snapshot /dev/xvdb of " + instanceId).createSnapshot(spec);
     snapshotPercent = 0;
     Workflow.upsertTypedSearchAttributes(SNAPSHOT_ID.valueSet(snapshotId));
+    if (Workflow.getVersion(TEARDOWN_DURING_SNAPSHOT, Workflow.DEFAULT_VERSION, 1) >= 1) {
+      // "The snapshot is created immediately, but it remains in the pending state until all of data has been
+      // transferred to Amazon S3 ... The snapshot includes only the data that was written to the volume at the
+      // time the snapshot was requested" (EBS User Guide, "Create Amazon EBS snapshots"), and "Deleting a volume
+      // has no effect on the snapshots made from it" (EBS User Guide, "Delete an Amazon EBS snapshot"): the
+      // instance and its volume go while the snapshot completes.
+      startTearDown(region, identity);
+    }
     SnapshotStatus status;
     do {
       status = snapshots(BuildTimeouts.AWAIT_SNAPSHOT, "wait for " + snapshotId + " at " + snapshotPercent + "%")
@@ -353,26 +393,36 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     return parameter;
   }
 
-  /**
-   * Deletes the build instance's stack and parked registry credentials. Runs once per build, in a detached scope
-   * so that neither a cancellation nor the deadline stops it half way. Every part is attempted; the first failure
-   * is thrown after.
-   */
+  /** Tears down ({@link #startTearDown}) and waits until that is done; the first failure of a part is thrown. */
   private void tearDown(String region, BuildIdentity identity) {
-    if (tornDown || !stackRequested) {
-      return;
+    startTearDown(region, identity).get();
+  }
+
+  /**
+   * Starts deleting the build instance's stack and parked registry credentials, once per build, in a detached
+   * scope so that neither a cancellation nor the deadline stops it half way. Every part is attempted; the
+   * returned promise fails with the first failure after.
+   */
+  private Promise<Void> startTearDown(String region, BuildIdentity identity) {
+    if (tearingDown != null) {
+      return tearingDown;
     }
-    tornDown = true;
-    List<TemporalFailure> failures = new ArrayList<>();
-    Workflow.newDetachedCancellationScope(() -> {
+    if (!stackRequested) {
+      CompletablePromise<Void> nothingToDo = Workflow.newPromise();
+      nothingToDo.complete(null);
+      return nothingToDo;
+    }
+    Workflow.newDetachedCancellationScope(() -> tearingDown = Async.procedure(() -> {
+      List<TemporalFailure> failures = new ArrayList<>();
       attempt(failures, () -> stack(BuildTimeouts.TEARDOWN, "delete stack " + stackName).deleteStack(region, stackName));
       fenceOffLateStackCreation(region, failures);
       attempt(failures, () -> instance(BuildTimeouts.TEARDOWN, "delete parked registry credentials")
           .deleteRegistryCredentials(region, identity));
-    }).run();
-    if (!failures.isEmpty()) {
-      throw failures.get(0);
-    }
+      if (!failures.isEmpty()) {
+        throw failures.get(0);
+      }
+    })).run();
+    return tearingDown;
   }
 
   /**

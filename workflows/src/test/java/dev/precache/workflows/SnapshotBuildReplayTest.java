@@ -41,6 +41,8 @@ class SnapshotBuildReplayTest {
   /** The same failure since: teardown deletes the stack again once no deploy attempt can create it. */
   private static final String DEPLOY_FAILED_FENCED = "histories/deploy-failed-fenced.json";
   private static final String RESOLVED_HISTORY = "histories/happy-path-resolved.json";
+  /** Since the stack is deleted while the snapshot completes and pulls start largest first, planned in number. */
+  private static final String FAST_HISTORY = "histories/happy-path-fast.json";
   /** A build of the validator's maximum 200 pulls, its images indexed by key ({@link ImageIndex}). */
   private static final String INDEXED_HISTORY = "histories/max-pulls-indexed.json";
 
@@ -68,6 +70,11 @@ class SnapshotBuildReplayTest {
   }
 
   @Test
+  void replaysTheRecordedHappyPathThatTearsDownDuringTheSnapshot() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(FAST_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
   void replaysABuildOfTheMaximumPullsWithItsImagesIndexed() throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(INDEXED_HISTORY, SnapshotBuildWorkflowImpl.class);
   }
@@ -91,10 +98,10 @@ class SnapshotBuildReplayTest {
   void recordTheHappyPath(TestWorkflowEnvironment env, WorkflowClient client, Worker worker) throws IOException {
     new FakeCloud().register(worker);
     env.start();
-    FakeCloud.newBuild(client, worker, "happy-path-resolved").build(FakeCloud.request());
+    FakeCloud.newBuild(client, worker, "happy-path-fast").build(FakeCloud.request());
 
-    String history = client.fetchHistory("happy-path-resolved").toJson(true);
-    Files.writeString(Path.of("src/test/resources", RESOLVED_HISTORY), history);
+    String history = client.fetchHistory("happy-path-fast").toJson(true);
+    Files.writeString(Path.of("src/test/resources", FAST_HISTORY), history);
   }
 
   @Test

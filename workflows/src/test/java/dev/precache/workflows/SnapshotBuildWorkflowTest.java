@@ -78,9 +78,13 @@ class SnapshotBuildWorkflowTest {
     steps.verify(cloud.instance).verifyResolvedImages(any());
     steps.verify(cloud.instance).stopInstance(FakeCloud.REGION, FakeCloud.INSTANCE_ID);
     steps.verify(cloud.snapshots).createSnapshot(any());
+    // The stack goes while the snapshot completes; both are done before the snapshot is published.
+    InOrder teardown = inOrder(cloud.snapshots, cloud.stack, cloud.instance, cloud.publish);
+    teardown.verify(cloud.snapshots).createSnapshot(any());
+    teardown.verify(cloud.stack).deleteStack(FakeCloud.REGION, result.stackName());
+    teardown.verify(cloud.instance).deleteRegistryCredentials(eq(FakeCloud.REGION), any());
+    teardown.verify(cloud.publish).publishSnapshotId(FakeCloud.REGION, FakeCloud.OUTPUT_PARAMETER, FakeCloud.SNAPSHOT_ID);
     steps.verify(cloud.snapshots, times(2)).awaitSnapshotCompleted(FakeCloud.REGION, FakeCloud.SNAPSHOT_ID);
-    steps.verify(cloud.stack).deleteStack(FakeCloud.REGION, result.stackName());
-    steps.verify(cloud.instance).deleteRegistryCredentials(eq(FakeCloud.REGION), any());
     steps.verify(cloud.publish).publishSnapshotId(FakeCloud.REGION, FakeCloud.OUTPUT_PARAMETER, FakeCloud.SNAPSHOT_ID);
     verify(cloud.snapshots, never()).deleteBuildSnapshots(any(), any());
     assertThat(cloud.snapshotsInAccount).containsKeys(FakeCloud.SNAPSHOT_ID, FakeCloud.OTHER_BUILDS_SNAPSHOT);
