@@ -174,6 +174,38 @@ class BuildFlowSdkTest extends SdkOverHttpTest {
     }
 
     @Test
+    void aPendingSnapshotCompletesAfterItsVolumeIsDeleted() throws Exception {
+        String instanceId = onlineBuildInstance("gone");
+        // About 32 GB on the volume: its snapshot takes minutes, longer than deleting the stack.
+        assertThat(run(instanceId, pull(LLAMA, "linux/amd64", null)).status())
+                .isEqualTo(CommandInvocationStatus.SUCCESS);
+        ec2.stopInstances(r -> r.instanceIds(instanceId));
+        String snapshotId;
+        try (Ec2Waiter waiter = Ec2Waiter.builder().client(ec2).overrideConfiguration(FAST_WAIT).build()) {
+            waiter.waitUntilInstanceStopped(r -> r.instanceIds(instanceId));
+            String volumeId = ec2.describeVolumes(r -> r.filters(
+                    Filter.builder().name("attachment.instance-id").values(instanceId).build(),
+                    Filter.builder().name("attachment.device").values("/dev/xvdb").build())).volumes().get(0).volumeId();
+            snapshotId = ec2.createSnapshot(r -> r.volumeId(volumeId)).snapshotId();
+        }
+
+        cfn.deleteStack(r -> r.stackName("precache-gone"));
+        try (CloudFormationWaiter waiter = CloudFormationWaiter.builder().client(cfn).overrideConfiguration(FAST_WAIT)
+                .build()) {
+            waiter.waitUntilStackDeleteComplete(r -> r.stackName("precache-gone"));
+        }
+        assertThat(server.cloud().allVolumes()).isEmpty();
+        assertThat(ec2.describeSnapshots(r -> r.snapshotIds(snapshotId)).snapshots().get(0).stateAsString())
+                .isEqualTo("pending");
+        try (Ec2Waiter waiter = Ec2Waiter.builder().client(ec2).overrideConfiguration(FAST_WAIT).build()) {
+            waiter.waitUntilSnapshotCompleted(r -> r.snapshotIds(snapshotId));
+        }
+
+        assertThat(server.cloud().snapshot(snapshotId).orElseThrow().contents())
+                .extracting(VolumeImage::image, VolumeImage::platform).containsExactly(tuple(LLAMA, "linux/amd64"));
+    }
+
+    @Test
     void armInstancePullsItsOwnPlatformWhenNoneIsGiven() throws Exception {
         String instanceId = onlineBuildInstance("arm", "/aws/service/bottlerocket/aws-k8s-1.32/arm64/latest/image_id",
                 "m7g.large");

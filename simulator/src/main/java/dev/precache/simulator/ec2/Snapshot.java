@@ -10,6 +10,13 @@ import java.util.Map;
  * and {@code bytes}, the volume's used bytes when it was taken. Its progress is a function of time: a fixed start latency, then the bytes the volume
  * held at creation copied at a steady rate. An injected error stops it half way.
  */
+/*
+ * Once created, a snapshot no longer depends on its volume: "The snapshot is created immediately, but it remains in
+ * the pending state until all of data has been transferred to Amazon S3 ... The snapshot includes only the data
+ * that was written to the volume at the time the snapshot was requested" (EBS User Guide, "Create Amazon EBS
+ * snapshots"); "Deleting a volume has no effect on the snapshots made from it" (EBS User Guide, "Delete an Amazon
+ * EBS snapshot"). So its contents and bytes are fixed here at creation, and deleting the volume changes nothing.
+ */
 public record Snapshot(String id, String volumeId, int volumeSizeGiB, String description, boolean encrypted,
                        String kmsKeyId, Instant startTime, Map<String, String> tags, List<VolumeImage> contents,
                        long bytes, long completesAtMillis, String errorMessage) {
