@@ -38,10 +38,9 @@ public final class LocalCloud implements AutoCloseable {
   public static final String SECRET_ACCESS_KEY = "test";
 
   /** The worker's production poll interval (5 s) at time scale 1; scaled down with the simulator's clock. */
-  private static final Duration POLL_INTERVAL_AT_SCALE_1 = Duration.ofSeconds(5);
+  static final Duration POLL_INTERVAL_AT_SCALE_1 = Duration.ofSeconds(5);
   private static final Duration MIN_POLL_INTERVAL = Duration.ofMillis(20);
   private static final Duration CLI_POLL_INTERVAL = Duration.ofMillis(250);
-  private static final int MAX_CONCURRENT_ACTIVITIES = 20;
   /** Enough for an idle worker to stop its pollers; a running activity is interrupted after it. */
   private static final Duration WORKER_SHUTDOWN_GRACE = Duration.ofSeconds(2);
 
@@ -64,8 +63,13 @@ public final class LocalCloud implements AutoCloseable {
 
   /** The simulator, the Temporal server and an in-process worker. */
   public static LocalCloud start(double timeScale) throws IOException, InterruptedException {
+    return start(timeScale, WorkerHost.DEFAULT_MAX_CONCURRENT_ACTIVITIES);
+  }
+
+  /** As {@link #start(double)}, with a worker of {@code activitySlots} activity slots. */
+  public static LocalCloud start(double timeScale, int activitySlots) throws IOException, InterruptedException {
     LocalCloud cloud = serversOnly(timeScale);
-    cloud.startWorker();
+    cloud.startWorker(activitySlots);
     return cloud;
   }
 
@@ -95,12 +99,12 @@ public final class LocalCloud implements AutoCloseable {
     }
   }
 
-  private void startWorker() {
+  private void startWorker(int activitySlots) {
     AwsClients aws = new AwsClients(URI.create(simulator.endpoint()),
         StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY_ID, SECRET_ACCESS_KEY)));
     started.add(aws);
     worker = WorkerHost.start(client, WorkerWiring.forAws(aws, pollInterval(), registryEndpoints(), DockerConfig.empty()),
-        MAX_CONCURRENT_ACTIVITIES);
+        activitySlots);
     started.add(() -> worker.shutdown(WORKER_SHUTDOWN_GRACE));
   }
 

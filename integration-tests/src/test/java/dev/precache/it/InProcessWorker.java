@@ -17,7 +17,6 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 final class InProcessWorker implements BeforeAllCallback, AfterAllCallback {
   /** How often activities poll AWS: a few seconds of simulated time at the tests' time scales. */
   static final Duration AWS_POLL_INTERVAL = Duration.ofMillis(50);
-  private static final int MAX_CONCURRENT_ACTIVITIES = 20;
 
   private final TemporalDevServer temporal;
   private final SimulatedAws aws;
@@ -34,7 +33,7 @@ final class InProcessWorker implements BeforeAllCallback, AfterAllCallback {
     clients = aws.newAwsClients();
     host = WorkerHost.start(temporal.client(), WorkerWiring.forAws(clients, AWS_POLL_INTERVAL,
             aws.registryEndpoints(), DockerConfig.empty()),
-        MAX_CONCURRENT_ACTIVITIES);
+        WorkerHost.DEFAULT_MAX_CONCURRENT_ACTIVITIES);
   }
 
   @Override

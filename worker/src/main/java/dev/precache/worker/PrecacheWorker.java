@@ -92,9 +92,10 @@ public final class PrecacheWorker implements Callable<Integer> {
           + "workflow workers.")
   boolean activitiesOnly;
 
-  @Option(names = "--max-concurrent-activities", defaultValue = "20",
-      description = "Activities run at once (default: ${DEFAULT-VALUE}).")
-  int maxConcurrentActivities;
+  @Option(names = "--max-concurrent-activities", paramLabel = "N",
+      description = "Activities run at once; most of them wait on AWS (default: "
+          + WorkerHost.DEFAULT_MAX_CONCURRENT_ACTIVITIES + ").")
+  int maxConcurrentActivities = WorkerHost.DEFAULT_MAX_CONCURRENT_ACTIVITIES;
 
   @Option(names = "--log-format", paramLabel = "text|json", defaultValue = "text",
       description = "text, or json: one JSON object per line (default: ${DEFAULT-VALUE}).")

@@ -5,6 +5,7 @@ import dev.precache.workflows.SnapshotBuildWorkflow;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.worker.WorkerOptions;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +19,19 @@ import org.slf4j.LoggerFactory;
 public final class WorkerHost implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WorkerHost.class);
   private static final Duration DEFAULT_GRACE = Duration.ofSeconds(10);
+  /**
+   * Activity slots. A build's activities mostly wait (for a stack, a command, a snapshot), polling AWS every few
+   * seconds and heartbeating: a slot then costs a sleeping thread, a few hundred KiB of stack and no CPU. So a
+   * worker has slots for many builds rather than for its cores: 100 builds of 8 pulls each, with room for their
+   * teardowns, without a build ever queueing for a slot (which would count against the activities'
+   * schedule-to-close timeouts). What bounds a worker is AWS's request rates, not slots.
+   */
+  public static final int DEFAULT_MAX_CONCURRENT_ACTIVITIES = 1000;
+  /**
+   * Workflow threads kept across the cached builds: a build runs a thread per pull in flight beside its own, so
+   * the SDK's 600 would evict running builds from the cache (and replay them) at about 100 builds.
+   */
+  static final int MAX_WORKFLOW_THREADS = 4000;
 
   private final WorkerFactory factory;
 
@@ -38,7 +52,9 @@ public final class WorkerHost implements AutoCloseable {
 
   private static WorkerHost start(WorkflowClient client, BuildImplementations implementations,
                                   int maxConcurrentActivities, boolean workflows) {
-    WorkerFactory factory = WorkerFactory.newInstance(client);
+    WorkerFactory factory = WorkerFactory.newInstance(client, WorkerFactoryOptions.newBuilder()
+        .setMaxWorkflowThreadCount(MAX_WORKFLOW_THREADS)
+        .build());
     Worker worker = factory.newWorker(SnapshotBuildWorkflow.TASK_QUEUE, WorkerOptions.newBuilder()
         .setMaxConcurrentActivityExecutionSize(maxConcurrentActivities)
         .build());

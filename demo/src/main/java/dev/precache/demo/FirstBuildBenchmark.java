@@ -1,0 +1,103 @@
+package dev.precache.demo;
+
+import dev.precache.workflows.BuildResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench/first-build}: the GPU image set on a 250 GiB volume of a g5.2xlarge, built on a fresh simulated
+ * cloud with precache's defaults and with the flags of a naive serial build, side by side. Prints each build's
+ * steps against the simulator's time model ({@link TimeModel}) and its wall time against the model's lower bound
+ * and against the other, all in simulated seconds. Numbers only: nothing is asserted.
+ */
+@Command(name = "first-build", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "The GPU set's first build, precache's defaults against a naive serial build's flags.")
+public final class FirstBuildBenchmark implements Callable<Integer> {
+
+  /** Llama 3.1 8B, Qwen2.5 7B, Qwen3 8B and gpt-oss-20b modelcars, and llm-d: about 16, 15, 16, 13 and 9 GB. */
+  static final List<String> GPU_IMAGES = List.of(
+      "quay.io/redhat-ai-services/modelcar-catalog:llama-3.1-8b-instruct",
+      "quay.io/redhat-ai-services/modelcar-catalog:qwen2.5-7b-instruct",
+      "quay.io/redhat-ai-services/modelcar-catalog:qwen3-8b",
+      "quay.io/redhat-ai-services/modelcar-catalog:gpt-oss-20b",
+      "ghcr.io/llm-d/llm-d:v0.2.0");
+  static final String INSTANCE_TYPE = "g5.2xlarge";
+  static final int VOLUME_GIB = 250;
+
+  /** snapshot.sh's way: one pull at a time, on gp3's baseline of 125 MiB/s and 3,000 IOPS. */
+  static final List<String> NAIVE_FLAGS = List.of("--parallelism", "1", "--volume-throughput", "125",
+      "--volume-iops", "3000");
+
+  @Option(names = "--time-scale", defaultValue = "0.01",
+      description = "Real seconds per simulated second (default: ${DEFAULT-VALUE}).")
+  double timeScale;
+
+  public static void main(String[] args) {
+    LocalCloud.quietLogging();
+    System.exit(new CommandLine(new FirstBuildBenchmark()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    System.out.printf(Locale.ROOT, "%d images on a %d GiB volume of a %s, time scale %s (1 simulated s = %.0f ms);"
+        + " simulated seconds%n", GPU_IMAGES.size(), VOLUME_GIB, INSTANCE_TYPE, timeScale, timeScale * 1000);
+    warmUp();
+    Run defaults = run("defaults", List.of());
+    Run naive = run("naive serial (" + String.join(" ", NAIVE_FLAGS) + ")", NAIVE_FLAGS);
+    if (defaults == null || naive == null) {
+      return CommandLine.ExitCode.SOFTWARE;
+    }
+    System.out.printf(Locale.ROOT, "%n%-58s %8s %8s %10s%n", "", "wall", "bound", "wall/bound");
+    for (Run run : List.of(defaults, naive)) {
+      System.out.printf(Locale.ROOT, "%-58s %7.0fs %7.0fs %9.2f×%n", run.name(), run.wallSeconds(),
+          run.model().lowerBoundSeconds(), run.wallSeconds() / run.model().lowerBoundSeconds());
+    }
+    System.out.printf(Locale.ROOT, "defaults / naive serial: %.2f×%n", defaults.wallSeconds() / naive.wallSeconds());
+    return CommandLine.ExitCode.OK;
+  }
+
+  /**
+   * One small build first, so that neither measured build pays for this JVM's class loading and compilation
+   * (seconds of real time, minutes of simulated time at small time scales).
+   */
+  private void warmUp() throws Exception {
+    try (LocalCloud local = LocalCloud.start(timeScale)) {
+      LocalCloud.CliRun started = local.runCli("build", "-r", LocalCloud.REGION, "--detach", "-q",
+          "docker.io/library/busybox:latest");
+      local.client().newUntypedWorkflowStub(started.out().strip()).getResult(BuildResult.class);
+    }
+  }
+
+  private record Run(String name, BuildResult result, double wallSeconds, TimeModel model) {}
+
+  /** One build on a fresh simulated cloud: the first build there, builder infrastructure and all. */
+  private Run run(String name, List<String> flags) throws Exception {
+    try (LocalCloud local = LocalCloud.start(timeScale)) {
+      List<String> args = new ArrayList<>(List.of("build", "-r", LocalCloud.REGION, "-i", INSTANCE_TYPE,
+          "-s", String.valueOf(VOLUME_GIB), "--detach", "-q"));
+      args.addAll(flags);
+      args.add(String.join(",", GPU_IMAGES));
+      long start = System.nanoTime();
+      LocalCloud.CliRun started = local.runCli(args.toArray(String[]::new));
+      if (started.exitCode() != 0) {
+        System.err.print(started.err());
+        return null;
+      }
+      BuildResult result = local.client().newUntypedWorkflowStub(started.out().strip()).getResult(BuildResult.class);
+      double wall = (System.nanoTime() - start) / 1e9 / timeScale;
+      TimeModel model = TimeModel.of(local.cloud(), result);
+      System.out.printf(Locale.ROOT, "%n%s: %s; %s%n", name, result.snapshotId(),
+          Leftovers.in(local.cloud()).summary());
+      model.printBasis();
+      model.printSteps(result, timeScale, LocalCloud.POLL_INTERVAL_AT_SCALE_1.toMillis() / 1000.0);
+      System.out.printf(Locale.ROOT, "  wall %.1f s (%.1f s real), lower bound %.1f s%n", wall, wall * timeScale,
+          model.lowerBoundSeconds());
+      return new Run(name, result, wall, model);
+    }
+  }
+}

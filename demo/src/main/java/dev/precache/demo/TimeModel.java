@@ -1,0 +1,158 @@
+package dev.precache.demo;
+
+import dev.precache.simulator.Cloud;
+import dev.precache.simulator.cloudformation.CloudFormationModel;
+import dev.precache.simulator.cloudformation.Stack;
+import dev.precache.simulator.cloudformation.StackEvent;
+import dev.precache.simulator.ec2.Ec2Model;
+import dev.precache.simulator.ec2.Instance;
+import dev.precache.simulator.ec2.Snapshot;
+import dev.precache.simulator.instance.CatalogImage;
+import dev.precache.simulator.instance.PullTraffic;
+import dev.precache.simulator.instance.VolumeImage;
+import dev.precache.simulator.ssm.SsmModel;
+import dev.precache.workflows.BuildResult;
+import dev.precache.workflows.StepTiming;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The simulator's time model for a build that just ran, step by step, from the simulator's own constants and the
+ * resources the build actually had: what no build on that simulated cloud can beat. Stacks: every stack created
+ * for the build (its own, and a builder stack it had to create first), resource after resource. SSM: the
+ * instance's pending time and agent registration after its launch. Commands: SSM's delivery latency each. Pulls:
+ * no faster than the distinct compressed bytes at the bottleneck of network and volume, than the volume writing
+ * compressed plus unpacked bytes, and than the longest single image's unpack (one gzip stream per pull).
+ * Snapshot: its start latency and the volume's used bytes at the copy rate. Cleanup: what of the stack's deletion
+ * outlasts the snapshot. Polling is left out, so a real run can only be slower.
+ */
+record TimeModel(List<String> stackResources, long stackCreateMillis, long builderStackCreateMillis,
+                 long instanceLaunchedAtMillis, long compressedBytes, long usedBytes, double longestUnpackSeconds,
+                 double networkBytesPerSecond, double volumeBytesPerSecond, long stackDeleteMillis) {
+
+  /** Commands per step: stop kubelet and remove images; list images, list content, measure the volume. */
+  private static final int PREPARE_COMMANDS = 2;
+  private static final int VERIFY_COMMANDS = 3;
+
+  static TimeModel of(Cloud cloud, BuildResult result) {
+    Stack stack = cloud.allStacks().stream().filter(s -> s.name().equals(result.stackName())).findFirst()
+        .orElseThrow();
+    List<String> resources = createdResources(stack);
+    long builderCreate = cloud.allStacks().stream()
+        .filter(other -> !other.name().equals(result.stackName()))
+        .mapToLong(other -> createdResources(other).stream().mapToLong(CloudFormationModel::createMillis).sum())
+        .sum();
+    long launchedAt = 0;
+    for (String type : resources) {
+      if (type.equals("AWS::EC2::Instance")) {
+        break;
+      }
+      launchedAt += CloudFormationModel.createMillis(type);
+    }
+    Instance instance = cloud.allInstances().stream().filter(i -> i.instanceId().equals(result.instanceId()))
+        .findFirst().orElseThrow();
+    Snapshot snapshot = cloud.snapshot(result.snapshotId()).orElseThrow();
+    Map<String, Long> blobs = new LinkedHashMap<>();
+    double longestUnpack = 0;
+    for (VolumeImage image : snapshot.contents()) {
+      CatalogImage.PlatformManifest manifest = cloud.catalog().manifestByDigest(image.digest()).orElseThrow();
+      double unpackSeconds = 0;
+      for (CatalogImage.Layer layer : manifest.layers()) {
+        blobs.put(layer.digest(), layer.size());
+        unpackSeconds += layer.size() / PullTraffic.UNPACK_BYTES_PER_SECOND;
+      }
+      longestUnpack = Math.max(longestUnpack, unpackSeconds);
+    }
+    return new TimeModel(resources,
+        resources.stream().mapToLong(CloudFormationModel::createMillis).sum(),
+        builderCreate,
+        launchedAt,
+        blobs.values().stream().mapToLong(Long::longValue).sum(),
+        snapshot.bytes(),
+        longestUnpack,
+        instance.networkBytesPerSecond(),
+        instance.dataVolume().throughputBytesPerSecond(),
+        resources.stream().mapToLong(CloudFormationModel::deleteMillis).sum());
+  }
+
+  private static List<String> createdResources(Stack stack) {
+    return stack.events().stream()
+        .filter(e -> e.status().equals("CREATE_COMPLETE") && !e.resourceType().equals("AWS::CloudFormation::Stack"))
+        .sorted(Comparator.comparing(StackEvent::timestamp))
+        .map(StackEvent::resourceType)
+        .toList();
+  }
+
+  /** The lower bound of step {@code number} (1–9, as {@link dev.precache.workflows.BuildStep} numbers them). */
+  double stepSeconds(int number) {
+    return switch (number) {
+      case 2 -> (builderStackCreateMillis + stackCreateMillis) / 1000.0;
+      case 3 -> Math.max(0, instanceLaunchedAtMillis + Ec2Model.PENDING_MILLIS + Ec2Model.AGENT_REGISTRATION_MILLIS
+          - stackCreateMillis) / 1000.0;
+      case 4 -> PREPARE_COMMANDS * commandSeconds();
+      case 5 -> commandSeconds() + pullSeconds();
+      case 6 -> VERIFY_COMMANDS * commandSeconds();
+      case 7 -> Ec2Model.STOP_MILLIS / 1000.0;
+      case 8 -> snapshotSeconds();
+      case 9 -> Math.max(0, stackDeleteMillis / 1000.0 - snapshotSeconds());
+      default -> 0;
+    };
+  }
+
+  double lowerBoundSeconds() {
+    double total = 0;
+    for (int step = 1; step <= 9; step++) {
+      total += stepSeconds(step);
+    }
+    return total;
+  }
+
+  private static double commandSeconds() {
+    return SsmModel.DELIVERY_LATENCY_MILLIS / 1000.0;
+  }
+
+  double fetchSeconds() {
+    return compressedBytes / Math.min(networkBytesPerSecond, volumeBytesPerSecond);
+  }
+
+  /** Everything on the volume was written during the pulls: blobs, unpacked layers, metadata. */
+  double volumeWriteSeconds() {
+    return usedBytes / volumeBytesPerSecond;
+  }
+
+  double pullSeconds() {
+    return Math.max(Math.max(fetchSeconds(), volumeWriteSeconds()), longestUnpackSeconds);
+  }
+
+  double snapshotSeconds() {
+    return Snapshot.START_LATENCY_MILLIS / 1000.0 + usedBytes / Snapshot.COPY_BYTES_PER_SECOND;
+  }
+
+  /** What the bound is made of. */
+  void printBasis() {
+    System.out.printf(Locale.ROOT, "  time model: stack %s%s; pulls max(fetch %.1f s: %.1f GB at min(network %.0f,"
+            + " volume %.0f MB/s); volume writes %.1f s: %.1f GB; longest unpack %.1f s); snapshot %.1f GB at %.0f"
+            + " MB/s; stack deleted in %.0f s%n",
+        String.join(" + ", stackResources.stream()
+            .map(t -> t.replace("AWS::", "") + " " + CloudFormationModel.createMillis(t) / 1000).toList()),
+        builderStackCreateMillis > 0 ? String.format(Locale.ROOT, " after a builder stack of %.0f s",
+            builderStackCreateMillis / 1000.0) : "",
+        fetchSeconds(), compressedBytes / 1e9, networkBytesPerSecond / 1e6, volumeBytesPerSecond / 1e6,
+        volumeWriteSeconds(), usedBytes / 1e9, longestUnpackSeconds, usedBytes / 1e9,
+        Snapshot.COPY_BYTES_PER_SECOND / 1e6, stackDeleteMillis / 1000.0);
+  }
+
+  /** The build's steps beside their bounds, in simulated seconds. */
+  void printSteps(BuildResult result, double timeScale, double pollSeconds) {
+    System.out.printf(Locale.ROOT, "  %-56s %9s %9s %9s%n", "step", "took", "bound", "over");
+    for (StepTiming step : result.steps()) {
+      double took = step.millis() / 1000.0 / timeScale;
+      double bound = stepSeconds(step.number());
+      System.out.printf(Locale.ROOT, "  [%d/9] %-50s %8.1fs %8.1fs %8.1fs%s%n", step.number(), step.name(), took,
+          bound, took - bound, took - bound > pollSeconds ? "  (more than a poll over)" : "");
+    }
+  }
+}
