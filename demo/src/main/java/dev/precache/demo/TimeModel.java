@@ -13,6 +13,7 @@ import dev.precache.simulator.instance.VolumeImage;
 import dev.precache.simulator.ssm.SsmModel;
 import dev.precache.workflows.BuildResult;
 import dev.precache.workflows.StepTiming;
+import java.io.PrintWriter;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -132,8 +133,8 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
   }
 
   /** What the bound is made of. */
-  void printBasis() {
-    System.out.printf(Locale.ROOT, "  time model: stack %s%s; pulls max(fetch %.1f s: %.1f GB at min(network %.0f,"
+  void printBasis(PrintWriter out) {
+    out.printf(Locale.ROOT, "  time model: stack %s%s; pulls max(fetch %.1f s: %.1f GB at min(network %.0f,"
             + " volume %.0f MB/s); volume writes %.1f s: %.1f GB; longest unpack %.1f s); snapshot %.1f GB at %.0f"
             + " MB/s; stack deleted in %.0f s%n",
         String.join(" + ", stackResources.stream()
@@ -146,12 +147,12 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
   }
 
   /** The build's steps beside their bounds, in simulated seconds. */
-  void printSteps(BuildResult result, double timeScale, double pollSeconds) {
-    System.out.printf(Locale.ROOT, "  %-56s %9s %9s %9s%n", "step", "took", "bound", "over");
+  void printSteps(PrintWriter out, BuildResult result, double timeScale, double pollSeconds) {
+    out.printf(Locale.ROOT, "  %-56s %9s %9s %9s%n", "step", "took", "bound", "over");
     for (StepTiming step : result.steps()) {
       double took = step.millis() / 1000.0 / timeScale;
       double bound = stepSeconds(step.number());
-      System.out.printf(Locale.ROOT, "  [%d/9] %-50s %8.1fs %8.1fs %8.1fs%s%n", step.number(), step.name(), took,
+      out.printf(Locale.ROOT, "  [%d/9] %-50s %8.1fs %8.1fs %8.1fs%s%n", step.number(), step.name(), took,
           bound, took - bound, took - bound > pollSeconds ? "  (more than a poll over)" : "");
     }
   }
