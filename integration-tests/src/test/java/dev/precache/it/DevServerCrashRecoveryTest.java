@@ -9,13 +9,17 @@ import io.temporal.client.WorkflowClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.ssm.model.CommandInvocationStatus;
 
-/** The server dies (SIGKILL) mid-pull and comes back on the same SQLite file: the same build run carries on. */
+/**
+ * The server dies (SIGKILL) mid-pull and comes back on the same SQLite file: the same build run carries on, and a
+ * {@code watch} attached to it rides out the outage and exits as the build does.
+ */
 class DevServerCrashRecoveryTest extends CrashRecoveryTest {
   @RegisterExtension
   @Order(3)
@@ -29,6 +33,8 @@ class DevServerCrashRecoveryTest extends CrashRecoveryTest {
     String workflowId = started.out().strip().lines().reduce((first, last) -> last).orElseThrow();
     String runId = client.newUntypedWorkflowStub(workflowId).describe().getExecution().getRunId();
     PendingActivities.awaitHeartbeat(client, workflowId, "PullImage", Duration.ofSeconds(30));
+    CompletableFuture<Cli.Run> watching = CompletableFuture.supplyAsync(() -> new Cli(client).run("watch", workflowId));
+    Thread.sleep(1_000);
 
     temporal.kill();
     assertThat(aws.pullCommandIds(LLAMA)).hasSize(1);
@@ -42,6 +48,11 @@ class DevServerCrashRecoveryTest extends CrashRecoveryTest {
     assertThat(aws.snapshotContents(result.snapshotId())).containsExactly(LLAMA + " linux/amd64");
     assertThat(aws.pullCommandIds(LLAMA)).as("pull commands sent").hasSize(1);
     aws.assertNothingLeft();
+    Cli.Run watched = watching.get(60, TimeUnit.SECONDS);
+    assertThat(watched.exitCode()).as("%s", watched).isZero();
+    assertThat(watched.err()).as("%s", watched).contains("still following " + workflowId)
+        .contains("the Temporal server answers again");
+    assertThat(watched.out()).as("%s", watched).contains(result.snapshotId());
     assertThat(client.fetchHistory(workflowId).getEvents().stream().map(HistoryEvent::getEventType).toList())
         .as("the same run finished")
         .containsOnlyOnce(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED)

@@ -216,7 +216,8 @@ class MotoConformanceTest {
         .findFirst().orElseThrow();
     assertThat(pull).matches(".* images pull --label io\\.cri-containerd\\.image=managed"
         + " --label io\\.cri-containerd\\.pinned=pinned --platform linux/amd64 "
-        + "--user AWS:\\{\\{ssm:" + identity.credentialsPath() + "pull-[0-9a-f]{16}\\}\\} " + ECR_IMAGE.replace(".", "\\."));
+        + "--user AWS:\\{\\{ssm:" + identity.credentialsPath() + "pull-[0-9a-f]{16}\\}\\} " + ECR_IMAGE.replace(".", "\\.")
+        + " && .* images ls name==" + ECR_IMAGE.replace(".", "\\."));
     assertThat(parameterNamesUnder(identity.credentialsPath())).as("parked credentials after the pull").isEmpty();
   }
 

@@ -115,7 +115,8 @@ final class SimulatedAws implements BeforeAllCallback, AfterAllCallback {
       return cloud.regions().values().stream()
           .flatMap(region -> region.ssm().commands().stream())
           .filter(command -> command.parameters().getOrDefault("commands", List.of()).stream()
-              .anyMatch(script -> script.contains(" images pull ") && script.endsWith(" " + image)))
+              .anyMatch(script -> script.contains(" images pull ")
+                  && (script.endsWith(" " + image) || script.contains(" " + image + " && "))))
           .map(Command::id)
           .toList();
     }

@@ -4,6 +4,7 @@ import dev.precache.workflows.BuildFailures;
 import dev.precache.workflows.BuildProgress;
 import dev.precache.workflows.BuildResult;
 import dev.precache.workflows.BuildStep;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.client.WorkflowException;
@@ -17,6 +18,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
@@ -30,6 +32,14 @@ import java.util.regex.Pattern;
 final class BuildWatcher {
   private static final Pattern STEP_FAILED = Pattern.compile("^step \\d+/\\d+ \\(.*?\\) failed: ", Pattern.DOTALL);
   private static final Pattern TIMED_OUT_AFTER = Pattern.compile("^timed out after (\\S+) during");
+  /**
+   * What a server answers for a while and then stops answering: a busy workflow's result long-poll
+   * (RESOURCE_EXHAUSTED), a restart or a lost connection (UNAVAILABLE, DEADLINE_EXCEEDED).
+   */
+  private static final Set<Status.Code> PASSING = Set.of(Status.Code.RESOURCE_EXHAUSTED, Status.Code.UNAVAILABLE,
+      Status.Code.DEADLINE_EXCEEDED);
+  /** How long following rides out such answers before it gives up on the server (the build goes on). */
+  static final Duration OUTAGE_LIMIT = Duration.ofMinutes(2);
 
   private final TemporalConnection connection;
   private final String workflowId;
@@ -42,6 +52,8 @@ final class BuildWatcher {
   private final WorkerPresence workers;
   private BuildProgress lastProgress;
   private int interruptsHandled;
+  /** When the server began answering with {@link #PASSING} errors; null while it answers. */
+  private Instant outageSince;
 
   BuildWatcher(TemporalConnection connection, String workflowId, ProgressView view, Duration pollInterval,
       Interrupts interrupts, boolean cancelOnInterrupt, PrintWriter err) {
@@ -77,23 +89,58 @@ final class BuildWatcher {
           return detached;
         }
       }
-      List<ActivityAttempt> activities = refresh();
-      view.show(lastProgress, activities);
       try {
+        List<ActivityAttempt> activities = refresh();
+        view.show(lastProgress, activities);
         // Long-polls for the result, so a finished build is noticed at once rather than at the next poll.
         BuildResult result = build.getResult(pollInterval.toMillis(), TimeUnit.MILLISECONDS, BuildResult.class);
         Duration elapsed = elapsed();
         view.finished(result, elapsed);
         return new Outcome.Succeeded(result, elapsed);
       } catch (TimeoutException stillRunning) {
-        // next poll
+        answered();
       } catch (WorkflowFailedException e) {
         refresh();
         view.show(lastProgress, List.of());
         return ended(e, lastProgress);
       } catch (WorkflowException | StatusRuntimeException e) {
-        throw TemporalErrors.translate(e, connection.server(), workflowId);
+        rideOut(e);
       }
+    }
+  }
+
+  /**
+   * A passing error: says once that following waits for the server, and pauses a poll; anything else, or an
+   * outage longer than {@link #OUTAGE_LIMIT}, ends following with the error explained.
+   */
+  private void rideOut(RuntimeException e) {
+    StatusRuntimeException status = TemporalErrors.statusOf(e);
+    Instant now = Instant.now();
+    if (status == null || !PASSING.contains(status.getStatus().getCode())
+        || (outageSince != null && Duration.between(outageSince, now).compareTo(OUTAGE_LIMIT) > 0)) {
+      throw TemporalErrors.translate(e, connection.server(), workflowId);
+    }
+    if (outageSince == null) {
+      outageSince = now;
+      err.println("note: the Temporal server at " + connection.server().address() + " answered "
+          + status.getStatus().getCode() + " (" + TemporalErrors.reason(status) + "); still following " + workflowId + " (for up to "
+          + OUTAGE_LIMIT.toMinutes() + " minutes; the build goes on either way)");
+      err.flush();
+    }
+    try {
+      Thread.sleep(pollInterval.toMillis());
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+      throw TemporalErrors.translate(e, connection.server(), workflowId);
+    }
+  }
+
+  /** The server answers (again). */
+  private void answered() {
+    if (outageSince != null) {
+      err.println("note: the Temporal server answers again");
+      err.flush();
+      outageSince = null;
     }
   }
 
@@ -115,12 +162,7 @@ final class BuildWatcher {
 
   /** The build's progress (the last known when no worker answers) and its running activities. */
   private List<ActivityAttempt> refresh() {
-    DescribeWorkflowExecutionResponse description;
-    try {
-      description = build.describe().getRawDescription();
-    } catch (WorkflowException | StatusRuntimeException e) {
-      throw TemporalErrors.translate(e, connection.server(), workflowId);
-    }
+    DescribeWorkflowExecutionResponse description = build.describe().getRawDescription();
     if (workers.present()) {
       try {
         lastProgress = build.query("progress", BuildProgress.class);

@@ -78,7 +78,7 @@ final class TemporalErrors {
     return fix.toString();
   }
 
-  private static String reason(StatusRuntimeException status) {
+  static String reason(StatusRuntimeException status) {
     String description = status.getStatus().getDescription();
     Throwable cause = status.getCause();
     while (cause != null && cause.getCause() != null) {
