@@ -74,8 +74,13 @@ final class BuildCommand implements Callable<Integer> {
     boolean json = output == OutputFormat.json;
     // As snapshot.sh does: whenever stdout carries a result for scripts, the log goes to stderr.
     PrintWriter log = quiet || json || detach ? err : out;
+    cli.onInterruptBeforeFollowing("while connecting to the Temporal server: no build was started");
     try (TemporalConnection connection = cli.connect()) {
+      cli.onInterruptBeforeFollowing("while starting the build on " + connection.server().address()
+          + ": it may have started; `precache list` shows it");
       String workflowId = startOrAttach(connection, request, log, err);
+      cli.onInterruptBeforeFollowing("after starting " + workflowId + ", which goes on: precache watch "
+          + workflowId + " / precache cancel " + workflowId);
       if (detach) {
         new WorkerPresence(connection, err).warnIfNone();
         if (json) {

@@ -18,6 +18,19 @@ final class Interrupts {
     return new Interrupts();
   }
 
+  /**
+   * Until a command follows a build, Ctrl-C ends the process at once, saying on stderr what it interrupted and
+   * what that left (e.g. "no build was started").
+   */
+  static void endAtOnce(String interrupted) {
+    Signal.handle(new Signal("INT"), signal -> {
+      System.err.println();
+      System.err.println("interrupted " + interrupted);
+      System.err.flush();
+      Runtime.getRuntime().halt(EXIT_CODE);
+    });
+  }
+
   /** Takes over SIGINT for this process. */
   static Interrupts onSigint() {
     Interrupts interrupts = new Interrupts();

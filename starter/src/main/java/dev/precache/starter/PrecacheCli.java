@@ -131,6 +131,13 @@ public final class PrecacheCli {
     return interactive && System.console() != null && !"dumb".equals(System.getenv("TERM"));
   }
 
+  /** What Ctrl-C interrupts before a command follows a build: said as it ends the process (not in-process). */
+  void onInterruptBeforeFollowing(String interrupted) {
+    if (interactive) {
+      Interrupts.endAtOnce(interrupted);
+    }
+  }
+
   /** Ctrl-C, taken over while a command follows a build. */
   Interrupts interrupts() {
     return interrupts.get();

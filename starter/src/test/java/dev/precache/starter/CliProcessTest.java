@@ -145,6 +145,23 @@ class CliProcessTest {
   }
 
   @Test
+  void ctrlCWhileConnectingSaysNoBuildWasStarted() throws Exception {
+    // A port that accepts connections and never answers: connecting hangs until the CLI's own timeout.
+    try (ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        CliProcess build = CliProcess.start(Map.of("TEMPORAL_ADDRESS", "127.0.0.1:" + silent.getLocalPort()),
+            "build", "-r", "us-west-2", IMAGES)) {
+      Thread.sleep(3_000);
+      build.signal("INT");
+      CliProcess.Run run = build.await();
+
+      assertThat(run.exit()).as("%s", run).isEqualTo(130);
+      assertThat(run.out()).isEmpty();
+      assertThat(run.err().strip())
+          .isEqualTo("interrupted while connecting to the Temporal server: no build was started");
+    }
+  }
+
+  @Test
   void quietSendsProgressToStderrAndOnlyTheSnapshotIdToStdout() throws Exception {
     CliProcess.Run run = precache("build", "-q", "--name", "quiet", IMAGES);
 
