@@ -20,7 +20,7 @@ import picocli.CommandLine.ScopeType;
     subcommands = {
         BuildCommand.class, PlanCommand.class, StatusCommand.class, WatchCommand.class, CancelCommand.class,
         ListCommand.class,
-        ScheduleCommand.class
+        ScheduleCommand.class, NodeClassCommand.class
     },
     footerHeading = "%n",
     footer = {

@@ -1,0 +1,139 @@
+package dev.precache.starter;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.api.model.StatusCause;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import java.net.HttpURLConnection;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Sets one {@code blockDeviceMappings} entry of an EC2NodeClass on a cluster, keeping its other devices.
+ *
+ * <p>The CRD's list is atomic (no {@code x-kubernetes-list-type}), so a server-side apply of the entry alone would
+ * replace the whole list. Instead: read the class, put the entry into its list ({@link BlockDeviceMappings}), and
+ * server-side apply that list as field manager {@value #FIELD_MANAGER} with the read {@code resourceVersion} as
+ * precondition. The precondition makes it a read-modify-write: a class changed in between is re-read, never
+ * overwritten. Force takes the list over from the manager that wrote it (kubectl, a GitOps controller), which is
+ * what setting the snapshot means; precache owns nothing else of the class.
+ */
+final class NodeClassApplier implements AutoCloseable {
+  static final String FIELD_MANAGER = "precache";
+  static final ResourceDefinitionContext EC2_NODE_CLASS = new ResourceDefinitionContext.Builder()
+      .withGroup("karpenter.k8s.aws").withVersion("v1").withKind("EC2NodeClass").withPlural("ec2nodeclasses")
+      .withNamespaced(false).build();
+  private static final int ATTEMPTS = 3;
+
+  private final KubernetesClient client;
+  private final String where;
+
+  private NodeClassApplier(KubernetesClient client, String where) {
+    this.client = client;
+    this.where = where;
+  }
+
+  /**
+   * A client from {@code kubeconfig} (null: $KUBECONFIG, ~/.kube/config, else the in-cluster service account) and
+   * {@code context} (null: the current one).
+   *
+   * @throws CliError exit 2 when the kubeconfig cannot be read or has no such context
+   */
+  static NodeClassApplier connect(Path kubeconfig, String context) {
+    Config config;
+    try {
+      if (kubeconfig != null) {
+        if (!Files.isReadable(kubeconfig)) {
+          throw CliError.usage("invalid --kubeconfig", "cannot read " + kubeconfig, null);
+        }
+        config = Config.fromKubeconfig(context, kubeconfig.toFile());
+      } else {
+        config = Config.autoConfigure(context);
+      }
+    } catch (KubernetesClientException e) {
+      throw CliError.usage(context == null ? "invalid kubeconfig" : "invalid --context", e.getMessage(), null);
+    }
+    if (context != null && (config.getCurrentContext() == null || !context.equals(config.getCurrentContext().getName()))) {
+      throw CliError.usage("invalid --context", "no context " + context + " in "
+          + (kubeconfig == null ? "the kubeconfig" : kubeconfig), null);
+    }
+    return new NodeClassApplier(new KubernetesClientBuilder().withConfig(config).build(), config.getMasterUrl());
+  }
+
+  /**
+   * Sets {@code entry} on the EC2NodeClass {@code name} and returns the class's list as the server stored it.
+   *
+   * @throws CliError exit 1 when the class is missing or the server refuses (its schema validation names the field)
+   */
+  List<?> apply(String name, Map<String, Object> entry) {
+    for (int attempt = 1; ; attempt++) {
+      GenericKubernetesResource live = read(name);
+      GenericKubernetesResource change = new GenericKubernetesResource();
+      change.setApiVersion(EC2_NODE_CLASS.getGroup() + "/" + EC2_NODE_CLASS.getVersion());
+      change.setKind(EC2_NODE_CLASS.getKind());
+      ObjectMeta metadata = new ObjectMeta();
+      metadata.setName(name);
+      metadata.setResourceVersion(live.getMetadata().getResourceVersion());
+      change.setMetadata(metadata);
+      change.setAdditionalProperty("spec", Map.of("blockDeviceMappings",
+          BlockDeviceMappings.withEntry(live.get("spec", "blockDeviceMappings"), entry)));
+      try {
+        GenericKubernetesResource applied = client.genericKubernetesResources(EC2_NODE_CLASS).resource(change)
+            .fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+        return applied.get("spec", "blockDeviceMappings");
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == HttpURLConnection.HTTP_CONFLICT && attempt < ATTEMPTS) {
+          continue; // changed since it was read: read it again
+        }
+        throw refused(name, e);
+      }
+    }
+  }
+
+  private GenericKubernetesResource read(String name) {
+    GenericKubernetesResource live;
+    try {
+      live = client.genericKubernetesResources(EC2_NODE_CLASS).withName(name).get();
+    } catch (KubernetesClientException e) {
+      throw refused(name, e);
+    }
+    if (live == null) {
+      throw CliError.failed("no EC2NodeClass " + name, "not found on " + where,
+          "kubectl get ec2nodeclasses lists them; nothing was changed");
+    }
+    return live;
+  }
+
+  private CliError refused(String name, KubernetesClientException e) {
+    Status status = e.getStatus();
+    String why;
+    if (status != null && status.getDetails() != null && status.getDetails().getCauses() != null
+        && !status.getDetails().getCauses().isEmpty()) {
+      why = status.getDetails().getCauses().stream().map(NodeClassApplier::cause).collect(Collectors.joining("; "));
+    } else if (status != null && status.getMessage() != null) {
+      why = status.getMessage();
+    } else {
+      why = e.getMessage();
+    }
+    String what = e.getCode() == 0 ? "cannot reach the Kubernetes API server " + where
+        : "the Kubernetes API server refused EC2NodeClass " + name;
+    return CliError.failed(what, why, e.getCode() == 0 ? null : "nothing was changed", e);
+  }
+
+  private static String cause(StatusCause cause) {
+    return cause.getField() == null ? cause.getMessage() : cause.getField() + ": " + cause.getMessage();
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}
