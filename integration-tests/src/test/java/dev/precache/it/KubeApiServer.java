@@ -29,23 +29,31 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * established. {@link #kubeconfig()} is a kubeconfig for it, as a user would have one.
  */
 final class KubeApiServer implements BeforeAllCallback, AfterAllCallback {
-  /** The karpenter-provider-aws module version .ci/install-tools downloads. */
+  /** karpenter-provider-aws module versions .ci/install-tools downloads: the newest, and one from before
+   * {@code ebs.volumeInitializationRate}. */
   static final String KARPENTER_VERSION = "v1.15.2";
+  static final String KARPENTER_VERSION_WITHOUT_INITIALIZATION_RATE = "v1.0.8";
   static final String CONTEXT = "precache-test";
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration POLL = Duration.ofMillis(100);
 
+  private final String karpenterVersion;
   private ChildProcess etcd;
   private ChildProcess apiServer;
   private Path kubeconfig;
   private KubernetesClient client;
+
+  /** With the EC2NodeClass CRD of karpenter-provider-aws {@code karpenterVersion}. */
+  KubeApiServer(String karpenterVersion) {
+    this.karpenterVersion = karpenterVersion;
+  }
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
     Map<String, Path> go = goEnv();
     Path etcdBinary = RequiredTool.at(go.get("GOPATH").resolve("bin/etcd"));
     Path apiServerBinary = RequiredTool.at(go.get("GOPATH").resolve("bin/kube-apiserver"));
-    Path crd = go.get("GOMODCACHE").resolve("github.com/aws/karpenter-provider-aws@" + KARPENTER_VERSION
+    Path crd = go.get("GOMODCACHE").resolve("github.com/aws/karpenter-provider-aws@" + karpenterVersion
         + "/pkg/apis/crds/karpenter.k8s.aws_ec2nodeclasses.yaml");
     if (!Files.isRegularFile(crd)) {
       RequiredTool.at(crd); // skips locally, fails in CI, naming the file
@@ -141,7 +149,8 @@ final class KubeApiServer implements BeforeAllCallback, AfterAllCallback {
       CustomResourceDefinition definition = client.apiextensions().v1().customResourceDefinitions().load(yaml).item();
       client.resource(definition).create();
       client.apiextensions().v1().customResourceDefinitions().withName(definition.getMetadata().getName())
-          .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
+          .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null
+              && c.getStatus().getConditions().stream()
               .anyMatch(condition -> "Established".equals(condition.getType()) && "True".equals(condition.getStatus())),
               STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     }

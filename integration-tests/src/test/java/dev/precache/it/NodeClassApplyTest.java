@@ -26,9 +26,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class NodeClassApplyTest {
   @RegisterExtension
-  static final KubeApiServer KUBE = new KubeApiServer();
+  static final KubeApiServer KUBE = new KubeApiServer(KubeApiServer.KARPENTER_VERSION);
 
-  private static final ResourceDefinitionContext EC2_NODE_CLASS = new ResourceDefinitionContext.Builder()
+  static final ResourceDefinitionContext EC2_NODE_CLASS = new ResourceDefinitionContext.Builder()
       .withGroup("karpenter.k8s.aws").withVersion("v1").withKind("EC2NodeClass").withPlural("ec2nodeclasses")
       .withNamespaced(false).build();
   private static final String SNAPSHOT = "snap-0123456789abcdef0";

@@ -40,6 +40,9 @@ final class BuildCommand implements Callable<Integer> {
   @Mixin
   BuildOptions options;
 
+  @Mixin
+  NodeClassTarget nodeClass;
+
   @Option(names = {"-q", "--quiet"},
       description = "As snapshot.sh: progress to stderr, only the snapshot ID on stdout (with --detach: the workflow ID).")
   boolean quiet;
@@ -70,12 +73,16 @@ final class BuildCommand implements Callable<Integer> {
     } catch (InvalidRequestException e) {
       return BuildOptions.invalid(e, flags).report(err);
     }
+    if (detach && nodeClass.name != null) {
+      return CliError.usage("invalid --nodeclass", "it applies once the build succeeds, which --detach does not wait for",
+          "later: precache nodeclass ID --apply " + nodeClass.name).report(err);
+    }
     PrintWriter out = spec.commandLine().getOut();
     boolean json = output == OutputFormat.json;
     // As snapshot.sh does: whenever stdout carries a result for scripts, the log goes to stderr.
     PrintWriter log = quiet || json || detach ? err : out;
     cli.onInterruptBeforeFollowing("while connecting to the Temporal server: no build was started");
-    try (TemporalConnection connection = cli.connect()) {
+    try (NodeClassApplier applier = nodeClass.connect(); TemporalConnection connection = cli.connect()) {
       cli.onInterruptBeforeFollowing("while starting the build on " + connection.server().address()
           + ": it may have started; `precache list` shows it");
       String workflowId = startOrAttach(connection, request, log, err);
@@ -93,7 +100,10 @@ final class BuildCommand implements Callable<Integer> {
       BuildWatcher watcher = new BuildWatcher(connection, workflowId,
           ProgressPrinter.forStream(log, log == out && cli.stdoutIsTerminal()), cli.pollInterval(), cli.interrupts(),
           cancelOnInterrupt, err);
-      return BuildReport.conclude(watcher.follow(), workflowId, json, quiet, out, err);
+      BuildWatcher.Outcome outcome = watcher.follow();
+      int exit = BuildReport.conclude(outcome, workflowId, json, quiet, out, err);
+      return applier != null && outcome instanceof BuildWatcher.Outcome.Succeeded
+          ? nodeClass.apply(applier, connection, workflowId, log, err) : exit;
     }
   }
 

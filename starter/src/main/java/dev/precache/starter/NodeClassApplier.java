@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.FieldValidateable;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.net.HttpURLConnection;
 import java.nio.file.Files;
@@ -24,7 +25,10 @@ import java.util.stream.Collectors;
  * server-side apply that list as field manager {@value #FIELD_MANAGER} with the read {@code resourceVersion} as
  * precondition. The precondition makes it a read-modify-write: a class changed in between is re-read, never
  * overwritten. Force takes the list over from the manager that wrote it (kubectl, a GitOps controller), which is
- * what setting the snapshot means; precache owns nothing else of the class.
+ * what setting the snapshot means; precache owns nothing else of the class. Unlike an update, which prunes fields
+ * a CRD lacks, a server-side apply refuses them (and strict field validation says so for any other): on a cluster
+ * whose Karpenter predates {@code volumeInitializationRate} the apply fails naming it, instead of a node restoring
+ * lazily while precache reported the rate set.
  */
 final class NodeClassApplier implements AutoCloseable {
   static final String FIELD_MANAGER = "precache";
@@ -32,6 +36,7 @@ final class NodeClassApplier implements AutoCloseable {
       .withGroup("karpenter.k8s.aws").withVersion("v1").withKind("EC2NodeClass").withPlural("ec2nodeclasses")
       .withNamespaced(false).build();
   private static final int ATTEMPTS = 3;
+  private static final int REQUEST_RETRIES = 2;
 
   private final KubernetesClient client;
   private final String where;
@@ -65,6 +70,9 @@ final class NodeClassApplier implements AutoCloseable {
       throw CliError.usage("invalid --context", "no context " + context + " in "
           + (kubeconfig == null ? "the kubeconfig" : kubeconfig), null);
     }
+    // fabric8 retries a 5xx up to 10 times, pausing longer each time (20 s in all here); some refusals are 500s (an
+    // apply of a field the CRD lacks, kubernetes' typed-patch error): ride out a blip, do not hang on an answer.
+    config.setRequestRetryBackoffLimit(REQUEST_RETRIES);
     return new NodeClassApplier(new KubernetesClientBuilder().withConfig(config).build(), config.getMasterUrl());
   }
 
@@ -87,6 +95,7 @@ final class NodeClassApplier implements AutoCloseable {
           BlockDeviceMappings.withEntry(live.get("spec", "blockDeviceMappings"), entry)));
       try {
         GenericKubernetesResource applied = client.genericKubernetesResources(EC2_NODE_CLASS).resource(change)
+            .fieldValidation(FieldValidateable.Validation.STRICT)
             .fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
         return applied.get("spec", "blockDeviceMappings");
       } catch (KubernetesClientException e) {
@@ -96,6 +105,11 @@ final class NodeClassApplier implements AutoCloseable {
         throw refused(name, e);
       }
     }
+  }
+
+  /** @throws CliError exit 1 when the cluster cannot be reached or has no EC2NodeClass {@code name} */
+  void check(String name) {
+    read(name);
   }
 
   private GenericKubernetesResource read(String name) {

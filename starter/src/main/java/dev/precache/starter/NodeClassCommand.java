@@ -5,18 +5,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import dev.precache.workflows.BuildResult;
-import dev.precache.workflows.VolumeSizing;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -35,20 +33,11 @@ import picocli.CommandLine.Spec;
     footer = {
         "From a build: its snapshot on a volume of the snapshot's size, grown until the usage the build",
         "measured stays under kubelet's 85% image-GC threshold; the gp3 throughput/IOPS the build chose (else",
-        "gp3's baseline) and its encryption. Flags override each. Exit codes: 0 printed or applied; 1 the build has no snapshot or",
-        "the API server refused (nothing changed); 2 bad input (nothing read or changed)."})
+        "gp3's baseline) and its encryption. Flags override each.",
+        "",
+        "Exit codes: 0 printed or applied; 1 the build has no snapshot or the API server refused (nothing",
+        "changed); 2 bad input (nothing read or changed)."})
 final class NodeClassCommand implements Callable<Integer> {
-  /** EC2 snapshot IDs: {@code snap-} and 8 or 17 hex digits. */
-  private static final Pattern SNAPSHOT_ID = Pattern.compile("snap-(?:[0-9a-f]{8}|[0-9a-f]{17})");
-  /** gp3's ranges, as the build checks them (BuildRequestValidator, FIGURES.md EBS). */
-  private static final int MIN_IOPS = DataVolumeMapping.GP3_BASELINE_IOPS;
-  private static final int MAX_IOPS = 16_000;
-  private static final int MIN_THROUGHPUT = DataVolumeMapping.GP3_BASELINE_THROUGHPUT_MIBPS;
-  private static final int MAX_THROUGHPUT = 1_000;
-  /** Provisioned rate for volume initialisation: 100–300 MiB/s per volume (FIGURES.md EBS). */
-  private static final int MIN_INITIALIZATION_RATE = 100;
-  private static final int MAX_INITIALIZATION_RATE = 300;
-
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
@@ -67,30 +56,8 @@ final class NodeClassCommand implements Callable<Integer> {
   @Option(names = "--snapshot-id", paramLabel = "SNAPSHOT", description = "The snapshot, instead of a build ID.")
   String snapshotId;
 
-  @Option(names = "--volume-size", paramLabel = "GiB",
-      description = "Volume size (default: from the build; with --snapshot-id: the snapshot's, as EC2 sizes it).")
-  Integer volumeSizeGiB;
-
-  @Option(names = "--throughput", paramLabel = "MiBps",
-      description = "gp3 throughput, 125-1000 (default: the build's, else 125).")
-  Integer throughputMiBps;
-
-  @Option(names = "--iops", paramLabel = "N", description = "gp3 IOPS, 3000-16000 (default: the build's, else 3000).")
-  Integer iops;
-
-  @Option(names = "--encrypted", description = "Encrypt the volume (default: as the build's snapshot).")
-  boolean encrypted;
-
-  @Option(names = "--kms-key-id", paramLabel = "KEY", description = "KMS key for the volume; implies --encrypted.")
-  String kmsKeyId;
-
-  @Option(names = "--delete-on-termination", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = "Delete the volume with the node (default: ${DEFAULT-VALUE}).")
-  boolean deleteOnTermination;
-
-  @Option(names = "--initialization-rate", paramLabel = "MiBps",
-      description = "Provisioned volume-initialisation rate, 100-300 MiB/s (default: none, lazy initialisation).")
-  Integer initializationRate;
+  @Mixin
+  DataVolumeOptions volume;
 
   @Option(names = {"-o", "--output"}, paramLabel = "yaml|json|patch",
       description = "yaml or json: the entry; patch: a JSON merge patch of the EC2NodeClass (default: yaml).")
@@ -114,7 +81,7 @@ final class NodeClassCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     checkFlags();
-    DataVolumeMapping mapping = workflowId != null ? fromBuild() : fromFlags();
+    DataVolumeMapping mapping = workflowId != null ? fromBuild() : volume.forSnapshot(snapshotId);
     PrintWriter out = spec.commandLine().getOut();
     if (applyTo != null) {
       try (NodeClassApplier applier = NodeClassApplier.connect(kubeconfig, context)) {
@@ -147,22 +114,10 @@ final class NodeClassCommand implements Callable<Integer> {
     if (workflowId != null && snapshotId != null) {
       throw CliError.usage("invalid --snapshot-id", "give a build ID or --snapshot-id, not both", null);
     }
-    if (snapshotId != null && !SNAPSHOT_ID.matcher(snapshotId).matches()) {
-      throw CliError.usage("invalid --snapshot-id", "expected snap- and 8 or 17 hex digits, got " + snapshotId, null);
+    if (snapshotId != null) {
+      DataVolumeOptions.checkSnapshotId(snapshotId);
     }
-    if (volumeSizeGiB != null) {
-      requireBetween("--volume-size", volumeSizeGiB, 1, VolumeSizing.MAX_GIB, " GiB");
-    }
-    if (throughputMiBps != null) {
-      requireBetween("--throughput", throughputMiBps, MIN_THROUGHPUT, MAX_THROUGHPUT, " MiB/s");
-    }
-    if (iops != null) {
-      requireBetween("--iops", iops, MIN_IOPS, MAX_IOPS, " IOPS");
-    }
-    if (initializationRate != null) {
-      requireBetween("--initialization-rate", initializationRate, MIN_INITIALIZATION_RATE, MAX_INITIALIZATION_RATE,
-          " MiB/s");
-    }
+    volume.check();
     if (applyTo == null && (kubeconfig != null || context != null)) {
       throw CliError.usage("invalid " + (kubeconfig != null ? "--kubeconfig" : "--context"), "only with --apply", null);
     }
@@ -183,52 +138,7 @@ final class NodeClassCommand implements Callable<Integer> {
     try (TemporalConnection connection = cli.connect()) {
       build = FinishedBuild.read(connection, workflowId);
     }
-    BuildResult result = build.result();
-    int recommended = DataVolumeMapping.recommendedGiB(result.volumeSizeGiB(), result.volumeUsage());
-    if (volumeSizeGiB != null && volumeSizeGiB < result.volumeSizeGiB()) {
-      throw CliError.usage("invalid --volume-size", volumeSizeGiB + " GiB is smaller than snapshot "
-          + result.snapshotId() + " (" + result.volumeSizeGiB() + " GiB)", "EC2 cannot restore a snapshot onto a "
-          + "smaller volume; use at least " + recommended);
-    }
-    if (volumeSizeGiB == null && recommended > result.volumeSizeGiB()) {
-      note(String.format("volume %d GiB, not the snapshot's %d: %s were used after the pulls, above kubelet's "
-          + "%.0f%% image-GC threshold on %d GiB", recommended, result.volumeSizeGiB(),
-          VolumeSizing.human(result.volumeUsage().usedBytes()), VolumeSizing.IMAGE_GC_HIGH_THRESHOLD * 100,
-          result.volumeSizeGiB()));
-    }
-    boolean encrypt = encrypted || kmsKeyId != null || build.encrypted();
-    return checked(new DataVolumeMapping(result.snapshotId(), volumeSizeGiB != null ? volumeSizeGiB : recommended,
-        performance(throughputMiBps, build.throughputMiBps(), DataVolumeMapping.GP3_BASELINE_THROUGHPUT_MIBPS),
-        performance(iops, build.iops(), DataVolumeMapping.GP3_BASELINE_IOPS),
-        encrypt ? Boolean.TRUE : null, kmsKeyId != null ? kmsKeyId : build.kmsKeyId(),
-        deleteOnTermination, initializationRate));
-  }
-
-  private DataVolumeMapping fromFlags() {
-    return checked(new DataVolumeMapping(snapshotId, volumeSizeGiB,
-        performance(throughputMiBps, null, DataVolumeMapping.GP3_BASELINE_THROUGHPUT_MIBPS),
-        performance(iops, null, DataVolumeMapping.GP3_BASELINE_IOPS),
-        encrypted || kmsKeyId != null ? Boolean.TRUE : null, kmsKeyId, deleteOnTermination, initializationRate));
-  }
-
-  /** gp3 allows at most 0.25 MiB/s per provisioned IOPS (FIGURES.md EBS). */
-  private static DataVolumeMapping checked(DataVolumeMapping mapping) {
-    if (mapping.throughputMiBps() * 4 > mapping.iops()) {
-      throw CliError.usage("invalid --throughput", "gp3 allows at most " + mapping.iops() / 4 + " MiB/s with "
-          + mapping.iops() + " IOPS, got " + mapping.throughputMiBps(), "raise --iops to at least "
-          + mapping.throughputMiBps() * 4);
-    }
-    return mapping;
-  }
-
-  private static int performance(Integer flag, Integer build, int baseline) {
-    return flag != null ? flag : build != null ? build : baseline;
-  }
-
-  private static void requireBetween(String flag, int value, int min, int max, String unit) {
-    if (value < min || value > max) {
-      throw CliError.usage("invalid " + flag, "expected " + min + "-" + max + unit + ", got " + value, null);
-    }
+    return volume.forBuild(build, spec.commandLine().getErr());
   }
 
   /** The blockDeviceMappings of the EC2NodeClass manifest in {@code file}; null without a file or a list. */

@@ -125,19 +125,29 @@ class NodeClassCommandTest {
     @Test
     void badInputIsRefusedNamingTheFlag(@TempDir Path dir) throws IOException {
       Path notAClass = Files.writeString(dir.resolve("pool.yaml"), "kind: NodePool\n");
-      Map<List<String>, String> refusals = Map.of(
-          List.of("nodeclass"), "error: missing build ID or --snapshot-id",
-          List.of("nodeclass", "some-build", "--snapshot-id", SNAPSHOT), "error: invalid --snapshot-id",
-          List.of("nodeclass", "--snapshot-id", "ami-0123"), "error: invalid --snapshot-id",
-          List.of("nodeclass", "--snapshot-id", SNAPSHOT, "--initialization-rate", "99"),
-          "error: invalid --initialization-rate (expected 100-300 MiB/s, got 99)",
-          List.of("nodeclass", "--snapshot-id", SNAPSHOT, "--volume-size", "70000"), "error: invalid --volume-size",
-          List.of("nodeclass", "--snapshot-id", SNAPSHOT, "--throughput", "1000"),
-          "error: invalid --throughput (gp3 allows at most 750 MiB/s with 3000 IOPS, got 1000)",
-          List.of("nodeclass", "--snapshot-id", SNAPSHOT, "--context", "prod"), "error: invalid --context (only with --apply)",
-          List.of("nodeclass", "--snapshot-id", SNAPSHOT, "--apply", "gpu", "-o", "json"), "error: invalid --output",
-          List.of("nodeclass", "--snapshot-id", SNAPSHOT, "-o", "patch", "--nodeclass-file", notAClass.toString()),
-          "error: invalid --nodeclass-file");
+      Map<List<String>, String> refusals = Map.ofEntries(
+          Map.entry(List.of("nodeclass"),
+              "error: missing build ID or --snapshot-id"),
+          Map.entry(List.of("nodeclass", "some-build", "--snapshot-id", SNAPSHOT),
+              "error: invalid --snapshot-id"),
+          Map.entry(List.of("nodeclass", "--snapshot-id", "ami-0123"),
+              "error: invalid --snapshot-id"),
+          Map.entry(List.of("nodeclass", "--snapshot-id", SNAPSHOT, "--initialization-rate", "99"),
+              "error: invalid --initialization-rate (expected 100-300 MiB/s, got 99)"),
+          Map.entry(List.of("nodeclass", "--snapshot-id", SNAPSHOT, "--volume-size", "70000"),
+              "error: invalid --volume-size"),
+          Map.entry(List.of("nodeclass", "--snapshot-id", SNAPSHOT, "--throughput", "1000"),
+              "error: invalid --throughput (gp3 allows at most 750 MiB/s with 3000 IOPS, got 1000)"),
+          Map.entry(List.of("nodeclass", "--snapshot-id", SNAPSHOT, "--context", "prod"),
+              "error: invalid --context (only with --apply)"),
+          Map.entry(List.of("nodeclass", "--snapshot-id", SNAPSHOT, "--apply", "gpu", "-o", "json"),
+              "error: invalid --output"),
+          Map.entry(List.of("nodeclass", "--snapshot-id", SNAPSHOT, "-o", "patch", "--nodeclass-file", notAClass.toString()),
+              "error: invalid --nodeclass-file"),
+          Map.entry(List.of("build", "-r", "us-west-2", "--detach", "--nodeclass", "gpu", "docker.io/library/nginx:1.27"),
+              "error: invalid --nodeclass (it applies once the build succeeds, which --detach does not wait for)"),
+          Map.entry(List.of("build", "-r", "us-west-2", "--context", "prod", "docker.io/library/nginx:1.27"),
+              "error: invalid --context (only with --nodeclass)"));
       refusals.forEach((args, error) -> {
         Run run = precache(null, args.toArray(String[]::new));
         assertThat(run.exit()).as(String.join(" ", args)).isEqualTo(2);
