@@ -15,7 +15,7 @@ import java.util.Map;
  * @param throughputMiBps     gp3 throughput
  * @param iops                gp3 IOPS
  * @param encrypted           true to encrypt (a volume from an encrypted snapshot is encrypted anyway); null: unset,
- *                            as EC2 refuses {@code encrypted: false} for an encrypted snapshot
+ *                            as EC2 never removes a snapshot's encryption
  * @param kmsKeyId            the customer managed KMS key, or null
  * @param deleteOnTermination delete the volume with the node
  * @param initializationRate  provisioned volume-initialisation rate, MiB/s, or null for lazy initialisation

@@ -81,10 +81,11 @@ final class NodeClassCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     checkFlags();
-    DataVolumeMapping mapping = workflowId != null ? fromBuild() : volume.forSnapshot(snapshotId);
     PrintWriter out = spec.commandLine().getOut();
     if (applyTo != null) {
+      // The kubeconfig first: a bad one is bad input, refused before the build is read.
       try (NodeClassApplier applier = NodeClassApplier.connect(kubeconfig, context)) {
+        DataVolumeMapping mapping = mapping();
         List<?> stored = applier.apply(applyTo, mapping.toEntry());
         out.println("EC2NodeClass " + applyTo + ": " + DataVolumeMapping.DEVICE_NAME + " from " + mapping.snapshotId()
             + "; devices now " + deviceNames(stored));
@@ -92,6 +93,7 @@ final class NodeClassCommand implements Callable<Integer> {
       out.flush();
       return CommandLine.ExitCode.OK;
     }
+    DataVolumeMapping mapping = mapping();
     Format format = output == null ? Format.yaml : output;
     out.print(switch (format) {
       case yaml -> write(YAML, mapping.toEntry());
@@ -133,7 +135,10 @@ final class NodeClassCommand implements Callable<Integer> {
     }
   }
 
-  private DataVolumeMapping fromBuild() {
+  private DataVolumeMapping mapping() {
+    if (workflowId == null) {
+      return volume.forSnapshot(snapshotId);
+    }
     FinishedBuild build;
     try (TemporalConnection connection = cli.connect()) {
       build = FinishedBuild.read(connection, workflowId);

@@ -144,6 +144,8 @@ class NodeClassCommandTest {
               "error: invalid --output"),
           Map.entry(List.of("nodeclass", "--snapshot-id", SNAPSHOT, "-o", "patch", "--nodeclass-file", notAClass.toString()),
               "error: invalid --nodeclass-file"),
+          Map.entry(List.of("nodeclass", "some-build", "--apply", "gpu", "--kubeconfig", dir.resolve("none").toString()),
+              "error: invalid --kubeconfig (cannot read " + dir.resolve("none") + ")"),
           Map.entry(List.of("build", "-r", "us-west-2", "--detach", "--nodeclass", "gpu", "docker.io/library/nginx:1.27"),
               "error: invalid --nodeclass (it applies once the build succeeds, which --detach does not wait for)"),
           Map.entry(List.of("build", "-r", "us-west-2", "--context", "prod", "docker.io/library/nginx:1.27"),
