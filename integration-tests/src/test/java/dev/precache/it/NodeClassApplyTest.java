@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.dsl.FieldValidateable;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code precache nodeclass --apply} against a real kube-apiserver with Karpenter's real EC2NodeClass CRD: the
@@ -122,6 +125,25 @@ class NodeClassApplyTest {
     assertThat(devices.get(0)).isEqualTo(exampleDevices.get(0));
     assertThat(devices.get(1).get("ebs")).asInstanceOf(MAP).containsEntry("snapshotID", "snap-0fedcba9876543210")
         .containsEntry("volumeSize", "300Gi");
+  }
+
+  /** {@code -o patch --nodeclass-file}: a merge patch the API server takes, keeping the manifest's other devices. */
+  @Test
+  void thePrintedMergePatchIsAcceptedAndKeepsTheOtherDevices(@TempDir Path dir) throws IOException {
+    Resource<GenericKubernetesResource> patched = createClass("patched", List.of(OS_VOLUME,
+        Map.of("deviceName", "/dev/xvdb", "ebs", Map.of("volumeSize", "20Gi", "volumeType", "gp3"))));
+    Path manifest = dir.resolve("patched.yaml");
+    Files.writeString(manifest, KUBE.client().getKubernetesSerialization().asYaml(patched.get()));
+
+    Cli.Run run = cli.run("nodeclass", "--snapshot-id", SNAPSHOT, "--volume-size", "90", "-o", "patch",
+        "--nodeclass-file", manifest.toString());
+    assertThat(run.exitCode()).as("%s", run).isZero();
+    patched.patch(PatchContext.of(PatchType.JSON_MERGE), run.out());
+
+    List<Map<String, Object>> devices = devices(patched);
+    assertThat(devices).hasSize(2).first().isEqualTo(OS_VOLUME);
+    assertThat(devices.get(1).get("ebs")).asInstanceOf(MAP).containsEntry("snapshotID", SNAPSHOT)
+        .containsEntry("volumeSize", "90Gi");
   }
 
   @Test
