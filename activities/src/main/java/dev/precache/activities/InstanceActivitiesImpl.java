@@ -130,20 +130,37 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
   public VerifiedVolume verifyResolvedImages(ResolvedVerifySpec spec) {
     String region = spec.region();
     String instanceId = spec.instanceId();
-    List<ListedImage> listed = listImages(region, instanceId, "list images to verify content",
-        spec.images().stream().map(ResolvedImage::image).distinct().toList());
+    List<String> imageNames = spec.images().stream().map(ResolvedImage::image).distinct().toList();
     List<String> allBlobs = new ArrayList<>();
     for (ResolvedImage image : spec.images()) {
       allBlobs.add(image.manifestDigest());
       allBlobs.add(image.configDigest());
       image.layers().forEach(layer -> allBlobs.add(layer.digest()));
     }
+    List<String> distinctBlobs = allBlobs.stream().distinct().toList();
+    List<ListedImage> listed;
     Set<String> content = new HashSet<>();
-    List<List<String>> blobBatches = Containerd.batches(allBlobs.stream().distinct().toList(),
-        Containerd.BLOBS_PER_LISTING);
-    for (int i = 0; i < blobBatches.size(); i++) {
-      content.addAll(Containerd.parseContentList(runShort(region, instanceId,
-          "list content to verify" + batchSuffix(i), Containerd.listContent(blobBatches.get(i)))));
+    VolumeUsage usage;
+    if (imageNames.size() <= Containerd.IMAGES_PER_LISTING && distinctBlobs.size() <= Containerd.BLOBS_PER_LISTING) {
+      // Images, content and the volume's use fit in one command's output: one round trip, not three.
+      List<String> sections = Containerd.sections(runShort(region, instanceId, "verify content and measure the volume",
+          Containerd.inOneCommand(List.of(Containerd.listImages(imageNames), Containerd.listContent(distinctBlobs),
+              Containerd.VOLUME_USAGE))));
+      if (sections.size() != 3) {
+        throw ApplicationFailure.newNonRetryableFailure("verify on " + instanceId + ": expected 3 sections of output,"
+            + " got " + sections.size(), BuildFailures.IMAGE_MISSING);
+      }
+      listed = Containerd.parseImageList(sections.get(0));
+      content.addAll(Containerd.parseContentList(sections.get(1)));
+      usage = Containerd.parseVolumeUsage(sections.get(2));
+    } else {
+      listed = listImages(region, instanceId, "list images to verify content", imageNames);
+      List<List<String>> blobBatches = Containerd.batches(distinctBlobs, Containerd.BLOBS_PER_LISTING);
+      for (int i = 0; i < blobBatches.size(); i++) {
+        content.addAll(Containerd.parseContentList(runShort(region, instanceId,
+            "list content to verify" + batchSuffix(i), Containerd.listContent(blobBatches.get(i)))));
+      }
+      usage = Containerd.parseVolumeUsage(runShort(region, instanceId, "measure the volume", Containerd.VOLUME_USAGE));
     }
     List<CachedImage> verified = new ArrayList<>();
     List<String> problems = new ArrayList<>();
@@ -174,8 +191,6 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
       throw ApplicationFailure.newNonRetryableFailure(
           "not as resolved on " + instanceId + ": " + String.join("; ", problems), BuildFailures.IMAGE_MISSING);
     }
-    VolumeUsage usage = Containerd.parseVolumeUsage(
-        runShort(region, instanceId, "measure the volume", Containerd.VOLUME_USAGE));
     log.info("Verified {} image(s) on {}; volume {} of {} bytes used", verified.size(), instanceId,
         usage.usedBytes(), usage.sizeBytes());
     return new VerifiedVolume(verified, usage);
