@@ -38,6 +38,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 
 /**
@@ -299,7 +300,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     int parallelism = scheduled ? pullParallelism(request) : request.pullParallelism();
     List<Integer> order = scheduled
         ? PullSchedule.largestFirst(pulls.stream().map(this::resolved).toList())
-        : java.util.stream.IntStream.range(0, pulls.size()).boxed().toList();
+        : IntStream.range(0, pulls.size()).boxed().toList();
     WorkflowSemaphore slots = Workflow.newWorkflowSemaphore(parallelism);
     Map<Integer, Promise<CachedImage>> results = new LinkedHashMap<>();
     Workflow.newCancellationScope((CancellationScope allPulls) -> {
@@ -308,7 +309,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
       }
     }).run();
     Promise.allOf(List.copyOf(results.values())).get();
-    return java.util.stream.IntStream.range(0, pulls.size()).mapToObj(i -> results.get(i).get()).toList();
+    return IntStream.range(0, pulls.size()).mapToObj(i -> results.get(i).get()).toList();
   }
 
   /** The request's parallelism, or as many pulls as keep the instance's network and cores busy. */
