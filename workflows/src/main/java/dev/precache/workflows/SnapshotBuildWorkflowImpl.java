@@ -60,6 +60,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   /** Not TRY_CANCEL: the test server (tests, --dev) hangs on a cancel racing a pull's failure: sdk-java#2391. */
   /** Teardown waits out deploy attempts that may still create the stack: see {@link #fenceOffLateStackCreation}. */
   private static final String STACK_CREATION_FENCE_CHANGE = "stack-creation-fence";
+  /** The change that launches build instances with the region's builder stack's instance profile. */
+  static final String BUILDER_STACK = "builder-stack";
   private static final ActivityOptions PULL = ActivityOptions.newBuilder(BuildTimeouts.PULL_IMAGE)
       .setCancellationType(ActivityCancellationType.ABANDON)
       .build();
@@ -216,8 +218,11 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   }
 
   private StackOutputs deployStack(BuildRequest request, BuildIdentity identity) {
+    // Outside the try below: no build stack is asked for before the builder stack is up, so nothing to fence off.
+    String instanceProfile = BuilderStackUse.instanceProfile(request);
     try {
-      return stack(BuildTimeouts.DEPLOY_STACK, "deploy stack " + stackName).deployStack(new StackSpec(identity, request));
+      return stack(BuildTimeouts.DEPLOY_STACK, "deploy stack " + stackName)
+          .deployStack(new StackSpec(identity, request, instanceProfile));
     } catch (TemporalFailure deployFailure) {
       deployEndedWithoutStackAt = Workflow.currentTimeMillis();
       throw deployFailure;

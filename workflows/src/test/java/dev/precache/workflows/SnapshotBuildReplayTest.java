@@ -40,7 +40,10 @@ class SnapshotBuildReplayTest {
   private static final String DEPLOY_FAILED_UNFENCED = "histories/deploy-failed-unfenced.json";
   /** The same failure since: teardown deletes the stack again once no deploy attempt can create it. */
   private static final String DEPLOY_FAILED_FENCED = "histories/deploy-failed-fenced.json";
+  /** Recorded before builds launched with the builder stack's instance profile. */
   private static final String RESOLVED_HISTORY = "histories/happy-path-resolved.json";
+  /** The happy path since: the deploy step ensures the builder stack first ({@code builder-stack} version 1). */
+  private static final String BUILDER_STACK_HISTORY = "histories/happy-path-builder-stack.json";
   /** A build of the validator's maximum 200 pulls, its images indexed by key ({@link ImageIndex}). */
   private static final String INDEXED_HISTORY = "histories/max-pulls-indexed.json";
 
@@ -68,6 +71,11 @@ class SnapshotBuildReplayTest {
   }
 
   @Test
+  void replaysTheRecordedHappyPathWithTheBuilderStack() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(BUILDER_STACK_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
   void replaysABuildOfTheMaximumPullsWithItsImagesIndexed() throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(INDEXED_HISTORY, SnapshotBuildWorkflowImpl.class);
   }
@@ -91,10 +99,10 @@ class SnapshotBuildReplayTest {
   void recordTheHappyPath(TestWorkflowEnvironment env, WorkflowClient client, Worker worker) throws IOException {
     new FakeCloud().register(worker);
     env.start();
-    FakeCloud.newBuild(client, worker, "happy-path-resolved").build(FakeCloud.request());
+    FakeCloud.newBuild(client, worker, "happy-path-builder-stack").build(FakeCloud.request());
 
-    String history = client.fetchHistory("happy-path-resolved").toJson(true);
-    Files.writeString(Path.of("src/test/resources", RESOLVED_HISTORY), history);
+    String history = client.fetchHistory("happy-path-builder-stack").toJson(true);
+    Files.writeString(Path.of("src/test/resources", BUILDER_STACK_HISTORY), history);
   }
 
   @Test
