@@ -50,6 +50,10 @@ public final class Stack {
         return statusReason;
     }
 
+    public Map<String, String> tags() {
+        return tags;
+    }
+
     public Map<String, String> outputs() {
         return outputs;
     }
