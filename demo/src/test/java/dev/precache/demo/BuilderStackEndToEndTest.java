@@ -5,17 +5,25 @@ import static dev.precache.demo.SimulatedCloudAssertions.awaitUntil;
 import static dev.precache.demo.SimulatedCloudAssertions.pulling;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.precache.activities.AwsClients;
 import dev.precache.demo.LocalCloud.CliRun;
 import dev.precache.simulator.Cloud;
 import dev.precache.simulator.cloudformation.Stack;
 import dev.precache.simulator.cloudformation.StackEvent;
 import dev.precache.workflows.BuildResult;
 import dev.precache.workflows.BuilderActivities;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.services.cloudformation.model.Capability;
 
 /**
  * The builder stack through the CLI, the real worker and the simulator: made once by the first builds of a region
@@ -134,6 +142,36 @@ class BuilderStackEndToEndTest {
   }
 
   @Test
+  void aBuilderStackOfAnOlderVersionIsUpdatedInPlaceByTheNextBuild() throws Exception {
+    local = LocalCloud.start(TIME_SCALE);
+    Cloud cloud = local.cloud();
+    // As an earlier precache would have left it: the same resources, version 0.
+    String template = readBuilderTemplate();
+    try (AwsClients aws = new AwsClients(URI.create(local.simulatorEndpoint()), StaticCredentialsProvider.create(
+        AwsBasicCredentials.create(LocalCloud.ACCESS_KEY_ID, LocalCloud.SECRET_ACCESS_KEY)))) {
+      aws.cloudFormation(LocalCloud.REGION).createStack(r -> r.stackName(BuilderActivities.STACK_NAME)
+          .templateBody(template).capabilities(Capability.CAPABILITY_IAM)
+          .parameters(p -> p.parameterKey("BuilderVersion").parameterValue("0"))
+          .tags(t -> t.key("precache:builder-version").value("0")));
+    }
+    awaitUntil("the old builder stack created", Duration.ofSeconds(30),
+        () -> stack(cloud, BuilderActivities.STACK_NAME).status().equals("CREATE_COMPLETE"));
+    String oldProfile = stack(cloud, BuilderActivities.STACK_NAME).outputs().get("InstanceProfileName");
+
+    CliRun built = local.runCli("build", "-r", LocalCloud.REGION, "-q", BUSYBOX);
+
+    assertThat(built.exitCode()).as(built.err()).isZero();
+    Stack builder = builderStacks(cloud).get(0);
+    assertThat(builderStacks(cloud)).hasSize(1);
+    assertThat(builder.status()).isEqualTo("UPDATE_COMPLETE");
+    assertThat(builder.tags()).containsEntry("precache:builder-version", "1")
+        .containsEntry("precache:component", "builder");
+    assertThat(builder.outputs()).containsEntry("BuilderVersion", "1")
+        .as("IAM unchanged, so not replaced").containsEntry("InstanceProfileName", oldProfile);
+    assertNothingLeft(cloud);
+  }
+
+  @Test
   void setupRefusesBadInputWithoutStartingAnything() throws Exception {
     local = LocalCloud.start(TIME_SCALE);
 
@@ -146,6 +184,10 @@ class BuilderStackEndToEndTest {
     assertThat(forceAlone.exitCode()).isEqualTo(2);
     assertThat(forceAlone.err().strip()).isEqualTo("error: invalid --force (only with --delete)");
     assertThat(local.cloud().allStacks()).isEmpty();
+  }
+
+  private static String readBuilderTemplate() throws IOException {
+    return Files.readString(Path.of("../deploy/cloudformation/builder.yaml"));
   }
 
   private String detached(String... flagsThenImages) {
