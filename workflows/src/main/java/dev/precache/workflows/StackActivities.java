@@ -2,7 +2,10 @@ package dev.precache.workflows;
 
 import io.temporal.activity.ActivityInterface;
 
-/** CloudFormation: the stack that holds the build instance, its role and launch template. */
+/**
+ * CloudFormation: the stack that holds the build instance and its launch template (and an instance profile, and
+ * role, when the build does not use the builder stack's: see {@link BuilderActivities}).
+ */
 @ActivityInterface
 public interface StackActivities {
 
