@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.precache.activities.AwsClients;
+import dev.precache.activities.BuilderActivitiesImpl;
 import dev.precache.activities.InstanceActivitiesImpl;
 import dev.precache.activities.PublishActivitiesImpl;
 import dev.precache.activities.SnapshotActivitiesImpl;
@@ -12,6 +13,9 @@ import dev.precache.workflows.BuildFailures;
 import dev.precache.workflows.BuildIdentity;
 import dev.precache.workflows.BuildRequest;
 import dev.precache.workflows.BuildRequestValidator;
+import dev.precache.workflows.BuilderActivities;
+import dev.precache.workflows.BuilderActivities.BuilderStack;
+import dev.precache.workflows.BuilderActivities.Outcome;
 import dev.precache.workflows.InstanceActivities;
 import dev.precache.workflows.InstanceActivities.PullSpec;
 import dev.precache.workflows.PublishActivities;
@@ -102,7 +106,8 @@ class MotoConformanceTest {
         new StackActivitiesImpl(clients, POLL_INTERVAL),
         new InstanceActivitiesImpl(clients, POLL_INTERVAL),
         new SnapshotActivitiesImpl(clients, POLL_INTERVAL, Duration.ofSeconds(30)),
-        new PublishActivitiesImpl(clients));
+        new PublishActivitiesImpl(clients),
+        new BuilderActivitiesImpl(clients, POLL_INTERVAL));
   }
 
   @AfterEach
@@ -130,6 +135,25 @@ class MotoConformanceTest {
     assertThatThrownBy(() -> clients.ssm(REGION).putParameter(r -> r.name(request.amiParameter())
         .type(ParameterType.STRING).value(latestAmi())))
         .hasMessageContaining("reserved parameter name");
+  }
+
+  @Test
+  void theBuilderStackIsCreatedOnceFoundAgainAndDeleted() {
+    BuilderActivities builder = activities.newActivityStub(BuilderActivities.class, ONCE);
+
+    BuilderStack created = builder.ensureBuilderStack(REGION);
+    BuilderStack found = builder.ensureBuilderStack(REGION);
+
+    assertThat(created.outcome()).isEqualTo(Outcome.CREATED);
+    assertThat(created.version()).isEqualTo(1);
+    assertThat(created.instanceProfileArn()).startsWith("arn:aws:iam::").endsWith(":instance-profile/"
+        + created.instanceProfileName());
+    assertThat(found).isEqualTo(new BuilderStack(REGION, BuilderActivities.STACK_NAME, 1,
+        created.instanceProfileName(), created.instanceProfileArn(), Outcome.FOUND));
+
+    assertThat(builder.deleteBuilderStack(REGION).outcome()).isEqualTo(Outcome.DELETED);
+    assertThat(describeStack(BuilderActivities.STACK_NAME)).as("builder stack after delete").isNull();
+    assertThat(builder.deleteBuilderStack(REGION).outcome()).isEqualTo(Outcome.ABSENT);
   }
 
   @Test

@@ -56,6 +56,11 @@ public final class BuildRequestValidator {
 
   private BuildRequestValidator() {}
 
+  /** Whether {@code region} is spelled like an AWS region ({@code us-west-2}), as the build's region must be. */
+  public static boolean isRegion(String region) {
+    return region != null && REGION.matcher(region).matches();
+  }
+
   /** Returns {@code request} with defaults filled and images and platforms normalised, or throws. */
   public static BuildRequest normalize(BuildRequest request) {
     return normalize(request, true);

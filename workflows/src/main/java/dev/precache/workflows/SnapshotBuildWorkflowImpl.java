@@ -68,6 +68,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   static final String TEARDOWN_DURING_SNAPSHOT = "teardown-during-snapshot";
   /** The change that starts the largest pulls first and, unless the request says, sizes parallelism by the plan. */
   static final String PULL_SCHEDULE = "pull-schedule";
+  /** The change that launches build instances with the region's builder stack's instance profile. */
+  static final String BUILDER_STACK = "builder-stack";
   private static final ActivityOptions PULL = ActivityOptions.newBuilder(BuildTimeouts.PULL_IMAGE)
       .setCancellationType(ActivityCancellationType.ABANDON)
       .build();
@@ -229,8 +231,11 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   }
 
   private StackOutputs deployStack(BuildRequest request, BuildIdentity identity) {
+    // Outside the try below: no build stack is asked for before the builder stack is up, so nothing to fence off.
+    String instanceProfile = BuilderStackUse.instanceProfile(request);
     try {
-      return stack(BuildTimeouts.DEPLOY_STACK, "deploy stack " + stackName).deployStack(new StackSpec(identity, request));
+      return stack(BuildTimeouts.DEPLOY_STACK, "deploy stack " + stackName)
+          .deployStack(new StackSpec(identity, request, instanceProfile));
     } catch (TemporalFailure deployFailure) {
       deployEndedWithoutStackAt = Workflow.currentTimeMillis();
       throw deployFailure;

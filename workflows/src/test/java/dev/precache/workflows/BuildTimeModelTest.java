@@ -39,4 +39,18 @@ class BuildTimeModelTest {
     // 10 GiB at 3 × 50 MB/s = 71.6 s, unpack on 3 streams = 37 s, 20 GiB written at 1000 MiB/s = 20.5 s; + 55.6 s.
     assertThat(estimate.phases().get(3).duration().toSeconds()).isBetween(126L, 128L);
   }
+
+  @Test
+  void theStackWithoutIamIsTheBuilderStacksShareAndAnOwnRoleStillPaysForTheProfile() {
+    BuildTimeModel.Phase shared = BuildTimeModel.estimate(request("g5.2xlarge", null), tenGiB(), 20 * GIB, 100)
+        .phases().get(0);
+    BuildRequest ownRole = BuildRequestValidatorTest.with(request("g5.2xlarge", null), "instanceRole", "team-role");
+    BuildTimeModel.Phase own = BuildTimeModel.estimate(ownRole, tenGiB(), 20 * GIB, 100).phases().get(0);
+
+    assertThat(shared.name()).isEqualTo("stack");
+    assertThat(shared.duration()).isEqualTo(Duration.ofSeconds(40));
+    assertThat(shared.why()).contains("builder stack holds the instance profile");
+    assertThat(own.duration()).isEqualTo(Duration.ofSeconds(190));
+    assertThat(own.why()).isEqualTo("CloudFormation stack with a new instance profile");
+  }
 }

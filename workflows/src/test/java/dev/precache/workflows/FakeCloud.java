@@ -6,6 +6,8 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 import static org.mockito.Mockito.withSettings;
 
+import dev.precache.workflows.BuilderActivities.BuilderStack;
+import dev.precache.workflows.BuilderActivities.Outcome;
 import dev.precache.workflows.InstanceActivities.PullSpec;
 import dev.precache.workflows.InstanceActivities.ResolvedVerifySpec;
 import dev.precache.workflows.InstanceActivities.VerifiedVolume;
@@ -40,6 +42,8 @@ final class FakeCloud {
   SnapshotActivities snapshots = mock(SnapshotActivities.class, withSettings().withoutAnnotations());
   final PublishActivities publish = mock(PublishActivities.class, withSettings().withoutAnnotations());
   final RegistryActivities registry = mock(RegistryActivities.class, withSettings().withoutAnnotations());
+  final BuilderActivities builder = mock(BuilderActivities.class, withSettings().withoutAnnotations());
+  static final String BUILDER_PROFILE = "precache-builder-InstanceProfile-0A1B2C3D4E5F";
   /** The bytes {@code df} reports used after the pulls: 3 GiB. */
   static final VolumeUsage USAGE = new VolumeUsage(20L << 30, 3L << 30, 17L << 30);
   /** The account's snapshots, each with the build ID it is tagged with; another build's is there from the start. */
@@ -47,6 +51,8 @@ final class FakeCloud {
       new ConcurrentHashMap<>(Map.of(OTHER_BUILDS_SNAPSHOT, "other-build-0123456789ab"));
 
   FakeCloud() {
+    when(builder.ensureBuilderStack(REGION)).thenReturn(new BuilderStack(REGION, BuilderActivities.STACK_NAME, 1,
+        BUILDER_PROFILE, "arn:aws:iam::123456789012:instance-profile/" + BUILDER_PROFILE, Outcome.FOUND));
     when(stack.deployStack(any())).thenReturn(
         new StackOutputs("arn:aws:cloudformation:us-west-2:123456789012:stack/precache/1", INSTANCE_ID));
     when(instance.pullImage(any())).thenAnswer(call -> cached(call.getArgument(0, PullSpec.class)));
@@ -86,7 +92,7 @@ final class FakeCloud {
   }
 
   void register(Worker worker) {
-    worker.registerActivitiesImplementations(stack, instance, snapshots, publish, registry);
+    worker.registerActivitiesImplementations(stack, instance, snapshots, publish, registry, builder);
   }
 
   static SnapshotBuildWorkflow newBuild(WorkflowClient client, Worker worker, String workflowId) {

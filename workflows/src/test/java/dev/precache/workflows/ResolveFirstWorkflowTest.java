@@ -189,7 +189,7 @@ class ResolveFirstWorkflowTest {
     });
     assertThat(result.estimate().phases()).extracting(BuildTimeModel.Phase::name)
         .containsExactly("stack", "ssm", "prepare", "pull", "stop", "snapshot");
-    assertThat(result.estimate().total()).isGreaterThan(BuildTimeModel.STACK.plus(BuildTimeModel.STOP));
+    assertThat(result.estimate().total()).isGreaterThan(BuildTimeModel.STACK_WITHOUT_PROFILE.plus(BuildTimeModel.STOP));
     verifyNoInteractions(cloud.stack, cloud.instance, cloud.publish);
     verify(cloud.snapshots, never()).createSnapshot(argThat(spec -> true));
   }

@@ -40,9 +40,12 @@ class SnapshotBuildReplayTest {
   private static final String DEPLOY_FAILED_UNFENCED = "histories/deploy-failed-unfenced.json";
   /** The same failure since: teardown deletes the stack again once no deploy attempt can create it. */
   private static final String DEPLOY_FAILED_FENCED = "histories/deploy-failed-fenced.json";
+  /** Recorded before builds launched with the builder stack's instance profile. */
   private static final String RESOLVED_HISTORY = "histories/happy-path-resolved.json";
   /** Since the stack is deleted while the snapshot completes and pulls start largest first, planned in number. */
   private static final String FAST_HISTORY = "histories/happy-path-fast.json";
+  /** The happy path since: the deploy step ensures the builder stack first ({@code builder-stack} version 1). */
+  private static final String BUILDER_STACK_HISTORY = "histories/happy-path-builder-stack.json";
   /** A build of the validator's maximum 200 pulls, its images indexed by key ({@link ImageIndex}). */
   private static final String INDEXED_HISTORY = "histories/max-pulls-indexed.json";
 
@@ -72,6 +75,11 @@ class SnapshotBuildReplayTest {
   @Test
   void replaysTheRecordedHappyPathThatTearsDownDuringTheSnapshot() throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(FAST_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void replaysTheRecordedHappyPathWithTheBuilderStack() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(BUILDER_STACK_HISTORY, SnapshotBuildWorkflowImpl.class);
   }
 
   @Test
