@@ -1,6 +1,7 @@
 package dev.precache.workflows;
 
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.Workflow;
 
 /** Resolves and sizes like a build's first step, and stops there. */
 public class PlanWorkflowImpl implements PlanWorkflow {
@@ -13,12 +14,13 @@ public class PlanWorkflowImpl implements PlanWorkflow {
     } catch (InvalidRequestException invalid) {
       throw ApplicationFailure.newNonRetryableFailure(invalid.getMessage(), BuildFailures.INVALID_REQUEST);
     }
-    Preflight preflight = Preflight.run(request);
-    BuildRequest sized = request.withVolumeSizeGiB(preflight.volumeSizeGiB());
-    return new BuildPlan(sized, BuildPlan.planned(preflight.images()), preflight.sizing(), preflight.volumeSizeGiB(),
-        preflight.volumeTooSmall(), preflight.upToDate(),
-        preflight.previous() == null ? null : preflight.previous().snapshotId(),
-        BuildTimeModel.estimate(sized, preflight.images(), preflight.sizing().estimatedBytes(),
-            preflight.volumeSizeGiB()));
+    boolean instanceFit = Workflow.getVersion(SnapshotBuildWorkflowImpl.INSTANCE_FIT, Workflow.DEFAULT_VERSION, 1) >= 1;
+    Preflight resolved = Preflight.run(request);
+    Preflight preflight = instanceFit && !resolved.upToDate() ? resolved.withInstanceCapacity(request) : resolved;
+    Preflight.Fitted fitted = preflight.fit(request);
+    return new BuildPlan(fitted.request(), BuildPlan.planned(preflight.images()), preflight.sizing(),
+        preflight.volumeSizeGiB(), preflight.volumeTooSmall(), preflight.upToDate(),
+        preflight.previous() == null ? null : preflight.previous().snapshotId(), fitted.estimate(), fitted.volume(),
+        fitted.instanceWarning());
   }
 }

@@ -55,6 +55,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
    * and indexes images by key when the whole list passes Temporal's 2 KiB ({@link ImageIndex}).
    */
   static final String INPUT_LIMITS = "input-limits";
+  /** Builds from here on look the instance type up and choose the volume's throughput and IOPS for the job. */
+  static final String INSTANCE_FIT = "instance-fit";
   /** snapshot.sh cuts the image list in the snapshot description to this length. */
   private static final int DESCRIPTION_MAX = 200;
   /** Not TRY_CANCEL: the test server (tests, --dev) hangs on a cancel racing a pull's failure: sdk-java#2391. */
@@ -78,6 +80,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private VolumeSizing sizing;
   private Integer volumeSizeGiB;
   private VolumeUsage volumeUsage;
+  private VolumePerformance volumePerformance;
+  private String instanceWarning;
   private String failure;
   private boolean finished;
 
@@ -120,13 +124,18 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     boolean resolveFirst = Workflow.getVersion(RESOLVE_FIRST, Workflow.DEFAULT_VERSION, 1) >= 1;
     BuildRequest request;
     if (resolveFirst) {
-      preflight = step(BuildStep.RESOLVE_IMAGES, () -> checkedPreflight(validated));
+      boolean instanceFit = Workflow.getVersion(INSTANCE_FIT, Workflow.DEFAULT_VERSION, 1) >= 1;
+      preflight = step(BuildStep.RESOLVE_IMAGES, () -> {
+        Preflight checked = checkedPreflight(validated);
+        return instanceFit && !checked.upToDate() ? checked.withInstanceCapacity(validated) : checked;
+      });
       sizing = preflight.sizing();
-      request = validated.withVolumeSizeGiB(preflight.volumeSizeGiB());
-      volumeSizeGiB = request.volumeSizeGiB();
+      BuildRequest sized = validated.withVolumeSizeGiB(preflight.volumeSizeGiB());
+      volumeSizeGiB = sized.volumeSizeGiB();
       if (preflight.upToDate()) {
-        return upToDate(request);
+        return upToDate(sized);
       }
+      request = instanceFit ? fitted(validated) : sized;
     } else {
       // Builds started before images were resolved: snapshot.sh's default size, no resolve step.
       request = validated.volumeSizeGiB() != null ? validated
@@ -171,7 +180,19 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     });
 
     return new BuildResult(snapshotId, region, request.volumeSizeGiB(), images, List.copyOf(timings), stackName,
-        instanceId, publishedParameter, false, sizing, volumeUsage);
+        instanceId, publishedParameter, false, sizing, volumeUsage, volumePerformance, instanceWarning);
+  }
+
+  /** The request with the volume's throughput and IOPS chosen for these pulls on this instance. */
+  private BuildRequest fitted(BuildRequest validated) {
+    Preflight.Fitted fitted = preflight.fit(validated);
+    volumePerformance = fitted.volume();
+    instanceWarning = fitted.instanceWarning();
+    log.info("volume: {}", volumePerformance.summary(preflight.volumeSizeGiB()));
+    if (instanceWarning != null) {
+      log.warn("{}", instanceWarning);
+    }
+    return fitted.request();
   }
 
   /** Resolves, and refuses a volume that cannot hold the images, before anything is launched. */
@@ -227,7 +248,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   @Override
   public BuildProgress progress() {
     return new BuildProgress(step, List.copyOf(pulls), snapshotPercent, stackName, instanceId, snapshotId, failure,
-        finished, volumeSizeGiB, sizing, volumeUsage);
+        finished, volumeSizeGiB, sizing, volumeUsage, volumePerformance, instanceWarning);
   }
 
   private BuildRequest validated(BuildRequest input, boolean awsInputRules) {
