@@ -119,13 +119,14 @@ public record VolumePerformance(int throughputMiBps, int iops, boolean requested
   }
 
   /**
-   * {@code 250 GiB gp3, 1200 MiB/s, 5000 IOPS (chosen for 145.3 GiB of writes on a g5.2xlarge, which could write
+   * {@code 250 GiB gp3, 1200 MiB/s, 5000 IOPS (chosen for 145.3 GiB of writes on g5.2xlarge, which could write
    * 1173 MiB/s; about $0.03 for this build)}.
    */
   public String summary(int volumeGiB) {
     String why = requested ? "as requested"
-        : String.format(Locale.ROOT, "chosen for %s of writes on a %s, which could write %.0f MiB/s",
-            VolumeSizing.human(writtenBytes), instanceType, demandMiBps);
+        : String.format(Locale.ROOT, "chosen for %s of writes on %s, which could write %.0f MiB/s",
+            VolumeSizing.human(writtenBytes), instanceType, demandMiBps)
+            + (iops < FLOOR_IOPS ? "; a " + volumeGiB + " GiB gp3 volume allows " + iops + " IOPS at most" : "");
     String cost = buildCostDollars < 0.005 ? "under $0.01"
         : String.format(Locale.ROOT, "about $%.2f", buildCostDollars);
     return String.format(Locale.ROOT, "%d GiB gp3, %d MiB/s, %d IOPS (%s; %s for this build)",

@@ -102,10 +102,14 @@ class VolumePerformanceTest {
 
     // (1,075 × 0.04 + 2,000 × 0.005) = $53 a month, for 20 minutes: $0.024.
     assertThat(chosen.summary(170)).isEqualTo("170 GiB gp3, 1200 MiB/s, 5000 IOPS (chosen for 141.0 GiB of writes"
-        + " on a g5.2xlarge, which could write 1153 MiB/s; about $0.02 for this build)");
+        + " on g5.2xlarge, which could write 1153 MiB/s; about $0.02 for this build)");
     VolumePerformance asked = VolumePerformance.choose(request("g5.2xlarge", 4, 125, 3000), G5_2XLARGE, sizing, 5,
         170).costedFor(Duration.ofMinutes(20));
     assertThat(asked.summary(170)).isEqualTo(
         "170 GiB gp3, 125 MiB/s, 3000 IOPS (as requested; under $0.01 for this build)");
+    VolumePerformance tiny = VolumePerformance.choose(request("m5.large", 4, null, null), M5_LARGE,
+        VolumeSizing.of(models(1, 1), OptionalDouble.empty()), 1, 4);
+    assertThat(tiny.summary(4)).contains("750 MiB/s, 3000 IOPS (").contains("; a 4 GiB gp3 volume allows 3000 IOPS"
+        + " at most;");
   }
 }
