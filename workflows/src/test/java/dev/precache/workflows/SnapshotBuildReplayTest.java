@@ -40,7 +40,10 @@ class SnapshotBuildReplayTest {
   private static final String DEPLOY_FAILED_UNFENCED = "histories/deploy-failed-unfenced.json";
   /** The same failure since: teardown deletes the stack again once no deploy attempt can create it. */
   private static final String DEPLOY_FAILED_FENCED = "histories/deploy-failed-fenced.json";
+  /** Resolved first, before the instance type was looked up (no instance-fit marker). */
   private static final String RESOLVED_HISTORY = "histories/happy-path-resolved.json";
+  /** Since: the resolve step describes the instance type; the stack gets the chosen volume performance. */
+  private static final String FITTED_HISTORY = "histories/happy-path-fitted.json";
   /** A build of the validator's maximum 200 pulls, its images indexed by key ({@link ImageIndex}). */
   private static final String INDEXED_HISTORY = "histories/max-pulls-indexed.json";
 
@@ -68,6 +71,18 @@ class SnapshotBuildReplayTest {
   }
 
   @Test
+  void replaysTheRecordedHappyPathThatLookedUpTheInstanceType() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(FITTED_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void aWorkflowThatSkipsTheInstanceLookupCannotReplayTheFittedHistory() {
+    assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(FITTED_HISTORY,
+        ChecksSsmFirst.class))
+        .hasMessageContaining(NonDeterministicException.class.getName());
+  }
+
+  @Test
   void replaysABuildOfTheMaximumPullsWithItsImagesIndexed() throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(INDEXED_HISTORY, SnapshotBuildWorkflowImpl.class);
   }
@@ -91,10 +106,10 @@ class SnapshotBuildReplayTest {
   void recordTheHappyPath(TestWorkflowEnvironment env, WorkflowClient client, Worker worker) throws IOException {
     new FakeCloud().register(worker);
     env.start();
-    FakeCloud.newBuild(client, worker, "happy-path-resolved").build(FakeCloud.request());
+    FakeCloud.newBuild(client, worker, "happy-path-fitted").build(FakeCloud.request());
 
-    String history = client.fetchHistory("happy-path-resolved").toJson(true);
-    Files.writeString(Path.of("src/test/resources", RESOLVED_HISTORY), history);
+    String history = client.fetchHistory("happy-path-fitted").toJson(true);
+    Files.writeString(Path.of("src/test/resources", FITTED_HISTORY), history);
   }
 
   @Test
