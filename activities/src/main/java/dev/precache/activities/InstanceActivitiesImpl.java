@@ -7,6 +7,7 @@ import dev.precache.workflows.BuildIdentity;
 import dev.precache.workflows.BuildTimeouts;
 import dev.precache.workflows.CachedImage;
 import dev.precache.workflows.InstanceActivities;
+import dev.precache.workflows.InstanceCapacity;
 import dev.precache.workflows.ResolvedImage;
 import dev.precache.workflows.VolumeUsage;
 import io.temporal.activity.Activity;
@@ -48,6 +49,7 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
   private final CommandRunner commands;
   private final RegistryCredentials credentials;
   private final Polling polling;
+  private final InstanceTypeLookup instanceTypes;
 
   /** @param pollInterval how often commands, SSM registration and instance state are read (5 s in production) */
   public InstanceActivitiesImpl(AwsClients clients, Duration pollInterval) {
@@ -55,6 +57,7 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
     this.commands = new CommandRunner(clients, pollInterval);
     this.credentials = new RegistryCredentials(clients);
     this.polling = new Polling(pollInterval);
+    this.instanceTypes = new InstanceTypeLookup(clients);
   }
 
   @Override
@@ -253,6 +256,11 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
   /** A retried stop forces it: the first, graceful one did not get the instance stopped in time. */
   static StopInstancesRequest stopRequest(String instanceId, int attempt) {
     return StopInstancesRequest.builder().instanceIds(instanceId).force(attempt > 1).build();
+  }
+
+  @Override
+  public InstanceCapacity.Family describeInstanceCapacity(String region, String instanceType) {
+    return instanceTypes.describe(region, instanceType);
   }
 
   @Override

@@ -70,6 +70,19 @@ class BuildInstanceTemplateTest {
   }
 
   @Test
+  void theChosenVolumePerformanceBecomesTheStacksParameters() {
+    BuildRequest chosen = BuildRequest.of("us-west-2", List.of("docker.io/library/busybox:latest"))
+        .withVolumeSizeGiB(170).withVolumePerformance(1200, 5000);
+
+    List<Parameter> parameters = BuildInstanceTemplate.parameters(ActivityTesting.IDENTITY, chosen, null);
+
+    assertThat(parameters).extracting(Parameter::parameterKey, Parameter::parameterValue)
+        .contains(org.assertj.core.groups.Tuple.tuple("VolumeThroughput", "1200"),
+            org.assertj.core.groups.Tuple.tuple("VolumeIops", "5000"),
+            org.assertj.core.groups.Tuple.tuple("VolumeSize", "170"));
+  }
+
+  @Test
   void theDataVolumeIsXvdbAndTheInstanceIdIsAnOutput() {
     JsonNode mappings = template.at("/Resources/LaunchTemplate/Properties/LaunchTemplateData/BlockDeviceMappings");
     assertThat(mappings.findValuesAsText("DeviceName")).containsExactly("/dev/xvda", "/dev/xvdb");

@@ -17,6 +17,7 @@ import dev.precache.workflows.BuilderActivities;
 import dev.precache.workflows.BuilderActivities.BuilderStack;
 import dev.precache.workflows.BuilderActivities.Outcome;
 import dev.precache.workflows.InstanceActivities;
+import dev.precache.workflows.InstanceCapacity;
 import dev.precache.workflows.InstanceActivities.PullSpec;
 import dev.precache.workflows.PublishActivities;
 import dev.precache.workflows.SnapshotActivities;
@@ -258,6 +259,18 @@ class MotoConformanceTest {
 
     assertThat(parameterNamesUnder(identity.credentialsPath())).isEmpty();
     assertThat(parameterNamesUnder(other.credentialsPath())).containsExactly(other.credentialsPath() + "pull-0");
+  }
+
+  @Test
+  void instanceTypeLookupReadsMotosDescribeInstanceTypes() {
+    // moto serves a dump of the real DescribeInstanceTypes: the lookup reads it as it reads EC2's.
+    InstanceCapacity.Family g5 = instance().describeInstanceCapacity(REGION, "g5.2xlarge");
+
+    assertThat(g5.instance()).isEqualTo(new InstanceCapacity("g5.2xlarge", 8, 5, 10));
+    assertThat(g5.family()).contains(new InstanceCapacity("g5.4xlarge", 16, 10, 25))
+        .allMatch(type -> type.instanceType().startsWith("g5."));
+    assertThat(instance().describeInstanceCapacity(REGION, "m5.large").instance())
+        .isEqualTo(new InstanceCapacity("m5.large", 2, 0.75, 10));
   }
 
   private StackActivities stack() {

@@ -50,9 +50,19 @@ final class FakeCloud {
   final Map<String, String> snapshotsInAccount =
       new ConcurrentHashMap<>(Map.of(OTHER_BUILDS_SNAPSHOT, "other-build-0123456789ab"));
 
+  /** The m5 family as DescribeInstanceTypes describes it: vCPUs, baseline and peak Gbit/s. */
+  static final List<InstanceCapacity> M5 = List.of(new InstanceCapacity("m5.large", 2, 0.75, 10),
+      new InstanceCapacity("m5.xlarge", 4, 1.25, 10), new InstanceCapacity("m5.2xlarge", 8, 2.5, 10),
+      new InstanceCapacity("m5.4xlarge", 16, 5, 10), new InstanceCapacity("m5.8xlarge", 32, 10, 10),
+      new InstanceCapacity("m5.24xlarge", 96, 25, 25));
+  static final List<InstanceCapacity> G5 = List.of(new InstanceCapacity("g5.xlarge", 4, 2.5, 10),
+      new InstanceCapacity("g5.2xlarge", 8, 5, 10), new InstanceCapacity("g5.4xlarge", 16, 10, 25),
+      new InstanceCapacity("g5.8xlarge", 32, 25, 25));
+
   FakeCloud() {
     when(builder.ensureBuilderStack(REGION)).thenReturn(new BuilderStack(REGION, BuilderActivities.STACK_NAME, 1,
         BUILDER_PROFILE, "arn:aws:iam::123456789012:instance-profile/" + BUILDER_PROFILE, Outcome.FOUND));
+    when(instance.describeInstanceCapacity(any(), any())).thenAnswer(call -> family(call.getArgument(1)));
     when(stack.deployStack(any())).thenReturn(
         new StackOutputs("arn:aws:cloudformation:us-west-2:123456789012:stack/precache/1", INSTANCE_ID));
     when(instance.pullImage(any())).thenAnswer(call -> cached(call.getArgument(0, PullSpec.class)));
@@ -66,6 +76,13 @@ final class FakeCloud {
     }).when(snapshots).deleteBuildSnapshots(any(), any());
     when(snapshots.awaitSnapshotCompleted(REGION, SNAPSHOT_ID)).thenReturn(
         new SnapshotStatus(SNAPSHOT_ID, 40, false), new SnapshotStatus(SNAPSHOT_ID, 100, true));
+  }
+
+  /** What DescribeInstanceTypes answers for a type of {@link #M5} or {@link #G5}. */
+  static InstanceCapacity.Family family(String instanceType) {
+    List<InstanceCapacity> family = instanceType.startsWith("g5.") ? G5 : M5;
+    return new InstanceCapacity.Family(family.stream().filter(type -> type.instanceType().equals(instanceType))
+        .findFirst().orElseThrow(), family);
   }
 
   /** What CreateSnapshot does: a snapshot tagged with the build ID, there whether or not its ID is returned. */
