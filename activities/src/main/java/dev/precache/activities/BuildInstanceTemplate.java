@@ -21,9 +21,14 @@ final class BuildInstanceTemplate {
   private BuildInstanceTemplate() {}
 
   static String body() {
-    try (InputStream in = BuildInstanceTemplate.class.getResourceAsStream(RESOURCE)) {
+    return read(RESOURCE);
+  }
+
+  /** A template packaged beside this class (see activities/pom.xml). */
+  static String read(String resource) {
+    try (InputStream in = BuildInstanceTemplate.class.getResourceAsStream(resource)) {
       if (in == null) {
-        throw new IllegalStateException(RESOURCE + " is missing from the class path");
+        throw new IllegalStateException(resource + " is missing from the class path");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
@@ -31,8 +36,12 @@ final class BuildInstanceTemplate {
     }
   }
 
-  /** The stack parameters of a build; a value the request leaves out keeps the template's default. */
-  static List<Parameter> parameters(BuildIdentity identity, BuildRequest request) {
+  /**
+   * The stack parameters of a build; a value the request leaves out keeps the template's default.
+   *
+   * @param instanceProfileName the builder stack's instance profile; null for the stack to make its own
+   */
+  static List<Parameter> parameters(BuildIdentity identity, BuildRequest request, String instanceProfileName) {
     List<Parameter> parameters = new ArrayList<>();
     add(parameters, "AmiId", request.amiParameter());
     add(parameters, "InstanceType", request.instanceType());
@@ -42,6 +51,7 @@ final class BuildInstanceTemplate {
     add(parameters, "Encrypted", request.encrypt());
     add(parameters, "KmsKeyId", request.encrypt() ? request.kmsKeyId() : null);
     add(parameters, "InstanceRoleName", request.instanceRole());
+    add(parameters, "InstanceProfileName", instanceProfileName);
     add(parameters, "SecurityGroupId", request.securityGroupId());
     add(parameters, "SubnetId", request.subnetId());
     add(parameters, "AssociatePublicIp", request.publicIp());

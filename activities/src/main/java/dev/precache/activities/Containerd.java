@@ -71,6 +71,21 @@ final class Containerd {
    */
   static final int IMAGES_PER_LISTING = 20;
   static final int BLOBS_PER_LISTING = 100;
+  /** The line that separates the outputs of commands run as one ({@link #inOneCommand}). */
+  static final String SECTION_BREAK = "--- precache: next section ---";
+
+  /**
+   * Commands run one after the other in one SSM command, each output a section of the whole: one round trip
+   * (delivery, polls) instead of one per command. The caller keeps the whole within SSM's 24,000 characters.
+   */
+  static String inOneCommand(List<String> commands) {
+    return String.join(" && echo '" + SECTION_BREAK + "' && ", commands);
+  }
+
+  /** The outputs of {@link #inOneCommand}, in order. */
+  static List<String> sections(String output) {
+    return Arrays.asList(output.split("(?m)^" + java.util.regex.Pattern.quote(SECTION_BREAK) + "\\R?", -1));
+  }
 
   /** {@code ctr images ls name==a name==b}: those images only (ctr ORs its filter arguments). */
   static String listImages(List<String> images) {

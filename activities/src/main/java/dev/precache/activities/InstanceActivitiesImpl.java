@@ -7,6 +7,7 @@ import dev.precache.workflows.BuildIdentity;
 import dev.precache.workflows.BuildTimeouts;
 import dev.precache.workflows.CachedImage;
 import dev.precache.workflows.InstanceActivities;
+import dev.precache.workflows.InstanceCapacity;
 import dev.precache.workflows.ResolvedImage;
 import dev.precache.workflows.VolumeUsage;
 import io.temporal.activity.Activity;
@@ -48,6 +49,7 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
   private final CommandRunner commands;
   private final RegistryCredentials credentials;
   private final Polling polling;
+  private final InstanceTypeLookup instanceTypes;
 
   /** @param pollInterval how often commands, SSM registration and instance state are read (5 s in production) */
   public InstanceActivitiesImpl(AwsClients clients, Duration pollInterval) {
@@ -55,6 +57,7 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
     this.commands = new CommandRunner(clients, pollInterval);
     this.credentials = new RegistryCredentials(clients);
     this.polling = new Polling(pollInterval);
+    this.instanceTypes = new InstanceTypeLookup(clients);
   }
 
   @Override
@@ -130,20 +133,37 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
   public VerifiedVolume verifyResolvedImages(ResolvedVerifySpec spec) {
     String region = spec.region();
     String instanceId = spec.instanceId();
-    List<ListedImage> listed = listImages(region, instanceId, "list images to verify content",
-        spec.images().stream().map(ResolvedImage::image).distinct().toList());
+    List<String> imageNames = spec.images().stream().map(ResolvedImage::image).distinct().toList();
     List<String> allBlobs = new ArrayList<>();
     for (ResolvedImage image : spec.images()) {
       allBlobs.add(image.manifestDigest());
       allBlobs.add(image.configDigest());
       image.layers().forEach(layer -> allBlobs.add(layer.digest()));
     }
+    List<String> distinctBlobs = allBlobs.stream().distinct().toList();
+    List<ListedImage> listed;
     Set<String> content = new HashSet<>();
-    List<List<String>> blobBatches = Containerd.batches(allBlobs.stream().distinct().toList(),
-        Containerd.BLOBS_PER_LISTING);
-    for (int i = 0; i < blobBatches.size(); i++) {
-      content.addAll(Containerd.parseContentList(runShort(region, instanceId,
-          "list content to verify" + batchSuffix(i), Containerd.listContent(blobBatches.get(i)))));
+    VolumeUsage usage;
+    if (imageNames.size() <= Containerd.IMAGES_PER_LISTING && distinctBlobs.size() <= Containerd.BLOBS_PER_LISTING) {
+      // Images, content and the volume's use fit in one command's output: one round trip, not three.
+      List<String> sections = Containerd.sections(runShort(region, instanceId, "verify content and measure the volume",
+          Containerd.inOneCommand(List.of(Containerd.listImages(imageNames), Containerd.listContent(distinctBlobs),
+              Containerd.VOLUME_USAGE))));
+      if (sections.size() != 3) {
+        throw ApplicationFailure.newNonRetryableFailure("verify on " + instanceId + ": expected 3 sections of output,"
+            + " got " + sections.size(), BuildFailures.IMAGE_MISSING);
+      }
+      listed = Containerd.parseImageList(sections.get(0));
+      content.addAll(Containerd.parseContentList(sections.get(1)));
+      usage = Containerd.parseVolumeUsage(sections.get(2));
+    } else {
+      listed = listImages(region, instanceId, "list images to verify content", imageNames);
+      List<List<String>> blobBatches = Containerd.batches(distinctBlobs, Containerd.BLOBS_PER_LISTING);
+      for (int i = 0; i < blobBatches.size(); i++) {
+        content.addAll(Containerd.parseContentList(runShort(region, instanceId,
+            "list content to verify" + batchSuffix(i), Containerd.listContent(blobBatches.get(i)))));
+      }
+      usage = Containerd.parseVolumeUsage(runShort(region, instanceId, "measure the volume", Containerd.VOLUME_USAGE));
     }
     List<CachedImage> verified = new ArrayList<>();
     List<String> problems = new ArrayList<>();
@@ -174,8 +194,6 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
       throw ApplicationFailure.newNonRetryableFailure(
           "not as resolved on " + instanceId + ": " + String.join("; ", problems), BuildFailures.IMAGE_MISSING);
     }
-    VolumeUsage usage = Containerd.parseVolumeUsage(
-        runShort(region, instanceId, "measure the volume", Containerd.VOLUME_USAGE));
     log.info("Verified {} image(s) on {}; volume {} of {} bytes used", verified.size(), instanceId,
         usage.usedBytes(), usage.sizeBytes());
     return new VerifiedVolume(verified, usage);
@@ -238,6 +256,11 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
   /** A retried stop forces it: the first, graceful one did not get the instance stopped in time. */
   static StopInstancesRequest stopRequest(String instanceId, int attempt) {
     return StopInstancesRequest.builder().instanceIds(instanceId).force(attempt > 1).build();
+  }
+
+  @Override
+  public InstanceCapacity.Family describeInstanceCapacity(String region, String instanceType) {
+    return instanceTypes.describe(region, instanceType);
   }
 
   @Override

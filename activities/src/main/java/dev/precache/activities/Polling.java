@@ -54,14 +54,15 @@ final class Polling {
   }
 
   /**
-   * The pauses of one wait loop: the first a fifth of the poll interval (1 s of the production 5 s), each next
-   * twice the last up to the interval, so that a state that changes soon (a short command, a stack that is
-   * almost done) is seen within about a second, and a long wait still polls once per interval. One build polls
+   * The pauses of one wait loop: the first two a fifth of the poll interval (1 s of the production 5 s), each next
+   * twice the last up to the interval, so that a state that changes soon (a command of a second or two, a stack
+   * that is almost done) is seen within about a second, and a long wait still polls once per interval. One build polls
    * each of its waits at most once a second: far inside EC2's throttle for Describe calls (a bucket of 100,
    * refilled at 20 per second per account, "Request throttling for the Amazon EC2 API", EC2 API reference).
    */
   final class Wait {
     private Duration next = interval.dividedBy(5);
+    private int pauses;
 
     void pause(Object details) {
       heartbeatAndWait(details, nextPause());
@@ -69,8 +70,10 @@ final class Polling {
 
     Duration nextPause() {
       Duration pause = next;
-      Duration doubled = next.multipliedBy(2);
-      next = doubled.compareTo(interval) > 0 ? interval : doubled;
+      if (++pauses > 1) {
+        Duration doubled = next.multipliedBy(2);
+        next = doubled.compareTo(interval) > 0 ? interval : doubled;
+      }
       return pause;
     }
   }

@@ -93,7 +93,7 @@ public final class StackActivitiesImpl implements StackActivities {
     CreateStackRequest request = CreateStackRequest.builder()
         .stackName(identity.stackName())
         .templateBody(BuildInstanceTemplate.body())
-        .parameters(BuildInstanceTemplate.parameters(identity, spec.request()))
+        .parameters(BuildInstanceTemplate.parameters(identity, spec.request(), spec.instanceProfileName()))
         .capabilities(Capability.CAPABILITY_IAM, Capability.CAPABILITY_NAMED_IAM)
         .clientRequestToken(identity.clientRequestToken())
         .tags(tags(identity, spec.request().tags()))
@@ -146,7 +146,7 @@ public final class StackActivitiesImpl implements StackActivities {
    * The root cause of a failed creation: the oldest resource event with a *_FAILED status (later ones are
    * mostly "Resource creation cancelled" of the resources CloudFormation gave up on).
    */
-  private static String creationFailure(CloudFormationClient cloudFormation, String stackName) {
+  static String creationFailure(CloudFormationClient cloudFormation, String stackName) {
     List<StackEvent> oldestFirst = new ArrayList<>(resourceEvents(cloudFormation, stackName));
     Collections.reverse(oldestFirst);
     return describeFailure(oldestFirst, "_FAILED");
@@ -202,7 +202,7 @@ public final class StackActivitiesImpl implements StackActivities {
   }
 
   /** The stack, or null when CloudFormation says it does not exist (any more). */
-  private static Stack describe(CloudFormationClient cloudFormation, String stackName) {
+  static Stack describe(CloudFormationClient cloudFormation, String stackName) {
     try {
       return cloudFormation.describeStacks(DescribeStacksRequest.builder().stackName(stackName).build()).stacks().get(0);
     } catch (CloudFormationException e) {

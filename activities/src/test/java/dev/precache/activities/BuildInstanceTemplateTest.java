@@ -22,7 +22,8 @@ class BuildInstanceTemplateTest {
       Set.of("AWS::NoValue", "AWS::Partition", "AWS::Region", "AWS::URLSuffix", "AWS::AccountId", "AWS::StackName");
   private static final Pattern SUB_VARIABLE = Pattern.compile("\\$\\{([^}!]+)}");
 
-  private final JsonNode template = parse();
+  private final JsonNode template = parse(BuildInstanceTemplate.body());
+  private final JsonNode builder = parse(BuildInstanceTemplate.read(BuilderActivitiesImpl.RESOURCE));
 
   @Test
   void everyRefAndSubVariableNamesAParameterResourceOrPseudoParameter() {
@@ -61,10 +62,24 @@ class BuildInstanceTemplateTest {
         List.of("linux/amd64"), "/aws/service/bottlerocket/aws-k8s-1.33/x86_64/latest/image_id", "m5.large",
         true, "alias/ebs", 100, "my-role", "sg-1", "subnet-1", null, true, Map.of(), null, 4, 500, 4000);
 
-    List<Parameter> parameters = BuildInstanceTemplate.parameters(ActivityTesting.IDENTITY, request);
+    List<Parameter> parameters = BuildInstanceTemplate.parameters(ActivityTesting.IDENTITY, request,
+        "precache-builder-InstanceProfile-ABC");
 
-    assertThat(parameters).hasSize(13);
+    assertThat(parameters).hasSize(14);
     parameters.forEach(p -> assertThat(template.get("Parameters").has(p.parameterKey())).as(p.parameterKey()).isTrue());
+  }
+
+  @Test
+  void theChosenVolumePerformanceBecomesTheStacksParameters() {
+    BuildRequest chosen = BuildRequest.of("us-west-2", List.of("docker.io/library/busybox:latest"))
+        .withVolumeSizeGiB(170).withVolumePerformance(1200, 5000);
+
+    List<Parameter> parameters = BuildInstanceTemplate.parameters(ActivityTesting.IDENTITY, chosen, null);
+
+    assertThat(parameters).extracting(Parameter::parameterKey, Parameter::parameterValue)
+        .contains(org.assertj.core.groups.Tuple.tuple("VolumeThroughput", "1200"),
+            org.assertj.core.groups.Tuple.tuple("VolumeIops", "5000"),
+            org.assertj.core.groups.Tuple.tuple("VolumeSize", "170"));
   }
 
   @Test
@@ -101,11 +116,49 @@ class BuildInstanceTemplateTest {
     }
   }
 
-  private static JsonNode parse() {
+  @Test
+  void withTheBuildersInstanceProfileTheStackMakesNoIam() {
+    assertThat(template.at("/Conditions/CreateProfile/Fn::Equals").toString())
+        .isEqualTo("[{\"Ref\":\"InstanceProfileName\"},\"\"]");
+    // No role either when the profile is given: CreateRole requires CreateProfile.
+    assertThat(template.at("/Conditions/CreateRole/Fn::And/0/Condition").asText()).isEqualTo("CreateProfile");
+    assertThat(template.at("/Resources/InstanceRole/Condition").asText()).isEqualTo("CreateRole");
+    assertThat(template.at("/Resources/InstanceProfile/Condition").asText()).isEqualTo("CreateProfile");
+    JsonNode profile = template.at("/Resources/LaunchTemplate/Properties/LaunchTemplateData/IamInstanceProfile/Fn::If");
+    assertThat(profile.get(0).asText()).isEqualTo("CreateProfile");
+    assertThat(profile.at("/1/Arn/Fn::GetAtt/0").asText()).isEqualTo("InstanceProfile");
+    assertThat(profile.at("/2/Name/Ref").asText()).isEqualTo("InstanceProfileName");
+    template.get("Resources").fields().forEachRemaining(resource -> {
+      if (resource.getValue().get("Type").asText().startsWith("AWS::IAM::")) {
+        assertThat(resource.getValue().has("Condition")).as(resource.getKey()).isTrue();
+      }
+    });
+  }
+
+  @Test
+  void theBuilderTemplateHoldsOnlyIamAndOutputsTheProfile() {
+    Set<String> known = new HashSet<>(PSEUDO_PARAMETERS);
+    builder.get("Parameters").fieldNames().forEachRemaining(known::add);
+    builder.get("Resources").fieldNames().forEachRemaining(known::add);
+    Set<String> referenced = new HashSet<>();
+    Set<String> getAttTargets = new HashSet<>();
+    collect(builder, referenced, new HashSet<>(), getAttTargets);
+
+    assertThat(known).containsAll(referenced).containsAll(getAttTargets);
+    assertThat(builder.get("Resources").findValuesAsText("Type"))
+        .containsExactlyInAnyOrder("AWS::IAM::Role", "AWS::IAM::InstanceProfile");
+    assertThat(builder.at("/Outputs/InstanceProfileName/Value/Ref").asText()).isEqualTo("InstanceProfile");
+    assertThat(builder.at("/Outputs/InstanceProfileArn/Value/Fn::GetAtt/0").asText()).isEqualTo("InstanceProfile");
+    // The same permissions a build stack's own role gets.
+    assertThat(builder.at("/Resources/InstanceRole/Properties/ManagedPolicyArns"))
+        .isEqualTo(template.at("/Resources/InstanceRole/Properties/ManagedPolicyArns"));
+  }
+
+  private static JsonNode parse(String body) {
     try {
-      return new ObjectMapper(new YAMLFactory()).readTree(BuildInstanceTemplate.body());
+      return new ObjectMapper(new YAMLFactory()).readTree(body);
     } catch (Exception e) {
-      throw new AssertionError("build-instance.yaml is not plain YAML", e);
+      throw new AssertionError("the template is not plain YAML", e);
     }
   }
 }

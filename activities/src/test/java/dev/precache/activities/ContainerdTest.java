@@ -109,5 +109,19 @@ class ContainerdTest {
     // The widest image line ctr prints (name, tag, digest, size, platforms, labels) times a batch fits 24,000.
     assertThat(Containerd.IMAGES_PER_LISTING * 600).isLessThanOrEqualTo(24_000);
     assertThat(Containerd.BLOBS_PER_LISTING * ("sha256:".length() + 64 + 1)).isLessThanOrEqualTo(24_000);
+    // Verify runs a batch of each, and df, in one command: its whole output still fits.
+    assertThat(Containerd.IMAGES_PER_LISTING * 600 + Containerd.BLOBS_PER_LISTING * 72 + 200)
+        .isLessThanOrEqualTo(24_000);
+  }
+
+  @Test
+  void commandsRunAsOneGiveBackTheirOutputsSectionBySection() {
+    String command = Containerd.inOneCommand(List.of("a", "b", "c"));
+    String output = "REF TYPE\nimage line\n" + Containerd.SECTION_BREAK + "\nsha256:aa\n" + Containerd.SECTION_BREAK
+        + "\n1 2 3\n";
+
+    assertThat(command).isEqualTo("a && echo '" + Containerd.SECTION_BREAK + "' && b && echo '"
+        + Containerd.SECTION_BREAK + "' && c");
+    assertThat(Containerd.sections(output)).containsExactly("REF TYPE\nimage line\n", "sha256:aa\n", "1 2 3\n");
   }
 }

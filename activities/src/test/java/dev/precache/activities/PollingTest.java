@@ -10,13 +10,13 @@ import org.junit.jupiter.api.Test;
 class PollingTest {
 
   @Test
-  void aWaitFirstLooksAfterAFifthOfTheIntervalThenBacksOffToIt() {
+  void aWaitLooksTwiceAfterAFifthOfTheIntervalThenBacksOffToIt() {
     Polling.Wait wait = new Polling(Duration.ofSeconds(5)).newWait();
 
     List<Duration> pauses = Stream.generate(wait::nextPause).limit(6).toList();
 
-    assertThat(pauses).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4),
-        Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5));
+    assertThat(pauses).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(2),
+        Duration.ofSeconds(4), Duration.ofSeconds(5), Duration.ofSeconds(5));
   }
 
   @Test

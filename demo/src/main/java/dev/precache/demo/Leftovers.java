@@ -4,12 +4,14 @@ import dev.precache.simulator.Cloud;
 import dev.precache.simulator.ec2.InstanceState;
 import dev.precache.simulator.ec2.Volume;
 import dev.precache.simulator.ssm.Parameter;
+import dev.precache.workflows.BuilderActivities;
 import java.util.List;
 
 /**
  * What builds left in the simulated cloud that they should not have: stacks not deleted, instances not
  * terminated, volumes, registry credentials parked under {@value #CREDENTIALS_PATH}, and snapshots that never
- * completed. A finished build's own snapshot is not a leftover.
+ * completed. A finished build's own snapshot is not a leftover, nor is the region's builder stack
+ * ({@value BuilderActivities#STACK_NAME}), which builds share and never delete.
  */
 public record Leftovers(
     List<String> stacks, List<String> instances, List<String> volumes, List<String> credentials,
@@ -22,6 +24,7 @@ public record Leftovers(
       long now = cloud.advance();
       return new Leftovers(
           cloud.allStacks().stream().filter(s -> !s.status().equals("DELETE_COMPLETE"))
+              .filter(s -> !s.name().equals(BuilderActivities.STACK_NAME))
               .map(s -> s.name() + " " + s.status()).toList(),
           cloud.allInstances().stream().filter(i -> i.state() != InstanceState.TERMINATED)
               .map(i -> i.instanceId() + " " + i.state().apiName()).toList(),

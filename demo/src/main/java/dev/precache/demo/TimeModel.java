@@ -34,9 +34,9 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
                  long instanceLaunchedAtMillis, long compressedBytes, long usedBytes, double longestUnpackSeconds,
                  double networkBytesPerSecond, double volumeBytesPerSecond, long stackDeleteMillis) {
 
-  /** Commands per step: stop kubelet and remove images; list images, list content, measure the volume. */
+  /** Commands per step: stop kubelet and remove images; images, content and the volume's use, as one. */
   private static final int PREPARE_COMMANDS = 2;
-  private static final int VERIFY_COMMANDS = 3;
+  private static final int VERIFY_COMMANDS = 1;
 
   static TimeModel of(Cloud cloud, BuildResult result) {
     Stack stack = cloud.allStacks().stream().filter(s -> s.name().equals(result.stackName())).findFirst()

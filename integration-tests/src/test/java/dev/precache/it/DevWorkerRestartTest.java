@@ -43,7 +43,9 @@ class DevWorkerRestartTest {
         Cli.Run started = new Cli(client).run("build", "--detach", "--name", "dev-restart", "-r", "us-west-2", LLAMA);
         assertThat(started.exitCode()).as("%s", started).isZero();
         workflowId = started.out().strip();
-        PendingActivities.awaitHeartbeat(client, workflowId, "PullImage", Duration.ofSeconds(30));
+        // The first build of a fresh cloud makes the builder stack first (150 s simulated, 3 s here): allow for it
+        // on a loaded machine.
+        PendingActivities.awaitHeartbeat(client, workflowId, "PullImage", Duration.ofSeconds(60));
       } // SIGTERM: the worker stops, and its dev server with it
       assertThat(listening(port)).as("the dev server stopped with the worker").isFalse();
 

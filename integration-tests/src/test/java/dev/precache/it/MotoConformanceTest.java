@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.precache.activities.AwsClients;
+import dev.precache.activities.BuilderActivitiesImpl;
 import dev.precache.activities.InstanceActivitiesImpl;
 import dev.precache.activities.PublishActivitiesImpl;
 import dev.precache.activities.SnapshotActivitiesImpl;
@@ -12,7 +13,11 @@ import dev.precache.workflows.BuildFailures;
 import dev.precache.workflows.BuildIdentity;
 import dev.precache.workflows.BuildRequest;
 import dev.precache.workflows.BuildRequestValidator;
+import dev.precache.workflows.BuilderActivities;
+import dev.precache.workflows.BuilderActivities.BuilderStack;
+import dev.precache.workflows.BuilderActivities.Outcome;
 import dev.precache.workflows.InstanceActivities;
+import dev.precache.workflows.InstanceCapacity;
 import dev.precache.workflows.InstanceActivities.PullSpec;
 import dev.precache.workflows.PublishActivities;
 import dev.precache.workflows.SnapshotActivities;
@@ -102,7 +107,8 @@ class MotoConformanceTest {
         new StackActivitiesImpl(clients, POLL_INTERVAL),
         new InstanceActivitiesImpl(clients, POLL_INTERVAL),
         new SnapshotActivitiesImpl(clients, POLL_INTERVAL, Duration.ofSeconds(30)),
-        new PublishActivitiesImpl(clients));
+        new PublishActivitiesImpl(clients),
+        new BuilderActivitiesImpl(clients, POLL_INTERVAL));
   }
 
   @AfterEach
@@ -130,6 +136,25 @@ class MotoConformanceTest {
     assertThatThrownBy(() -> clients.ssm(REGION).putParameter(r -> r.name(request.amiParameter())
         .type(ParameterType.STRING).value(latestAmi())))
         .hasMessageContaining("reserved parameter name");
+  }
+
+  @Test
+  void theBuilderStackIsCreatedOnceFoundAgainAndDeleted() {
+    BuilderActivities builder = activities.newActivityStub(BuilderActivities.class, ONCE);
+
+    BuilderStack created = builder.ensureBuilderStack(REGION);
+    BuilderStack found = builder.ensureBuilderStack(REGION);
+
+    assertThat(created.outcome()).isEqualTo(Outcome.CREATED);
+    assertThat(created.version()).isEqualTo(1);
+    assertThat(created.instanceProfileArn()).startsWith("arn:aws:iam::").endsWith(":instance-profile/"
+        + created.instanceProfileName());
+    assertThat(found).isEqualTo(new BuilderStack(REGION, BuilderActivities.STACK_NAME, 1,
+        created.instanceProfileName(), created.instanceProfileArn(), Outcome.FOUND));
+
+    assertThat(builder.deleteBuilderStack(REGION).outcome()).isEqualTo(Outcome.DELETED);
+    assertThat(describeStack(BuilderActivities.STACK_NAME)).as("builder stack after delete").isNull();
+    assertThat(builder.deleteBuilderStack(REGION).outcome()).isEqualTo(Outcome.ABSENT);
   }
 
   @Test
@@ -234,6 +259,18 @@ class MotoConformanceTest {
 
     assertThat(parameterNamesUnder(identity.credentialsPath())).isEmpty();
     assertThat(parameterNamesUnder(other.credentialsPath())).containsExactly(other.credentialsPath() + "pull-0");
+  }
+
+  @Test
+  void instanceTypeLookupReadsMotosDescribeInstanceTypes() {
+    // moto serves a dump of the real DescribeInstanceTypes: the lookup reads it as it reads EC2's.
+    InstanceCapacity.Family g5 = instance().describeInstanceCapacity(REGION, "g5.2xlarge");
+
+    assertThat(g5.instance()).isEqualTo(new InstanceCapacity("g5.2xlarge", 8, 5, 10));
+    assertThat(g5.family()).contains(new InstanceCapacity("g5.4xlarge", 16, 10, 25))
+        .allMatch(type -> type.instanceType().startsWith("g5."));
+    assertThat(instance().describeInstanceCapacity(REGION, "m5.large").instance())
+        .isEqualTo(new InstanceCapacity("m5.large", 2, 0.75, 10));
   }
 
   private StackActivities stack() {

@@ -14,6 +14,7 @@ import dev.precache.simulator.instance.RegistryCatalog;
 import dev.precache.simulator.instance.VolumeImage;
 import dev.precache.simulator.ssm.Command;
 import dev.precache.simulator.ssm.Parameter;
+import dev.precache.workflows.BuilderActivities;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,10 +132,14 @@ final class SimulatedAws implements BeforeAllCallback, AfterAllCallback {
     }
   }
 
-  /** Whatever builds ran: no stack left alive, every instance terminated, no volume, no parked credentials. */
+  /**
+   * Whatever builds ran: no stack of theirs left alive (the shared builder stack stays), every instance
+   * terminated, no volume, no parked credentials.
+   */
   void assertNothingLeft() {
     Cloud cloud = cloud();
     assertThat(cloud.allStacks().stream().filter(stack -> !"DELETE_COMPLETE".equals(stack.status()))
+        .filter(stack -> !BuilderActivities.STACK_NAME.equals(stack.name()))
         .map(stack -> stack.name() + " " + stack.status())).as("stacks not deleted").isEmpty();
     assertThat(cloud.allInstances().stream().filter(instance -> instance.state() != InstanceState.TERMINATED)
         .map(instance -> instance.instanceId() + " " + instance.state())).as("instances not terminated").isEmpty();

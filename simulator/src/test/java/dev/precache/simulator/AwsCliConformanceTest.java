@@ -217,6 +217,38 @@ class AwsCliConformanceTest {
     }
 
     @Test
+    void updateStackRetagsTheBuilderStackAndRefusesAnUpdateThatChangesNothing() {
+        String body = "file://" + Path.of("../deploy/cloudformation/builder.yaml").toAbsolutePath().normalize();
+        String stack = "precache-builder-cli";
+        aws.succeed("cloudformation", "create-stack", "--stack-name", stack, "--template-body", body,
+                "--capabilities", "CAPABILITY_IAM", "--parameters", "ParameterKey=BuilderVersion,ParameterValue=1",
+                "--tags", "Key=precache:component,Value=builder", "Key=precache:builder-version,Value=1");
+        aws.succeed("cloudformation", "wait", "stack-create-complete", "--stack-name", stack);
+        String profile = aws.text("cloudformation", "describe-stacks", "--stack-name", stack, "--query",
+                "Stacks[0].Outputs[?OutputKey=='InstanceProfileName'].OutputValue", "--output", "text");
+
+        aws.succeed("cloudformation", "update-stack", "--stack-name", stack, "--template-body", body,
+                "--capabilities", "CAPABILITY_IAM", "--parameters", "ParameterKey=BuilderVersion,ParameterValue=2",
+                "--tags", "Key=precache:component,Value=builder", "Key=precache:builder-version,Value=2");
+        aws.succeed("cloudformation", "wait", "stack-update-complete", "--stack-name", stack);
+
+        JsonNode updated = aws.json("cloudformation", "describe-stacks", "--stack-name", stack).path("Stacks").get(0);
+        assertThat(updated.path("StackStatus").asText()).isEqualTo("UPDATE_COMPLETE");
+        assertThat(parameter(updated, "BuilderVersion").path("ParameterValue").asText()).isEqualTo("2");
+        assertThat(updated.path("Tags").findValuesAsText("Value")).containsExactly("builder", "2");
+        assertThat(aws.text("cloudformation", "describe-stacks", "--stack-name", stack, "--query",
+                "Stacks[0].Outputs[?OutputKey=='InstanceProfileName'].OutputValue", "--output", "text"))
+                .as("only the version changed: the profile stays").isEqualTo(profile);
+
+        AwsCli.Result unchanged = aws.run("cloudformation", "update-stack", "--stack-name", stack,
+                "--template-body", body, "--capabilities", "CAPABILITY_IAM", "--parameters",
+                "ParameterKey=BuilderVersion,UsePreviousValue=true");
+        assertThat(unchanged.exitCode()).isEqualTo(254);
+        assertThat(unchanged.stderr()).contains("ValidationError", "No updates are to be performed.");
+        deleteStack(stack);
+    }
+
+    @Test
     void runCommandForms() {
         String stack = "cli-run-command";
         deploy(stack, "SnapshotSize=20");

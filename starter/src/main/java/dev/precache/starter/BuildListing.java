@@ -37,6 +37,12 @@ final class BuildListing {
     return where(BuildSearchAttributes.STATUS.getName(), status.name());
   }
 
+  /** Builds whose workflow is still running, teardown included. */
+  BuildListing running() {
+    conditions.add("ExecutionStatus = 'Running'");
+    return this;
+  }
+
   BuildListing region(String region) {
     return where(BuildSearchAttributes.REGION.getName(), region);
   }

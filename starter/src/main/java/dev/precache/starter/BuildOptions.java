@@ -158,7 +158,7 @@ final class BuildOptions {
   }
 
   /** Like the AWS CLI that snapshot.sh drives, an unset region comes from the environment. */
-  private static String regionFromEnvironment() {
+  static String regionFromEnvironment() {
     String region = System.getenv("AWS_REGION");
     return region != null && !region.isBlank() ? region : System.getenv("AWS_DEFAULT_REGION");
   }

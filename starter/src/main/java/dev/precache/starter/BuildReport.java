@@ -7,6 +7,7 @@ import dev.precache.workflows.BuildProgress;
 import dev.precache.workflows.BuildResult;
 import dev.precache.workflows.BuildStep;
 import dev.precache.workflows.CachedImage;
+import dev.precache.workflows.VolumePerformance;
 import dev.precache.workflows.VolumeUsage;
 import dev.precache.workflows.ImagePull;
 import java.io.PrintWriter;
@@ -29,7 +30,9 @@ record BuildReport(
     List<Retry> retries,
     Integer volumeSizeGiB,
     VolumeUsage volumeUsage,
-    Result result) {
+    Result result,
+    VolumePerformance volumePerformance,
+    String instanceWarning) {
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -46,35 +49,38 @@ record BuildReport(
   BuildReport withRetries(List<ActivityAttempt> retrying) {
     return new BuildReport(workflowId, state, step, pulls, snapshotId, snapshotPercent, error,
         retrying.stream().map(a -> new Retry(a.type(), a.attempt(), a.maximumAttempts() > 0 ? a.maximumAttempts() : null,
-            a.lastFailure())).toList(), volumeSizeGiB, volumeUsage, result);
+            a.lastFailure())).toList(), volumeSizeGiB, volumeUsage, result, volumePerformance, instanceWarning);
   }
 
   /** What a successful build made; {@code upToDate}: the newest snapshot already held it, nothing was launched. */
   record Result(String snapshotId, String region, int volumeSizeGiB, List<CachedImage> images,
-                String publishedParameter, Long elapsedSeconds, boolean upToDate, VolumeUsage volumeUsage) {
+                String publishedParameter, Long elapsedSeconds, boolean upToDate, VolumeUsage volumeUsage,
+                VolumePerformance volumePerformance, String instanceWarning) {
     static Result of(BuildResult result, Duration elapsed) {
       return new Result(result.snapshotId(), result.region(), result.volumeSizeGiB(), result.images(),
           result.publishedParameter(), elapsed == null ? null : elapsed.toSeconds(), result.upToDate(),
-          result.volumeUsage());
+          result.volumeUsage(), result.volumePerformance(), result.instanceWarning());
     }
   }
 
   static BuildReport running(String workflowId) {
     return new BuildReport(workflowId, BuildState.RUNNING, null, List.of(), null, null, null, List.of(), null, null,
-        null);
+        null, null, null);
   }
 
   static BuildReport of(String workflowId, BuildState state, BuildProgress progress, String error, Result result) {
     if (progress == null) {
       return new BuildReport(workflowId, state, null, List.of(), result == null ? null : result.snapshotId(), null,
           error, List.of(), result == null ? null : result.volumeSizeGiB(), result == null ? null : result.volumeUsage(),
-          result);
+          result, result == null ? null : result.volumePerformance(), result == null ? null : result.instanceWarning());
     }
     return new BuildReport(workflowId, state, Step.of(progress.step()),
         progress.pulls() == null ? List.of() : progress.pulls(),
         result != null ? result.snapshotId() : progress.snapshotId(),
         result != null ? Integer.valueOf(100) : progress.snapshotPercent(), error != null ? error : progress.failure(),
-        List.of(), progress.volumeSizeGiB(), progress.volumeUsage(), result);
+        List.of(), progress.volumeSizeGiB(), progress.volumeUsage(), result,
+        result != null ? result.volumePerformance() : progress.volumePerformance(),
+        result != null ? result.instanceWarning() : progress.instanceWarning());
   }
 
   static void print(PrintWriter out, Object document) {

@@ -12,6 +12,7 @@ import dev.precache.workflows.BuildTimeModel.Phase;
 import dev.precache.workflows.InvalidRequestException;
 import dev.precache.workflows.PlanWorkflow;
 import dev.precache.workflows.SnapshotBuildWorkflow;
+import dev.precache.workflows.VolumePerformance;
 import dev.precache.workflows.VolumeSizing;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
@@ -96,7 +97,7 @@ final class PlanCommand implements Callable<Integer> {
     return CommandLine.ExitCode.OK;
   }
 
-  private static void table(BuildPlan plan, PrintWriter out) {
+  static void table(BuildPlan plan, PrintWriter out) {
     TextTable table = new TextTable(List.of("IMAGE", "PLATFORM", "DIGEST", "COMPRESSED", "LAYERS", "SHARED"));
     for (PlannedImage image : plan.images()) {
       table.add(List.of(image.image(), image.platform(), shortDigest(image.digest()),
@@ -112,6 +113,12 @@ final class PlanCommand implements Callable<Integer> {
         + sizing.requiredGiB() + " GiB, " + sizing.recommendedGiB() + " GiB keeps a node under kubelet's 85% "
         + "image-GC threshold");
     out.println("  estimated use " + VolumeSizing.human(sizing.estimatedBytes()) + " = " + sizing.basis());
+    if (plan.volumePerformance() != null) {
+      out.println("  provisioned " + plan.volumePerformance().summary(plan.volumeSizeGiB()));
+    }
+    if (plan.instanceWarning() != null) {
+      out.println("warning: " + plan.instanceWarning());
+    }
     out.println("Up to date: " + (plan.upToDate()
         ? "yes, " + plan.previousSnapshot() + " already holds these digests: a build would launch nothing"
         : plan.previousSnapshot() == null ? "no, no snapshot of build '" + plan.request().name() + "' yet"
@@ -138,6 +145,18 @@ final class PlanCommand implements Callable<Integer> {
         .put("recommendedGiB", sizing.recommendedGiB()).put("tooSmall", plan.volumeTooSmall())
         .put("compressedBytes", sizing.compressedBytes()).put("estimatedBytes", sizing.estimatedBytes())
         .put("basis", sizing.basis());
+    VolumePerformance performance = plan.volumePerformance();
+    if (performance != null) {
+      ((ObjectNode) root.get("volume")).put("throughputMiBps", performance.throughputMiBps())
+          .put("iops", performance.iops()).put("performanceRequested", performance.requested())
+          .put("demandMiBps", Math.round(performance.demandMiBps()))
+          .put("buildCostDollars", Math.round(performance.buildCostDollars() * 10_000) / 10_000.0)
+          .put("performance", performance.summary(plan.volumeSizeGiB()));
+    }
+    ArrayNode warnings = root.putArray("warnings");
+    if (plan.instanceWarning() != null) {
+      warnings.add(plan.instanceWarning());
+    }
     root.put("upToDate", plan.upToDate()).put("previousSnapshot", plan.previousSnapshot());
     ObjectNode estimate = root.putObject("estimate");
     estimate.put("totalSeconds", plan.estimate().total().toSeconds());

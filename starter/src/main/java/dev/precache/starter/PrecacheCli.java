@@ -20,7 +20,7 @@ import picocli.CommandLine.ScopeType;
     subcommands = {
         BuildCommand.class, PlanCommand.class, StatusCommand.class, WatchCommand.class, CancelCommand.class,
         ListCommand.class,
-        ScheduleCommand.class, NodeClassCommand.class
+        ScheduleCommand.class, SetupCommand.class, NodeClassCommand.class
     },
     footerHeading = "%n",
     footer = {
@@ -37,7 +37,8 @@ import picocli.CommandLine.ScopeType;
         "",
         "Exit codes: 0 done; 1 failed (a build failed, was cancelled or timed out, or",
         "the server refused); 2 bad usage or input (nothing was started); 130",
-        "interrupted by Ctrl-C (the build goes on)."
+        "interrupted by Ctrl-C (the build goes on). `setup --delete` exits 2, deleting",
+        "nothing, while builds run in the region."
     })
 public final class PrecacheCli {
   static final Duration POLL_INTERVAL = Duration.ofSeconds(1);

@@ -4,6 +4,7 @@ import dev.precache.workflows.BuildProgress;
 import dev.precache.workflows.BuildResult;
 import dev.precache.workflows.BuildStep;
 import dev.precache.workflows.ImagePull;
+import dev.precache.workflows.VolumePerformance;
 import dev.precache.workflows.VolumeSizing;
 import dev.precache.workflows.VolumeUsage;
 import java.io.PrintWriter;
@@ -32,6 +33,8 @@ final class ProgressPrinter implements ProgressView {
   private boolean sizePrinted;
   private Integer volumeSizeGiB;
   private VolumeSizing sizing;
+  private VolumePerformance volumePerformance;
+  private String instanceWarning;
 
   private final boolean percentLines;
 
@@ -74,6 +77,8 @@ final class ProgressPrinter implements ProgressView {
     if (progress.sizing() != null) {
       volumeSizeGiB = progress.volumeSizeGiB();
       sizing = progress.sizing();
+      volumePerformance = progress.volumePerformance();
+      instanceWarning = progress.instanceWarning();
     }
     printStepsThrough(progress.step(), progress.pulls());
     if (progress.step() == BuildStep.SNAPSHOT && progress.snapshotId() != null && percentLines) {
@@ -116,6 +121,8 @@ final class ProgressPrinter implements ProgressView {
     if (result.sizing() != null) {
       volumeSizeGiB = result.volumeSizeGiB();
       sizing = result.sizing();
+      volumePerformance = result.volumePerformance();
+      instanceWarning = result.instanceWarning();
     }
     printStepsThrough(BuildStep.values()[BuildStep.total() - 1], pulls);
     VolumeUsage usage = result.volumeUsage();
@@ -143,6 +150,12 @@ final class ProgressPrinter implements ProgressView {
         + (sizeGiB == sizing.recommendedGiB() ? "" : " (as asked; the images need at least " + sizing.requiredGiB()
         + " GiB)") + ": " + VolumeSizing.human(sizing.estimatedBytes()) + " estimated = " + sizing.basis()
         + "; kept under kubelet's 85% image-GC threshold");
+    if (volumePerformance != null) {
+      out.println("  provisioned " + volumePerformance.summary(sizeGiB));
+    }
+    if (instanceWarning != null) {
+      out.println("  warning: " + instanceWarning);
+    }
   }
 
   /** {@code 1h02m03s}, {@code 12m31s}, {@code 9s}. */

@@ -124,7 +124,7 @@ class ScheduleCommandParsingTest {
 
     assertThat(cli().execute("schedule", "create", "s", "--every", "24h", "--spec", spec.toString())).isEqualTo(2);
     assertThat(err.toString().strip())
-        .isEqualTo("error: invalid volumeIops in " + spec + " (must be between 3000 and 16000 IOPS, got 100)");
+        .isEqualTo("error: invalid volumeIops in " + spec + " (must be between 3000 and 80000 IOPS, got 100)");
   }
 
   @Test

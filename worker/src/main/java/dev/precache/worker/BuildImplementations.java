@@ -1,5 +1,6 @@
 package dev.precache.worker;
 
+import dev.precache.workflows.BuilderActivities;
 import dev.precache.workflows.InstanceActivities;
 import dev.precache.workflows.PublishActivities;
 import dev.precache.workflows.RegistryActivities;
@@ -9,7 +10,7 @@ import dev.precache.workflows.StackActivities;
 
 /**
  * What a precache worker runs: the build workflow implementation (a class with a no-arg constructor; the plan
- * workflow is always {@code PlanWorkflowImpl}) and one implementation of each activity interface. Production ones come from {@link WorkerWiring}; tests and the demo
+ * and setup workflows are always {@code PlanWorkflowImpl} and {@code BuilderSetupWorkflowImpl}) and one implementation of each activity interface. Production ones come from {@link WorkerWiring}; tests and the demo
  * pass their own.
  */
 public record BuildImplementations(
@@ -18,4 +19,5 @@ public record BuildImplementations(
     InstanceActivities instance,
     SnapshotActivities snapshot,
     PublishActivities publish,
-    RegistryActivities registry) {}
+    RegistryActivities registry,
+    BuilderActivities builder) {}

@@ -1,5 +1,6 @@
 package dev.precache.worker;
 
+import dev.precache.workflows.BuilderSetupWorkflowImpl;
 import dev.precache.workflows.PlanWorkflowImpl;
 import dev.precache.workflows.SnapshotBuildWorkflow;
 import io.temporal.client.WorkflowClient;
@@ -59,10 +60,11 @@ public final class WorkerHost implements AutoCloseable {
         .setMaxConcurrentActivityExecutionSize(maxConcurrentActivities)
         .build());
     if (workflows) {
-      worker.registerWorkflowImplementationTypes(implementations.workflowType(), PlanWorkflowImpl.class);
+      worker.registerWorkflowImplementationTypes(implementations.workflowType(), PlanWorkflowImpl.class,
+          BuilderSetupWorkflowImpl.class);
     }
     worker.registerActivitiesImplementations(implementations.stack(), implementations.instance(),
-        implementations.snapshot(), implementations.publish(), implementations.registry());
+        implementations.snapshot(), implementations.publish(), implementations.registry(), implementations.builder());
     factory.start();
     return new WorkerHost(factory);
   }

@@ -1,6 +1,7 @@
 package dev.precache.worker;
 
 import dev.precache.activities.AwsClients;
+import dev.precache.activities.BuilderActivitiesImpl;
 import dev.precache.activities.DockerConfig;
 import dev.precache.activities.RegistryActivitiesImpl;
 import dev.precache.activities.RegistryEndpoints;
@@ -27,7 +28,8 @@ public final class WorkerWiring {
         new InstanceActivitiesImpl(aws, pollInterval),
         new SnapshotActivitiesImpl(aws, pollInterval, BuildTimeouts.SNAPSHOT_POLL_WINDOW),
         new PublishActivitiesImpl(aws),
-        new RegistryActivitiesImpl(aws, registries, logins));
+        new RegistryActivitiesImpl(aws, registries, logins),
+        new BuilderActivitiesImpl(aws, pollInterval));
   }
 
   private WorkerWiring() {}

@@ -10,6 +10,7 @@ import static org.mockito.Mockito.withSettings;
 import dev.precache.workflows.BuildRequest;
 import dev.precache.workflows.BuildResult;
 import dev.precache.workflows.BuildSearchAttributes;
+import dev.precache.workflows.BuilderActivities;
 import dev.precache.workflows.InstanceActivities;
 import dev.precache.workflows.PublishActivities;
 import dev.precache.workflows.RegistryActivities;
@@ -40,7 +41,8 @@ class WorkerHostTest {
       mock(InstanceActivities.class, withSettings().withoutAnnotations()),
       mock(SnapshotActivities.class, withSettings().withoutAnnotations()),
       publish,
-      mock(RegistryActivities.class, withSettings().withoutAnnotations()));
+      mock(RegistryActivities.class, withSettings().withoutAnnotations()),
+      mock(BuilderActivities.class, withSettings().withoutAnnotations()));
 
   private DevServer server;
   private WorkflowServiceStubs stubs;

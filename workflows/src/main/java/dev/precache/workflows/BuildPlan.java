@@ -13,6 +13,8 @@ import java.util.List;
  * @param upToDate         a build would end at once: the newest snapshot of this name already holds these digests
  * @param previousSnapshot that newest snapshot, or null
  * @param estimate         how long the build would take, from {@link BuildTimeModel}
+ * @param volumePerformance the volume's gp3 throughput and IOPS a build would use, and why
+ * @param instanceWarning  what the build instance cannot do for these pulls, or null
  */
 public record BuildPlan(
     BuildRequest request,
@@ -22,7 +24,9 @@ public record BuildPlan(
     boolean volumeTooSmall,
     boolean upToDate,
     String previousSnapshot,
-    BuildTimeModel.Estimate estimate) {
+    BuildTimeModel.Estimate estimate,
+    VolumePerformance volumePerformance,
+    String instanceWarning) {
 
   /**
    * @param sharedLayers how many of its layers another image × platform of the request also has

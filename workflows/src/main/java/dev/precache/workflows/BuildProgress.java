@@ -16,6 +16,8 @@ import java.util.List;
  * @param volumeSizeGiB   the data volume's size, once decided
  * @param sizing          how it was decided from the resolved images, or null
  * @param volumeUsage     the volume as measured after the pulls, once measured
+ * @param volumePerformance the volume's gp3 throughput and IOPS and why, once decided (null before instance fit)
+ * @param instanceWarning what the build instance cannot do for these pulls, or null
  */
 public record BuildProgress(
     BuildStep step,
@@ -28,4 +30,15 @@ public record BuildProgress(
     boolean finished,
     Integer volumeSizeGiB,
     VolumeSizing sizing,
-    VolumeUsage volumeUsage) {}
+    VolumeUsage volumeUsage,
+    VolumePerformance volumePerformance,
+    String instanceWarning) {
+
+  /** Progress as builds before the instance-fit change report it. */
+  public BuildProgress(BuildStep step, List<ImagePull> pulls, Integer snapshotPercent, String stackName,
+      String instanceId, String snapshotId, String failure, boolean finished, Integer volumeSizeGiB,
+      VolumeSizing sizing, VolumeUsage volumeUsage) {
+    this(step, pulls, snapshotPercent, stackName, instanceId, snapshotId, failure, finished, volumeSizeGiB, sizing,
+        volumeUsage, null, null);
+  }
+}

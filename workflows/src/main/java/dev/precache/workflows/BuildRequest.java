@@ -25,8 +25,8 @@ import java.util.Map;
  * @param tags                  extra tags for the stack, instance, volume and snapshot
  * @param timeout               overall build deadline; teardown still runs after it
  * @param pullParallelism       how many image × platform pulls run at once
- * @param volumeThroughputMiBps gp3 throughput of the build volume, MiB/s (null: gp3 default)
- * @param volumeIops            gp3 IOPS of the build volume (null: gp3 default)
+ * @param volumeThroughputMiBps gp3 throughput of the build volume, MiB/s (null: chosen, {@link VolumePerformance})
+ * @param volumeIops            gp3 IOPS of the build volume (null: chosen, {@link VolumePerformance})
  * @param force                 build even when the newest snapshot of this name already holds the same digests
  */
 public record BuildRequest(
@@ -66,6 +66,20 @@ public record BuildRequest(
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, sizeGiB,
         instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
         volumeThroughputMiBps, volumeIops, force);
+  }
+
+  /** This request with the data volume's gp3 throughput and IOPS decided. */
+  /** This request with its pulls' parallelism decided. */
+  public BuildRequest withPullParallelism(int parallelism) {
+    return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
+        volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
+        parallelism, volumeThroughputMiBps, volumeIops, force);
+  }
+
+  public BuildRequest withVolumePerformance(int throughputMiBps, int iops) {
+    return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
+        volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
+        pullParallelism, throughputMiBps, iops, force);
   }
 
   /** A request with snapshot.sh's defaults for everything but the region and the images. */

@@ -56,6 +56,11 @@ public final class BuildRequestValidator {
 
   private BuildRequestValidator() {}
 
+  /** Whether {@code region} is spelled like an AWS region ({@code us-west-2}), as the build's region must be. */
+  public static boolean isRegion(String region) {
+    return region != null && REGION.matcher(region).matches();
+  }
+
   /** Returns {@code request} with defaults filled and images and platforms normalised, or throws. */
   public static BuildRequest normalize(BuildRequest request) {
     return normalize(request, true);
@@ -104,15 +109,19 @@ public final class BuildRequestValidator {
       requireBetween(volumeSizeGiB, 1, VolumeSizing.MAX_GIB, "volumeSizeGiB", " GiB");
     }
     if (request.volumeIops() != null) {
-      requireBetween(request.volumeIops(), 3_000, 16_000, "volumeIops", " IOPS");
+      requireBetween(request.volumeIops(), VolumePerformance.MIN_IOPS, VolumePerformance.MAX_IOPS, "volumeIops",
+          " IOPS");
     }
     if (request.volumeThroughputMiBps() != null) {
       int throughput = request.volumeThroughputMiBps();
-      requireBetween(throughput, 125, 1_000, "volumeThroughputMiBps", " MiB/s");
-      // gp3 allows at most 0.25 MiB/s per provisioned IOPS; without volumeIops it has the baseline 3000.
-      int iops = request.volumeIops() == null ? 3_000 : request.volumeIops();
-      require(throughput * 4 <= iops, "volumeThroughputMiBps",
-          "gp3 allows at most " + iops / 4 + " MiB/s with " + iops + " IOPS, got " + throughput);
+      requireBetween(throughput, VolumePerformance.MIN_THROUGHPUT_MIBPS, VolumePerformance.MAX_THROUGHPUT_MIBPS,
+          "volumeThroughputMiBps", " MiB/s");
+      // gp3 allows at most 0.25 MiB/s per provisioned IOPS; without volumeIops, the IOPS are chosen to fit.
+      if (request.volumeIops() != null) {
+        int iops = request.volumeIops();
+        require(throughput <= iops * VolumePerformance.MIBPS_PER_IOPS, "volumeThroughputMiBps",
+            "gp3 allows at most " + iops / 4 + " MiB/s with " + iops + " IOPS, got " + throughput);
+      }
     }
 
     require(request.instanceRole() == null || ROLE.matcher(request.instanceRole()).matches(), "instanceRole",

@@ -18,6 +18,9 @@ import java.util.List;
  * @param sizing             how the volume size was worked out from the resolved images (null for builds that
  *                           did not resolve)
  * @param volumeUsage        the volume as measured after the pulls, or null when nothing was pulled
+ * @param volumePerformance  the volume's gp3 throughput and IOPS and why (null for builds before instance fit,
+ *                           and when nothing was launched)
+ * @param instanceWarning    what the build instance could not do for these pulls, or null
  */
 public record BuildResult(
     String snapshotId,
@@ -30,4 +33,15 @@ public record BuildResult(
     String publishedParameter,
     boolean upToDate,
     VolumeSizing sizing,
-    VolumeUsage volumeUsage) {}
+    VolumeUsage volumeUsage,
+    VolumePerformance volumePerformance,
+    String instanceWarning) {
+
+  /** A result as builds before the instance-fit change return it. */
+  public BuildResult(String snapshotId, String region, int volumeSizeGiB, List<CachedImage> images,
+      List<StepTiming> steps, String stackName, String instanceId, String publishedParameter, boolean upToDate,
+      VolumeSizing sizing, VolumeUsage volumeUsage) {
+    this(snapshotId, region, volumeSizeGiB, images, steps, stackName, instanceId, publishedParameter, upToDate,
+        sizing, volumeUsage, null, null);
+  }
+}

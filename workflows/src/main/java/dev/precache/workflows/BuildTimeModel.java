@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * An estimate of how long a build takes, from public observations (FIGURES.md). Each constant is one observation
@@ -13,8 +12,16 @@ import java.util.Map;
  */
 public final class BuildTimeModel {
 
-  /** CloudFormation stack with a new instance profile: 3 min 10–14 s in three observations. */
+  /**
+   * CloudFormation stack with a new instance profile: 3 min 10–14 s in three observations. A build with
+   * {@code --instance-role} still pays it, and so does the first build of a region, which makes the builder stack.
+   */
   static final Duration STACK = Duration.ofSeconds(190);
+  /**
+   * The build's own stack when the builder stack holds the instance profile: launch template and instance, 5 s
+   * + 35 s, the simulator's split of the observed 190 s (not observed on its own).
+   */
+  static final Duration STACK_WITHOUT_PROFILE = Duration.ofSeconds(40);
   /** SSM agent Online after the stack completes: 1 s and 8 s observed; the slower one. */
   static final Duration SSM_ONLINE = Duration.ofSeconds(8);
   /** Stop kubelet and remove images: 2 s + 2 s in one observation. */
@@ -37,32 +44,9 @@ public final class BuildTimeModel {
   static final double UNPACK_BYTES_PER_SECOND = 2.7 * (1L << 30) / 30;
   /** gp3's baseline throughput, 125 MiB/s, when the request does not provision more. */
   static final double GP3_BASELINE_BYTES_PER_SECOND = 125.0 * (1 << 20);
-  /** EC2 network bandwidth (Gbit/s, the "up to" figure) and vCPUs of the instance types builds use (AWS docs). */
-  private static final Map<String, double[]> INSTANCE_TYPES = Map.ofEntries(
-      Map.entry("m5.large", new double[] {10, 2}), Map.entry("m5.xlarge", new double[] {10, 4}),
-      Map.entry("m5.2xlarge", new double[] {10, 8}), Map.entry("m5.4xlarge", new double[] {10, 16}),
-      Map.entry("c5.large", new double[] {10, 2}), Map.entry("c5.xlarge", new double[] {10, 4}),
-      Map.entry("c5.2xlarge", new double[] {10, 8}), Map.entry("c5.4xlarge", new double[] {10, 16}),
-      Map.entry("m7g.large", new double[] {12.5, 2}), Map.entry("m7g.xlarge", new double[] {12.5, 4}),
-      Map.entry("g5.xlarge", new double[] {10, 4}), Map.entry("g5.2xlarge", new double[] {10, 8}),
-      Map.entry("g5.4xlarge", new double[] {25, 16}), Map.entry("g5.12xlarge", new double[] {40, 48}),
-      Map.entry("g6.xlarge", new double[] {10, 4}), Map.entry("g6.2xlarge", new double[] {10, 8}));
-  /** For a type not in the table: 10 Gbit/s and 2 vCPUs, the smallest of the common ones. */
-  private static final double[] UNKNOWN_TYPE = {10, 2};
 
   private BuildTimeModel() {}
 
-  /** An instance type's network ("up to" figure) and vCPUs, as far as the table knows it. */
-  record InstanceType(double networkGbps, int vcpus) {
-    double networkBytesPerSecond() {
-      return networkGbps * 1e9 / 8;
-    }
-  }
-
-  static InstanceType instanceType(String name) {
-    double[] type = INSTANCE_TYPES.getOrDefault(name, UNKNOWN_TYPE);
-    return new InstanceType(type[0], (int) type[1]);
-  }
 
   /** One phase of the estimate. */
   public record Phase(String name, Duration duration, String why) {}
@@ -71,35 +55,46 @@ public final class BuildTimeModel {
   public record Estimate(List<Phase> phases, Duration total) {}
 
   /**
+   * @param capacity     the build instance's vCPUs and network (null: {@link InstanceCapacity#assumed})
    * @param writtenBytes what the pulls write to the volume: compressed blobs and their unpacked trees
    *                     ({@link VolumeSizing#estimatedBytes()})
    */
-  public static Estimate estimate(BuildRequest request, List<ResolvedImage> images, long writtenBytes, int volumeGiB) {
-    double[] type = INSTANCE_TYPES.getOrDefault(request.instanceType(), UNKNOWN_TYPE);
-    double network = type[0] * 1e9 / 8;
+  public static Estimate estimate(BuildRequest request, InstanceCapacity capacity, List<ResolvedImage> images,
+      long writtenBytes, int volumeGiB) {
+    InstanceCapacity instance = capacity != null ? capacity : InstanceCapacity.assumed(request.instanceType());
     double volume = request.volumeThroughputMiBps() == null ? GP3_BASELINE_BYTES_PER_SECOND
         : request.volumeThroughputMiBps() * (double) (1 << 20);
-    double registry = REGISTRY_CONNECTION_BYTES_PER_SECOND * CONCURRENT_LAYERS;
-    double rate = Math.min(network, Math.min(volume, registry));
+    int pulls = images.size();
+    double registry = registryBytesPerSecond(request, pulls);
     long bytes = VolumeSizing.distinctCompressedBytes(images);
     long largestLayer = images.stream().flatMap(image -> image.layers().stream())
         .mapToLong(ResolvedLayer::compressedBytes).max().orElse(0);
-    int unpackStreams = (int) Math.min(CONCURRENT_LAYERS, type[1]);
-    double download = bytes / rate;
+    int unpackStreams = unpackStreams(request, instance, pulls);
+    // At the peak network while the burst credits last, at the baseline after.
+    double download = instance.downloadSeconds(bytes, Math.min(volume, registry));
     double unpack = bytes / (UNPACK_BYTES_PER_SECOND * unpackStreams);
     // The volume takes both the compressed blobs and the unpacked trees.
     double writes = writtenBytes / volume;
     // Layers unpack while others download; the last one's unpack cannot overlap its own download.
     double pull = Math.max(Math.max(download, unpack), writes) + largestLayer / UNPACK_BYTES_PER_SECOND;
+    double rate = download > 0 ? bytes / download : Math.min(instance.peakBytesPerSecond(), Math.min(volume, registry));
+    String network = instance.bursts()
+        ? String.format(Locale.ROOT, "network %.0f, %.0f after the burst", instance.peakBytesPerSecond() / 1e6,
+            instance.baselineBytesPerSecond() / 1e6)
+        : String.format(Locale.ROOT, "network %.0f", instance.peakBytesPerSecond() / 1e6);
 
     List<Phase> phases = new ArrayList<>();
-    phases.add(new Phase("stack", STACK, "CloudFormation stack with a new instance profile"));
+    phases.add(BuilderStackUse.ownsRole(request)
+        ? new Phase("stack", STACK, "CloudFormation stack with a new instance profile")
+        : new Phase("stack", STACK_WITHOUT_PROFILE,
+            "CloudFormation stack without IAM: the builder stack holds the instance profile (a region's first build"
+                + " makes it: " + STACK.toSeconds() + " s)"));
     phases.add(new Phase("ssm", SSM_ONLINE, "SSM agent online"));
     phases.add(new Phase("prepare", PREPARE, "stop kubelet, remove images"));
     phases.add(new Phase("pull", seconds(pull), String.format(Locale.ROOT,
-        "%s at %.0f MB/s (min of network %.0f, volume %.0f, registry %d×%.0f) ∥ unpack at %d×%.0f MB/s"
+        "%s at %.0f MB/s (min of %s, volume %.0f, registry %d×%.0f) ∥ unpack at %d×%.0f MB/s"
             + " ∥ %s written at %.0f MB/s",
-        VolumeSizing.human(bytes), rate / 1e6, network / 1e6, volume / 1e6, CONCURRENT_LAYERS,
+        VolumeSizing.human(bytes), rate / 1e6, network, volume / 1e6, registryConnections(request, pulls),
         REGISTRY_CONNECTION_BYTES_PER_SECOND / 1e6, unpackStreams, UNPACK_BYTES_PER_SECOND / 1e6,
         VolumeSizing.human(writtenBytes), volume / 1e6)));
     phases.add(new Phase("stop", STOP, "stop instance"));
@@ -107,6 +102,34 @@ public final class BuildTimeModel {
         VolumeSizing.human(writtenBytes) + " written of " + volumeGiB + " GiB, copied at 150 MiB/s"));
     Duration total = phases.stream().map(Phase::duration).reduce(Duration.ZERO, Duration::plus);
     return new Estimate(List.copyOf(phases), total);
+  }
+
+  /** containerd's layer downloads of the pulls that run at once: 3 each. */
+  static int registryConnections(BuildRequest request, int pulls) {
+    return CONCURRENT_LAYERS * concurrentPulls(request, pulls);
+  }
+
+  static double registryBytesPerSecond(BuildRequest request, int pulls) {
+    return REGISTRY_CONNECTION_BYTES_PER_SECOND * registryConnections(request, pulls);
+  }
+
+  /** What the pulls download per second at the start: the instance's peak network or the registry connections. */
+  static double downloadBytesPerSecond(BuildRequest request, InstanceCapacity instance, int pulls) {
+    return Math.min(instance.peakBytesPerSecond(), registryBytesPerSecond(request, pulls));
+  }
+
+  /** Compressed bytes per second the cores inflate: one gzip stream per layer unpacking, at most one per vCPU. */
+  static double unpackBytesPerSecond(BuildRequest request, InstanceCapacity instance, int pulls) {
+    return UNPACK_BYTES_PER_SECOND * unpackStreams(request, instance, pulls);
+  }
+
+  private static int unpackStreams(BuildRequest request, InstanceCapacity instance, int pulls) {
+    return Math.max(1, Math.min(registryConnections(request, pulls), instance.vcpus()));
+  }
+
+  private static int concurrentPulls(BuildRequest request, int pulls) {
+    int parallelism = request.pullParallelism() == null ? 1 : request.pullParallelism();
+    return Math.max(1, Math.min(parallelism, pulls));
   }
 
   private static Duration seconds(double seconds) {

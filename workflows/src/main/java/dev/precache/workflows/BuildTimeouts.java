@@ -68,6 +68,7 @@ public final class BuildTimeouts {
   /** Resolving is a few registry round trips per image; a registry that throttles is retried for a while. */
   public static final ActivityOptions RESOLVE_IMAGES = heartbeating(Duration.ofMinutes(3));
   public static final ActivityOptions FIND_SNAPSHOT = heartbeating(Duration.ofMinutes(2));
+  public static final ActivityOptions DESCRIBE_INSTANCE_TYPE = heartbeating(Duration.ofMinutes(2));
 
   /** Teardown keeps retrying transient errors for a long time: giving up would leak the stack. */
   public static final ActivityOptions TEARDOWN = ActivityOptions.newBuilder()

@@ -43,6 +43,12 @@ public interface InstanceActivities {
   /** Deletes any registry credentials this build parked in Parameter Store; none left is fine. */
   void deleteRegistryCredentials(String region, BuildIdentity identity);
 
+  /**
+   * The build instance type's vCPUs and network (DescribeInstanceTypes), and those of the other sizes of its
+   * family ({@code instance-type} filter {@code m5.*}). A type EC2 does not offer is a non-retryable failure.
+   */
+  InstanceCapacity.Family describeInstanceCapacity(String region, String instanceType);
+
   record PullSpec(String region, String instanceId, BuildIdentity identity, String image, String platform) {}
 
   record VerifySpec(String region, String instanceId, List<String> images, List<String> platforms) {}

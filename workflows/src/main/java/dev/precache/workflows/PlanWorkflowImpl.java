@@ -1,6 +1,7 @@
 package dev.precache.workflows;
 
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.Workflow;
 
 /** Resolves and sizes like a build's first step, and stops there. */
 public class PlanWorkflowImpl implements PlanWorkflow {
@@ -13,12 +14,15 @@ public class PlanWorkflowImpl implements PlanWorkflow {
     } catch (InvalidRequestException invalid) {
       throw ApplicationFailure.newNonRetryableFailure(invalid.getMessage(), BuildFailures.INVALID_REQUEST);
     }
-    Preflight preflight = Preflight.run(request);
-    BuildRequest sized = request.withVolumeSizeGiB(preflight.volumeSizeGiB());
-    return new BuildPlan(sized, BuildPlan.planned(preflight.images()), preflight.sizing(), preflight.volumeSizeGiB(),
-        preflight.volumeTooSmall(), preflight.upToDate(),
-        preflight.previous() == null ? null : preflight.previous().snapshotId(),
-        BuildTimeModel.estimate(sized, preflight.images(), preflight.sizing().estimatedBytes(),
-            preflight.volumeSizeGiB()));
+    boolean instanceFit = Workflow.getVersion(SnapshotBuildWorkflowImpl.INSTANCE_FIT, Workflow.DEFAULT_VERSION, 1) >= 1;
+    Preflight resolved = Preflight.run(request);
+    Preflight preflight = instanceFit && !resolved.upToDate() ? resolved.withInstanceCapacity(request) : resolved;
+    boolean pullsScheduled = instanceFit
+        && Workflow.getVersion(SnapshotBuildWorkflowImpl.PULL_SCHEDULE, Workflow.DEFAULT_VERSION, 1) >= 1;
+    Preflight.Fitted fitted = preflight.fit(request, input.pullParallelism() != null || !pullsScheduled);
+    return new BuildPlan(fitted.request(), BuildPlan.planned(preflight.images()), preflight.sizing(),
+        preflight.volumeSizeGiB(), preflight.volumeTooSmall(), preflight.upToDate(),
+        preflight.previous() == null ? null : preflight.previous().snapshotId(), fitted.estimate(), fitted.volume(),
+        fitted.instanceWarning());
   }
 }

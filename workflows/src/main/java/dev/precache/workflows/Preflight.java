@@ -9,7 +9,7 @@ import java.util.OptionalDouble;
 /**
  * What a build and a plan work out before launching anything (workflow code): every image × platform from its
  * registry, the newest snapshot of the build name, the volume size, and whether that snapshot already holds
- * exactly these digests.
+ * exactly these digests, and (from the instance-fit change on) the build instance type's vCPUs and network.
  *
  * @param images        every image × platform as resolved
  * @param previous      the newest completed snapshot of this name and region, or null
@@ -17,9 +17,10 @@ import java.util.OptionalDouble;
  * @param volumeSizeGiB {@code -s}, or the recommended size
  * @param upToDate      {@code previous} holds the same content, is encrypted as asked (and, with {@code -s}, has
  *                      that size), and the request does not force a build
+ * @param capacity      the build instance type and its family as EC2 describes them; null when not looked up
  */
 record Preflight(List<ResolvedImage> images, PreviousSnapshot previous, VolumeSizing sizing, int volumeSizeGiB,
-                 boolean upToDate) {
+                 boolean upToDate, InstanceCapacity.Family capacity) {
 
   static Preflight run(BuildRequest request) {
     List<ResolvedImage> images = Workflow.newActivityStub(RegistryActivities.class,
@@ -37,8 +38,42 @@ record Preflight(List<ResolvedImage> images, PreviousSnapshot previous, VolumeSi
         && SnapshotContent.hash(images).equals(previous.tags().get(SnapshotContent.CONTENT))
         && previous.encrypted() == request.encrypt()
         && (explicit == null || explicit == previous.volumeSizeGiB());
-    return new Preflight(images, previous, sizing, size, upToDate);
+    return new Preflight(images, previous, sizing, size, upToDate, null);
   }
+
+  /**
+   * This preflight with the build instance type and its family looked up (DescribeInstanceTypes): builds from
+   * the instance-fit change on, once they know they will launch.
+   */
+  Preflight withInstanceCapacity(BuildRequest request) {
+    InstanceCapacity.Family looked = Workflow.newActivityStub(InstanceActivities.class,
+            summarised(BuildTimeouts.DESCRIBE_INSTANCE_TYPE, "describe instance type " + request.instanceType()))
+        .describeInstanceCapacity(request.region(), request.instanceType());
+    return new Preflight(images, previous, sizing, volumeSizeGiB, upToDate, looked);
+  }
+
+  /**
+   * The pulls' parallelism (unless {@code parallelismRequested}: see {@link PullSchedule#parallelism}) and the
+   * volume's throughput and IOPS for this plan on this instance, costed for the build's estimated duration; and
+   * the estimate, made with them.
+   */
+  Fitted fit(BuildRequest validated, boolean parallelismRequested) {
+    InstanceCapacity instance = capacity == null ? null : capacity.instance();
+    BuildRequest request = parallelismRequested || instance == null ? validated
+        : validated.withPullParallelism(PullSchedule.parallelism(images.size(), instance.vcpus(),
+            instance.peakGbps() * 1e9 / 8));
+    VolumePerformance chosen = VolumePerformance.choose(request, instance, sizing, images.size(), volumeSizeGiB);
+    BuildRequest fitted = request.withVolumeSizeGiB(volumeSizeGiB)
+        .withVolumePerformance(chosen.throughputMiBps(), chosen.iops());
+    BuildTimeModel.Estimate estimate = BuildTimeModel.estimate(fitted, instance, images, sizing.estimatedBytes(),
+        volumeSizeGiB);
+    return new Fitted(fitted, chosen.costedFor(estimate.total()),
+        InstanceFit.warning(request, capacity, sizing, images.size()), estimate);
+  }
+
+  /** A request with the volume decided, why, what the instance cannot do, and how long the build should take. */
+  record Fitted(BuildRequest request, VolumePerformance volume, String instanceWarning,
+                BuildTimeModel.Estimate estimate) {}
 
   boolean volumeTooSmall() {
     return volumeSizeGiB < sizing.requiredGiB();

@@ -38,6 +38,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 
 /**
@@ -55,6 +56,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
    * and indexes images by key when the whole list passes Temporal's 2 KiB ({@link ImageIndex}).
    */
   static final String INPUT_LIMITS = "input-limits";
+  /** Builds from here on look the instance type up and choose the volume's throughput and IOPS for the job. */
+  static final String INSTANCE_FIT = "instance-fit";
   /** snapshot.sh cuts the image list in the snapshot description to this length. */
   private static final int DESCRIPTION_MAX = 200;
   /** Not TRY_CANCEL: the test server (tests, --dev) hangs on a cancel racing a pull's failure: sdk-java#2391. */
@@ -67,6 +70,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   static final String TEARDOWN_DURING_SNAPSHOT = "teardown-during-snapshot";
   /** The change that starts the largest pulls first and, unless the request says, sizes parallelism by the plan. */
   static final String PULL_SCHEDULE = "pull-schedule";
+  /** The change that launches build instances with the region's builder stack's instance profile. */
+  static final String BUILDER_STACK = "builder-stack";
   private static final ActivityOptions PULL = ActivityOptions.newBuilder(BuildTimeouts.PULL_IMAGE)
       .setCancellationType(ActivityCancellationType.ABANDON)
       .build();
@@ -85,6 +90,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private VolumeSizing sizing;
   private Integer volumeSizeGiB;
   private VolumeUsage volumeUsage;
+  private VolumePerformance volumePerformance;
+  private String instanceWarning;
   private String failure;
   private boolean finished;
 
@@ -94,6 +101,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private Promise<Void> tearingDown;
   /** Whether the request chose the pull parallelism; validation fills in the legacy default when it did not. */
   private boolean parallelismRequested;
+  /** Whether pulls start largest first, as many as the plan chose unless the request said ({@link #PULL_SCHEDULE}). */
+  private boolean pullsScheduled;
 
   @Override
   public BuildResult build(BuildRequest input) {
@@ -131,13 +140,19 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     boolean resolveFirst = Workflow.getVersion(RESOLVE_FIRST, Workflow.DEFAULT_VERSION, 1) >= 1;
     BuildRequest request;
     if (resolveFirst) {
-      preflight = step(BuildStep.RESOLVE_IMAGES, () -> checkedPreflight(validated));
+      boolean instanceFit = Workflow.getVersion(INSTANCE_FIT, Workflow.DEFAULT_VERSION, 1) >= 1;
+      pullsScheduled = instanceFit && Workflow.getVersion(PULL_SCHEDULE, Workflow.DEFAULT_VERSION, 1) >= 1;
+      preflight = step(BuildStep.RESOLVE_IMAGES, () -> {
+        Preflight checked = checkedPreflight(validated);
+        return instanceFit && !checked.upToDate() ? checked.withInstanceCapacity(validated) : checked;
+      });
       sizing = preflight.sizing();
-      request = validated.withVolumeSizeGiB(preflight.volumeSizeGiB());
-      volumeSizeGiB = request.volumeSizeGiB();
+      BuildRequest sized = validated.withVolumeSizeGiB(preflight.volumeSizeGiB());
+      volumeSizeGiB = sized.volumeSizeGiB();
       if (preflight.upToDate()) {
-        return upToDate(request);
+        return upToDate(sized);
       }
+      request = instanceFit ? fitted(validated) : sized;
     } else {
       // Builds started before images were resolved: snapshot.sh's default size, no resolve step.
       request = validated.volumeSizeGiB() != null ? validated
@@ -183,7 +198,19 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     });
 
     return new BuildResult(snapshotId, region, request.volumeSizeGiB(), images, List.copyOf(timings), stackName,
-        instanceId, publishedParameter, false, sizing, volumeUsage);
+        instanceId, publishedParameter, false, sizing, volumeUsage, volumePerformance, instanceWarning);
+  }
+
+  /** The request with its pulls' parallelism and the volume's throughput and IOPS chosen for this instance. */
+  private BuildRequest fitted(BuildRequest validated) {
+    Preflight.Fitted fitted = preflight.fit(validated, parallelismRequested || !pullsScheduled);
+    volumePerformance = fitted.volume();
+    instanceWarning = fitted.instanceWarning();
+    log.info("volume: {}", volumePerformance.summary(preflight.volumeSizeGiB()));
+    if (instanceWarning != null) {
+      log.warn("{}", instanceWarning);
+    }
+    return fitted.request();
   }
 
   /** Resolves, and refuses a volume that cannot hold the images, before anything is launched. */
@@ -228,8 +255,11 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   }
 
   private StackOutputs deployStack(BuildRequest request, BuildIdentity identity) {
+    // Outside the try below: no build stack is asked for before the builder stack is up, so nothing to fence off.
+    String instanceProfile = BuilderStackUse.instanceProfile(request);
     try {
-      return stack(BuildTimeouts.DEPLOY_STACK, "deploy stack " + stackName).deployStack(new StackSpec(identity, request));
+      return stack(BuildTimeouts.DEPLOY_STACK, "deploy stack " + stackName)
+          .deployStack(new StackSpec(identity, request, instanceProfile));
     } catch (TemporalFailure deployFailure) {
       deployEndedWithoutStackAt = Workflow.currentTimeMillis();
       throw deployFailure;
@@ -239,7 +269,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   @Override
   public BuildProgress progress() {
     return new BuildProgress(step, List.copyOf(pulls), snapshotPercent, stackName, instanceId, snapshotId, failure,
-        finished, volumeSizeGiB, sizing, volumeUsage);
+        finished, volumeSizeGiB, sizing, volumeUsage, volumePerformance, instanceWarning);
   }
 
   private BuildRequest validated(BuildRequest input, boolean awsInputRules) {
@@ -294,12 +324,11 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
    * cancels the rest. Pulls queue for the semaphore in the order they start.
    */
   private List<CachedImage> pullImages(BuildRequest request, BuildIdentity identity) {
-    boolean scheduled = preflight != null
-        && Workflow.getVersion(PULL_SCHEDULE, Workflow.DEFAULT_VERSION, 1) >= 1;
-    int parallelism = scheduled ? pullParallelism(request) : request.pullParallelism();
-    List<Integer> order = scheduled
+    int parallelism = request.pullParallelism();
+    log.info("pulls: {} at a time{}", parallelism, pullsScheduled && !parallelismRequested ? " (planned)" : "");
+    List<Integer> order = pullsScheduled
         ? PullSchedule.largestFirst(pulls.stream().map(this::resolved).toList())
-        : java.util.stream.IntStream.range(0, pulls.size()).boxed().toList();
+        : IntStream.range(0, pulls.size()).boxed().toList();
     WorkflowSemaphore slots = Workflow.newWorkflowSemaphore(parallelism);
     Map<Integer, Promise<CachedImage>> results = new LinkedHashMap<>();
     Workflow.newCancellationScope((CancellationScope allPulls) -> {
@@ -308,20 +337,9 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
       }
     }).run();
     Promise.allOf(List.copyOf(results.values())).get();
-    return java.util.stream.IntStream.range(0, pulls.size()).mapToObj(i -> results.get(i).get()).toList();
+    return IntStream.range(0, pulls.size()).mapToObj(i -> results.get(i).get()).toList();
   }
 
-  /** The request's parallelism, or as many pulls as keep the instance's network and cores busy. */
-  private int pullParallelism(BuildRequest request) {
-    if (parallelismRequested) {
-      return request.pullParallelism();
-    }
-    BuildTimeModel.InstanceType type = BuildTimeModel.instanceType(request.instanceType());
-    int planned = PullSchedule.parallelism(pulls.size(), type.vcpus(), type.networkBytesPerSecond());
-    log.info("pulls: {} at a time ({} pulls, {} vCPUs, {} Gbit/s)", planned, pulls.size(), type.vcpus(),
-        type.networkGbps());
-    return planned;
-  }
 
   private CachedImage pullInTurn(int index, WorkflowSemaphore slots, CancellationScope allPulls, String region,
       BuildIdentity identity) {

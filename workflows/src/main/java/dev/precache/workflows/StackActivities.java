@@ -2,7 +2,10 @@ package dev.precache.workflows;
 
 import io.temporal.activity.ActivityInterface;
 
-/** CloudFormation: the stack that holds the build instance, its role and launch template. */
+/**
+ * CloudFormation: the stack that holds the build instance and its launch template (and an instance profile, and
+ * role, when the build does not use the builder stack's: see {@link BuilderActivities}).
+ */
 @ActivityInterface
 public interface StackActivities {
 
@@ -15,8 +18,16 @@ public interface StackActivities {
   /** Deletes the stack and waits until it is gone; a stack that does not exist counts as deleted. */
   void deleteStack(String region, String stackName);
 
-  /** What {@link #deployStack} needs: the build's identity and its validated request. */
-  record StackSpec(BuildIdentity identity, BuildRequest request) {}
+  /**
+   * What {@link #deployStack} needs: the build's identity, its validated request and the builder stack's
+   * instance profile to launch with; a null profile (builds recorded before the builder stack, {@code
+   * --instance-role}) makes the build stack create its own.
+   */
+  record StackSpec(BuildIdentity identity, BuildRequest request, String instanceProfileName) {
+    public StackSpec(BuildIdentity identity, BuildRequest request) {
+      this(identity, request, null);
+    }
+  }
 
   /** What the stack made. */
   record StackOutputs(String stackId, String instanceId) {}

@@ -81,8 +81,9 @@ class BuildRequestValidatorTest {
         invalid("pullParallelism", "pullParallelism", 0),
         invalid("pullParallelism", "pullParallelism", 33),
         invalid("volumeThroughputMiBps", "volumeThroughputMiBps", 100),
-        invalid("volumeThroughputMiBps", "volumeThroughputMiBps", 1_000),
-        invalid("volumeIops", "volumeIops", 20_000),
+        invalid("volumeThroughputMiBps", "volumeThroughputMiBps", 2_001),
+        invalid("volumeIops", "volumeIops", 2_999),
+        invalid("volumeIops", "volumeIops", 80_001),
         invalid("timeout", "timeout", Duration.ZERO),
         invalid("timeout", "timeout", Duration.ofHours(49)),
         invalid("name", "name", "gpu models"),
@@ -184,6 +185,17 @@ class BuildRequestValidatorTest {
   }
 
   /** A copy of {@code request} with one component replaced, named as the record names it. */
+  @Test
+  void throughputAboveWhatTheGivenIopsAllowIsRefusedAloneItIsCompleted() {
+    BuildRequest both = with(with(VALID, "volumeIops", 4_000), "volumeThroughputMiBps", 1_001);
+    InvalidRequestException invalid = org.junit.jupiter.api.Assertions.assertThrows(InvalidRequestException.class,
+        () -> BuildRequestValidator.normalize(both));
+    assertThat(invalid.getMessage())
+        .isEqualTo("volumeThroughputMiBps: gp3 allows at most 1000 MiB/s with 4000 IOPS, got 1001");
+    // Without --volume-iops the IOPS are chosen to fit (VolumePerformance): 2,000 MiB/s alone is fine.
+    assertThat(BuildRequestValidator.normalize(with(VALID, "volumeThroughputMiBps", 2_000)).volumeIops()).isNull();
+  }
+
   static BuildRequest with(BuildRequest request, String component, Object value) {
     RecordComponent[] components = BuildRequest.class.getRecordComponents();
     Object[] values = new Object[components.length];

@@ -6,6 +6,8 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 import static org.mockito.Mockito.withSettings;
 
+import dev.precache.workflows.BuilderActivities.BuilderStack;
+import dev.precache.workflows.BuilderActivities.Outcome;
 import dev.precache.workflows.InstanceActivities.PullSpec;
 import dev.precache.workflows.InstanceActivities.ResolvedVerifySpec;
 import dev.precache.workflows.InstanceActivities.VerifiedVolume;
@@ -40,13 +42,27 @@ final class FakeCloud {
   SnapshotActivities snapshots = mock(SnapshotActivities.class, withSettings().withoutAnnotations());
   final PublishActivities publish = mock(PublishActivities.class, withSettings().withoutAnnotations());
   final RegistryActivities registry = mock(RegistryActivities.class, withSettings().withoutAnnotations());
+  final BuilderActivities builder = mock(BuilderActivities.class, withSettings().withoutAnnotations());
+  static final String BUILDER_PROFILE = "precache-builder-InstanceProfile-0A1B2C3D4E5F";
   /** The bytes {@code df} reports used after the pulls: 3 GiB. */
   static final VolumeUsage USAGE = new VolumeUsage(20L << 30, 3L << 30, 17L << 30);
   /** The account's snapshots, each with the build ID it is tagged with; another build's is there from the start. */
   final Map<String, String> snapshotsInAccount =
       new ConcurrentHashMap<>(Map.of(OTHER_BUILDS_SNAPSHOT, "other-build-0123456789ab"));
 
+  /** The m5 family as DescribeInstanceTypes describes it: vCPUs, baseline and peak Gbit/s. */
+  static final List<InstanceCapacity> M5 = List.of(new InstanceCapacity("m5.large", 2, 0.75, 10),
+      new InstanceCapacity("m5.xlarge", 4, 1.25, 10), new InstanceCapacity("m5.2xlarge", 8, 2.5, 10),
+      new InstanceCapacity("m5.4xlarge", 16, 5, 10), new InstanceCapacity("m5.8xlarge", 32, 10, 10),
+      new InstanceCapacity("m5.24xlarge", 96, 25, 25));
+  static final List<InstanceCapacity> G5 = List.of(new InstanceCapacity("g5.xlarge", 4, 2.5, 10),
+      new InstanceCapacity("g5.2xlarge", 8, 5, 10), new InstanceCapacity("g5.4xlarge", 16, 10, 25),
+      new InstanceCapacity("g5.8xlarge", 32, 25, 25));
+
   FakeCloud() {
+    when(builder.ensureBuilderStack(REGION)).thenReturn(new BuilderStack(REGION, BuilderActivities.STACK_NAME, 1,
+        BUILDER_PROFILE, "arn:aws:iam::123456789012:instance-profile/" + BUILDER_PROFILE, Outcome.FOUND));
+    when(instance.describeInstanceCapacity(any(), any())).thenAnswer(call -> family(call.getArgument(1)));
     when(stack.deployStack(any())).thenReturn(
         new StackOutputs("arn:aws:cloudformation:us-west-2:123456789012:stack/precache/1", INSTANCE_ID));
     when(instance.pullImage(any())).thenAnswer(call -> cached(call.getArgument(0, PullSpec.class)));
@@ -60,6 +76,13 @@ final class FakeCloud {
     }).when(snapshots).deleteBuildSnapshots(any(), any());
     when(snapshots.awaitSnapshotCompleted(REGION, SNAPSHOT_ID)).thenReturn(
         new SnapshotStatus(SNAPSHOT_ID, 40, false), new SnapshotStatus(SNAPSHOT_ID, 100, true));
+  }
+
+  /** What DescribeInstanceTypes answers for a type of {@link #M5} or {@link #G5}. */
+  static InstanceCapacity.Family family(String instanceType) {
+    List<InstanceCapacity> family = instanceType.startsWith("g5.") ? G5 : M5;
+    return new InstanceCapacity.Family(family.stream().filter(type -> type.instanceType().equals(instanceType))
+        .findFirst().orElseThrow(), family);
   }
 
   /** What CreateSnapshot does: a snapshot tagged with the build ID, there whether or not its ID is returned. */
@@ -86,7 +109,7 @@ final class FakeCloud {
   }
 
   void register(Worker worker) {
-    worker.registerActivitiesImplementations(stack, instance, snapshots, publish, registry);
+    worker.registerActivitiesImplementations(stack, instance, snapshots, publish, registry, builder);
   }
 
   static SnapshotBuildWorkflow newBuild(WorkflowClient client, Worker worker, String workflowId) {

@@ -11,6 +11,7 @@ import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.verifyNoInteractions;
+import static org.mockito.Mockito.verifyNoMoreInteractions;
 import static org.mockito.Mockito.when;
 
 import dev.precache.workflows.InstanceActivities.PullSpec;
@@ -189,8 +190,16 @@ class ResolveFirstWorkflowTest {
     });
     assertThat(result.estimate().phases()).extracting(BuildTimeModel.Phase::name)
         .containsExactly("stack", "ssm", "prepare", "pull", "stop", "snapshot");
-    assertThat(result.estimate().total()).isGreaterThan(BuildTimeModel.STACK.plus(BuildTimeModel.STOP));
-    verifyNoInteractions(cloud.stack, cloud.instance, cloud.publish);
+    assertThat(result.estimate().total()).isGreaterThan(BuildTimeModel.STACK_WITHOUT_PROFILE.plus(BuildTimeModel.STOP));
+    // A few MB of images: snapshot.sh's 1,000 MiB/s and 4,000 IOPS, and nothing the m5.large cannot feed.
+    assertThat(result.volumePerformance().throughputMiBps()).isEqualTo(1000);
+    assertThat(result.volumePerformance().iops()).isEqualTo(4000);
+    assertThat(result.request().volumeThroughputMiBps()).isEqualTo(1000);
+    assertThat(result.instanceWarning()).isNull();
+    // The only EC2 call a plan makes: what the instance type can do.
+    verify(cloud.instance).describeInstanceCapacity(FakeCloud.REGION, "m5.large");
+    verifyNoMoreInteractions(cloud.instance);
+    verifyNoInteractions(cloud.stack, cloud.publish, cloud.builder);
     verify(cloud.snapshots, never()).createSnapshot(argThat(spec -> true));
   }
 }

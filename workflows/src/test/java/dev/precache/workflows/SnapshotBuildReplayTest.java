@@ -40,9 +40,17 @@ class SnapshotBuildReplayTest {
   private static final String DEPLOY_FAILED_UNFENCED = "histories/deploy-failed-unfenced.json";
   /** The same failure since: teardown deletes the stack again once no deploy attempt can create it. */
   private static final String DEPLOY_FAILED_FENCED = "histories/deploy-failed-fenced.json";
+  /** Resolved first, before the builder stack and the instance type lookup (neither marker). */
   private static final String RESOLVED_HISTORY = "histories/happy-path-resolved.json";
-  /** Since the stack is deleted while the snapshot completes and pulls start largest first, planned in number. */
-  private static final String FAST_HISTORY = "histories/happy-path-fast.json";
+  /** Since the deploy step ensures the builder stack first ({@code builder-stack} version 1). */
+  private static final String BUILDER_STACK_HISTORY = "histories/happy-path-builder-stack.json";
+  /** Since the resolve step describes the instance type; the stack gets the chosen volume performance. */
+  private static final String FITTED_HISTORY = "histories/happy-path-fitted.json";
+  /**
+   * Since, besides the two above: the stack is deleted while the snapshot completes, and pulls start largest
+   * first, as many as the plan chose ({@code teardown-during-snapshot}, {@code pull-schedule}).
+   */
+  private static final String FAST_BY_DEFAULT_HISTORY = "histories/happy-path-fast-by-default.json";
   /** A build of the validator's maximum 200 pulls, its images indexed by key ({@link ImageIndex}). */
   private static final String INDEXED_HISTORY = "histories/max-pulls-indexed.json";
 
@@ -70,8 +78,25 @@ class SnapshotBuildReplayTest {
   }
 
   @Test
-  void replaysTheRecordedHappyPathThatTearsDownDuringTheSnapshot() throws Exception {
-    WorkflowReplayer.replayWorkflowExecutionFromResource(FAST_HISTORY, SnapshotBuildWorkflowImpl.class);
+  void replaysTheRecordedHappyPathWithTheBuilderStack() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(BUILDER_STACK_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void replaysTheRecordedHappyPathThatLookedUpTheInstanceType() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(FITTED_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void aWorkflowThatSkipsTheInstanceLookupCannotReplayTheFittedHistory() {
+    assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(FITTED_HISTORY,
+        ChecksSsmFirst.class))
+        .hasMessageContaining(NonDeterministicException.class.getName());
+  }
+
+  @Test
+  void replaysTheRecordedHappyPathThatIsFastByDefault() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(FAST_BY_DEFAULT_HISTORY, SnapshotBuildWorkflowImpl.class);
   }
 
   @Test
@@ -98,10 +123,10 @@ class SnapshotBuildReplayTest {
   void recordTheHappyPath(TestWorkflowEnvironment env, WorkflowClient client, Worker worker) throws IOException {
     new FakeCloud().register(worker);
     env.start();
-    FakeCloud.newBuild(client, worker, "happy-path-fast").build(FakeCloud.request());
+    FakeCloud.newBuild(client, worker, "happy-path-fast-by-default").build(FakeCloud.request());
 
-    String history = client.fetchHistory("happy-path-fast").toJson(true);
-    Files.writeString(Path.of("src/test/resources", FAST_HISTORY), history);
+    String history = client.fetchHistory("happy-path-fast-by-default").toJson(true);
+    Files.writeString(Path.of("src/test/resources", FAST_BY_DEFAULT_HISTORY), history);
   }
 
   @Test

@@ -390,8 +390,33 @@ public final class CloudFormationModel {
         if (changeSet.type().equals("CREATE")) {
             startCreate(stack, now);
         } else {
-            startUpdate(stack, changeSet, now);
+            startUpdate(stack, changeSet.templateBody(), changeSet.parameters(), changeSet.capabilities(), now);
         }
+    }
+
+    /**
+     * UpdateStack: a change set made and executed in one call. Tags replace the stack's when given (AWS keeps
+     * them when the request has none); a request that changes nothing is refused, as AWS does.
+     */
+    public Stack updateStack(String nameOrId, String templateBody, GivenParameters parameters,
+                             List<String> capabilities, Map<String, String> tags, long now) {
+        Stack stack = stack(nameOrId);
+        if (!UPDATABLE.contains(stack.status)) {
+            throw new AwsException("ValidationError", "Stack:" + stack.id + " is in " + stack.status
+                    + " state and can not be updated.");
+        }
+        Map<String, String> values = parameters.forUpdate(stack.template.resolvedParameters());
+        BoundTemplate next = bind(stack, templateBody, values, capabilities);
+        boolean tagsChange = !tags.isEmpty() && !tags.equals(stack.tags);
+        if (templateBody.equals(stack.templateBody) && next.resolvedParameters().equals(
+                stack.template.resolvedParameters()) && !tagsChange) {
+            throw new AwsException("ValidationError", "No updates are to be performed.");
+        }
+        if (!tags.isEmpty()) {
+            stack.tags = tags;
+        }
+        startUpdate(stack, templateBody, values, capabilities, now);
+        return stack;
     }
 
     // ---- update ----
@@ -401,11 +426,11 @@ public final class CloudFormationModel {
                              Map<String, StackResource> previousResources, List<StackResource> created,
                              List<StackResource> superseded) {}
 
-    private void startUpdate(Stack stack, ChangeSet changeSet, long now) {
+    private void startUpdate(Stack stack, String templateBody, Map<String, String> parameters,
+                             List<String> capabilities, long now) {
         UpdateRun run = new UpdateRun(stack.templateBody, stack.template, stack.capabilities,
                 new LinkedHashMap<>(stack.resources), new ArrayList<>(), new ArrayList<>());
-        adopt(stack, changeSet.templateBody(), bind(stack, changeSet.templateBody(), changeSet.parameters(),
-                changeSet.capabilities()), changeSet.capabilities());
+        adopt(stack, templateBody, bind(stack, templateBody, parameters, capabilities), capabilities);
         setStatus(stack, "UPDATE_IN_PROGRESS", "User Initiated", now);
         updateNext(stack, run, 0, now);
     }

@@ -28,6 +28,9 @@ public final class CloudFormationResponses {
             case "CreateStack" -> xml.element("StackId", model.createStack(request.required("StackName"),
                     templateBody(request), parameters(request), request.list("Capabilities.member"),
                     request.get("ClientRequestToken").orElse(null), request.tags("Tags.member"), now).id());
+            case "UpdateStack" -> xml.element("StackId", model.updateStack(request.required("StackName"),
+                    templateBody(request), parameters(request), request.list("Capabilities.member"),
+                    request.tags("Tags.member"), now).id());
             case "DescribeStacks" -> describeStacks(request, xml);
             case "DescribeStackEvents" -> describeStackEvents(request, xml);
             case "DescribeStackResources" -> describeStackResources(request, xml);

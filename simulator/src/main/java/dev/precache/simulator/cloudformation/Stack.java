@@ -13,7 +13,7 @@ public final class Stack {
     final String name;
     final Instant created;
     final String clientRequestToken;
-    final Map<String, String> tags;
+    Map<String, String> tags;
     final Map<String, ChangeSet> changeSets = new LinkedHashMap<>();
     String templateBody;
     List<String> capabilities;
@@ -48,6 +48,10 @@ public final class Stack {
 
     public String statusReason() {
         return statusReason;
+    }
+
+    public Map<String, String> tags() {
+        return tags;
     }
 
     public Map<String, String> outputs() {

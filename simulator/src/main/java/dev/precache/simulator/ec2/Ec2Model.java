@@ -106,7 +106,7 @@ public final class Ec2Model {
         instance.state = InstanceState.RUNNING;
         instance.runtime.boot(at);
         // Bottlerocket's NVIDIA variant never brings its agent up without a GPU: a real trap of snapshot.sh.
-        boolean agentCanStart = !context.faults().instanceNeverOnline() && !(instance.image.nvidia() && !instance.type.gpu());
+        boolean agentCanStart = !context.faults().instanceNeverOnline() && !(instance.image.nvidia() && !instance.type.hasGpu());
         if (agentCanStart) {
             context.timeline().at(at + AGENT_REGISTRATION_MILLIS, online -> {
                 if (instance.state == InstanceState.RUNNING) {

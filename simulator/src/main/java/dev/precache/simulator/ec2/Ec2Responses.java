@@ -40,6 +40,7 @@ public final class Ec2Responses {
                 xml.element("return", true);
             }
             case "DescribeAvailabilityZones" -> describeAvailabilityZones(xml);
+            case "DescribeInstanceTypes" -> DescribeInstanceTypes.write(request, xml);
             case "DescribeImages" -> describeImages(request, xml);
             case "DescribeLaunchTemplates" -> describeLaunchTemplates(request, xml);
             case "DeleteLaunchTemplate" -> {

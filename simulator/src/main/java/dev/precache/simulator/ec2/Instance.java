@@ -58,7 +58,17 @@ public final class Instance implements HostSpec {
 
     @Override
     public double networkBytesPerSecond() {
-        return type.networkBytesPerSecond();
+        return type.peakBytesPerSecond();
+    }
+
+    @Override
+    public double baselineNetworkBytesPerSecond() {
+        return type.baselineBytesPerSecond();
+    }
+
+    @Override
+    public double networkBurstCreditBytes() {
+        return type.burstCreditBytes();
     }
 
     @Override
@@ -94,7 +104,7 @@ public final class Instance implements HostSpec {
     }
 
     public boolean hasGpu() {
-        return type.gpu();
+        return type.hasGpu();
     }
 
     public InstanceRuntime runtime() {

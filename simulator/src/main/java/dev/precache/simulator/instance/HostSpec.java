@@ -7,7 +7,18 @@ public interface HostSpec {
   /** From the AMI's parameter path, e.g. aws-k8s-1.33 → 33; decides the containerd generation (≥ 33: 2.x). */
   int kubernetesMinorVersion();
 
+  /** The network's peak: what an "up to" type bursts to while it has credits, what the others sustain. */
   double networkBytesPerSecond();
+
+  /** What the network sustains once the burst credits are spent; the peak for types that do not burst. */
+  default double baselineNetworkBytesPerSecond() {
+    return networkBytesPerSecond();
+  }
+
+  /** Bytes above the baseline the network can carry at launch before it falls back to the baseline. */
+  default double networkBurstCreditBytes() {
+    return 0;
+  }
 
   DataVolume dataVolume();
 

@@ -10,8 +10,11 @@ import java.util.function.LongSupplier;
  * network (downloads), the data volume's throughput (downloads write the compressed bytes, unpacks the
  * uncompressed ones) and its cores (an unpack is one gzip stream, one core at full speed). Rates are max-min
  * fair (progressive filling), each download also capped by its registry's per-connection rate and each unpack
- * by the single-stream gzip rate. Rates change only when a flow starts or ends, so between those events every
- * flow's progress is linear and the next event time is exact.
+ * by the single-stream gzip rate. The network runs at its peak while the instance has network I/O credits
+ * (bytes above its baseline, spent as downloads use more than the baseline) and at its baseline after (EC2's
+ * "up to" types; credits earned below the baseline are not modelled: a build's pulls keep it busy). Rates change
+ * only when a flow starts or ends or the credits run out, so between those events every flow's progress is
+ * linear and the next event time is exact.
  */
 public final class PullTraffic {
   /**
@@ -65,11 +68,14 @@ public final class PullTraffic {
   private final List<Transfer> active = new ArrayList<>();
   private long clock;
   private long started;
+  /** Network I/O credits left: bytes the downloads may still move above the baseline rate. */
+  private double burstCreditBytes;
 
   /** @param committedBytes bytes already on the volume outside this model (the containerd store) */
   PullTraffic(HostSpec host, LongSupplier committedBytes) {
     this.host = host;
     this.committedBytes = committedBytes;
+    this.burstCreditBytes = host.networkBurstCreditBytes();
   }
 
   /** A layer download: the network and the volume, capped by the registry's per-connection rate. */
@@ -103,9 +109,18 @@ public final class PullTraffic {
     return active.stream().mapToDouble(transfer -> transfer.doneBytes * transfer.volumePerByte).sum();
   }
 
-  /** The next time a flow completes or the volume fills; MAX_VALUE when nothing is moving. */
+  /** The network rate now: the peak while credits last, the baseline after. */
+  double networkBytesPerSecond() {
+    return burstCreditBytes > EPSILON_BYTES ? host.networkBytesPerSecond() : host.baselineNetworkBytesPerSecond();
+  }
+
+  /** The next time a flow completes, the volume fills or the burst credits run out; MAX_VALUE when nothing moves. */
   long nextEventAt() {
     long next = Long.MAX_VALUE;
+    double overBaseline = networkUse() - host.baselineNetworkBytesPerSecond();
+    if (burstCreditBytes > EPSILON_BYTES && overBaseline > 0) {
+      next = clock + millisToWrite(burstCreditBytes, overBaseline);
+    }
     double fillRate = 0;
     for (Transfer transfer : active) {
       fillRate += transfer.rate * transfer.volumePerByte;
@@ -128,6 +143,10 @@ public final class PullTraffic {
       return;
     }
     double seconds = (now - clock) / 1000.0;
+    double overBaseline = networkUse() - host.baselineNetworkBytesPerSecond();
+    if (overBaseline > 0) {
+      burstCreditBytes = Math.max(0, burstCreditBytes - overBaseline * seconds);
+    }
     for (Transfer transfer : active) {
       transfer.doneBytes = Math.min(transfer.totalBytes, transfer.doneBytes + transfer.rate * seconds);
     }
@@ -167,7 +186,8 @@ public final class PullTraffic {
    * (network, volume throughput, cores) is used up; freeze those flows; repeat.
    */
   private void rebalance() {
-    double network = host.networkBytesPerSecond();
+    double networkCapacity = networkBytesPerSecond();
+    double network = networkCapacity;
     double volume = host.dataVolume().throughputBytesPerSecond();
     double cores = host.vcpus();
     List<Transfer> unfrozen = new ArrayList<>(active);
@@ -187,13 +207,17 @@ public final class PullTraffic {
       network -= step * networkUse;
       volume -= step * volumeUse;
       cores -= step * coreUse;
-      boolean networkFull = networkUse > 0 && network <= 1e-9 * host.networkBytesPerSecond();
+      boolean networkFull = networkUse > 0 && network <= 1e-9 * networkCapacity;
       boolean volumeFull = volumeUse > 0 && volume <= 1e-9 * host.dataVolume().throughputBytesPerSecond();
       boolean coresFull = coreUse > 0 && cores <= 1e-9;
       unfrozen.removeIf(t -> t.capBytesPerSecond - t.rate <= 1e-9 * t.capBytesPerSecond
           || networkFull && t.networkPerByte > 0 || volumeFull && t.volumePerByte > 0
           || coresFull && t.coresPerBytePerSecond > 0);
     }
+  }
+
+  private double networkUse() {
+    return active.stream().mapToDouble(transfer -> transfer.rate * transfer.networkPerByte).sum();
   }
 
   private static double limit(double capacity, double use) {

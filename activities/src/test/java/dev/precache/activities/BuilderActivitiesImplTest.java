@@ -1,0 +1,215 @@
+package dev.precache.activities;
+
+import static dev.precache.activities.ActivityTesting.FAST_POLL;
+import static dev.precache.activities.ActivityTesting.OPTIONS;
+import static dev.precache.activities.ActivityTesting.REGION;
+import static dev.precache.activities.ActivityTesting.applicationFailure;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import dev.precache.workflows.BuildFailures;
+import dev.precache.workflows.BuilderActivities;
+import dev.precache.workflows.BuilderActivities.BuilderStack;
+import dev.precache.workflows.BuilderActivities.Outcome;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestActivityEnvironment;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.cloudformation.model.AlreadyExistsException;
+import software.amazon.awssdk.services.cloudformation.model.CloudFormationException;
+import software.amazon.awssdk.services.cloudformation.model.CreateStackRequest;
+import software.amazon.awssdk.services.cloudformation.model.DeleteStackRequest;
+import software.amazon.awssdk.services.cloudformation.model.DescribeStackEventsRequest;
+import software.amazon.awssdk.services.cloudformation.model.DescribeStackEventsResponse;
+import software.amazon.awssdk.services.cloudformation.model.DescribeStacksRequest;
+import software.amazon.awssdk.services.cloudformation.model.DescribeStacksResponse;
+import software.amazon.awssdk.services.cloudformation.model.Output;
+import software.amazon.awssdk.services.cloudformation.model.Parameter;
+import software.amazon.awssdk.services.cloudformation.model.ResourceStatus;
+import software.amazon.awssdk.services.cloudformation.model.Stack;
+import software.amazon.awssdk.services.cloudformation.model.StackEvent;
+import software.amazon.awssdk.services.cloudformation.model.StackStatus;
+import software.amazon.awssdk.services.cloudformation.model.Tag;
+import software.amazon.awssdk.services.cloudformation.model.UpdateStackRequest;
+
+/** Each state the builder stack can be found in, and what ensure and delete do about it. */
+class BuilderActivitiesImplTest {
+
+  private static final String PROFILE = "precache-builder-InstanceProfile-ABC";
+
+  private final CloudFormationClient cloudFormation = mock(CloudFormationClient.class);
+  private final AwsClients clients = mock(AwsClients.class);
+  private TestActivityEnvironment env;
+  private BuilderActivities activities;
+
+  @BeforeEach
+  void setUp() {
+    when(clients.cloudFormation(REGION)).thenReturn(cloudFormation);
+    when(cloudFormation.describeStackEvents(any(DescribeStackEventsRequest.class))).thenReturn(
+        DescribeStackEventsResponse.builder().stackEvents(StackEvent.builder().logicalResourceId("InstanceProfile")
+            .resourceType("AWS::IAM::InstanceProfile").resourceStatus(ResourceStatus.CREATE_FAILED)
+            .resourceStatusReason("iam:CreateInstanceProfile denied").build()).build());
+    env = TestActivityEnvironment.newInstance();
+    env.registerActivitiesImplementations(new BuilderActivitiesImpl(clients, FAST_POLL));
+    activities = env.newActivityStub(BuilderActivities.class, OPTIONS);
+  }
+
+  @AfterEach
+  void tearDown() {
+    env.close();
+  }
+
+  @Test
+  void aMissingStackIsCreatedTaggedWithItsVersionAndWaitedFor() {
+    when(cloudFormation.describeStacks(any(DescribeStacksRequest.class))).thenThrow(doesNotExist())
+        .thenReturn(stack(StackStatus.CREATE_IN_PROGRESS, 1), stack(StackStatus.CREATE_COMPLETE, 1));
+
+    BuilderStack builder = activities.ensureBuilderStack(REGION);
+
+    assertThat(builder).isEqualTo(new BuilderStack(REGION, "precache-builder", 1, PROFILE,
+        "arn:aws:iam::123456789012:instance-profile/" + PROFILE, Outcome.CREATED));
+    ArgumentCaptor<CreateStackRequest> create = ArgumentCaptor.forClass(CreateStackRequest.class);
+    verify(cloudFormation).createStack(create.capture());
+    assertThat(create.getValue().stackName()).isEqualTo("precache-builder");
+    assertThat(create.getValue().templateBody()).contains("AWS::IAM::InstanceProfile")
+        .doesNotContain("AWS::EC2::Instance");
+    assertThat(create.getValue().parameters())
+        .containsExactly(Parameter.builder().parameterKey("BuilderVersion").parameterValue("1").build());
+    assertThat(create.getValue().tags()).containsExactly(Tag.builder().key("precache:component").value("builder")
+        .build(), Tag.builder().key("precache:builder-version").value("1").build());
+  }
+
+  @Test
+  void aCurrentStackIsFoundWithOneLook() {
+    when(cloudFormation.describeStacks(any(DescribeStacksRequest.class)))
+        .thenReturn(stack(StackStatus.UPDATE_COMPLETE, 1));
+
+    assertThat(activities.ensureBuilderStack(REGION).outcome()).isEqualTo(Outcome.FOUND);
+    verify(cloudFormation, times(1)).describeStacks(any(DescribeStacksRequest.class));
+    verify(cloudFormation, never()).createStack(any(CreateStackRequest.class));
+    verify(cloudFormation, never()).updateStack(any(UpdateStackRequest.class));
+  }
+
+  @Test
+  void anOlderStackIsUpdatedToThisVersion() {
+    when(cloudFormation.describeStacks(any(DescribeStacksRequest.class))).thenReturn(
+        stack(StackStatus.CREATE_COMPLETE, 0), stack(StackStatus.UPDATE_IN_PROGRESS, 0),
+        stack(StackStatus.UPDATE_COMPLETE, 1));
+
+    BuilderStack builder = activities.ensureBuilderStack(REGION);
+
+    assertThat(builder.outcome()).isEqualTo(Outcome.UPDATED);
+    assertThat(builder.version()).isEqualTo(1);
+    ArgumentCaptor<UpdateStackRequest> update = ArgumentCaptor.forClass(UpdateStackRequest.class);
+    verify(cloudFormation).updateStack(update.capture());
+    assertThat(update.getValue().tags()).contains(Tag.builder().key("precache:builder-version").value("1").build());
+  }
+
+  @Test
+  void aStackAnotherBuildIsCreatingIsWaitedForNotCreatedAgain() {
+    when(cloudFormation.describeStacks(any(DescribeStacksRequest.class))).thenThrow(doesNotExist())
+        .thenReturn(stack(StackStatus.CREATE_IN_PROGRESS, 1), stack(StackStatus.CREATE_COMPLETE, 1));
+    when(cloudFormation.createStack(any(CreateStackRequest.class)))
+        .thenThrow(AlreadyExistsException.builder().message("Stack [precache-builder] already exists").build());
+
+    BuilderStack builder = activities.ensureBuilderStack(REGION);
+
+    assertThat(builder.outcome()).isEqualTo(Outcome.FOUND);
+    assertThat(builder.instanceProfileName()).isEqualTo(PROFILE);
+    verify(cloudFormation, times(1)).createStack(any(CreateStackRequest.class));
+  }
+
+  @Test
+  void anEarlierFailedCreationIsDeletedAndMadeAgain() {
+    when(cloudFormation.describeStacks(any(DescribeStacksRequest.class))).thenReturn(
+            stack(StackStatus.ROLLBACK_COMPLETE, 1), stack(StackStatus.DELETE_IN_PROGRESS, 1))
+        .thenThrow(doesNotExist(), doesNotExist())
+        .thenReturn(stack(StackStatus.CREATE_COMPLETE, 1));
+
+    assertThat(activities.ensureBuilderStack(REGION).outcome()).isEqualTo(Outcome.CREATED);
+    verify(cloudFormation).deleteStack(any(DeleteStackRequest.class));
+    verify(cloudFormation).createStack(any(CreateStackRequest.class));
+  }
+
+  @Test
+  void aCreationOfItsOwnThatRollsBackFailsWithTheResourcesReason() {
+    when(cloudFormation.describeStacks(any(DescribeStacksRequest.class))).thenThrow(doesNotExist())
+        .thenReturn(stack(StackStatus.ROLLBACK_COMPLETE, 1));
+
+    ApplicationFailure failure = applicationFailure(catchThrowable(() -> activities.ensureBuilderStack(REGION)));
+
+    assertThat(failure.isNonRetryable()).isTrue();
+    assertThat(failure.getType()).isEqualTo(BuildFailures.STACK_FAILED);
+    assertThat(failure.getOriginalMessage()).isEqualTo("builder stack precache-builder in us-west-2 could not be "
+        + "created: InstanceProfile (AWS::IAM::InstanceProfile): iam:CreateInstanceProfile denied");
+    verify(cloudFormation, never()).deleteStack(any(DeleteStackRequest.class));
+  }
+
+  @Test
+  void aStackStuckInAFailedStateIsLeftForAPersonWithAClearError() {
+    when(cloudFormation.describeStacks(any(DescribeStacksRequest.class)))
+        .thenReturn(stack(StackStatus.DELETE_FAILED, 1));
+
+    ApplicationFailure failure = applicationFailure(catchThrowable(() -> activities.ensureBuilderStack(REGION)));
+
+    assertThat(failure.isNonRetryable()).isTrue();
+    assertThat(failure.getOriginalMessage()).startsWith("builder stack precache-builder in us-west-2 is DELETE_FAILED")
+        .endsWith("fix or delete it (precache setup --delete -r us-west-2) and build again");
+    verify(cloudFormation, never()).createStack(any(CreateStackRequest.class));
+    verify(cloudFormation, never()).deleteStack(any(DeleteStackRequest.class));
+  }
+
+  @Test
+  void deleteRemovesTheStackAndWaitsUntilItIsGone() {
+    when(cloudFormation.describeStacks(any(DescribeStacksRequest.class))).thenReturn(
+        stack(StackStatus.CREATE_COMPLETE, 1), stack(StackStatus.DELETE_IN_PROGRESS, 1),
+        stack(StackStatus.DELETE_COMPLETE, 1));
+
+    BuilderStack deleted = activities.deleteBuilderStack(REGION);
+
+    assertThat(deleted).isEqualTo(new BuilderStack(REGION, "precache-builder", 1, null, null, Outcome.DELETED));
+    verify(cloudFormation).deleteStack(DeleteStackRequest.builder().stackName("precache-builder").build());
+    verify(cloudFormation, times(3)).describeStacks(any(DescribeStacksRequest.class));
+  }
+
+  @Test
+  void deletingAMissingStackSaysSoAndAsksNothingElse() {
+    when(cloudFormation.describeStacks(any(DescribeStacksRequest.class))).thenThrow(doesNotExist());
+
+    assertThat(activities.deleteBuilderStack(REGION).outcome()).isEqualTo(Outcome.ABSENT);
+    verify(cloudFormation, never()).deleteStack(any(DeleteStackRequest.class));
+  }
+
+  private static DescribeStacksResponse stack(StackStatus status, int version) {
+    Stack.Builder stack = Stack.builder()
+        .stackId("arn:aws:cloudformation:us-west-2:123456789012:stack/precache-builder/1")
+        .stackName("precache-builder")
+        .stackStatus(status)
+        .outputs(Output.builder().outputKey("InstanceProfileName").outputValue(PROFILE).build(),
+            Output.builder().outputKey("InstanceProfileArn")
+                .outputValue("arn:aws:iam::123456789012:instance-profile/" + PROFILE).build());
+    if (version > 0) {
+      stack.tags(Tag.builder().key("precache:component").value("builder").build(),
+          Tag.builder().key("precache:builder-version").value(String.valueOf(version)).build());
+    }
+    return DescribeStacksResponse.builder().stacks(stack.build()).build();
+  }
+
+  private static CloudFormationException doesNotExist() {
+    return (CloudFormationException) CloudFormationException.builder()
+        .statusCode(400)
+        .awsErrorDetails(AwsErrorDetails.builder().errorCode("ValidationError")
+            .errorMessage("Stack with id precache-builder does not exist").build())
+        .build();
+  }
+}

@@ -1,0 +1,77 @@
+package dev.precache.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.precache.activities.AwsClients;
+import dev.precache.activities.InstanceActivitiesImpl;
+import dev.precache.simulator.SimClock;
+import dev.precache.simulator.SimulatorServer;
+import dev.precache.simulator.instance.RegistryCatalog;
+import dev.precache.workflows.BuildFailures;
+import dev.precache.workflows.InstanceActivities;
+import dev.precache.workflows.InstanceCapacity;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestActivityEnvironment;
+import java.net.URI;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+
+/** The instance-type lookup activity, over the real SDK, against the simulator's DescribeInstanceTypes. */
+class InstanceCapacityActivityTest {
+  private SimulatorServer simulator;
+  private AwsClients aws;
+  private TestActivityEnvironment env;
+  private InstanceActivities activities;
+
+  @BeforeEach
+  void start() throws Exception {
+    simulator = new SimulatorServer(0, new SimClock(0.01), RegistryCatalog.defaults()).start();
+    aws = new AwsClients(URI.create(simulator.endpoint()),
+        StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")));
+    env = TestActivityEnvironment.newInstance();
+    env.registerActivitiesImplementations(new InstanceActivitiesImpl(aws, Duration.ofMillis(1)));
+    activities = env.newActivityStub(InstanceActivities.class, ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(Duration.ofSeconds(30))
+        .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+        .build());
+  }
+
+  @AfterEach
+  void stop() {
+    env.close();
+    aws.close();
+    simulator.close();
+  }
+
+  @Test
+  void theTypeAndItsFamilyWithBaselineAndPeak() {
+    InstanceCapacity.Family m5 = activities.describeInstanceCapacity("us-west-2", "m5.large");
+
+    assertThat(m5.instance()).isEqualTo(new InstanceCapacity("m5.large", 2, 0.75, 10));
+    assertThat(m5.family()).extracting(InstanceCapacity::instanceType)
+        .contains("m5.large", "m5.4xlarge", "m5.24xlarge").allMatch(type -> type.startsWith("m5."));
+    assertThat(m5.family()).contains(new InstanceCapacity("m5.4xlarge", 16, 5, 10));
+    // p4d's four cards of 100 Gbit/s add up.
+    assertThat(activities.describeInstanceCapacity("us-west-2", "p4d.24xlarge").instance())
+        .isEqualTo(new InstanceCapacity("p4d.24xlarge", 96, 400, 400));
+  }
+
+  @Test
+  void aTypeEc2DoesNotOfferIsAnInvalidRequest() {
+    Throwable thrown = catchThrowable(() -> activities.describeInstanceCapacity("us-west-2", "m5.huge"));
+
+    assertThat(thrown).isInstanceOf(ActivityFailure.class);
+    ApplicationFailure failure = (ApplicationFailure) thrown.getCause();
+    assertThat(failure.getType()).isEqualTo(BuildFailures.INVALID_REQUEST);
+    assertThat(failure.isNonRetryable()).isTrue();
+    assertThat(failure.getOriginalMessage()).isEqualTo("instance type m5.huge does not exist in us-west-2");
+  }
+}
