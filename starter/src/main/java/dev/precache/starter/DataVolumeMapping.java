@@ -1,5 +1,6 @@
 package dev.precache.starter;
 
+import dev.precache.workflows.VolumePerformance;
 import dev.precache.workflows.VolumeSizing;
 import dev.precache.workflows.VolumeUsage;
 import java.util.LinkedHashMap;
@@ -32,8 +33,8 @@ record DataVolumeMapping(
 
   static final String DEVICE_NAME = "/dev/xvdb";
   /** gp3's baseline, free with every volume (FIGURES.md, EBS). */
-  static final int GP3_BASELINE_IOPS = 3_000;
-  static final int GP3_BASELINE_THROUGHPUT_MIBPS = 125;
+  static final int GP3_BASELINE_IOPS = VolumePerformance.MIN_IOPS;
+  static final int GP3_BASELINE_THROUGHPUT_MIBPS = VolumePerformance.MIN_THROUGHPUT_MIBPS;
 
   /**
    * The smallest volume for a snapshot of {@code snapshotGiB} on which the {@code usage} measured after the pulls

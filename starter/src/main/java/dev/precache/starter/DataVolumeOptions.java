@@ -1,6 +1,7 @@
 package dev.precache.starter;
 
 import dev.precache.workflows.BuildResult;
+import dev.precache.workflows.VolumePerformance;
 import dev.precache.workflows.VolumeSizing;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -14,9 +15,6 @@ import picocli.CommandLine.Option;
 final class DataVolumeOptions {
   /** EC2 snapshot IDs: {@code snap-} and 8 or 17 hex digits. */
   private static final Pattern SNAPSHOT_ID = Pattern.compile("snap-(?:[0-9a-f]{8}|[0-9a-f]{17})");
-  /** gp3's ranges, as the build checks them (BuildRequestValidator, FIGURES.md EBS). */
-  private static final int MAX_IOPS = 16_000;
-  private static final int MAX_THROUGHPUT = 1_000;
   /** Provisioned rate for volume initialisation: 100–300 MiB/s per volume (FIGURES.md EBS). */
   private static final int MIN_INITIALIZATION_RATE = 100;
   private static final int MAX_INITIALIZATION_RATE = 300;
@@ -26,10 +24,10 @@ final class DataVolumeOptions {
   Integer volumeSizeGiB;
 
   @Option(names = "--throughput", paramLabel = "MiBps",
-      description = "gp3 throughput, 125-1000 (default: the build's, else 125).")
+      description = "gp3 throughput, 125-2000 (default: the build's, else 125).")
   Integer throughputMiBps;
 
-  @Option(names = "--iops", paramLabel = "N", description = "gp3 IOPS, 3000-16000 (default: the build's, else 3000).")
+  @Option(names = "--iops", paramLabel = "N", description = "gp3 IOPS, 3000-80000 (default: the build's, else 3000).")
   Integer iops;
 
   @Option(names = "--encrypted", description = "Encrypt the volume (default: as the build's snapshot).")
@@ -52,11 +50,11 @@ final class DataVolumeOptions {
       requireBetween("--volume-size", volumeSizeGiB, 1, VolumeSizing.MAX_GIB, " GiB");
     }
     if (throughputMiBps != null) {
-      requireBetween("--throughput", throughputMiBps, DataVolumeMapping.GP3_BASELINE_THROUGHPUT_MIBPS, MAX_THROUGHPUT,
-          " MiB/s");
+      requireBetween("--throughput", throughputMiBps, VolumePerformance.MIN_THROUGHPUT_MIBPS,
+          VolumePerformance.MAX_THROUGHPUT_MIBPS, " MiB/s");
     }
     if (iops != null) {
-      requireBetween("--iops", iops, DataVolumeMapping.GP3_BASELINE_IOPS, MAX_IOPS, " IOPS");
+      requireBetween("--iops", iops, VolumePerformance.MIN_IOPS, VolumePerformance.MAX_IOPS, " IOPS");
     }
     if (initializationRate != null) {
       requireBetween("--initialization-rate", initializationRate, MIN_INITIALIZATION_RATE, MAX_INITIALIZATION_RATE,
@@ -110,7 +108,7 @@ final class DataVolumeOptions {
 
   /** gp3 allows at most 0.25 MiB/s per provisioned IOPS (FIGURES.md EBS). */
   private static DataVolumeMapping checked(DataVolumeMapping mapping) {
-    if (mapping.throughputMiBps() * 4 > mapping.iops()) {
+    if (mapping.throughputMiBps() > mapping.iops() * VolumePerformance.MIBPS_PER_IOPS) {
       throw CliError.usage("invalid --throughput", "gp3 allows at most " + mapping.iops() / 4 + " MiB/s with "
           + mapping.iops() + " IOPS, got " + mapping.throughputMiBps(), "raise --iops to at least "
           + mapping.throughputMiBps() * 4);

@@ -8,6 +8,7 @@ import dev.precache.workflows.BuildProgress;
 import dev.precache.workflows.BuildRequest;
 import dev.precache.workflows.BuildResult;
 import dev.precache.workflows.SnapshotBuildWorkflow;
+import dev.precache.workflows.VolumePerformance;
 import dev.precache.workflows.VolumeSizing;
 import dev.precache.workflows.VolumeUsage;
 import io.temporal.client.WorkflowClient;
@@ -162,6 +163,8 @@ class NodeClassCommandTest {
   /** Answers with a result made from the request: {@code volumeSizeGiB} snapshotted, {@link #USED_BYTES} used. */
   public static class FinishedBuildWorkflow implements SnapshotBuildWorkflow {
     static final long USED_BYTES = 45 * VolumeSizing.GIB;
+    static final int CHOSEN_THROUGHPUT = 1_000;
+    static final int CHOSEN_IOPS = 4_000;
 
     @Override
     public BuildResult build(BuildRequest request) {
@@ -169,8 +172,11 @@ class NodeClassCommandTest {
         Workflow.await(() -> false);
       }
       int size = request.volumeSizeGiB();
+      // A build that chose its volume's performance records it; one whose request set it echoes the request.
+      VolumePerformance chosen = request.volumeThroughputMiBps() == null
+          ? new VolumePerformance(CHOSEN_THROUGHPUT, CHOSEN_IOPS, false, 900, "m5.large", 0, 0.01) : null;
       return new BuildResult(SNAPSHOT, request.region(), size, List.of(), List.of(), null, null, null, false, null,
-          new VolumeUsage(size * VolumeSizing.GIB, USED_BYTES, (size * VolumeSizing.GIB) - USED_BYTES));
+          new VolumeUsage(size * VolumeSizing.GIB, USED_BYTES, (size * VolumeSizing.GIB) - USED_BYTES), chosen, null);
     }
 
     @Override
@@ -199,9 +205,13 @@ class NodeClassCommandTest {
     }
 
     private String build(String name, int sizeGiB) {
+      return build(name, sizeGiB, 500, 6000);
+    }
+
+    private String build(String name, int sizeGiB, Integer throughput, Integer iops) {
       BuildRequest request = new BuildRequest(name, "us-west-2", List.of("docker.io/library/nginx:1.27"),
           List.of("linux/amd64"), null, null, true, "alias/precache", sizeGiB, null, null, null, null, true, Map.of(),
-          null, null, 500, 6000);
+          null, null, throughput, iops);
       String workflowId = "precache-build-" + name;
       SnapshotBuildWorkflow stub = client.newWorkflowStub(SnapshotBuildWorkflow.class, WorkflowOptions.newBuilder()
           .setWorkflowId(workflowId).setTaskQueue(SnapshotBuildWorkflow.TASK_QUEUE).build());
@@ -240,6 +250,18 @@ class NodeClassCommandTest {
       assertThat(ebs.get("iops").asInt()).isEqualTo(6000);
       assertThat(ebs.get("volumeInitializationRate").asInt()).isEqualTo(200);
       assertThat(run.err()).isEmpty();
+    }
+
+    @Test
+    void thePerformanceTheBuildChoseWhenItsRequestSetNone() throws IOException {
+      String workflowId = build("fitted", 100, null, null);
+
+      Run run = precache(client, "nodeclass", workflowId, "-o", "json");
+
+      assertThat(run.exit()).as(run.err()).isZero();
+      JsonNode ebs = JSON.readTree(run.out()).get("ebs");
+      assertThat(ebs.get("throughput").asInt()).isEqualTo(FinishedBuildWorkflow.CHOSEN_THROUGHPUT);
+      assertThat(ebs.get("iops").asInt()).isEqualTo(FinishedBuildWorkflow.CHOSEN_IOPS);
     }
 
     @Test
