@@ -26,17 +26,18 @@ import picocli.CommandLine.Spec;
  * finished build or from flags, printed, or applied to a cluster's EC2NodeClass.
  */
 @Command(name = "nodeclass", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {
-        "Print the Karpenter EC2NodeClass blockDeviceMappings entry for Bottlerocket's data volume (/dev/xvdb)",
-        "from a finished build's snapshot, or apply it to an EC2NodeClass on a cluster (its other devices kept)."},
+    description = "Print the Karpenter EC2NodeClass blockDeviceMappings entry for Bottlerocket's data volume "
+        + "(/dev/xvdb) from a finished build's snapshot, or apply it to an EC2NodeClass on a cluster, keeping its "
+        + "other devices.",
     footerHeading = "%n",
     footer = {
-        "From a build: its snapshot on a volume of the snapshot's size, grown until the usage the build",
-        "measured stays under kubelet's 85% image-GC threshold; the gp3 throughput/IOPS the build chose (else",
-        "gp3's baseline) and its encryption. Flags override each.",
+        "From a build: its snapshot on a volume of the snapshot's size, grown until",
+        "the usage the build measured stays under kubelet's 85%% image-GC threshold;",
+        "the gp3 throughput/IOPS the build's volume had (else gp3's baseline) and its",
+        "encryption. Flags override each.",
         "",
-        "Exit codes: 0 printed or applied; 1 the build has no snapshot or the API server refused (nothing",
-        "changed); 2 bad input (nothing read or changed)."})
+        "Exit codes: 0 printed or applied; 1 the build has no snapshot, or the API",
+        "server refused (nothing changed); 2 bad input (nothing read or changed)."})
 final class NodeClassCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
