@@ -15,7 +15,7 @@ import java.util.List;
  */
 public record Leftovers(
     List<String> stacks, List<String> instances, List<String> volumes, List<String> credentials,
-    List<String> incompleteSnapshots) {
+    List<String> incompleteSnapshots, boolean builderStackKept) {
 
   public static final String CREDENTIALS_PATH = "/precache/builds/";
 
@@ -33,7 +33,9 @@ public record Leftovers(
               .flatMap(region -> region.ssm().parametersByPath(CREDENTIALS_PATH, true).stream())
               .map(Parameter::name).toList(),
           cloud.allSnapshots().stream().filter(s -> !s.progress(now).status().equals("completed"))
-              .map(s -> s.id() + " " + s.progress(now).status()).toList());
+              .map(s -> s.id() + " " + s.progress(now).status()).toList(),
+          cloud.allStacks().stream().anyMatch(s -> s.name().equals(BuilderActivities.STACK_NAME)
+              && !s.status().equals("DELETE_COMPLETE")));
     }
   }
 
@@ -44,8 +46,10 @@ public record Leftovers(
 
   /** The line the demo ends with: the counts, and what is left when something is. */
   public String summary() {
-    String counts = stacks.size() + " stacks, " + instances.size() + " running instances, " + volumes.size()
+    String counts = stacks.size() + " build stacks, " + instances.size() + " running instances, " + volumes.size()
         + " volumes";
-    return none() ? "nothing left behind: " + counts : "LEFT BEHIND: " + counts + " — " + this;
+    String kept = builderStackKept ? " (the builder stack " + BuilderActivities.STACK_NAME + " stays for the next"
+        + " build; `precache setup --delete` removes it)" : "";
+    return none() ? "nothing left behind: " + counts + kept : "LEFT BEHIND: " + counts + " — " + this;
   }
 }
