@@ -82,6 +82,14 @@ final class PendingActivities {
     }
   }
 
+  /** Each pending activity as type, attempt and last failure: why a build has not finished, for a failure message. */
+  static String summary(WorkflowClient client, String workflowId) {
+    return pending(client, workflowId).stream()
+        .map(activity -> activity.getActivityType().getName() + " attempt " + activity.getAttempt()
+            + (activity.hasLastFailure() ? " (" + activity.getLastFailure().getMessage() + ")" : ""))
+        .toList().toString();
+  }
+
   private static boolean heartbeated(List<PendingActivityInfo> pending, String activityType) {
     return pending.stream().anyMatch(activity ->
         activity.getActivityType().getName().equals(activityType) && activity.hasHeartbeatDetails());
