@@ -14,7 +14,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * simulated cloud. Register it after both, with {@code @Order} (JUnit orders unannotated extension
  * fields unpredictably): it then starts after them and stops before them.
  */
-final class InProcessWorker implements BeforeAllCallback, AfterAllCallback {
+final class InProcessWorker implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
   /** How often activities poll AWS: a few seconds of simulated time at the tests' time scales. */
   static final Duration AWS_POLL_INTERVAL = Duration.ofMillis(50);
 
@@ -28,8 +28,19 @@ final class InProcessWorker implements BeforeAllCallback, AfterAllCallback {
     this.aws = aws;
   }
 
+  /** A worker for one test case, not bound to a test class: close it before the case's cloud. */
+  static InProcessWorker started(TemporalDevServer temporal, SimulatedAws aws) {
+    InProcessWorker worker = new InProcessWorker(temporal, aws);
+    worker.start();
+    return worker;
+  }
+
   @Override
   public void beforeAll(ExtensionContext context) {
+    start();
+  }
+
+  private void start() {
     clients = aws.newAwsClients();
     host = WorkerHost.start(temporal.client(), WorkerWiring.forAws(clients, AWS_POLL_INTERVAL,
             aws.registryEndpoints(), DockerConfig.empty()),
@@ -38,6 +49,11 @@ final class InProcessWorker implements BeforeAllCallback, AfterAllCallback {
 
   @Override
   public void afterAll(ExtensionContext context) {
+    close();
+  }
+
+  @Override
+  public void close() {
     if (host != null) {
       host.shutdown(Duration.ofSeconds(5));
     }

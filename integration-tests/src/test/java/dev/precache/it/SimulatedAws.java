@@ -33,7 +33,7 @@ import software.amazon.awssdk.services.ssm.model.CommandInvocationStatus;
  * precache's simulated AWS cloud on a loopback port, for the test class that registers it, and what a finished
  * build must have left in it: {@code @RegisterExtension static final SimulatedAws aws = new SimulatedAws(0.005);}.
  */
-final class SimulatedAws implements BeforeAllCallback, AfterAllCallback {
+final class SimulatedAws implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
   static final String ACCESS_KEY_ID = "test";
   static final String SECRET_ACCESS_KEY = "test";
   /** Where pulls park registry credentials, per build (BuildIdentity.credentialsPath). */
@@ -57,8 +57,19 @@ final class SimulatedAws implements BeforeAllCallback, AfterAllCallback {
     this.catalogOverlay = catalogOverlay;
   }
 
+  /** A cloud of its own for one test case, not bound to a test class: close it when the case is done. */
+  static SimulatedAws started(double timeScale) throws Exception {
+    SimulatedAws aws = new SimulatedAws(timeScale);
+    aws.start();
+    return aws;
+  }
+
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
+    start();
+  }
+
+  private void start() throws Exception {
     if (catalogOverlay == null) {
       server = SimulatorServer.ephemeral(timeScale).start();
       return;
@@ -74,6 +85,11 @@ final class SimulatedAws implements BeforeAllCallback, AfterAllCallback {
 
   @Override
   public void afterAll(ExtensionContext context) {
+    close();
+  }
+
+  @Override
+  public void close() {
     if (server != null) {
       server.close();
     }

@@ -79,6 +79,11 @@ final class WorkerProcess implements AutoCloseable {
     return worker;
   }
 
+  /** The SDK's default worker identity, {@code pid@host}, starts with this. */
+  long pid() {
+    return process.pid();
+  }
+
   /** SIGKILL: running activities stop dead, with no chance to report anything. */
   void kill() {
     process.kill();
