@@ -1,6 +1,7 @@
 package dev.precache.activities;
 
 import dev.precache.workflows.PublishActivities;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -13,20 +14,26 @@ public final class PublishActivitiesImpl implements PublishActivities {
   private static final Logger log = LoggerFactory.getLogger(PublishActivitiesImpl.class);
 
   private final AwsClients clients;
+  private final Polling polling;
 
-  public PublishActivitiesImpl(AwsClients clients) {
+  /** @param pollInterval the first pause after a refused try, backing off from there (5 s in production) */
+  public PublishActivitiesImpl(AwsClients clients, Duration pollInterval) {
     this.clients = clients;
+    this.polling = new Polling(pollInterval);
   }
 
+  /** PutParameter with overwrite is idempotent: throttling and 5xx are ridden out here, not by a new attempt. */
   @Override
   public void publishSnapshotId(String region, String parameterName, String snapshotId) {
+    PutParameterRequest request = PutParameterRequest.builder()
+        .name(parameterName)
+        .type(ParameterType.STRING)
+        .overwrite(true)
+        .value(snapshotId)
+        .build();
     try {
-      clients.ssm(region).putParameter(PutParameterRequest.builder()
-          .name(parameterName)
-          .type(ParameterType.STRING)
-          .overwrite(true)
-          .value(snapshotId)
-          .build());
+      polling.untilAnswered("publish " + snapshotId + " to " + parameterName, parameterName,
+          () -> clients.ssm(region).putParameter(request));
       log.info("Published {} to {}", snapshotId, parameterName);
     } catch (SdkException e) {
       throw AwsFailures.classify("publish " + snapshotId + " to " + parameterName, e);

@@ -107,7 +107,7 @@ class MotoConformanceTest {
         new StackActivitiesImpl(clients, POLL_INTERVAL),
         new InstanceActivitiesImpl(clients, POLL_INTERVAL),
         new SnapshotActivitiesImpl(clients, POLL_INTERVAL, Duration.ofSeconds(30)),
-        new PublishActivitiesImpl(clients),
+        new PublishActivitiesImpl(clients, POLL_INTERVAL),
         new BuilderActivitiesImpl(clients, POLL_INTERVAL));
   }
 

@@ -27,7 +27,7 @@ public final class WorkerWiring {
         new StackActivitiesImpl(aws, pollInterval),
         new InstanceActivitiesImpl(aws, pollInterval),
         new SnapshotActivitiesImpl(aws, pollInterval, BuildTimeouts.SNAPSHOT_POLL_WINDOW),
-        new PublishActivitiesImpl(aws),
+        new PublishActivitiesImpl(aws, pollInterval),
         new RegistryActivitiesImpl(aws, registries, logins),
         new BuilderActivitiesImpl(aws, pollInterval));
   }
