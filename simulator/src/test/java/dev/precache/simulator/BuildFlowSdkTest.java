@@ -50,11 +50,12 @@ class BuildFlowSdkTest extends SdkOverHttpTest {
 
     /** Creates our stack, waits for it and for the instance to be Online; returns the instance ID. */
     private static String onlineBuildInstance(String build, String amiParameter, String instanceType) throws Exception {
-        String template = Files.readString(TEMPLATE, StandardCharsets.UTF_8);
-        cfn.createStack(r -> r.stackName("precache-" + build).templateBody(template)
-                .capabilities(Capability.CAPABILITY_IAM)
-                .parameters(parameter("AmiId", amiParameter), parameter("InstanceType", instanceType),
-                        parameter("VolumeSize", "50"), parameter("BuildId", build), parameter("BuildName", build)));
+        return onlineBuildInstance(build, amiParameter, instanceType, List.of());
+    }
+
+    private static String onlineBuildInstance(String build, String amiParameter, String instanceType,
+                                              List<Parameter> more) throws Exception {
+        createBuildStack(build, amiParameter, instanceType, more);
         try (CloudFormationWaiter waiter = CloudFormationWaiter.builder().client(cfn).overrideConfiguration(FAST_WAIT)
                 .build()) {
             waiter.waitUntilStackCreateComplete(r -> r.stackName("precache-" + build));
@@ -70,6 +71,19 @@ class BuildFlowSdkTest extends SdkOverHttpTest {
             Thread.sleep(20);
         }
         throw new AssertionError(instanceId + " never came Online");
+    }
+
+    private static void createBuildStack(String build, String amiParameter, String instanceType,
+                                         List<Parameter> more) throws Exception {
+        String template = Files.readString(TEMPLATE, StandardCharsets.UTF_8);
+        List<Parameter> parameters = new java.util.ArrayList<>(List.of(parameter("AmiId", amiParameter),
+                parameter("InstanceType", instanceType), parameter("BuildId", build), parameter("BuildName", build)));
+        if (more.stream().noneMatch(p -> p.parameterKey().equals("VolumeSize"))) {
+            parameters.add(parameter("VolumeSize", "50"));
+        }
+        parameters.addAll(more);
+        cfn.createStack(r -> r.stackName("precache-" + build).templateBody(template)
+                .capabilities(Capability.CAPABILITY_IAM).parameters(parameters));
     }
 
     private static String onlineBuildInstance(String build) throws Exception {
@@ -203,6 +217,44 @@ class BuildFlowSdkTest extends SdkOverHttpTest {
 
         assertThat(server.cloud().snapshot(snapshotId).orElseThrow().contents())
                 .extracting(VolumeImage::image, VolumeImage::platform).containsExactly(tuple(LLAMA, "linux/amd64"));
+    }
+
+    @Test
+    void aDataVolumeCreatedFromASnapshotHoldsItsImagesAndMayNotBeSmaller() throws Exception {
+        String builder = onlineBuildInstance("source");
+        assertThat(run(builder, pull(BUSYBOX, "linux/amd64", null)).status()).isEqualTo(CommandInvocationStatus.SUCCESS);
+        ec2.stopInstances(r -> r.instanceIds(builder));
+        String snapshotId;
+        try (Ec2Waiter waiter = Ec2Waiter.builder().client(ec2).overrideConfiguration(FAST_WAIT).build()) {
+            waiter.waitUntilInstanceStopped(r -> r.instanceIds(builder));
+            String volumeId = ec2.describeVolumes(r -> r.filters(
+                    Filter.builder().name("attachment.instance-id").values(builder).build(),
+                    Filter.builder().name("attachment.device").values("/dev/xvdb").build())).volumes().get(0).volumeId();
+            snapshotId = ec2.createSnapshot(r -> r.volumeId(volumeId)).snapshotId();
+            waiter.waitUntilSnapshotCompleted(r -> r.snapshotIds(snapshotId));
+        }
+
+        String restored = onlineBuildInstance("restored", "/aws/service/bottlerocket/aws-k8s-1.33/x86_64/latest/image_id",
+                "m5.large", List.of(parameter("DataSnapshotId", snapshotId), parameter("VolumeSize", "60")));
+        assertThat(run(restored, CTR + "ls -q").standardOutputContent()).isEqualTo(BUSYBOX + "\n");
+        assertThat(ec2.describeVolumes(r -> r.filters(
+                Filter.builder().name("attachment.instance-id").values(restored).build(),
+                Filter.builder().name("attachment.device").values("/dev/xvdb").build())).volumes().get(0))
+                .satisfies(volume -> {
+                    assertThat(volume.snapshotId()).isEqualTo(snapshotId);
+                    assertThat(volume.size()).isEqualTo(60);
+                });
+
+        createBuildStack("too-small", "/aws/service/bottlerocket/aws-k8s-1.33/x86_64/latest/image_id", "m5.large",
+                List.of(parameter("DataSnapshotId", snapshotId), parameter("VolumeSize", "20")));
+        // The SDK's StackRollbackComplete waiter is for RollbackStack's UPDATE_ROLLBACK_COMPLETE: poll the status.
+        waitUntil("the stack rolled back", () -> cfn.describeStacks(r -> r.stackName("precache-too-small")).stacks()
+                .get(0).stackStatusAsString().equals("ROLLBACK_COMPLETE"));
+        assertThat(cfn.describeStackEvents(r -> r.stackName("precache-too-small")).stackEvents())
+                .anySatisfy(event -> assertThat(event.resourceStatusReason())
+                        .contains("Volume of size 20GB is smaller than snapshot '" + snapshotId + "', expect size >= 50GB"));
+        assertThat(server.cloud().allInstances()).extracting(i -> i.tags().get("precache:build-id"))
+                .doesNotContain("too-small");
     }
 
     @Test

@@ -1,5 +1,14 @@
 package dev.precache.simulator.ec2;
 
-/** A requested EBS block device mapping (from a launch template or the instance itself). */
+/**
+ * A requested EBS block device mapping (from a launch template or the instance itself); {@code snapshotId}, when
+ * set, is the snapshot the volume is created from.
+ */
 public record BlockDevice(String deviceName, int sizeGiB, String volumeType, Integer iops, Integer throughput,
-                          boolean encrypted, String kmsKeyId, boolean deleteOnTermination) {}
+                          boolean encrypted, String kmsKeyId, boolean deleteOnTermination, String snapshotId) {
+
+    public BlockDevice(String deviceName, int sizeGiB, String volumeType, Integer iops, Integer throughput,
+                       boolean encrypted, String kmsKeyId, boolean deleteOnTermination) {
+        this(deviceName, sizeGiB, volumeType, iops, throughput, encrypted, kmsKeyId, deleteOnTermination, null);
+    }
+}

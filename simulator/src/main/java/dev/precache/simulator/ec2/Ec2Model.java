@@ -3,6 +3,7 @@ package dev.precache.simulator.ec2;
 import dev.precache.simulator.AwsException;
 import dev.precache.simulator.RegionContext;
 import dev.precache.simulator.instance.InstanceRuntime;
+import dev.precache.simulator.instance.VolumeImage;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -63,8 +64,18 @@ public final class Ec2Model {
         }
         String instanceId = context.ids().next("i");
         Instant launchTime = Instant.ofEpochMilli(now);
+        List<BlockDevice> devices = withDefaultDevices(spec.blockDevices());
+        List<VolumeImage> restored = List.of();
+        for (BlockDevice device : devices) {
+            if (device.snapshotId() != null) {
+                List<VolumeImage> contents = restorableContents(device, now);
+                if (device.deviceName().equals(Instance.DATA_DEVICE)) {
+                    restored = contents;
+                }
+            }
+        }
         List<Volume> attached = new ArrayList<>();
-        for (BlockDevice device : withDefaultDevices(spec.blockDevices())) {
+        for (BlockDevice device : devices) {
             Volume volume = new Volume(context.ids().next("vol"), device, availabilityZone(), launchTime);
             volume.attachment = new Volume.Attachment(instanceId, device.deviceName(), launchTime,
                     device.deleteOnTermination());
@@ -75,13 +86,31 @@ public final class Ec2Model {
         Instance instance = new Instance(instanceId, context.ids().next("r"), image, type, availabilityZone(),
                 spec.subnetId(), spec.instanceProfileArn(), launchTime, privateIp(instances.size()), attached);
         instance.tags.putAll(spec.tags());
-        instance.runtime = new InstanceRuntime(instance, context.catalog());
+        instance.runtime = new InstanceRuntime(instance, context.catalog(), restored);
         instance.runtime.useRegistryFailures(host -> context.faults().registryFailureStatus(host));
         context.faults().pullFailures().forEach(f ->
                 instance.runtime.failPullsMatching(Pattern.compile(f.pattern()), f.message()));
         instances.put(instanceId, instance);
         context.timeline().at(now + PENDING_MILLIS, at -> becomeRunning(instance, at));
         return instance;
+    }
+
+    /**
+     * What a volume created from the device's snapshot holds. EC2 refuses a snapshot that is not yet completed
+     * and a volume smaller than the snapshot's volume ("Volume of size 8GB is smaller than snapshot 'snap-…',
+     * expect size >= 100GB"), before launching anything.
+     */
+    private List<VolumeImage> restorableContents(BlockDevice device, long now) {
+        Snapshot snapshot = snapshot(device.snapshotId());
+        if (!snapshot.progress(now).status().equals("completed")) {
+            throw new AwsException("IncorrectState", "Snapshot '" + snapshot.id() + "' is not 'completed'.");
+        }
+        if (device.sizeGiB() < snapshot.volumeSizeGiB()) {
+            throw new AwsException("InvalidParameterValue", "Volume of size " + device.sizeGiB()
+                    + "GB is smaller than snapshot '" + snapshot.id() + "', expect size >= "
+                    + snapshot.volumeSizeGiB() + "GB");
+        }
+        return snapshot.contents();
     }
 
     private static List<BlockDevice> withDefaultDevices(List<BlockDevice> requested) {

@@ -162,7 +162,8 @@ public final class Ec2Responses {
         for (Volume volume : model.volumes(request.list("VolumeId"), filter)) {
             BlockDevice spec = volume.spec;
             xml.start("item").element("volumeId", volume.id).element("size", spec.sizeGiB())
-                    .element("snapshotId", "").element("availabilityZone", volume.availabilityZone)
+                    .element("snapshotId", spec.snapshotId() == null ? "" : spec.snapshotId())
+                    .element("availabilityZone", volume.availabilityZone)
                     .element("status", volume.state()).element("createTime", volume.createTime)
                     .start("attachmentSet");
             if (volume.attachment != null) {
