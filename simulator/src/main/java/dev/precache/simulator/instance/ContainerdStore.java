@@ -34,6 +34,8 @@ final class ContainerdStore {
   private final Map<String, ContentBlob> content = new TreeMap<>();
   private final Map<String, Long> snapshots = new HashMap<>();
   private final Map<String, Long> ingests = new HashMap<>();
+  /** Downloads writing now, by ref: what {@code ctr content active} lists. */
+  private final Map<String, PullTraffic.Transfer> activeIngests = new TreeMap<>();
   /** Blob digests and chain IDs a running pull holds, with how many pulls hold each. */
   private final Map<String, Integer> leases = new HashMap<>();
   private long changes;
@@ -101,6 +103,27 @@ final class ContainerdStore {
   void addSnapshot(String chainId, long unpackedBytes) {
     changes++;
     snapshots.put(chainId, unpackedBytes);
+  }
+
+  /** The ref a download writes a layer under: remotes.MakeRefKey's {@code layer-<digest>} (core/remotes/handlers.go). */
+  static String layerRef(String digest) {
+    return "layer-" + digest;
+  }
+
+  void beginIngest(String ref, PullTraffic.Transfer download) {
+    activeIngests.put(ref, download);
+  }
+
+  void endIngest(String ref) {
+    activeIngests.remove(ref);
+  }
+
+  /**
+   * Downloads under way, by ref. Ingests left by stopped pulls are not listed, though containerd would list them
+   * too (with their start time, which this model does not keep).
+   */
+  Map<String, PullTraffic.Transfer> activeIngests() {
+    return Map.copyOf(activeIngests);
   }
 
   /** A download that stopped part way leaves its ingest on the volume, for a later pull to resume. */

@@ -73,6 +73,8 @@ final class Ctr {
         case "ls", "list" -> filtersUnsupported(filters, "digest")
             ? Commands.failure(io, 0, 1, "ctr: unsupported filter " + filters)
             : new TimedJob(io, MILLIS, () -> listContent(ns, quiet, filters, io));
+        case "active" -> filters.isEmpty() ? new TimedJob(io, MILLIS, () -> listActive(io))
+            : Commands.failure(io, 0, 1, "ctr: unsupported filter " + filters);
         default -> Commands.failure(io, 0, 3, "ctr: No help topic for '" + subcommand + "'");
       };
     }
@@ -209,6 +211,20 @@ final class Ctr {
       table.line(blob.digest() + "\t" + GoUnits.humanSize(blob.size()) + "\t"
           + GoUnits.humanDuration(now - blob.createdAt()) + "\t" + (labels.isEmpty() ? "-" : String.join(",", labels)));
     }
+    io.stdout().append(table.flush());
+    return 0;
+  }
+
+  /**
+   * {@code ctr content active}: REF SIZE AGE of each download under way, SIZE the bytes written so far
+   * (units.HumanSize of the ingest's offset), tab-padded as ctr's tabwriter pads (cmd/ctr/commands/content).
+   */
+  private int listActive(Io io) {
+    TabWriter table = new TabWriter('\t').line("REF\tSIZE\tAGE\t");
+    long now = clock.getAsLong();
+    environment.traffic().advanceTo(now); // offsets as of now: flows are linear between the traffic's events
+    environment.store().activeIngests().forEach((ref, download) -> table.line(ref + "\t"
+        + GoUnits.humanSize(download.doneBytes()) + "\t" + GoUnits.humanDuration(now - download.startedAtMillis()) + "\t"));
     io.stdout().append(table.flush());
     return 0;
   }

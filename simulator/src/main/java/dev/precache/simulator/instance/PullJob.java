@@ -204,6 +204,7 @@ final class PullJob extends Job {
       PullTraffic.Transfer transfer = entry.getValue();
       Layer layer = entry.getKey();
       if (transfer.state() == PullTraffic.State.OUT_OF_SPACE) {
+        store.endIngest(ContainerdStore.layerRef(layer.digest()));
         store.leaveIngest(layer.digest(), transfer.writtenBytes());
         inFlight.remove(layer.digest());
         downloading.remove(layer);
@@ -213,6 +214,7 @@ final class PullJob extends Job {
         return;
       }
       if (transfer.state() == PullTraffic.State.DONE) {
+        store.endIngest(ContainerdStore.layerRef(layer.digest()));
         store.addBlob(request.namespace(), layer.digest(), layer.size(),
             Map.of("containerd.io/distribution.source." + registry, repository()), now);
         downloadedBytes += layer.size();
@@ -248,6 +250,7 @@ final class PullJob extends Job {
             .download(next.size(), environment.catalog().pullBytesPerSecond(registry), now);
         inFlight.put(next.digest(), transfer);
         downloading.put(next, transfer);
+        store.beginIngest(ContainerdStore.layerRef(next.digest()), transfer);
       }
     }
     boolean fetched = downloading.isEmpty() && toDownload.isEmpty();
@@ -293,6 +296,7 @@ final class PullJob extends Job {
   private void stopTransfers(long now) {
     downloading.forEach((layer, transfer) -> {
       environment.traffic().abort(transfer, now);
+      environment.store().endIngest(ContainerdStore.layerRef(layer.digest()));
       environment.store().leaveIngest(layer.digest(), transfer.writtenBytes());
       environment.inFlight().remove(layer.digest());
     });

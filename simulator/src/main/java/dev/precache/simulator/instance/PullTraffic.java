@@ -36,6 +36,8 @@ public final class PullTraffic {
     private double rate;
     private State state = State.ACTIVE;
 
+    private long startedAtMillis;
+
     private Transfer(long totalBytes, double cap, double networkPerByte, double volumePerByte,
         double coresPerBytePerSecond, long order) {
       this.totalBytes = totalBytes;
@@ -48,6 +50,15 @@ public final class PullTraffic {
 
     State state() {
       return state;
+    }
+
+    /** Bytes moved so far: downloaded for a download, compressed bytes read for an unpack. */
+    long doneBytes() {
+      return Math.round(doneBytes);
+    }
+
+    long startedAtMillis() {
+      return startedAtMillis;
     }
 
     /** Bytes written to the volume so far: compressed for a download, uncompressed for an unpack. */
@@ -92,6 +103,7 @@ public final class PullTraffic {
 
   private Transfer begin(Transfer transfer, long now) {
     advanceTo(now);
+    transfer.startedAtMillis = now;
     active.add(transfer);
     rebalance();
     return transfer;

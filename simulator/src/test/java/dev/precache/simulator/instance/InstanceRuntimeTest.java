@@ -70,6 +70,31 @@ class InstanceRuntimeTest {
   }
 
   @Test
+  void contentActiveListsTheDownloadsUnderWayWithTheirBytesSoFar() {
+    InstanceRuntime runtime = new InstanceRuntime(TestHost.k8s132(), catalog);
+    Execution pulling = runtime.start(pull(LLAMA, "--platform linux/amd64"), 0);
+    String active = "apiclient exec admin sheltie ctr -n k8s.io content active";
+    Execution listing = runtime.start(active, SHELTIE_AND_RESOLVE + 10_000);
+    String[] lines = listing.poll(SHELTIE_AND_RESOLVE + 12_000).stdout().split("\n");
+
+    assertThat(lines[0]).isEqualTo("REF\t\t\t\t\t\t\t\t\t\tSIZE\tAGE\t\t");
+    // Three layers at a time (max-concurrent-downloads), each at quay's 150 MB/s per connection: the small base
+    // layer is done within the first second, then three shards of about 5 GB have moved about 1.5 GB each.
+    List<String> shards = catalog.find(LLAMA).orElseThrow().platform("amd64").orElseThrow().layers().stream()
+        .skip(1).limit(3).map(layer -> "layer-" + layer.digest()).toList();
+    assertThat(lines).hasSize(4);
+    for (int i = 1; i < lines.length; i++) {
+      String[] cells = lines[i].split("\t+");
+      assertThat(shards).contains(cells[0]);
+      assertThat(cells[1]).matches("1\\.[3-6][0-9]*GB");
+      assertThat(cells[2]).matches("(9|10|11) seconds");
+    }
+
+    assertThat(pulling.poll(LONG_AFTER).state()).isEqualTo(State.SUCCESS);
+    assertThat(runtime.start(active, LONG_AFTER).poll(LONG_AFTER + 2_000).stdout()).isEqualTo("REF\tSIZE\tAGE\t\n");
+  }
+
+  @Test
   void volumeContentsListEachPulledPlatform() {
     InstanceRuntime runtime = new InstanceRuntime(TestHost.k8s132(), catalog);
     run(runtime, pull(BUSYBOX, "--platform amd64 --platform arm64") + "\n" + pull(LLAMA, "--platform linux/amd64"));
