@@ -26,12 +26,13 @@ import java.util.Map;
  * for the build (its own, and a builder stack it had to create first), resource after resource. SSM: the
  * instance's pending time and agent registration after its launch. Commands: SSM's delivery latency each. Pulls:
  * no faster than the distinct compressed bytes at the bottleneck of network and volume, than the volume writing
- * compressed plus unpacked bytes, and than the longest single image's unpack (one gzip stream per pull).
+ * compressed plus unpacked bytes, and than the slowest single image (its layers downloaded one connection each and
+ * unpacked in order, each after its download).
  * Snapshot: its start latency and the volume's used bytes at the copy rate. Cleanup: what of the stack's deletion
  * outlasts the snapshot. Polling is left out, so a real run can only be slower.
  */
 record TimeModel(List<String> stackResources, long stackCreateMillis, long builderStackCreateMillis,
-                 long instanceLaunchedAtMillis, long compressedBytes, long usedBytes, double longestUnpackSeconds,
+                 long instanceLaunchedAtMillis, long compressedBytes, long usedBytes, double slowestImageSeconds,
                  double networkBytesPerSecond, double volumeBytesPerSecond, long stackDeleteMillis) {
 
   /** Commands per step: stop kubelet and remove images; images, content and the volume's use, as one. */
@@ -57,15 +58,14 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
         .findFirst().orElseThrow();
     Snapshot snapshot = cloud.snapshot(result.snapshotId()).orElseThrow();
     Map<String, Long> blobs = new LinkedHashMap<>();
-    double longestUnpack = 0;
+    double slowestImage = 0;
+    boolean containerd2 = instance.kubernetesMinorVersion() >= 33;
     for (VolumeImage image : snapshot.contents()) {
       CatalogImage.PlatformManifest manifest = cloud.catalog().manifestByDigest(image.digest()).orElseThrow();
-      double unpackSeconds = 0;
-      for (CatalogImage.Layer layer : manifest.layers()) {
-        blobs.put(layer.digest(), layer.size());
-        unpackSeconds += layer.size() / PullTraffic.UNPACK_BYTES_PER_SECOND;
-      }
-      longestUnpack = Math.max(longestUnpack, unpackSeconds);
+      manifest.layers().forEach(layer -> blobs.put(layer.digest(), layer.size()));
+      double layerRate = Math.min(cloud.catalog().pullBytesPerSecond(image.image().substring(0, image.image().indexOf('/'))),
+          Math.min(instance.networkBytesPerSecond(), instance.dataVolume().throughputBytesPerSecond()));
+      slowestImage = Math.max(slowestImage, imageSeconds(manifest.layers(), layerRate, containerd2));
     }
     return new TimeModel(resources,
         resources.stream().mapToLong(CloudFormationModel::createMillis).sum(),
@@ -73,10 +73,30 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
         launchedAt,
         blobs.values().stream().mapToLong(Long::longValue).sum(),
         snapshot.bytes(),
-        longestUnpack,
+        slowestImage,
         instance.networkBytesPerSecond(),
         instance.dataVolume().throughputBytesPerSecond(),
         resources.stream().mapToLong(CloudFormationModel::deleteMillis).sum());
+  }
+
+  /**
+   * The least time one image's pull can take, however the others share the instance: each layer is one download
+   * on one connection (at best the registry's per-connection rate, the network or the volume, whichever is
+   * lowest), and the layers unpack in order, one gzip stream, each no sooner than its own download ends
+   * (containerd 2.x) or than every download ends (containerd 1.7's ctr, which fetches first).
+   */
+  static double imageSeconds(List<CatalogImage.Layer> layers, double layerBytesPerSecond, boolean containerd2) {
+    double unpackAll = layers.stream().mapToDouble(l -> l.size() / PullTraffic.UNPACK_BYTES_PER_SECOND).sum();
+    if (!containerd2) {
+      return layers.stream().mapToDouble(l -> l.size() / layerBytesPerSecond).max().orElse(0) + unpackAll;
+    }
+    double slowest = 0;
+    double unpackFromHere = unpackAll;
+    for (CatalogImage.Layer layer : layers) {
+      slowest = Math.max(slowest, layer.size() / layerBytesPerSecond + unpackFromHere);
+      unpackFromHere -= layer.size() / PullTraffic.UNPACK_BYTES_PER_SECOND;
+    }
+    return slowest;
   }
 
   private static List<String> createdResources(Stack stack) {
@@ -125,7 +145,7 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
   }
 
   double pullSeconds() {
-    return Math.max(Math.max(fetchSeconds(), volumeWriteSeconds()), longestUnpackSeconds);
+    return Math.max(Math.max(fetchSeconds(), volumeWriteSeconds()), slowestImageSeconds);
   }
 
   double snapshotSeconds() {
@@ -135,14 +155,14 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
   /** What the bound is made of. */
   void printBasis(PrintWriter out) {
     out.printf(Locale.ROOT, "  time model: stack %s%s; pulls max(fetch %.1f s: %.1f GB at min(network %.0f,"
-            + " volume %.0f MB/s); volume writes %.1f s: %.1f GB; longest unpack %.1f s); snapshot %.1f GB at %.0f"
+            + " volume %.0f MB/s); volume writes %.1f s: %.1f GB; slowest image %.1f s: its layers downloaded one connection each, unpacked in order); snapshot %.1f GB at %.0f"
             + " MB/s; stack deleted in %.0f s%n",
         String.join(" + ", stackResources.stream()
             .map(t -> t.replace("AWS::", "") + " " + CloudFormationModel.createMillis(t) / 1000).toList()),
         builderStackCreateMillis > 0 ? String.format(Locale.ROOT, " after a builder stack of %.0f s",
             builderStackCreateMillis / 1000.0) : "",
         fetchSeconds(), compressedBytes / 1e9, networkBytesPerSecond / 1e6, volumeBytesPerSecond / 1e6,
-        volumeWriteSeconds(), usedBytes / 1e9, longestUnpackSeconds, usedBytes / 1e9,
+        volumeWriteSeconds(), usedBytes / 1e9, slowestImageSeconds, usedBytes / 1e9,
         Snapshot.COPY_BYTES_PER_SECOND / 1e6, stackDeleteMillis / 1000.0);
   }
 
