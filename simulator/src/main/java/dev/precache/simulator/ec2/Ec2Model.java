@@ -75,7 +75,8 @@ public final class Ec2Model {
         Instance instance = new Instance(instanceId, context.ids().next("r"), image, type, availabilityZone(),
                 spec.subnetId(), spec.instanceProfileArn(), launchTime, privateIp(instances.size()), attached);
         instance.tags.putAll(spec.tags());
-        instance.runtime = new InstanceRuntime(instance, context.catalog());
+        instance.runtime = new InstanceRuntime(instance, context.catalog(), List.of(),
+                context.iam().instanceRole(context.accountId(), spec.instanceProfileArn(), instanceId));
         instance.runtime.useRegistryFailures(host -> context.faults().registryFailureStatus(host));
         context.faults().pullFailures().forEach(f ->
                 instance.runtime.failPullsMatching(Pattern.compile(f.pattern()), f.message()));
