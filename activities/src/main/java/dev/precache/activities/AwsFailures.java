@@ -43,7 +43,8 @@ final class AwsFailures {
       "InvalidKeyPair.NotFound", "UnsupportedOperation", "Unsupported");
 
   private static final Pattern UNAUTHORIZED = Pattern.compile(
-      "unauthorized|\\b401\\b|403 forbidden|authorization failed", Pattern.CASE_INSENSITIVE);
+      "unauthorized|\\b401\\b|403 forbidden|authorization failed|is not authorized to perform|no EC2 IMDS role found",
+      Pattern.CASE_INSENSITIVE);
   private static final Pattern NETWORK_TROUBLE = Pattern.compile(
       "i/o timeout|connection reset|connection refused|tls handshake timeout|unexpected eof"
           + "|context deadline exceeded|\\b429\\b|toomanyrequests|503 service unavailable",

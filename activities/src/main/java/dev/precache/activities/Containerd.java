@@ -31,36 +31,51 @@ final class Containerd {
   /** Kubelet's image GC never removes an image with this label (containerd#6930). */
   static final String PINNED_LABEL = "io.cri-containerd.pinned=pinned";
 
-  /** What may appear in an image reference, a platform or a credentials reference: nothing the shell reads. */
-  private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9._/:@+{}-]+");
+  /** What may appear in an image reference or a platform: nothing the shell reads. */
+  private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9._/:@+-]+");
   private static final Map<String, Long> SIZE_UNITS = Map.of(
       "B", 1L, "KiB", 1L << 10, "MiB", 1L << 20, "GiB", 1L << 30, "TiB", 1L << 40);
 
   private Containerd() {}
 
   /**
+   * Bottlerocket's ECR credential provider for kubelet (bottlerocket-core-kit
+   * packages/ecr-credential-provider-1.33: kubernetes/cloud-provider-aws cmd/ecr-credential-provider). It reads a
+   * CredentialProviderRequest on stdin and answers with AWS and a password for the image's registry, from ECR
+   * GetAuthorizationToken called with the instance role's credentials.
+   */
+  static final String ECR_CREDENTIAL_PROVIDER = "/usr/libexec/kubernetes/kubelet/plugins/ecr-credential-provider";
+
+  /**
    * The pull command: by tag, so the image is stored under the name kubelet looks up (ctr names an image exactly
    * as its reference is written), labelled managed and pinned. Every flag comes before the image reference:
    * containerd 2.x stops reading flags there.
    *
-   * @param user {@code user:password} for the registry, or null for an anonymous pull
+   * <p>From ECR, the host gets the registry password itself: the credential provider's answer is cut down to the
+   * password (the host has grep and cut, no jq) and handed to ctr by xargs, so the password exists only in the
+   * pipe and ctr's arguments on the instance, never in the command text SSM keeps, its output or the worker.
+   * pipefail makes a provider that could not get a token (the role lacks ecr:GetAuthorizationToken) fail the pull
+   * with its error, rather than xargs running nothing and the pull "succeeding".
    */
-  static String pull(String image, String platform, String user) {
-    StringBuilder command = new StringBuilder(SHELTIE).append(CTR)
-        .append(" images pull --label io.cri-containerd.image=managed --label ").append(PINNED_LABEL)
-        .append(" --platform ").append(shellSafe(platform));
-    if (user != null) {
-      command.append(" --user ").append(shellSafe(user));
+  static String pull(String image, String platform, boolean ecr) {
+    String ctrPull = CTR + " images pull --label io.cri-containerd.image=managed --label " + PINNED_LABEL
+        + " --platform " + shellSafe(platform);
+    if (!ecr) {
+      return SHELTIE + ctrPull + ' ' + shellSafe(image);
     }
-    return command.append(' ').append(shellSafe(image)).toString();
+    String request = "{\\\"apiVersion\\\":\\\"credentialprovider.kubelet.k8s.io/v1\\\",\\\"kind\\\":"
+        + "\\\"CredentialProviderRequest\\\",\\\"image\\\":\\\"" + shellSafe(image) + "\\\"}";
+    return SHELTIE + "bash -c 'set -o pipefail && echo \"" + request + "\" | " + ECR_CREDENTIAL_PROVIDER
+        + " | grep -o \"\\\"password\\\":\\\"[^\\\"]*\\\"\" | cut -d \"\\\"\" -f 4 | xargs -I {} " + ctrPull
+        + " --user AWS:{} " + shellSafe(image) + "'";
   }
 
   /**
    * The pull, then the image's listing when it succeeded: the pull's result comes from its own command, with
    * no second command (and poll) after it.
    */
-  static String pullAndList(String image, String platform, String user) {
-    return pull(image, platform, user) + " && " + listImages(List.of(image));
+  static String pullAndList(String image, String platform, boolean ecr) {
+    return pull(image, platform, ecr) + " && " + listImages(List.of(image));
   }
 
   /**

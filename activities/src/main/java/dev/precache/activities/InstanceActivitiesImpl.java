@@ -12,12 +12,8 @@ import dev.precache.workflows.ResolvedImage;
 import dev.precache.workflows.VolumeUsage;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -92,16 +88,17 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
     runShort(region, instanceId, "remove cached images", Containerd.REMOVE_ALL_IMAGES);
   }
 
+  /**
+   * Pulls one image × platform. An ECR image's password is got on the instance, with the instance role, by the
+   * pull command itself ({@link Containerd#pull}): the worker neither fetches nor handles it.
+   */
   @Override
   public CachedImage pullImage(PullSpec spec) {
     String step = "pull " + spec.image() + " for " + spec.platform();
-    Optional<EcrRegistry> ecr = EcrRegistry.of(spec.image());
-    String parameterName = spec.identity().credentialsPath() + "pull-" + shortHash(spec.image(), spec.platform());
+    boolean ecr = EcrRegistry.of(spec.image()).isPresent();
     try {
       String output = commands.run(spec.region(), spec.instanceId(), step,
-          () -> Containerd.pullAndList(spec.image(), spec.platform(),
-              ecr.map(registry -> credentials.park(spec.region(), parameterName, registry)).orElse(null)),
-          PULL_TIMEOUT);
+          () -> Containerd.pullAndList(spec.image(), spec.platform(), ecr), PULL_TIMEOUT);
       CachedImage pulled = Containerd.parseImageList(output).stream()
           .filter(listed -> listed.ref().equals(spec.image()) && listed.hasPlatform(spec.platform()))
           .findFirst()
@@ -116,8 +113,6 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
       return pulled;
     } catch (SdkException e) {
       throw AwsFailures.classify(step, e);
-    } finally {
-      ecr.ifPresent(registry -> credentials.remove(spec.region(), parameterName));
     }
   }
 
@@ -293,17 +288,6 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
       return commands.run(region, instanceId, step, () -> command, SHORT_COMMAND_TIMEOUT);
     } catch (SdkException e) {
       throw AwsFailures.classify(step, e);
-    }
-  }
-
-  /** Names a pull's credentials parameter: unique per image × platform, short, and free of '/' and ':'. */
-  private static String shortHash(String image, String platform) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest((image + "|" + platform).getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest).substring(0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
     }
   }
 }

@@ -9,24 +9,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ecr.model.GetAuthorizationTokenRequest;
 import software.amazon.awssdk.services.ssm.SsmClient;
-import software.amazon.awssdk.services.ssm.model.DeleteParameterRequest;
 import software.amazon.awssdk.services.ssm.model.DeleteParametersRequest;
 import software.amazon.awssdk.services.ssm.model.GetParametersByPathRequest;
 import software.amazon.awssdk.services.ssm.model.GetParametersByPathResponse;
-import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
-import software.amazon.awssdk.services.ssm.model.ParameterTier;
-import software.amazon.awssdk.services.ssm.model.ParameterType;
-import software.amazon.awssdk.services.ssm.model.PutParameterRequest;
 
 /**
- * Registry credentials for pulls from ECR, kept out of every place that lasts. The password is parked in a
- * Parameter Store String parameter only while the pull's command runs; the command refers to it as
- * {@code {{ssm:name}}}, which Run Command resolves when it runs the command while its stored history keeps the
- * reference. (Run Command cannot resolve SecureString parameters in commands, hence String, and hence the
- * short life.) The password is never returned, logged or put in a failure.
+ * Registry credentials: ECR logins for the worker's own reads of registries (resolving images), and the sweep of
+ * a build's credentials path in teardown. Pulls on the build instance get their ECR password there, with the
+ * instance role ({@link Containerd#pull}); workers before that parked it under the build's path while a pull ran,
+ * which teardown still deletes for builds they started. A password is never returned, logged or put in a failure.
  */
 final class RegistryCredentials {
 
@@ -70,42 +63,6 @@ final class RegistryCredentials {
         .getAuthorizationToken(GetAuthorizationTokenRequest.builder().registryIds(registry.accountId()).build())
         .authorizationData().get(0).authorizationToken();
     return new String(Base64.getDecoder().decode(token), StandardCharsets.UTF_8);
-  }
-
-  /**
-   * Fetches a token for the registry (in the registry's own region) and parks its password at
-   * {@code parameterName} in {@code region}, where the command will run.
-   *
-   * @return the {@code --user} value for ctr, referring to the parameter rather than holding the password
-   */
-  String park(String region, String parameterName, EcrRegistry registry) {
-    String userAndPassword = ecrUserAndPassword(clients, registry);
-    clients.ssm(region).putParameter(PutParameterRequest.builder()
-        .name(parameterName)
-        .type(ParameterType.STRING)
-        // ECR passwords are near the standard tier's 4 KB limit; intelligent tiering goes advanced only if needed.
-        .tier(ParameterTier.INTELLIGENT_TIERING)
-        .overwrite(true)
-        .value(userAndPassword.substring(userAndPassword.indexOf(':') + 1))
-        .description("precache: registry credentials of one running pull; deleted when it ends")
-        .build());
-    log.info("Parked credentials for {} at {}", registry, parameterName);
-    return "AWS:{{ssm:" + parameterName + "}}";
-  }
-
-  /**
-   * Deletes one parked password; one already gone is fine. Never throws: it runs in a finally, and what it
-   * fails to delete the build's teardown ({@link #removeAll}) sweeps.
-   */
-  void remove(String region, String parameterName) {
-    try {
-      clients.ssm(region).deleteParameter(DeleteParameterRequest.builder().name(parameterName).build());
-      log.info("Deleted credentials parameter {}", parameterName);
-    } catch (ParameterNotFoundException e) {
-      log.info("Credentials parameter {} already gone", parameterName);
-    } catch (SdkException e) {
-      log.warn("Could not delete credentials parameter {}; teardown will: {}", parameterName, e.getMessage());
-    }
   }
 
   /** Deletes every parameter under a build's credentials path; none is fine. */

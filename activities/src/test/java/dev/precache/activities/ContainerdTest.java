@@ -14,18 +14,20 @@ class ContainerdTest {
 
   @Test
   void everyPullFlagComesBeforeTheImageReference() {
-    String command = Containerd.pull("docker.io/library/busybox:1.36", "linux/amd64", "AWS:{{ssm:/precache/x}}");
-
-    assertThat(command).endsWith(" docker.io/library/busybox:1.36");
-    assertThat(command.substring(command.lastIndexOf(' ') + 1)).doesNotStartWith("-");
-    assertThat(command).contains(" images pull --label io.cri-containerd.image=managed"
-        + " --label io.cri-containerd.pinned=pinned --platform linux/amd64 --user AWS:{{ssm:/precache/x}} docker.io");
+    String ecr = "123456789012.dkr.ecr.us-west-2.amazonaws.com/precache/sample-model:v1";
+    for (String command : List.of(Containerd.pull("docker.io/library/busybox:1.36", "linux/amd64", false),
+        Containerd.pull(ecr, "linux/amd64", true).replaceFirst("'$", ""))) {
+      assertThat(command.substring(command.lastIndexOf(' ') + 1)).doesNotStartWith("-");
+      assertThat(command).contains(" images pull --label io.cri-containerd.image=managed"
+          + " --label io.cri-containerd.pinned=pinned --platform linux/amd64 ");
+    }
+    assertThat(Containerd.pull(ecr, "linux/amd64", true)).endsWith(" --platform linux/amd64 --user AWS:{} " + ecr + "'");
   }
 
   @Test
   void aReferenceTheShellWouldInterpretIsRejected() {
     ApplicationFailure failure = catchThrowableOfType(ApplicationFailure.class,
-        () -> Containerd.pull("docker.io/library/busybox:1.36; rm -rf /", "linux/amd64", null));
+        () -> Containerd.pull("docker.io/library/busybox:1.36; rm -rf /", "linux/amd64", true));
 
     assertThat(failure.getType()).isEqualTo(BuildFailures.INVALID_REQUEST);
     assertThat(failure.isNonRetryable()).isTrue();

@@ -31,8 +31,6 @@ import dev.precache.workflows.InstanceActivities.PullSpec;
 import dev.precache.workflows.InstanceActivities.VerifySpec;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestActivityEnvironment;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,11 +44,8 @@ import software.amazon.awssdk.services.ec2.model.InstanceStateName;
 import software.amazon.awssdk.services.ec2.model.Reservation;
 import software.amazon.awssdk.services.ec2.model.StopInstancesRequest;
 import software.amazon.awssdk.services.ecr.EcrClient;
-import software.amazon.awssdk.services.ecr.model.AuthorizationData;
 import software.amazon.awssdk.services.ecr.model.GetAuthorizationTokenRequest;
-import software.amazon.awssdk.services.ecr.model.GetAuthorizationTokenResponse;
 import software.amazon.awssdk.services.ssm.SsmClient;
-import software.amazon.awssdk.services.ssm.model.DeleteParameterRequest;
 import software.amazon.awssdk.services.ssm.model.DeleteParametersRequest;
 import software.amazon.awssdk.services.ssm.model.DescribeInstanceInformationRequest;
 import software.amazon.awssdk.services.ssm.model.DescribeInstanceInformationResponse;
@@ -69,10 +64,6 @@ class InstanceActivitiesImplTest {
   private static final String INSTANCE = "i-0123";
   private static final String ECR_IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/models/llama:3";
   private static final String PUBLIC_IMAGE = "docker.io/library/busybox:1.36";
-  private static final String PASSWORD = "eyJwYXlsb2FkIjoiVE9QLVNFQ1JFVC1FQ1ItUEFTU1dPUkQifQ";
-  /** What ECR's GetAuthorizationToken returns: base64 of "AWS:" and the password. */
-  private static final String ECR_TOKEN =
-      Base64.getEncoder().encodeToString(("AWS:" + PASSWORD).getBytes(StandardCharsets.UTF_8));
   private static final String LISTING = String.join("\n",
       "REF                                                             TYPE                                                 DIGEST                                                                  SIZE     PLATFORMS                         LABELS",
       "123456789012.dkr.ecr.eu-west-1.amazonaws.com/models/llama:3     application/vnd.oci.image.index.v1+json              sha256:aaaa                                                             16.2 GiB linux/amd64,linux/arm64/v8       io.cri-containerd.image=managed",
@@ -93,10 +84,6 @@ class InstanceActivitiesImplTest {
     when(ssm.sendCommand(any(SendCommandRequest.class))).thenReturn(sent("cmd-1"), sent("cmd-2"));
     doThrow(invocationDoesNotExist()).when(ssm).getCommandInvocation(any(GetCommandInvocationRequest.class));
     when(ssm.listCommands(any(ListCommandsRequest.class))).thenReturn(noCommands());
-    when(ecr.getAuthorizationToken(any(GetAuthorizationTokenRequest.class))).thenReturn(
-        GetAuthorizationTokenResponse.builder().authorizationData(AuthorizationData.builder()
-            .authorizationToken(ECR_TOKEN)
-            .build()).build());
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(new InstanceActivitiesImpl(clients, FAST_POLL));
     activities = env.newActivityStub(InstanceActivities.class, OPTIONS);
@@ -124,61 +111,42 @@ class InstanceActivitiesImplTest {
   }
 
   @Test
-  void pullFromEcrParksThePasswordOutsideTheCommandAndDeletesItAfterwards() {
+  void pullFromEcrLetsTheInstanceGetItsTokenWithItsOwnRole() {
     whenInvoked(ssm, INSTANCE, "cmd-1", invocation(pullStep(ECR_IMAGE, "linux/arm64"), IN_PROGRESS),
         invocation(pullStep(ECR_IMAGE, "linux/arm64"), SUCCESS, null,
             "unpacking linux/amd64 sha256:aaaa...done\n" + LISTING, "", 0));
 
-    CachedImage cached;
-    try (CapturedLogs logs = new CapturedLogs()) {
-      cached = activities.pullImage(new PullSpec(REGION, INSTANCE, IDENTITY, ECR_IMAGE, "linux/arm64"));
-      assertThat(logs.events()).as("the pull logs what it does").isPositive();
-      assertThat(logs.text()).doesNotContain(PASSWORD).doesNotContain(ECR_TOKEN);
-    }
+    CachedImage cached = activities.pullImage(new PullSpec(REGION, INSTANCE, IDENTITY, ECR_IMAGE, "linux/arm64"));
 
     assertThat(cached).isEqualTo(new CachedImage(ECR_IMAGE, "linux/arm64", "sha256:aaaa", (long) (16.2 * (1L << 30))));
-    ArgumentCaptor<GetAuthorizationTokenRequest> tokenRequest = ArgumentCaptor.forClass(GetAuthorizationTokenRequest.class);
-    verify(ecr).getAuthorizationToken(tokenRequest.capture());
-    assertThat(tokenRequest.getValue().registryIds()).containsExactly("123456789012");
-
-    ArgumentCaptor<PutParameterRequest> parked = ArgumentCaptor.forClass(PutParameterRequest.class);
-    verify(ssm).putParameter(parked.capture());
-    String parameterName = parked.getValue().name();
-    assertThat(parameterName).startsWith(IDENTITY.credentialsPath() + "pull-");
-    assertThat(parked.getValue().value()).isEqualTo(PASSWORD);
-    assertThat(parked.getValue().typeAsString()).isEqualTo("String");
-    assertThat(parked.getValue().overwrite()).isTrue();
-
-    String pullCommand = sentCommands().get(0);
-    assertThat(pullCommand).isEqualTo("apiclient exec admin sheltie ctr -a /run/containerd/containerd.sock -n k8s.io"
+    verify(ecr, never()).getAuthorizationToken(any(GetAuthorizationTokenRequest.class));
+    verify(ssm, never()).putParameter(any(PutParameterRequest.class));
+    String ctr = "ctr -a /run/containerd/containerd.sock -n k8s.io";
+    assertThat(sentCommands()).containsExactly("apiclient exec admin sheltie bash -c 'set -o pipefail && echo "
+        + "\"{\\\"apiVersion\\\":\\\"credentialprovider.kubelet.k8s.io/v1\\\",\\\"kind\\\":\\\"CredentialProviderRequest\\\","
+        + "\\\"image\\\":\\\"" + ECR_IMAGE + "\\\"}\" | /usr/libexec/kubernetes/kubelet/plugins/ecr-credential-provider"
+        + " | grep -o \"\\\"password\\\":\\\"[^\\\"]*\\\"\" | cut -d \"\\\"\" -f 4 | xargs -I {} " + ctr
         + " images pull --label io.cri-containerd.image=managed --label io.cri-containerd.pinned=pinned"
-        + " --platform linux/arm64"
-        + " --user AWS:{{ssm:" + parameterName + "}} " + ECR_IMAGE
-        + " && apiclient exec admin sheltie ctr -a /run/containerd/containerd.sock -n k8s.io images ls name=="
-        + ECR_IMAGE);
-    assertThat(sentCommands()).as("the pull's own output lists the image").hasSize(1);
-    assertNoCommandHolds(PASSWORD);
-    verify(ssm).deleteParameter(DeleteParameterRequest.builder().name(parameterName).build());
+        + " --platform linux/arm64 --user AWS:{} " + ECR_IMAGE + "'"
+        + " && apiclient exec admin sheltie " + ctr + " images ls name==" + ECR_IMAGE);
   }
 
   @Test
-  void theParkedPasswordIsDeletedWhenThePullFails() {
+  void anInstanceRoleWithoutEcrReadFailsThePullAsUnauthorizedAtOnce() {
+    String denied = "E0000 main.go] Error running credential provider plugin: operation error ECR: "
+        + "GetAuthorizationToken, https response error StatusCode: 400, api error AccessDeniedException: User: "
+        + "arn:aws:sts::123456789012:assumed-role/team-role/i-0123 is not authorized to perform: "
+        + "ecr:GetAuthorizationToken on resource: *";
     whenInvoked(ssm, INSTANCE, "cmd-1",
-        invocation(pullStep(ECR_IMAGE, "linux/amd64"), FAILED, "Failed", "", ECR_IMAGE + ": not found", 1));
+        invocation(pullStep(ECR_IMAGE, "linux/amd64"), FAILED, "Failed", "", denied, 1));
 
-    ApplicationFailure failure;
-    try (CapturedLogs logs = new CapturedLogs()) {
-      failure = applicationFailure(catchThrowable(() ->
-          activities.pullImage(new PullSpec(REGION, INSTANCE, IDENTITY, ECR_IMAGE, "linux/amd64"))));
-      assertThat(logs.text()).doesNotContain(PASSWORD).doesNotContain(ECR_TOKEN);
-    }
+    ApplicationFailure failure = applicationFailure(catchThrowable(() ->
+        activities.pullImage(new PullSpec(REGION, INSTANCE, IDENTITY, ECR_IMAGE, "linux/amd64"))));
 
-    assertThat(failure.getType()).isEqualTo(BuildFailures.IMAGE_NOT_FOUND);
-    assertThat(failure.getOriginalMessage()).doesNotContain(PASSWORD);
-    ArgumentCaptor<PutParameterRequest> parked = ArgumentCaptor.forClass(PutParameterRequest.class);
-    verify(ssm).putParameter(parked.capture());
-    verify(ssm).deleteParameter(DeleteParameterRequest.builder().name(parked.getValue().name()).build());
-    assertNoCommandHolds(PASSWORD);
+    assertThat(failure.getType()).isEqualTo(BuildFailures.UNAUTHORIZED);
+    assertThat(failure.getOriginalMessage()).contains("not authorized to perform: ecr:GetAuthorizationToken");
+    assertThat(sentCommands()).hasSize(1);
+    verify(ecr, never()).getAuthorizationToken(any(GetAuthorizationTokenRequest.class));
   }
 
   @Test
@@ -303,13 +271,6 @@ class InstanceActivitiesImplTest {
     ArgumentCaptor<SendCommandRequest> sent = ArgumentCaptor.forClass(SendCommandRequest.class);
     verify(ssm, atLeastOnce()).sendCommand(sent.capture());
     return sent.getAllValues().stream().map(SendCommandRequest::comment).toList();
-  }
-
-  private void assertNoCommandHolds(String secret) {
-    ArgumentCaptor<SendCommandRequest> sent = ArgumentCaptor.forClass(SendCommandRequest.class);
-    verify(ssm, atLeastOnce()).sendCommand(sent.capture());
-    assertThat(sent.getAllValues()).allSatisfy(request -> assertThat(request.toString() + request.parameters())
-        .doesNotContain(secret));
   }
 
   private static String pullStep(String image, String platform) {

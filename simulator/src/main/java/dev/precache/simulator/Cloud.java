@@ -6,6 +6,7 @@ import dev.precache.simulator.ec2.Snapshot;
 import dev.precache.simulator.ec2.Volume;
 import dev.precache.simulator.fault.FaultConfig;
 import dev.precache.simulator.fault.Faults;
+import dev.precache.simulator.iam.IamModel;
 import dev.precache.simulator.instance.CatalogImage;
 import dev.precache.simulator.instance.RegistryCatalog;
 import java.net.URI;
@@ -29,6 +30,7 @@ public final class Cloud {
     private final RequestLog requests = new RequestLog();
     private final Ids ids = new Ids();
     private final Timeline timeline = new Timeline();
+    private final IamModel iam = new IamModel();
     private final Map<String, Region> regions = new LinkedHashMap<>();
     private volatile Map<String, URI> registryEndpoints = Map.of();
 
@@ -44,6 +46,11 @@ public final class Cloud {
 
     public RegistryCatalog catalog() {
         return catalog;
+    }
+
+    /** The account's roles and instance profiles, as CloudFormation made them. */
+    public IamModel iam() {
+        return iam;
     }
 
     /** The registries' loopback endpoints by host, once the server started them; empty in-process without one. */
@@ -72,7 +79,7 @@ public final class Cloud {
 
     public synchronized Region region(String name) {
         return regions.computeIfAbsent(name, n -> new Region(
-                new RegionContext(n, ACCOUNT_ID, ids, timeline, faults, catalog)));
+                new RegionContext(n, ACCOUNT_ID, ids, timeline, faults, catalog, iam)));
     }
 
     public synchronized Map<String, Region> regions() {
@@ -84,6 +91,7 @@ public final class Cloud {
         timeline.clear();
         faults.clear();
         requests.clear();
+        iam.clear();
         ids.reset();
     }
 

@@ -300,6 +300,63 @@ class BuildFlowSdkTest extends SdkOverHttpTest {
                 .containsExactly(script);
     }
 
+    /** The ECR pull as the worker sends it (activities Containerd.pull): the host gets the password itself. */
+    private static String pullWithInstanceRole(String reference, String platform) {
+        String request = "{\\\"apiVersion\\\":\\\"credentialprovider.kubelet.k8s.io/v1\\\",\\\"kind\\\":"
+                + "\\\"CredentialProviderRequest\\\",\\\"image\\\":\\\"" + reference + "\\\"}";
+        return "apiclient exec admin sheltie bash -c 'set -o pipefail && echo \"" + request + "\" | "
+                + "/usr/libexec/kubernetes/kubelet/plugins/ecr-credential-provider"
+                + " | grep -o \"\\\"password\\\":\\\"[^\\\"]*\\\"\" | cut -d \"\\\"\" -f 4 | xargs -I {} "
+                + "ctr -a /run/containerd/containerd.sock -n k8s.io images pull --label io.cri-containerd.image=managed"
+                + " --platform " + platform + " --user AWS:{} " + reference + "'";
+    }
+
+    @Test
+    void privateEcrPullsWithATokenTheInstanceGetsWithItsOwnRole() throws Exception {
+        String instanceId = onlineBuildInstance("ecr-role");
+        int tokensBefore = server.cloud().requests().calls("ecr", "GetAuthorizationToken").size();
+
+        String script = pullWithInstanceRole(PRIVATE_SAMPLE, "linux/amd64");
+        String commandId = send(instanceId, script, "3600");
+        GetCommandInvocationResponse pulled = finished(commandId, instanceId);
+
+        assertThat(pulled.status()).as(pulled.standardErrorContent()).isEqualTo(CommandInvocationStatus.SUCCESS);
+        assertThat(server.cloud().allInstances().iterator().next().runtime().volumeContents())
+                .extracting(VolumeImage::image, VolumeImage::platform)
+                .containsExactly(tuple(PRIVATE_SAMPLE, "linux/amd64"));
+        assertThat(server.cloud().requests().calls("ecr", "GetAuthorizationToken"))
+                .as("no client asked ECR for a token: the instance did, with its role").hasSize(tokensBefore);
+        assertThat(ssm.listCommands(r -> r.commandId(commandId)).commands().get(0).parameters().get("commands"))
+                .containsExactly(script);
+        assertThat(pulled.standardOutputContent() + pulled.standardErrorContent()).doesNotContain("password");
+    }
+
+    @Test
+    void anInstanceRoleWithoutEcrReadFailsThePullWithTheProvidersError() throws Exception {
+        server.cloud().iam().putRole("ssm-only", List.of("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"),
+                List.of());
+        String template = Files.readString(TEMPLATE, StandardCharsets.UTF_8);
+        cfn.createStack(r -> r.stackName("precache-no-ecr").templateBody(template)
+                .capabilities(Capability.CAPABILITY_IAM)
+                .parameters(parameter("InstanceRoleName", "ssm-only"), parameter("BuildId", "no-ecr"),
+                        parameter("BuildName", "no-ecr")));
+        try (CloudFormationWaiter waiter = CloudFormationWaiter.builder().client(cfn).overrideConfiguration(FAST_WAIT)
+                .build()) {
+            waiter.waitUntilStackCreateComplete(r -> r.stackName("precache-no-ecr"));
+        }
+        String instanceId = server.cloud().allInstances().iterator().next().instanceId();
+        waitUntil("the agent online", () -> !ssm.describeInstanceInformation(r -> r.filters(
+                f -> f.key("InstanceIds").values(instanceId))).instanceInformationList().isEmpty());
+
+        GetCommandInvocationResponse failed = run(instanceId, pullWithInstanceRole(PRIVATE_SAMPLE, "linux/amd64"));
+
+        assertThat(failed.status()).isEqualTo(CommandInvocationStatus.FAILED);
+        assertThat(failed.responseCode()).isEqualTo(1);
+        assertThat(failed.standardErrorContent()).contains("Error running credential provider plugin",
+                "assumed-role/ssm-only/" + instanceId + " is not authorized to perform: ecr:GetAuthorizationToken");
+        assertThat(server.cloud().allInstances().iterator().next().runtime().volumeContents()).isEmpty();
+    }
+
     @Test
     void injectedPullFailureFailsMatchingImagesWithCtrOutput() throws Exception {
         String instanceId = onlineBuildInstance("fault");

@@ -191,8 +191,10 @@ final class BuildWatcher {
     String failure = progress != null && progress.failure() != null ? progress.failure() : causeOf(e);
     String at = progress == null || progress.step() == null ? "before its first step" : "at " + stepLabel(progress.step());
     if (cause instanceof CanceledFailure) {
-      return new Outcome.Ended(BuildState.CANCELLED, CliError.failed("build cancelled " + at, "teardown done", null),
-          progress);
+      // A cancel that came once the snapshot was published undid nothing: the workflow says so, and keeps it.
+      boolean snapshotKept = progress != null && progress.snapshotId() != null && progress.failure() != null;
+      return new Outcome.Ended(BuildState.CANCELLED, CliError.failed("build cancelled " + at,
+          snapshotKept ? progress.failure() + "; teardown done" : "teardown done", null), progress);
     }
     if (cause instanceof ApplicationFailure application && BuildFailures.BUILD_TIMED_OUT.equals(application.getType())) {
       Matcher deadline = TIMED_OUT_AFTER.matcher(failure);

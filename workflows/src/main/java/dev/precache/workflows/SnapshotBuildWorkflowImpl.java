@@ -72,6 +72,11 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   static final String PULL_SCHEDULE = "pull-schedule";
   /** The change that launches build instances with the region's builder stack's instance profile. */
   static final String BUILDER_STACK = "builder-stack";
+  /**
+   * The change that makes publishing the point of no return: a cancel before it skips publishing and deletes the
+   * snapshot; once it has begun, it completes and nothing is undone (see {@link #publish}).
+   */
+  static final String CANCEL_AFTER_PUBLISH = "cancel-after-publish";
   private static final ActivityOptions PULL = ActivityOptions.newBuilder(BuildTimeouts.PULL_IMAGE)
       .setCancellationType(ActivityCancellationType.ABANDON)
       .build();
@@ -94,6 +99,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private String instanceWarning;
   private String failure;
   private boolean finished;
+  /** The SSM parameter the snapshot was written to, once that is done (since {@link #CANCEL_AFTER_PUBLISH}). */
+  private String publishedTo;
 
   private final List<StepTiming> timings = new ArrayList<>();
   private boolean deadlinePassed;
@@ -126,6 +133,13 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     // The snapshot's compensation is registered in snapshotVolume, before createSnapshot.
     try {
       BuildResult result = withinDeadline(request.timeout(), () -> runSteps(request, identity));
+      if (publishedTo != null && CancellationScope.current().isCancelRequested()) {
+        // Temporal records a run asked to cancel as cancelled whatever it returns: say what the cancel found.
+        failure = "cancel arrived after " + snapshotId + " was published to " + publishedTo + "; nothing was undone";
+        log.info("{}", failure);
+        setStatus(Status.CANCELLED);
+        return result;
+      }
       setStatus(Status.SUCCEEDED);
       return result;
     } catch (TemporalFailure stepFailure) {
@@ -401,13 +415,28 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     return description.length() > DESCRIPTION_MAX ? description.substring(0, DESCRIPTION_MAX) : description;
   }
 
+  /**
+   * Writes the snapshot's ID to the request's SSM parameter, if any. Publishing is the point of no return: a cancel
+   * that came before it ends the build here (and its snapshot is deleted, as for any cancel); once begun it runs in
+   * a detached scope, so no cancel can leave the parameter naming a snapshot the build then deletes.
+   */
   private String publish(BuildRequest request) {
+    boolean pointOfNoReturn = Workflow.getVersion(CANCEL_AFTER_PUBLISH, Workflow.DEFAULT_VERSION, 1) >= 1;
+    if (pointOfNoReturn && CancellationScope.current().isCancelRequested()) {
+      throw new CanceledFailure("cancelled before publishing " + snapshotId);
+    }
     String parameter = request.outputParameterName();
     if (parameter == null) {
       return null;
     }
-    publisher(BuildTimeouts.PUBLISH, "write " + snapshotId + " to " + parameter)
+    Runnable write = () -> publisher(BuildTimeouts.PUBLISH, "write " + snapshotId + " to " + parameter)
         .publishSnapshotId(request.region(), parameter, snapshotId);
+    if (pointOfNoReturn) {
+      Workflow.newDetachedCancellationScope(write).run();
+      publishedTo = parameter;
+    } else {
+      write.run();
+    }
     return parameter;
   }
 

@@ -1,12 +1,15 @@
 package dev.precache.workflows;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.doThrow;
 
 import dev.precache.workflows.StackActivities.StackSpec;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowStub;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.TestWorkflowExtension;
@@ -17,6 +20,8 @@ import io.temporal.workflow.Workflow;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -51,6 +56,11 @@ class SnapshotBuildReplayTest {
    * first, as many as the plan chose ({@code teardown-during-snapshot}, {@code pull-schedule}).
    */
   private static final String FAST_BY_DEFAULT_HISTORY = "histories/happy-path-fast-by-default.json";
+  /**
+   * A cancel that arrived while the snapshot was being published ({@code cancel-after-publish}): publishing
+   * completed, nothing was undone, and Temporal recorded the run as cancelled.
+   */
+  private static final String CANCEL_AFTER_PUBLISH_HISTORY = "histories/cancel-after-publish.json";
   /** A build of the validator's maximum 200 pulls, its images indexed by key ({@link ImageIndex}). */
   private static final String INDEXED_HISTORY = "histories/max-pulls-indexed.json";
 
@@ -105,6 +115,11 @@ class SnapshotBuildReplayTest {
   }
 
   @Test
+  void replaysABuildCancelledWhilePublishing() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(CANCEL_AFTER_PUBLISH_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
   void aWorkflowThatLaunchesBeforeResolvingCannotReplayTheResolvedHistory() {
     assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(RESOLVED_HISTORY,
         ChecksSsmFirst.class))
@@ -139,6 +154,32 @@ class SnapshotBuildReplayTest {
 
     String history = client.fetchHistory("max-pulls-indexed").toJson(true);
     Files.writeString(Path.of("src/test/resources", INDEXED_HISTORY), history);
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "precache.recordHistory", matches = "true")
+  void recordACancelWhilePublishing(TestWorkflowEnvironment env, WorkflowClient client, Worker worker)
+      throws Exception {
+    FakeCloud cloud = new FakeCloud();
+    CountDownLatch publishing = new CountDownLatch(1);
+    CountDownLatch cancelled = new CountDownLatch(1);
+    doAnswer(call -> {
+      publishing.countDown();
+      cancelled.await();
+      return null;
+    }).when(cloud.publish).publishSnapshotId(any(), any(), any());
+    cloud.register(worker);
+    env.start();
+    SnapshotBuildWorkflow build = FakeCloud.newBuild(client, worker, "cancel-after-publish");
+    WorkflowClient.start(build::build, FakeCloud.request());
+    assertThat(publishing.await(30, TimeUnit.SECONDS)).isTrue();
+    WorkflowStub stub = WorkflowStub.fromTyped(build);
+    stub.cancel();
+    cancelled.countDown();
+    assertThatThrownBy(() -> stub.getResult(BuildResult.class)).isInstanceOf(WorkflowFailedException.class);
+
+    String history = client.fetchHistory("cancel-after-publish").toJson(true);
+    Files.writeString(Path.of("src/test/resources", CANCEL_AFTER_PUBLISH_HISTORY), history);
   }
 
   /** 100 images × 2 platforms: the validator's maximum, too many to index whole. */

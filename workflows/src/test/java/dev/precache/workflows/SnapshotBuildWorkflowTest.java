@@ -228,6 +228,79 @@ class SnapshotBuildWorkflowTest {
   }
 
   @Test
+  void aCancelDuringPublishingIsTooLateAndUndoesNothing(TestWorkflowEnvironment env, WorkflowClient client,
+      Worker worker) throws InterruptedException {
+    CountDownLatch publishing = new CountDownLatch(1);
+    CountDownLatch cancelled = new CountDownLatch(1);
+    doAnswer(call -> {
+      publishing.countDown();
+      cancelled.await();
+      return null;
+    }).when(cloud.publish).publishSnapshotId(any(), any(), any());
+    cloud.register(worker);
+    env.start();
+    SnapshotBuildWorkflow build = FakeCloud.newBuild(client, worker, "cancel-while-publishing");
+
+    WorkflowClient.start(build::build, FakeCloud.request());
+    assertThat(publishing.await(30, TimeUnit.SECONDS)).isTrue();
+    WorkflowStub stub = WorkflowStub.fromTyped(build);
+    stub.cancel();
+    cancelled.countDown();
+
+    WorkflowFailedException ended = catchThrowableOfType(WorkflowFailedException.class,
+        () -> stub.getResult(BuildResult.class));
+    assertThat(ended.getCause()).as("Temporal records a run asked to cancel as cancelled")
+        .isInstanceOf(CanceledFailure.class);
+    verify(cloud.publish, times(1)).publishSnapshotId(FakeCloud.REGION, FakeCloud.OUTPUT_PARAMETER,
+        FakeCloud.SNAPSHOT_ID);
+    verify(cloud.snapshots, never()).deleteBuildSnapshots(any(), any());
+    assertThat(cloud.snapshotsInAccount).containsKey(FakeCloud.SNAPSHOT_ID);
+    BuildProgress progress = build.progress();
+    assertThat(progress.failure()).isEqualTo("cancel arrived after " + FakeCloud.SNAPSHOT_ID + " was published to "
+        + FakeCloud.OUTPUT_PARAMETER + "; nothing was undone");
+    assertThat(progress.snapshotId()).isEqualTo(FakeCloud.SNAPSHOT_ID);
+    assertThat(stub.describe().getTypedSearchAttributes().get(BuildSearchAttributes.SNAPSHOT_ID))
+        .isEqualTo(FakeCloud.SNAPSHOT_ID);
+    assertThat(stub.describe().getTypedSearchAttributes().get(BuildSearchAttributes.STATUS))
+        .isEqualTo(Status.CANCELLED.name());
+  }
+
+  @Test
+  void aCancelBeforePublishingSkipsItAndDeletesTheSnapshot(TestWorkflowEnvironment env, WorkflowClient client,
+      Worker worker) throws InterruptedException {
+    CountDownLatch deleting = new CountDownLatch(1);
+    CountDownLatch cancelled = new CountDownLatch(1);
+    doAnswer(call -> {
+      deleting.countDown();
+      cancelled.await();
+      return null;
+    }).when(cloud.stack).deleteStack(any(), any());
+    cloud.register(worker);
+    env.start();
+    SnapshotBuildWorkflow build = FakeCloud.newBuild(client, worker, "cancel-before-publishing");
+
+    WorkflowClient.start(build::build, FakeCloud.request());
+    assertThat(deleting.await(30, TimeUnit.SECONDS)).isTrue();
+    for (int i = 0; i < 300 && build.progress().step() != BuildStep.CLEANUP; i++) {
+      Thread.sleep(100); // the snapshot completes while the stack is being deleted
+    }
+    assertThat(build.progress().step()).as("waiting for the stack to go, the snapshot complete")
+        .isEqualTo(BuildStep.CLEANUP);
+    WorkflowStub stub = WorkflowStub.fromTyped(build);
+    stub.cancel();
+    cancelled.countDown();
+
+    WorkflowFailedException ended = catchThrowableOfType(WorkflowFailedException.class,
+        () -> stub.getResult(BuildResult.class));
+    assertThat(ended.getCause()).isInstanceOf(CanceledFailure.class);
+    verify(cloud.publish, never()).publishSnapshotId(any(), any(), any());
+    verify(cloud.snapshots).deleteBuildSnapshots(eq(FakeCloud.REGION), any());
+    assertThat(cloud.snapshotsInAccount).doesNotContainKey(FakeCloud.SNAPSHOT_ID);
+    assertThat(build.progress().failure()).startsWith("cancelled during step ");
+    assertThat(build.progress().snapshotId()).isNull();
+  }
+
+  @Test
   void theBuildDeadlineCancelsAStuckPullAndTearsDown(TestWorkflowEnvironment env, WorkflowClient client,
       Worker worker) {
     // Shorter than the heartbeat timeout, so the deadline, not a retry, ends the stuck pull.

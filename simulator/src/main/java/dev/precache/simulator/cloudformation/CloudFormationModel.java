@@ -276,7 +276,9 @@ public final class CloudFormationModel {
             case "AWS::EC2::LaunchTemplate" -> ec2.launchTemplates().stream()
                     .filter(t -> t.id().equals(resource.physicalId())).findFirst()
                     .ifPresent(t -> ec2.deleteLaunchTemplate(t.id()));
-            default -> { } // IAM and unmodelled resources only exist inside the stack.
+            case "AWS::IAM::Role" -> context.iam().deleteRole(resource.physicalId());
+            case "AWS::IAM::InstanceProfile" -> context.iam().deleteInstanceProfile(resource.physicalId());
+            default -> { } // Unmodelled resources only exist inside the stack.
         }
     }
 
@@ -529,6 +531,9 @@ public final class CloudFormationModel {
             attributes.put("LatestVersionNumber", String.valueOf(template.latestVersion()));
             attributes.put("DefaultVersionNumber", String.valueOf(template.latestVersion()));
         }
+        if (current.type().equals("AWS::IAM::Role")) {
+            RolePolicies.register(context.iam(), current.physicalId(), new ResourceProperties(properties));
+        }
         return new StackResource(current.logicalId(), current.type(), current.physicalId(), properties, attributes,
                 "UPDATE_IN_PROGRESS", Instant.ofEpochMilli(now));
     }
@@ -551,10 +556,14 @@ public final class CloudFormationModel {
                 physicalId = Optional.ofNullable(properties.string("RoleName")).orElse(generatedName);
                 attributes.put("Arn", "arn:aws:iam::" + context.accountId() + ":role/" + physicalId);
                 attributes.put("RoleId", context.ids().next("AROA", 17).replace("-", "").toUpperCase());
+                RolePolicies.register(context.iam(), physicalId, properties);
             }
             case "AWS::IAM::InstanceProfile" -> {
                 physicalId = Optional.ofNullable(properties.string("InstanceProfileName")).orElse(generatedName);
                 attributes.put("Arn", "arn:aws:iam::" + context.accountId() + ":instance-profile/" + physicalId);
+                String profile = physicalId;
+                properties.strings("Roles").stream().findFirst()
+                        .ifPresent(role -> context.iam().putInstanceProfile(profile, role));
             }
             case "AWS::EC2::LaunchTemplate" -> {
                 LaunchTemplate template = ec2.createLaunchTemplate(

@@ -33,6 +33,13 @@ record ResourceProperties(Map<String, Object> values) {
         return values.get(key) instanceof List<?> list ? list.stream().map(ResourceProperties::of).toList() : List.of();
     }
 
+    /** A list of strings, or a single string as a list of one (IAM's Action and Resource take either). */
+    List<String> strings(String key) {
+        Object value = values.get(key);
+        return value instanceof List<?> list ? list.stream().map(String::valueOf).toList()
+                : value == null ? List.of() : List.of(String.valueOf(value));
+    }
+
     boolean has(String key) {
         return values.containsKey(key);
     }

@@ -86,7 +86,8 @@ public final class Ec2Model {
         Instance instance = new Instance(instanceId, context.ids().next("r"), image, type, availabilityZone(),
                 spec.subnetId(), spec.instanceProfileArn(), launchTime, privateIp(instances.size()), attached);
         instance.tags.putAll(spec.tags());
-        instance.runtime = new InstanceRuntime(instance, context.catalog(), restored);
+        instance.runtime = new InstanceRuntime(instance, context.catalog(), restored,
+                context.iam().instanceRole(context.accountId(), spec.instanceProfileArn(), instanceId));
         instance.runtime.useRegistryFailures(host -> context.faults().registryFailureStatus(host));
         context.faults().pullFailures().forEach(f ->
                 instance.runtime.failPullsMatching(Pattern.compile(f.pattern()), f.message()));

@@ -18,11 +18,13 @@ final class Commands {
 
   private final Ctr ctr;
   private final DiskFree df;
+  private final EcrCredentialProvider ecrCredentialProvider;
   private boolean kubeletActive = true;
 
-  Commands(Ctr ctr, DiskFree df) {
+  Commands(Ctr ctr, DiskFree df, EcrCredentialProvider ecrCredentialProvider) {
     this.ctr = ctr;
     this.df = df;
+    this.ecrCredentialProvider = ecrCredentialProvider;
   }
 
   boolean kubeletActive() {
@@ -46,6 +48,10 @@ final class Commands {
       });
       case "sh", "bash" -> shell(program, args, context, io);
       case "xargs" -> xargs(args, context, io);
+      case "grep" -> TextFilters.grep(args, io);
+      case "cut" -> TextFilters.cut(args, io);
+      case EcrCredentialProvider.PATH ->
+          context == Context.HOST ? ecrCredentialProvider.create(args, io) : notFound(program, io);
       case "apiclient" -> context == Context.CONTROL_CONTAINER ? apiclient(args, io) : notFound(program, io);
       case "ctr" -> context == Context.HOST ? ctr.create(args, io) : notFound(program, io);
       case "systemctl" -> context == Context.HOST ? systemctl(args, io) : notFound(program, io);
@@ -77,17 +83,26 @@ final class Commands {
     return failure(io, 0, 127, program + ": " + args.get(0) + ": No such file or directory");
   }
 
-  /** {@code xargs [-r] [command...]}: runs the command once with stdin's words appended (no -n batching). */
+  /**
+   * {@code xargs [-r] [-I R] [command...]}: runs the command once with stdin's words appended (no -n batching), or
+   * with {@code -I R} once per non-blank input line, R in the arguments replaced by the line (none for no input).
+   */
   private Job xargs(List<String> args, Context context, Io io) {
     boolean skipWhenEmpty = false;
+    String replace = null;
     int at = 0;
     while (at < args.size() && args.get(at).startsWith("-")) {
       String option = args.get(at++);
       if (option.equals("-r") || option.equals("--no-run-if-empty")) {
         skipWhenEmpty = true;
+      } else if (option.equals("-I") && at < args.size()) {
+        replace = args.get(at++);
       } else {
         return failure(io, 0, 1, "xargs: invalid option -- '" + option.replaceFirst("^-+", "") + "'");
       }
+    }
+    if (replace != null) {
+      return xargsPerLine(args.subList(at, args.size()), replace, context, io);
     }
     List<String> items = io.stdin().isBlank() ? List.of() : Arrays.asList(io.stdin().strip().split("\\s+"));
     if (skipWhenEmpty && items.isEmpty()) {
@@ -97,6 +112,22 @@ final class Commands {
     command.addAll(items);
     // GNU xargs: 123 when the command exited 1–125, 127 when it could not be found.
     return new DelegatingJob(io, 0, () -> create(command, context, io.withStdin("")),
+        status -> status >= 1 && status <= 125 ? 123 : status);
+  }
+
+  private Job xargsPerLine(List<String> template, String replace, Context context, Io io) {
+    List<ShellScript.Step> runs = new ArrayList<>();
+    for (String line : io.stdin().split("\n")) {
+      String item = line.strip();
+      if (!item.isEmpty()) {
+        List<String> command = template.stream().map(arg -> arg.replace(replace, item)).toList();
+        runs.add(new ShellScript.Step(ShellScript.Connector.ALWAYS, List.of(command.isEmpty() ? List.of("echo", item) : command)));
+      }
+    }
+    if (runs.isEmpty()) {
+      return instant(io, 0);
+    }
+    return new DelegatingJob(io, 0, () -> new ScriptJob(io.withStdin(""), new ShellScript(runs), this, context),
         status -> status >= 1 && status <= 125 ? 123 : status);
   }
 

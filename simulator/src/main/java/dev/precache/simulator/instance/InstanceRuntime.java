@@ -29,13 +29,21 @@ public final class InstanceRuntime {
     this(host, registry, List.of());
   }
 
-  /** An instance whose data volume was created from a snapshot holding these images. */
   public InstanceRuntime(HostSpec host, RegistryCatalog registry, List<VolumeImage> restoredContents) {
+    this(host, registry, restoredContents, InstanceRole.none());
+  }
+
+  /**
+   * An instance whose data volume was created from a snapshot holding these images, and whose programs call AWS
+   * as this role.
+   */
+  public InstanceRuntime(HostSpec host, RegistryCatalog registry, List<VolumeImage> restoredContents, InstanceRole role) {
     this.host = host;
     this.traffic = new PullTraffic(host, store::usedBytes);
     PullJob.Environment environment = new PullJob.Environment(host, registry, store, traffic, faults, new HashMap<>(),
         registryHost -> registryFailure.apply(registryHost));
-    this.commands = new Commands(new Ctr(environment, () -> clock), new DiskFree(host, this::usedBytes));
+    this.commands = new Commands(new Ctr(environment, () -> clock), new DiskFree(host, this::usedBytes),
+        new EcrCredentialProvider(registry, role));
     for (VolumeImage image : restoredContents) {
       CatalogImage version = registry.imageByIndexDigest(image.indexDigest()).orElseThrow(() ->
           new IllegalArgumentException("restored volume: the registries never served index " + image.indexDigest()));

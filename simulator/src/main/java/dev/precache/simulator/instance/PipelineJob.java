@@ -2,20 +2,26 @@ package dev.precache.simulator.instance;
 
 import java.util.List;
 
-/** {@code a | b | c}: each stage runs after the previous one, reading its whole output; exits with the last status. */
+/**
+ * {@code a | b | c}: each stage runs after the previous one, reading its whole output; exits with the last status,
+ * or with {@code pipefail} the last non-zero one.
+ */
 final class PipelineJob extends Job {
   private final List<List<String>> stages;
   private final Commands commands;
   private final Commands.Context context;
   private int stage = -1;
   private Job current;
+  private final boolean pipefail;
   private StringBuilder currentOutput;
+  private int failedStatus;
 
-  PipelineJob(Io io, List<List<String>> stages, Commands commands, Commands.Context context) {
+  PipelineJob(Io io, List<List<String>> stages, Commands commands, Commands.Context context, boolean pipefail) {
     super(io);
     this.stages = stages;
     this.commands = commands;
     this.context = context;
+    this.pipefail = pipefail;
   }
 
   @Override
@@ -57,8 +63,11 @@ final class PipelineJob extends Job {
   }
 
   private void stageFinished(long now) {
+    if (current.exitCode() != 0) {
+      failedStatus = current.exitCode();
+    }
     if (stage == stages.size() - 1) {
-      finish(current.exitCode());
+      finish(pipefail ? failedStatus : current.exitCode());
     } else {
       startStage(now, currentOutput.toString());
     }

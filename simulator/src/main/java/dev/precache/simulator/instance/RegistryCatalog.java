@@ -210,6 +210,11 @@ public final class RegistryCatalog {
     return authorization;
   }
 
+  /** Every ECR password issued so far, to whomever asked: for tests that look for them where they must not be. */
+  public List<String> issuedEcrPasswords() {
+    return List.copyOf(issuedEcrPasswords.keySet());
+  }
+
   /** The simulated clock ECR token lifetimes are measured on; until set, time stands at 0. */
   public void useSimClock(LongSupplier nowSimMillis) {
     this.simClock = nowSimMillis;

@@ -4,7 +4,10 @@ import dev.precache.simulator.instance.ShellScript.Connector;
 import dev.precache.simulator.instance.ShellScript.Step;
 import java.util.List;
 
-/** Runs a script's pipelines in order, honouring {@code &&}, {@code ||} and {@code set -e}; exits with the last status. */
+/**
+ * Runs a script's pipelines in order, honouring {@code &&}, {@code ||}, {@code set -e} and {@code set -o pipefail};
+ * exits with the last status.
+ */
 final class ScriptJob extends Job {
   private final List<Step> steps;
   private final Commands commands;
@@ -12,6 +15,7 @@ final class ScriptJob extends Job {
   private int next;
   private int status;
   private boolean exitOnError;
+  private boolean pipefail;
   private PipelineJob current;
 
   ScriptJob(Io io, ShellScript script, Commands commands, Commands.Context context) {
@@ -64,7 +68,7 @@ final class ScriptJob extends Job {
         applySet(step.pipeline().get(0));
         continue;
       }
-      current = new PipelineJob(io, step.pipeline(), commands, context);
+      current = new PipelineJob(io, step.pipeline(), commands, context, pipefail);
       current.start(now);
       if (!current.finished()) {
         return;
@@ -86,13 +90,20 @@ final class ScriptJob extends Job {
     return step.pipeline().size() == 1 && step.pipeline().get(0).get(0).equals("set");
   }
 
-  /** {@code set -e}, {@code set -euo pipefail}, {@code set +e}: only errexit matters here. */
+  /** {@code set -e}, {@code set -euo pipefail}, {@code set +e}, {@code set -o pipefail}: errexit and pipefail matter here. */
   private void applySet(List<String> words) {
-    for (String word : words.subList(1, words.size())) {
-      if (word.startsWith("-") && word.contains("e")) {
-        exitOnError = true;
-      } else if (word.startsWith("+") && word.contains("e")) {
-        exitOnError = false;
+    for (int i = 1; i < words.size(); i++) {
+      String word = words.get(i);
+      boolean on = word.startsWith("-");
+      if (!on && !word.startsWith("+")) {
+        continue;
+      }
+      if (word.contains("e")) {
+        exitOnError = on;
+      }
+      if (word.contains("o") && i + 1 < words.size() && words.get(i + 1).equals("pipefail")) {
+        pipefail = on;
+        i++;
       }
     }
     status = 0;

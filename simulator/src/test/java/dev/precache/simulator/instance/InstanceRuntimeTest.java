@@ -49,6 +49,67 @@ class InstanceRuntimeTest {
   }
 
   @Test
+  void pipefailMakesAPipelineFailWhenAnyStageFails() {
+    InstanceRuntime runtime = new InstanceRuntime(TestHost.k8s132(), catalog);
+
+    assertThat(run(runtime, "false | true").exitCode()).isZero();
+    assertThat(run(runtime, "set -o pipefail && false | true").exitCode()).isEqualTo(1);
+    assertThat(run(runtime, "set -o pipefail && echo a | grep -o b | xargs -I {} echo got {}").exitCode()).isEqualTo(1);
+  }
+
+  @Test
+  void grepCutAndXargsPerLineHandTheFieldToTheCommand() {
+    InstanceRuntime runtime = new InstanceRuntime(TestHost.k8s132(), catalog);
+
+    ExecutionStatus status = run(runtime,
+        "echo '{\"user\":\"AWS\",\"password\":\"s3cret\"}' | grep -o '\"password\":\"[^\"]*\"'"
+            + " | cut -d '\"' -f 4 | xargs -I {} echo --user AWS:{} image");
+
+    assertThat(status.exitCode()).as(status.stderr()).isZero();
+    assertThat(status.stdout()).isEqualTo("--user AWS:s3cret image\n");
+  }
+
+  @Test
+  void theEcrCredentialProviderAnswersOnlyOnTheHostAndOnlyForARoleThatMayGetTokens() {
+    String provider = EcrCredentialProvider.PATH;
+    String request = "echo '{\"apiVersion\":\"credentialprovider.kubelet.k8s.io/v1\",\"kind\":\"CredentialProviderRequest\","
+        + "\"image\":\"" + PRIVATE + "\"}' | ";
+    InstanceRole allowed = new InstanceRole() {
+      @Override
+      public String callerArn() {
+        return "arn:aws:sts::123456789012:assumed-role/builder/i-1";
+      }
+
+      @Override
+      public boolean allows(String action, String resource) {
+        return action.equals("ecr:GetAuthorizationToken");
+      }
+
+      @Override
+      public boolean hasCredentials() {
+        return true;
+      }
+    };
+    InstanceRuntime runtime = new InstanceRuntime(TestHost.k8s132(), catalog, List.of(), allowed);
+
+    ExecutionStatus onHost = run(runtime,
+        "apiclient exec admin sheltie bash -c \"" + request.replace("\"", "\\\"") + provider + "\"");
+    ExecutionStatus inControlContainer = run(runtime, request + provider);
+    ExecutionStatus noRole = run(new InstanceRuntime(TestHost.k8s132(), catalog), "apiclient exec admin sheltie "
+        + provider);
+
+    assertThat(inControlContainer.exitCode()).isEqualTo(127);
+    assertThat(noRole.exitCode()).isEqualTo(1);
+    assertThat(noRole.stderr()).contains("Error running credential provider plugin");
+    assertThat(onHost.exitCode()).as(onHost.stderr()).isZero();
+    String password = onHost.stdout().replaceFirst("(?s).*\"password\":\"([^\"]*)\".*", "$1");
+    assertThat(onHost.stdout()).startsWith("{\"kind\":\"CredentialProviderResponse\",\"apiVersion\":"
+        + "\"credentialprovider.kubelet.k8s.io/v1\"").contains("\"auth\":{\"123456789012.dkr.ecr.us-west-2.amazonaws.com\":"
+        + "{\"username\":\"AWS\",\"password\":\"");
+    assertThat(catalog.authorize("123456789012.dkr.ecr.us-west-2.amazonaws.com", "AWS", password)).isTrue();
+  }
+
+  @Test
   void pullPrintsProgressAndUnpackingAndListShowsTheImage() {
     InstanceRuntime runtime = new InstanceRuntime(TestHost.k8s132(), catalog);
     ExecutionStatus pulled = run(runtime, pull(BUSYBOX, "--platform amd64"));
