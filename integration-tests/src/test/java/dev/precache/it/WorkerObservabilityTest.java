@@ -4,15 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.precache.workflows.BuildMetrics;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -29,6 +33,8 @@ class WorkerObservabilityTest {
   /** The scope reports counters every second (WorkerMetrics.REPORT_INTERVAL). */
   private static final Duration REPORTED = Duration.ofSeconds(15);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Surefire runs tests in the module's directory. */
+  private static final Path DASHBOARD = Path.of("../deploy/grafana/precache-worker.json");
 
   @RegisterExtension
   @Order(1)
@@ -50,7 +56,11 @@ class WorkerObservabilityTest {
       assertThat(upToDate.at("/result/upToDate").asBoolean()).as("%s", upToDate).isTrue();
 
       Map<String, String> region = Map.of("region", REGION);
-      PrometheusScrape scrape = awaitScrape(metrics, s -> s.sum("precache_builds_finished_total", Map.of()) >= 3);
+      // The SDK counts a workflow's end after its last task completed: at the scope's next report, perhaps.
+      Map<String, String> builds = Map.of("workflow_type", "SnapshotBuildWorkflow");
+      PrometheusScrape scrape = awaitScrape(metrics, s -> s.sum("precache_builds_finished_total", Map.of()) >= 3
+          && s.sum("temporal_workflow_completed_total", builds) >= 2
+          && s.sum("temporal_workflow_failed_total", builds) >= 1);
       System.out.println(scrape.text());
       Counted counted = new Counted(scrape);
       counted.assertSum("precache_builds_started_total", region, 3);
@@ -88,6 +98,7 @@ class WorkerObservabilityTest {
       assertThat(scrape.sum("temporal_activity_execution_latency_seconds_count",
           Map.of("activity_type", "PullImage"))).isEqualTo(1);
 
+      assertDashboardQueriesKnownSeries(scrape);
       assertLogLinesNameBuildAndStep(worker, List.of(built, upToDate, failed));
     }
     aws.assertNothingLeft();
@@ -112,6 +123,35 @@ class WorkerObservabilityTest {
         assertThat(value).as("%s%s (%s failed workflow tasks)", name, labels, failedTasks)
             .isLessThanOrEqualTo(expected * (1 + failedTasks));
       }
+    }
+  }
+
+  /**
+   * Every series deploy/grafana's dashboard queries is in the scrape or, for those these builds do not produce
+   * (teardown failures, janitor removals, failed polls), named by precache's or the SDK's constants.
+   */
+  private static void assertDashboardQueriesKnownSeries(PrometheusScrape scrape) throws Exception {
+    String dashboard = Files.readString(DASHBOARD);
+    Set<String> scraped = scrape.samples().stream().map(PrometheusScrape.Sample::name).collect(Collectors.toSet());
+    Set<String> declared = new java.util.HashSet<>();
+    for (Class<?> constants : List.of(BuildMetrics.class, io.temporal.worker.MetricsType.class,
+        io.temporal.serviceclient.MetricsType.class)) {
+      for (java.lang.reflect.Field field : constants.getFields()) {
+        if (field.getType() == String.class && java.lang.reflect.Modifier.isStatic(field.getModifiers())) {
+          declared.add((String) field.get(null));
+        }
+      }
+    }
+    Matcher names = Pattern.compile("\\b(?:precache|temporal|jvm)_[a-z_]+").matcher(dashboard);
+    Set<String> queried = new java.util.TreeSet<>();
+    while (names.find()) {
+      queried.add(names.group());
+    }
+    assertThat(queried).contains("precache_builds_finished_total", "precache_teardown_failures_total",
+        "temporal_workflow_task_schedule_to_start_latency_seconds_bucket");
+    for (String name : queried) {
+      String base = name.replaceFirst("(_seconds)?(_total|_bucket|_sum|_count)?$", "");
+      assertThat(scraped.contains(name) || declared.contains(base)).as("the dashboard's %s", name).isTrue();
     }
   }
 
