@@ -132,6 +132,26 @@ class PrecacheWorkerProcessTest {
     }
   }
 
+  @Test
+  void readinessFailsWhileNoAwsCredentialsResolve() throws Exception {
+    Path home = Files.createDirectories(dir.resolve("home"));
+    int httpPort = freePort();
+    // Blank keys and a home without ~/.aws: every link of the default chain comes up empty (no instance metadata).
+    try (WorkerChild worker = WorkerChild.start(dir.resolve("log"), Map.of("PATH", "/usr/bin:/bin",
+        "AWS_ACCESS_KEY_ID", "", "AWS_SECRET_ACCESS_KEY", ""), home,
+        "--dev", "--dev-port", String.valueOf(freePort()), "--aws-endpoint", "http://127.0.0.1:9",
+        "--metrics-port", String.valueOf(httpPort))) {
+      worker.awaitLog("serving /metrics, /livez and /readyz", STARTUP);
+      HttpResponse<String> notReady = get(URI.create("http://127.0.0.1:" + httpPort + "/readyz"));
+      assertThat(notReady.statusCode()).as(notReady.body()).isEqualTo(503);
+      JsonNode body = new ObjectMapper().readTree(notReady.body());
+      assertThat(check(body, "aws_credentials").get("ok").asBoolean()).isFalse();
+      assertThat(check(body, "aws_credentials").get("detail").asText()).contains("Unable to load credentials");
+      assertThat(check(body, "temporal").get("ok").asBoolean()).as(notReady.body()).isTrue();
+      assertThat(worker.terminate(Duration.ofSeconds(60))).isIn(0, 143);
+    }
+  }
+
   private static JsonNode check(JsonNode health, String name) {
     for (JsonNode check : health.get("checks")) {
       if (check.get("name").asText().equals(name)) {
