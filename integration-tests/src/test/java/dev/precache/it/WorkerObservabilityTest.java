@@ -61,7 +61,8 @@ class WorkerObservabilityTest {
       PrometheusScrape scrape = awaitScrape(metrics, s -> s.sum("precache_builds_finished_total", Map.of()) >= 3
           && s.sum("temporal_workflow_completed_total", builds) >= 2
           && s.sum("temporal_workflow_failed_total", builds) >= 1);
-      System.out.println(scrape.text());
+      // Kept for a reader: the whole scrape after the three builds.
+      Files.writeString(BuildDirectory.file("worker-metrics.txt"), scrape.text());
       Counted counted = new Counted(scrape);
       counted.assertSum("precache_builds_started_total", region, 3);
       counted.assertSum("precache_builds_finished_total", Map.of("region", REGION, "outcome", "succeeded",
