@@ -60,6 +60,11 @@ public final class AwsClients implements AutoCloseable {
     this.credentials = credentials;
   }
 
+  /** The credentials every client signs with: the worker's readiness check resolves them. */
+  public AwsCredentialsProvider credentials() {
+    return credentials;
+  }
+
   public CloudFormationClient cloudFormation(String region) {
     return cloudFormation.computeIfAbsent(region, r -> build(CloudFormationClient::builder, r));
   }

@@ -34,8 +34,15 @@ final class WorkerProcess implements AutoCloseable {
   /** Starts a worker and waits until it polls. */
   static WorkerProcess start(String temporalTarget, SimulatedAws aws, Duration awsPollInterval)
       throws InterruptedException {
-    return start(Map.of("TEMPORAL_ADDRESS", temporalTarget, "TEMPORAL_NAMESPACE", TemporalDevServer.NAMESPACE),
-        awsArguments(aws, awsPollInterval));
+    return start(temporalTarget, aws, awsPollInterval, List.of());
+  }
+
+  /** Starts a worker with {@code moreArgs} after the simulator's, and waits until it polls. */
+  static WorkerProcess start(String temporalTarget, SimulatedAws aws, Duration awsPollInterval,
+      List<String> moreArgs) throws InterruptedException {
+    List<String> args = new ArrayList<>(awsArguments(aws, awsPollInterval));
+    args.addAll(moreArgs);
+    return start(Map.of("TEMPORAL_ADDRESS", temporalTarget, "TEMPORAL_NAMESPACE", TemporalDevServer.NAMESPACE), args);
   }
 
   /**
@@ -77,6 +84,11 @@ final class WorkerProcess implements AutoCloseable {
     WorkerProcess worker = new WorkerProcess(process, log);
     worker.awaitPolling();
     return worker;
+  }
+
+  /** Everything the worker printed, stdout and stderr. */
+  Path log() {
+    return log;
   }
 
   /** The SDK's default worker identity, {@code pid@host}, starts with this. */

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.precache.activities.AwsClients;
 import dev.precache.activities.DockerConfig;
 import dev.precache.activities.RegistryEndpoints;
+import dev.precache.workflows.BuildLogContext;
 import dev.precache.workflows.SnapshotBuildWorkflow;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
@@ -15,6 +16,7 @@ import io.temporal.envconfig.ClientConfigProfile;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -101,6 +103,15 @@ public final class PrecacheWorker implements Callable<Integer> {
       description = "text, or json: one JSON object per line (default: ${DEFAULT-VALUE}).")
   LogFormat logFormat;
 
+  @Option(names = "--metrics-port", paramLabel = "PORT",
+      description = "Serve GET /metrics (Prometheus), /livez and /readyz on this port (default: none). With it, a "
+          + "namespace without precache's search attributes fails /readyz instead of stopping the worker.")
+  Integer metricsPort;
+
+  @Option(names = "--metrics-address", paramLabel = "HOST", defaultValue = "127.0.0.1",
+      description = "The address --metrics-port listens on (default: ${DEFAULT-VALUE}; 0.0.0.0 in a pod).")
+  String metricsAddress;
+
   @Option(names = "--shutdown-grace", paramLabel = "SECONDS", defaultValue = "30",
       description = "On SIGTERM/SIGINT, how long running activities may finish before they are interrupted "
           + "(default: ${DEFAULT-VALUE}).")
@@ -135,19 +146,27 @@ public final class PrecacheWorker implements Callable<Integer> {
     if (logFormat == LogFormat.json) {
       useJsonLogs();
     }
+    if (metricsPort != null && (metricsPort < 1 || metricsPort > 65535)) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--metrics-port " + metricsPort
+          + " is not a port (1-65535)");
+    }
     LocalTemporal devServer = dev ? startDevServer() : null;
-    WorkflowServiceStubs stubs;
-    WorkflowClient client;
+    WorkerMetrics metrics = metricsPort != null ? new WorkerMetrics() : null;
+    WorkflowServiceStubsOptions stubsOptions;
+    WorkflowClientOptions clientOptions;
     if (devServer != null) {
-      stubs = WorkflowServiceStubs.newServiceStubs(
-          WorkflowServiceStubsOptions.newBuilder().setTarget(devServer.target()).build());
-      client = WorkflowClient.newInstance(stubs,
-          WorkflowClientOptions.newBuilder().setNamespace(DevServer.NAMESPACE).build());
+      stubsOptions = WorkflowServiceStubsOptions.newBuilder().setTarget(devServer.target()).build();
+      clientOptions = WorkflowClientOptions.newBuilder().setNamespace(DevServer.NAMESPACE).build();
     } else {
       ClientConfigProfile profile = ClientConfigProfile.load();
-      stubs = WorkflowServiceStubs.newServiceStubs(profile.toWorkflowServiceStubsOptions());
-      client = WorkflowClient.newInstance(stubs, profile.toWorkflowClientOptions());
+      stubsOptions = profile.toWorkflowServiceStubsOptions();
+      clientOptions = profile.toWorkflowClientOptions();
     }
+    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(metrics == null ? stubsOptions
+        : WorkflowServiceStubsOptions.newBuilder(stubsOptions).setMetricsScope(metrics.scope()).build());
+    // The build name and step, set by the workflow, go with its activities onto their log lines.
+    WorkflowClient client = WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder(clientOptions)
+        .setContextPropagators(List.of(new BuildLogContext())).build());
     String namespace = client.getOptions().getNamespace();
     // A --dev server registers them as it starts.
     Optional<List<String>> missing = devServer != null ? Optional.of(List.of())
@@ -155,6 +174,10 @@ public final class PrecacheWorker implements Callable<Integer> {
     if (missing.isEmpty()) {
       log.warn("cannot list the search attributes of namespace '{}' on {}; if builds fail to start, register them "
           + "(README: Real AWS and a real Temporal cluster)", namespace, stubs.getOptions().getTarget());
+    } else if (!missing.get().isEmpty() && metricsPort != null) {
+      log.error("namespace '{}' on {} lacks the search attributes {}, so no build can start until they are "
+          + "registered; /readyz fails meanwhile. Register them once:{}", namespace, stubs.getOptions().getTarget(),
+          missing.get(), SearchAttributeCheck.registerCommands(missing.get()));
     } else if (!missing.get().isEmpty()) {
       log.error("namespace '{}' on {} lacks the search attributes {}, so no build could start; register them once:{}",
           namespace, stubs.getOptions().getTarget(), missing.get(), SearchAttributeCheck.registerCommands(missing.get()));
@@ -177,11 +200,22 @@ public final class PrecacheWorker implements Callable<Integer> {
         awsEndpoint == null ? "AWS" : awsEndpoint);
     log.info("registry endpoints: {}; registry logins for {} host(s){}", registries.mapping().isEmpty()
         ? "https://<host>" : registries.mapping(), logins.size(), registryConfig == null ? "" : " from " + registryConfig);
+    Readiness readiness = metrics == null ? null : new Readiness(stubs, namespace, aws.credentials());
+    WorkerHttpServer http = metrics == null ? null : WorkerHttpServer.start(
+        new InetSocketAddress(metricsAddress, metricsPort), metrics::scrape, host::liveness, readiness::check);
+    if (http != null) {
+      log.info("serving /metrics, /livez and /readyz on http://{}:{}", metricsAddress, http.address().getPort());
+    }
 
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("shutting down: no new tasks; running activities get {}s to finish", shutdownGraceSeconds);
       host.shutdown(Duration.ofSeconds(shutdownGraceSeconds));
+      if (http != null) {
+        http.close();
+        readiness.close();
+        metrics.close();
+      }
       stubs.shutdown();
       aws.close();
       if (devServer != null) {

@@ -9,6 +9,7 @@ import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Whether the namespace has every search attribute builds carry: without them each build fails to start, so the
@@ -22,19 +23,29 @@ final class SearchAttributeCheck {
    * Cloud without operator rights).
    */
   static Optional<List<String>> missing(WorkflowServiceStubs stubs, String namespace) {
-    OperatorServiceStubs operator = OperatorServiceStubs.newServiceStubs(
-        OperatorServiceStubsOptions.newBuilder(stubs.getOptions()).validateAndBuildWithDefaults());
+    OperatorServiceStubs operator = operatorStubs(stubs);
     try {
-      Map<String, ?> custom = operator.blockingStub()
-          .listSearchAttributes(ListSearchAttributesRequest.newBuilder().setNamespace(namespace).build())
-          .getCustomAttributesMap();
-      return Optional.of(BuildSearchAttributes.ALL.stream().map(key -> key.getName())
-          .filter(name -> !custom.containsKey(name)).toList());
+      return Optional.of(missing(operator, namespace, 30));
     } catch (StatusRuntimeException cannotLook) {
       return Optional.empty();
     } finally {
       operator.shutdown();
     }
+  }
+
+  /** The attributes missing from {@code namespace}; what the server refuses is thrown. */
+  static List<String> missing(OperatorServiceStubs operator, String namespace, long deadlineSeconds) {
+    Map<String, ?> custom = operator.blockingStub().withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS)
+        .listSearchAttributes(ListSearchAttributesRequest.newBuilder().setNamespace(namespace).build())
+        .getCustomAttributesMap();
+    return BuildSearchAttributes.ALL.stream().map(key -> key.getName())
+        .filter(name -> !custom.containsKey(name)).toList();
+  }
+
+  /** Operator service stubs on the same server, with the same connection options (TLS, API key). */
+  static OperatorServiceStubs operatorStubs(WorkflowServiceStubs stubs) {
+    return OperatorServiceStubs.newServiceStubs(
+        OperatorServiceStubsOptions.newBuilder(stubs.getOptions()).validateAndBuildWithDefaults());
   }
 
   /** What to run, for the error message. */

@@ -9,6 +9,7 @@ import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.worker.WorkerOptions;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,6 +82,13 @@ public final class WorkerHost implements AutoCloseable {
       factory.shutdownNow();
       factory.awaitTermination(5, TimeUnit.SECONDS);
     }
+  }
+
+  /** {@code /livez}: the worker's pollers run until it is shut down. */
+  List<HealthCheck> liveness() {
+    boolean polling = factory.isStarted() && !factory.isShutdown() && !factory.isTerminated();
+    return List.of(polling ? HealthCheck.passed("polling", "polling task queue " + SnapshotBuildWorkflow.TASK_QUEUE)
+        : HealthCheck.failed("polling", "the worker is shut down"));
   }
 
   public boolean isTerminated() {

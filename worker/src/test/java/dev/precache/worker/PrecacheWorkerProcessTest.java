@@ -2,7 +2,9 @@ package dev.precache.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.precache.workflows.BuildSearchAttributes;
 import dev.precache.workflows.BuildRequest;
 import dev.precache.workflows.SnapshotBuildWorkflow;
 import io.grpc.InsecureServerCredentials;
@@ -20,10 +22,16 @@ import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -67,6 +75,106 @@ class PrecacheWorkerProcessTest {
       server.destroy();
       server.waitFor();
     }
+  }
+
+  @Test
+  void readinessFailsNamingTheMissingSearchAttributesUntilTheyAreRegistered() throws Exception {
+    Path temporal = temporalCli();
+    int port = freePort();
+    int httpPort = freePort();
+    String address = "127.0.0.1:" + port;
+    Process server = new ProcessBuilder(temporal.toString(), "server", "start-dev", "--ip", "127.0.0.1",
+        "--port", String.valueOf(port), "--ui-port", String.valueOf(freePort()),
+        "--db-filename", dir.resolve("bare.db").toString(), "--log-level", "warn")
+        .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
+    try (WorkerChild worker = WorkerChild.start(dir.resolve("log"), Map.of("TEMPORAL_ADDRESS", address), dir,
+        "--aws-endpoint", "http://127.0.0.1:9", "--metrics-port", String.valueOf(httpPort))) {
+      worker.awaitLog("serving /metrics, /livez and /readyz on http://127.0.0.1:" + httpPort, STARTUP);
+      assertThat(worker.log()).contains("lacks the search attributes [PrecacheStatus,", "/readyz fails meanwhile",
+          "polling task queue");
+      URI base = URI.create("http://127.0.0.1:" + httpPort);
+
+      HttpResponse<String> notReady = get(base.resolve("/readyz"));
+      assertThat(notReady.statusCode()).as(notReady.body()).isEqualTo(503);
+      JsonNode body = new ObjectMapper().readTree(notReady.body());
+      assertThat(body.get("ok").asBoolean()).isFalse();
+      assertThat(check(body, "temporal").get("ok").asBoolean()).as(notReady.body()).isTrue();
+      assertThat(check(body, "aws_credentials").get("ok").asBoolean()).as(notReady.body()).isTrue();
+      assertThat(check(body, "search_attributes").get("ok").asBoolean()).isFalse();
+      assertThat(check(body, "search_attributes").get("detail").asText())
+          .contains("missing PrecacheStatus", "PrecacheImages", "temporal operator search-attribute create");
+      HttpResponse<String> live = get(base.resolve("/livez"));
+      assertThat(live.statusCode()).as(live.body()).isEqualTo(200);
+      assertThat(check(new ObjectMapper().readTree(live.body()), "polling").get("ok").asBoolean()).isTrue();
+      assertThat(get(base.resolve("/nothing")).statusCode()).isEqualTo(404);
+
+      // What the check says to run, as an operator would.
+      String commands = SearchAttributeCheck.registerCommands(
+          BuildSearchAttributes.ALL.stream().map(key -> key.getName()).toList());
+      for (String command : commands.strip().lines().map(String::strip).toList()) {
+        List<String> argv = new ArrayList<>(List.of(command.split(" ")));
+        argv.set(0, temporal.toString());
+        argv.addAll(List.of("--address", address));
+        Process register = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String output = new String(register.getInputStream().readAllBytes());
+        assertThat(register.waitFor()).as(command + "\n" + output).isZero();
+      }
+      HttpResponse<String> ready = awaitStatus(base.resolve("/readyz"), 200, Duration.ofSeconds(30));
+      assertThat(new ObjectMapper().readTree(ready.body()).get("checks")).allSatisfy(check ->
+          assertThat(check.get("ok").asBoolean()).as(ready.body()).isTrue());
+      // The SDK's own series once it has polled.
+      assertThat(get(base.resolve("/metrics")).body()).contains("temporal_long_request_total{", "namespace=\"default\"",
+          "jvm_memory_used_bytes");
+      assertThat(worker.terminate(Duration.ofSeconds(60))).isIn(0, 143);
+    } finally {
+      server.destroy();
+      server.waitFor();
+    }
+  }
+
+  @Test
+  void readinessFailsWhileNoAwsCredentialsResolve() throws Exception {
+    Path home = Files.createDirectories(dir.resolve("home"));
+    int httpPort = freePort();
+    // Blank keys and a home without ~/.aws: every link of the default chain comes up empty (no instance metadata).
+    try (WorkerChild worker = WorkerChild.start(dir.resolve("log"), Map.of("PATH", "/usr/bin:/bin",
+        "AWS_ACCESS_KEY_ID", "", "AWS_SECRET_ACCESS_KEY", ""), home,
+        "--dev", "--dev-port", String.valueOf(freePort()), "--aws-endpoint", "http://127.0.0.1:9",
+        "--metrics-port", String.valueOf(httpPort))) {
+      worker.awaitLog("serving /metrics, /livez and /readyz", STARTUP);
+      HttpResponse<String> notReady = get(URI.create("http://127.0.0.1:" + httpPort + "/readyz"));
+      assertThat(notReady.statusCode()).as(notReady.body()).isEqualTo(503);
+      JsonNode body = new ObjectMapper().readTree(notReady.body());
+      assertThat(check(body, "aws_credentials").get("ok").asBoolean()).isFalse();
+      assertThat(check(body, "aws_credentials").get("detail").asText()).contains("Unable to load credentials");
+      assertThat(check(body, "temporal").get("ok").asBoolean()).as(notReady.body()).isTrue();
+      assertThat(worker.terminate(Duration.ofSeconds(60))).isIn(0, 143);
+    }
+  }
+
+  private static JsonNode check(JsonNode health, String name) {
+    for (JsonNode check : health.get("checks")) {
+      if (check.get("name").asText().equals(name)) {
+        return check;
+      }
+    }
+    throw new AssertionError("no check " + name + " in " + health);
+  }
+
+  private static HttpResponse<String> get(URI uri) throws Exception {
+    return HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY).build().send(
+        HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(15)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> awaitStatus(URI uri, int status, Duration timeout) throws Exception {
+    Instant deadline = Instant.now().plus(timeout);
+    HttpResponse<String> response = get(uri);
+    while (response.statusCode() != status && Instant.now().isBefore(deadline)) {
+      Thread.sleep(500);
+      response = get(uri);
+    }
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    return response;
   }
 
   @Test

@@ -6,6 +6,7 @@ import static dev.precache.workflows.BuildSearchAttributes.REGION;
 import static dev.precache.workflows.BuildSearchAttributes.SNAPSHOT_ID;
 import static dev.precache.workflows.BuildSearchAttributes.STATUS;
 
+import dev.precache.workflows.BuildMetrics.Outcome;
 import dev.precache.workflows.BuildSearchAttributes.Status;
 import dev.precache.workflows.ImagePull.State;
 import dev.precache.workflows.InstanceActivities.PullSpec;
@@ -101,6 +102,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private boolean finished;
   /** The SSM parameter the snapshot was written to, once that is done (since {@link #CANCEL_AFTER_PUBLISH}). */
   private String publishedTo;
+  private BuildMetrics metrics;
 
   private final List<StepTiming> timings = new ArrayList<>();
   private boolean deadlinePassed;
@@ -116,6 +118,9 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     // Before anything else: builds started before the change replay with the rules and attributes they ran with.
     boolean inputLimits = Workflow.getVersion(INPUT_LIMITS, Workflow.DEFAULT_VERSION, 1) >= 1;
     BuildRequest request = validated(input, inputLimits);
+    metrics = BuildMetrics.forBuild(request.region());
+    metrics.started();
+    BuildLogContext.build(request.name());
     parallelismRequested = input.pullParallelism() != null;
     WorkflowInfo info = Workflow.getInfo();
     BuildIdentity identity = BuildIdentity.of(info.getWorkflowId(), info.getRunId(), request.name());
@@ -138,9 +143,14 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
         failure = "cancel arrived after " + snapshotId + " was published to " + publishedTo + "; nothing was undone";
         log.info("{}", failure);
         setStatus(Status.CANCELLED);
+        metrics.finished(Outcome.CANCELLED, BuildMetrics.NO_FAILURE);
         return result;
       }
       setStatus(Status.SUCCEEDED);
+      metrics.finished(Outcome.SUCCEEDED, BuildMetrics.NO_FAILURE);
+      if (result.upToDate()) {
+        metrics.upToDate();
+      }
       return result;
     } catch (TemporalFailure stepFailure) {
       tearDownAfterFailure(request.region(), identity);
@@ -293,6 +303,10 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
       failure = invalid.getMessage();
       finished = true;
       setStatus(Status.FAILED);
+      // Its region may be anything: not a label.
+      BuildMetrics unknownRegion = BuildMetrics.forBuild("unknown");
+      unknownRegion.started();
+      unknownRegion.finished(Outcome.FAILED, BuildFailures.INVALID_REQUEST);
       throw ApplicationFailure.newNonRetryableFailure(invalid.getMessage(), BuildFailures.INVALID_REQUEST);
     }
   }
@@ -326,10 +340,13 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
 
   private <T> T step(BuildStep next, Functions.Func<T> work) {
     step = next;
+    BuildLogContext.step(BuildMetrics.label(next));
     log.info("[{}/{}] {}", next.number(), BuildStep.total(), next.title());
     long start = Workflow.currentTimeMillis();
     T result = work.apply();
-    timings.add(new StepTiming(next.number(), next.title(), Workflow.currentTimeMillis() - start));
+    long took = Workflow.currentTimeMillis() - start;
+    timings.add(new StepTiming(next.number(), next.title(), took));
+    metrics.stepCompleted(next, Duration.ofMillis(took));
     return result;
   }
 
@@ -369,6 +386,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
             + "resolved " + resolved(pull).digest() + ", pulled " + cached.digest(), BuildFailures.IMAGE_CHANGED);
       }
       pulls.set(index, new ImagePull(pull.image(), pull.platform(), State.DONE, cached.digest(), null));
+      metrics.pulled(preflight != null ? resolved(pull).compressedBytes() : cached.sizeBytes());
       return cached;
     } catch (TemporalFailure pullFailure) {
       boolean cancelled = pullFailure instanceof CanceledFailure || pullFailure.getCause() instanceof CanceledFailure;
@@ -408,6 +426,9 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
           .awaitSnapshotCompleted(region, snapshotId);
       snapshotPercent = status.percent();
     } while (!status.completed());
+    if (volumeUsage != null) {
+      metrics.snapshotCompleted(volumeUsage.usedBytes());
+    }
   }
 
   private static String description(BuildRequest request) {
@@ -460,6 +481,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
       return nothingToDo;
     }
     Workflow.newDetachedCancellationScope(() -> tearingDown = Async.procedure(() -> {
+      BuildLogContext.step(BuildLogContext.TEARDOWN);
       List<TemporalFailure> failures = new ArrayList<>();
       attempt(failures, () -> stack(BuildTimeouts.TEARDOWN, "delete stack " + stackName).deleteStack(region, stackName));
       fenceOffLateStackCreation(region, failures);
@@ -493,11 +515,12 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
         .deleteStack(region, stackName));
   }
 
-  private static void attempt(List<TemporalFailure> failures, Functions.Proc part) {
+  private void attempt(List<TemporalFailure> failures, Functions.Proc part) {
     try {
       part.apply();
     } catch (TemporalFailure partFailure) {
       log.error("teardown: {}", describe(causeOf(partFailure)));
+      metrics.teardownFailed();
       failures.add(partFailure);
     }
   }
@@ -540,16 +563,19 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     if (deadlinePassed) {
       failure = "timed out after " + human(timeout) + " during " + during;
       setStatus(Status.TIMED_OUT);
+      metrics.finished(Outcome.TIMED_OUT, BuildFailures.BUILD_TIMED_OUT);
       return ApplicationFailure.newNonRetryableFailureWithCause(failure, BuildFailures.BUILD_TIMED_OUT, stepFailure);
     }
     if (CancellationScope.current().isCancelRequested()) {
       failure = "cancelled during " + during;
       setStatus(Status.CANCELLED);
+      metrics.finished(Outcome.CANCELLED, BuildMetrics.NO_FAILURE);
       return new CanceledFailure(failure);
     }
     Throwable cause = causeOf(stepFailure);
     failure = during + " failed: " + describe(cause);
     setStatus(Status.FAILED);
+    metrics.finished(Outcome.FAILED, typeOf(cause));
     log.info("build failed: {}", failure);
     return ApplicationFailure.newNonRetryableFailureWithCause(failure, typeOf(cause), stepFailure);
   }
