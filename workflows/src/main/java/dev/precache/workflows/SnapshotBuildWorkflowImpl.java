@@ -72,6 +72,11 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   static final String PULL_SCHEDULE = "pull-schedule";
   /** The change that launches build instances with the region's builder stack's instance profile. */
   static final String BUILDER_STACK = "builder-stack";
+  /**
+   * The change that tags a succeeded build's snapshot {@link SnapshotLifecycle#PUBLISHED}, which the worker's IAM
+   * policy then forbids it to delete; builds before it leave theirs {@link SnapshotLifecycle#BUILDING}.
+   */
+  static final String LEAST_PRIVILEGE_TAGS = "least-privilege-tags";
   private static final ActivityOptions PULL = ActivityOptions.newBuilder(BuildTimeouts.PULL_IMAGE)
       .setCancellationType(ActivityCancellationType.ABANDON)
       .build();
@@ -85,6 +90,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private String instanceId;
   private String snapshotId;
   private boolean snapshotRequested;
+  /** Once the snapshot is tagged published, a failure after (publishing to -op) keeps it: it is a product. */
+  private boolean snapshotMarkedPublished;
   private boolean stackRequested;
   private Preflight preflight;
   private VolumeSizing sizing;
@@ -194,6 +201,11 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     // Deleting the stack began while the snapshot completed (TEARDOWN_DURING_SNAPSHOT): here it is waited for.
     String publishedParameter = step(BuildStep.CLEANUP, () -> {
       tearDown(region, identity);
+      if (Workflow.getVersion(LEAST_PRIVILEGE_TAGS, Workflow.DEFAULT_VERSION, 1) >= 1) {
+        // Before -op names it anywhere: a snapshot nodes may boot from is one the worker can no longer delete.
+        snapshots(BuildTimeouts.TEARDOWN, "tag " + snapshotId + " published").markSnapshotPublished(region, snapshotId);
+        snapshotMarkedPublished = true;
+      }
       return publish(request);
     });
 
@@ -486,7 +498,9 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     } catch (TemporalFailure teardownFailure) {
       failures.add(teardownFailure);
     }
-    if (snapshotRequested) {
+    if (snapshotMarkedPublished) {
+      log.warn("kept snapshot {}: it was tagged published before the build failed; retention removes it", snapshotId);
+    } else if (snapshotRequested) {
       int failedBefore = failures.size();
       Workflow.newDetachedCancellationScope(() -> attempt(failures, () ->
           snapshots(BuildTimeouts.TEARDOWN, "delete snapshots of build " + identity.buildId())

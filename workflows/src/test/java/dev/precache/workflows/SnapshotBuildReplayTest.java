@@ -53,6 +53,8 @@ class SnapshotBuildReplayTest {
   private static final String FAST_BY_DEFAULT_HISTORY = "histories/happy-path-fast-by-default.json";
   /** A build of the validator's maximum 200 pulls, its images indexed by key ({@link ImageIndex}). */
   private static final String INDEXED_HISTORY = "histories/max-pulls-indexed.json";
+  /** Recorded after {@code least-privilege-tags}: the snapshot is tagged published before -op is written. */
+  private static final String PUBLISHED_TAG_HISTORY = "histories/happy-path-published-tag.json";
 
   @RegisterExtension
   final TestWorkflowExtension testWorkflow = FakeCloud.extension();
@@ -105,6 +107,11 @@ class SnapshotBuildReplayTest {
   }
 
   @Test
+  void replaysTheRecordedHappyPathThatTaggedItsSnapshotPublished() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(PUBLISHED_TAG_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
   void aWorkflowThatLaunchesBeforeResolvingCannotReplayTheResolvedHistory() {
     assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(RESOLVED_HISTORY,
         ChecksSsmFirst.class))
@@ -139,6 +146,18 @@ class SnapshotBuildReplayTest {
 
     String history = client.fetchHistory("max-pulls-indexed").toJson(true);
     Files.writeString(Path.of("src/test/resources", INDEXED_HISTORY), history);
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "precache.recordHistory", matches = "true")
+  void recordTheHappyPathThatTagsItsSnapshotPublished(TestWorkflowEnvironment env, WorkflowClient client,
+      Worker worker) throws IOException {
+    new FakeCloud().register(worker);
+    env.start();
+    FakeCloud.newBuild(client, worker, "happy-path-published-tag").build(FakeCloud.request());
+
+    String history = client.fetchHistory("happy-path-published-tag").toJson(true);
+    Files.writeString(Path.of("src/test/resources", PUBLISHED_TAG_HISTORY), history);
   }
 
   /** 100 images × 2 platforms: the validator's maximum, too many to index whole. */
