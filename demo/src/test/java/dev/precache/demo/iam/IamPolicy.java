@@ -100,6 +100,13 @@ public final class IamPolicy {
     return allowed ? Decision.ALLOWED : Decision.IMPLICITLY_DENIED;
   }
 
+  /** Each Allow statement's actions by Sid (wildcards as written): what the policy grants. */
+  public Map<String, List<String>> grants() {
+    Map<String, List<String>> grants = new java.util.LinkedHashMap<>();
+    statements.stream().filter(s -> s.allow() && !s.notAction()).forEach(s -> grants.put(s.sid(), s.actions()));
+    return grants;
+  }
+
   /** The Sids of the Allow statements that match: which statement grants a call. */
   public List<String> allowingStatements(IamRequest request) {
     return statements.stream().filter(s -> s.allow() && matches(s, request)).map(Statement::sid).toList();
