@@ -157,7 +157,8 @@ public final class CloudFormationCalls {
       return List.of(via(new IamRequest("iam:RemoveRoleFromInstanceProfile", arn, why)),
           via(new IamRequest("iam:DeleteInstanceProfile", arn, why)));
     }
-    // Adding a role to an instance profile passes it (Service Authorization Reference: dependent action iam:PassRole).
+    // "The caller of this operation must be granted the PassRole permission on the IAM role" (IAM API Reference,
+    // AddRoleToInstanceProfile); that it is passed to EC2 there is an assumption.
     return List.of(via(new IamRequest("iam:CreateInstanceProfile", arn, why)),
         via(new IamRequest("iam:AddRoleToInstanceProfile", arn, why)), passRole(role, why),
         via(new IamRequest("iam:GetInstanceProfile", arn, why)));
