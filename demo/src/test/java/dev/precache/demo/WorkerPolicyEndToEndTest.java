@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.precache.activities.AwsClients;
 import dev.precache.demo.LocalCloud.CliRun;
 import dev.precache.demo.iam.CloudFormationCalls;
+import dev.precache.demo.iam.ForbiddenRequests;
 import dev.precache.demo.iam.IamPolicy;
 import dev.precache.demo.iam.IamPolicy.Decision;
 import dev.precache.demo.iam.IamRequest;
@@ -92,7 +93,7 @@ class WorkerPolicyEndToEndTest {
         // which this run's cancel (during a public image's pull) does not leave.
         "ParkedRegistryCredentials", Set.of("ssm:DeleteParameters")));
 
-    Map<String, IamRequest> forbidden = forbidden(published);
+    Map<String, IamRequest> forbidden = ForbiddenRequests.of(REGION, ACCOUNT, published);
     Map<String, Decision> decisions = new LinkedHashMap<>();
     forbidden.forEach((what, request) -> decisions.put(what, policy.evaluate(request)));
     assertThat(decisions).as("what precache must not be able to do").allSatisfy((what, decision) ->
@@ -207,80 +208,6 @@ class WorkerPolicyEndToEndTest {
     IamRequest delete = new IamRequest("ec2:DeleteSnapshot", SNAPSHOTS + published, "retention: delete")
         .withTags("aws:ResourceTag/", expiredTags);
     return List.of(expire, delete);
-  }
-
-  /** Requests the policy must refuse, each named by what it would let a worker (or a bug in it) do. */
-  private static Map<String, IamRequest> forbidden(String published) {
-    Map<String, String> publishedTags = Map.of("precache:build-id", "b-1", SnapshotLifecycle.STATE,
-        SnapshotLifecycle.PUBLISHED);
-    IamRequest viaCloudFormation = new IamRequest("ec2:RunInstances", INSTANCES + "i-1", "forbidden")
-        .with("aws:CalledVia", "cloudformation.amazonaws.com");
-    Map<String, IamRequest> forbidden = new LinkedHashMap<>();
-    forbidden.put("a root shell on an instance that is not a build's",
-        new IamRequest("ssm:SendCommand", INSTANCES + "i-production", "forbidden")
-            .with("ssm:resourceTag/team", "ml"));
-    forbidden.put("run another SSM document on a build instance",
-        new IamRequest("ssm:SendCommand", "arn:aws:ssm:" + REGION + "::document/AWS-RunPowerShellScript", "forbidden"));
-    forbidden.put("delete a published snapshot", new IamRequest("ec2:DeleteSnapshot", SNAPSHOTS + published,
-        "forbidden").withTags("aws:ResourceTag/", publishedTags));
-    forbidden.put("delete a snapshot precache did not make", new IamRequest("ec2:DeleteSnapshot", SNAPSHOTS + "snap-x",
-        "forbidden").with("aws:ResourceTag/Name", "database-backup"));
-    forbidden.put("expire a snapshot precache did not make", new IamRequest("ec2:CreateTags", SNAPSHOTS + "snap-x",
-        "forbidden").with("aws:ResourceTag/Name", "database-backup")
-        .with("aws:RequestTag/" + SnapshotLifecycle.RETENTION, SnapshotLifecycle.EXPIRED)
-        .with("aws:TagKeys", SnapshotLifecycle.RETENTION));
-    forbidden.put("turn a published snapshot back into a deletable one", new IamRequest("ec2:CreateTags",
-        SNAPSHOTS + published, "forbidden").withTags("aws:ResourceTag/", publishedTags)
-        .with("aws:RequestTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.BUILDING)
-        .with("aws:TagKeys", SnapshotLifecycle.STATE));
-    forbidden.put("publish a snapshot and slip in another tag", new IamRequest("ec2:CreateTags", SNAPSHOTS + "snap-b",
-        "forbidden").with("aws:ResourceTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.BUILDING)
-        .with("aws:RequestTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.PUBLISHED)
-        .with("aws:RequestTag/Name", "x").with("aws:TagKeys", SnapshotLifecycle.STATE, "Name"));
-    forbidden.put("create a snapshot that is born published", new IamRequest("ec2:CreateSnapshot", SNAPSHOTS + "*",
-        "forbidden").with("aws:RequestTag/precache:build-id", "b-1")
-        .with("aws:RequestTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.PUBLISHED));
-    forbidden.put("snapshot a volume that is not a build's", new IamRequest("ec2:CreateSnapshot",
-        "arn:aws:ec2:" + REGION + ":" + ACCOUNT + ":volume/vol-db", "forbidden").with("aws:ResourceTag/Name", "db"));
-    forbidden.put("launch an instance without precache's tag", viaCloudFormation);
-    forbidden.put("launch an instance directly, not through a stack", new IamRequest("ec2:RunInstances",
-        INSTANCES + "i-1", "forbidden").with("aws:RequestTag/precache:build-id", "b-1"));
-    forbidden.put("terminate an instance that is not a build's", new IamRequest("ec2:TerminateInstances",
-        INSTANCES + "i-production", "forbidden").with("aws:CalledVia", "cloudformation.amazonaws.com")
-        .with("aws:ResourceTag/aws:cloudformation:stack-name", "production"));
-    forbidden.put("stop an instance that is not a build's", new IamRequest("ec2:StopInstances",
-        INSTANCES + "i-production", "forbidden").with("aws:ResourceTag/Name", "production"));
-    forbidden.put("tag an existing instance as a build's (then run commands on it)", new IamRequest("ec2:CreateTags",
-        INSTANCES + "i-production", "forbidden").with("aws:RequestTag/precache:build-id", "b-1")
-        .with("aws:TagKeys", "precache:build-id"));
-    forbidden.put("create a stack not named precache-*", new IamRequest("cloudformation:CreateStack",
-        "arn:aws:cloudformation:" + REGION + ":" + ACCOUNT + ":stack/production/1", "forbidden")
-        .with("aws:RequestTag/precache:build-id", "b-1"));
-    forbidden.put("create a precache-* stack without a build ID", new IamRequest("cloudformation:CreateStack",
-        "arn:aws:cloudformation:" + REGION + ":" + ACCOUNT + ":stack/precache-x/1", "forbidden"));
-    forbidden.put("update a build stack (only the builder's is updated)", new IamRequest("cloudformation:UpdateStack",
-        "arn:aws:cloudformation:" + REGION + ":" + ACCOUNT + ":stack/precache-b-1/1", "forbidden")
-        .with("aws:RequestTag/precache:component", "builder"));
-    forbidden.put("pass another role to EC2", new IamRequest("iam:PassRole",
-        "arn:aws:iam::" + ACCOUNT + ":role/admin", "forbidden").with("iam:PassedToService", "ec2.amazonaws.com"));
-    forbidden.put("pass the builder role to another service", new IamRequest("iam:PassRole",
-        "arn:aws:iam::" + ACCOUNT + ":role/precache-builder-InstanceRole-1", "forbidden")
-        .with("iam:PassedToService", "lambda.amazonaws.com"));
-    forbidden.put("attach AdministratorAccess to the builder role", new IamRequest("iam:AttachRolePolicy",
-        "arn:aws:iam::" + ACCOUNT + ":role/precache-builder-InstanceRole-1", "forbidden")
-        .with("aws:CalledVia", "cloudformation.amazonaws.com")
-        .with("iam:PolicyARN", "arn:aws:iam::aws:policy/AdministratorAccess"));
-    forbidden.put("create a role directly, not through a stack", new IamRequest("iam:CreateRole",
-        "arn:aws:iam::" + ACCOUNT + ":role/precache-builder-x", "forbidden"));
-    forbidden.put("create a role not named precache-builder-*", new IamRequest("iam:CreateRole",
-        "arn:aws:iam::" + ACCOUNT + ":role/admin", "forbidden").with("aws:CalledVia", "cloudformation.amazonaws.com"));
-    forbidden.put("write a parameter outside /precache/", new IamRequest("ssm:PutParameter",
-        "arn:aws:ssm:" + REGION + ":" + ACCOUNT + ":parameter/prod/db-password", "forbidden"));
-    forbidden.put("delete the published snapshot's parameter", new IamRequest("ssm:DeleteParameter",
-        "arn:aws:ssm:" + REGION + ":" + ACCOUNT + ":parameter/precache/iam/snapshot", "forbidden"));
-    forbidden.put("read parameters outside the builds' credentials", new IamRequest("ssm:GetParametersByPath",
-        "arn:aws:ssm:" + REGION + ":" + ACCOUNT + ":parameter/prod/", "forbidden"));
-    return forbidden;
   }
 
   /** A SendCommand to a build instance of this run, as allowed, beside the forbidden one to an untagged instance. */
