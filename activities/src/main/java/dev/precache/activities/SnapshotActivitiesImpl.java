@@ -5,6 +5,7 @@ import dev.precache.workflows.BuildIdentity;
 import dev.precache.workflows.PreviousSnapshot;
 import dev.precache.workflows.SnapshotActivities;
 import dev.precache.workflows.SnapshotContent;
+import dev.precache.workflows.SnapshotLifecycle;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
@@ -22,6 +23,7 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.CreateSnapshotRequest;
+import software.amazon.awssdk.services.ec2.model.CreateTagsRequest;
 import software.amazon.awssdk.services.ec2.model.DeleteSnapshotRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeSnapshotsRequest;
@@ -117,7 +119,10 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
     return text.length() <= DESCRIPTION_MAX ? text : text.substring(0, DESCRIPTION_MAX - 1) + "…";
   }
 
-  /** The request's tags, then Name (unless the request names it) and the build's own, which always win. */
+  /**
+   * The request's tags, then Name (unless the request names it) and the build's own, which always win: its IDs and
+   * {@link SnapshotLifecycle#BUILDING}, which the worker's IAM policy requires on CreateSnapshot.
+   */
   private static List<Tag> tags(BuildIdentity identity, Map<String, String> requestTags) {
     Map<String, String> tags = new LinkedHashMap<>();
     tags.put("Name", identity.buildId());
@@ -126,6 +131,7 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
     }
     tags.put(BUILD_ID_TAG, identity.buildId());
     tags.put(WORKFLOW_ID_TAG, identity.workflowId());
+    tags.put(SnapshotLifecycle.STATE, SnapshotLifecycle.BUILDING);
     List<Tag> result = new ArrayList<>();
     tags.forEach((key, value) -> result.add(Tag.builder().key(key).value(value).build()));
     return result;
@@ -164,6 +170,21 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
       return 0;
     }
     return Integer.parseInt(progress.replace("%", "").trim());
+  }
+
+  /** CreateTags overwrites a tag's value, so a retry tags it again, the same. */
+  @Override
+  public void markSnapshotPublished(String region, String snapshotId) {
+    CreateTagsRequest request = CreateTagsRequest.builder()
+        .resources(snapshotId)
+        .tags(Tag.builder().key(SnapshotLifecycle.STATE).value(SnapshotLifecycle.PUBLISHED).build())
+        .build();
+    try {
+      polling.untilAnswered("tag " + snapshotId + " published", snapshotId, () -> clients.ec2(region).createTags(request));
+      log.info("Snapshot {} is published", snapshotId);
+    } catch (SdkException e) {
+      throw AwsFailures.classify("tag snapshot " + snapshotId + " published", e);
+    }
   }
 
   @Override

@@ -31,6 +31,7 @@ import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.CreateSnapshotRequest;
 import software.amazon.awssdk.services.ec2.model.CreateSnapshotResponse;
+import software.amazon.awssdk.services.ec2.model.CreateTagsRequest;
 import software.amazon.awssdk.services.ec2.model.DeleteSnapshotRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesResponse;
@@ -90,7 +91,35 @@ class SnapshotActivitiesImplTest {
     assertThat(create.getValue().tagSpecifications().get(0).resourceTypeAsString()).isEqualTo("snapshot");
     assertThat(create.getValue().tagSpecifications().get(0).tags()).contains(
         tag("Name", IDENTITY.buildId()), tag("team", "ml"), tag("precache:build-id", IDENTITY.buildId()),
-        tag("precache:workflow-id", IDENTITY.workflowId()));
+        tag("precache:workflow-id", IDENTITY.workflowId()), tag("precache:state", "building"));
+  }
+
+  @Test
+  void aRequestTagCannotPassTheSnapshotOffAsPublished() {
+    SnapshotActivities activities = activities(Duration.ofMinutes(1));
+    when(ec2.describeSnapshots(any(DescribeSnapshotsRequest.class))).thenReturn(DescribeSnapshotsResponse.builder().build());
+    when(ec2.describeInstances(any(DescribeInstancesRequest.class))).thenReturn(instanceWithVolumes());
+    when(ec2.createSnapshot(any(CreateSnapshotRequest.class)))
+        .thenReturn(CreateSnapshotResponse.builder().snapshotId("snap-new").build());
+
+    activities.createSnapshot(new SnapshotSpec(REGION, INSTANCE, IDENTITY, "images", Map.of("precache:state", "published")));
+
+    ArgumentCaptor<CreateSnapshotRequest> create = ArgumentCaptor.forClass(CreateSnapshotRequest.class);
+    verify(ec2).createSnapshot(create.capture());
+    assertThat(create.getValue().tagSpecifications().get(0).tags())
+        .contains(tag("precache:state", "building")).doesNotContain(tag("precache:state", "published"));
+  }
+
+  @Test
+  void markSnapshotPublishedTagsItsState() {
+    SnapshotActivities activities = activities(Duration.ofMinutes(1));
+
+    activities.markSnapshotPublished(REGION, "snap-done");
+
+    ArgumentCaptor<CreateTagsRequest> tagging = ArgumentCaptor.forClass(CreateTagsRequest.class);
+    verify(ec2).createTags(tagging.capture());
+    assertThat(tagging.getValue().resources()).containsExactly("snap-done");
+    assertThat(tagging.getValue().tags()).containsExactly(tag("precache:state", "published"));
   }
 
   @Test

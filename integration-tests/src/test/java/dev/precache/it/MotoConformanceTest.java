@@ -197,7 +197,12 @@ class MotoConformanceTest {
     assertThat(snapshot.description()).isEqualTo("precache moto-snapshot: busybox");
     assertThat(snapshot.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value))).containsExactlyInAnyOrderEntriesOf(Map.of(
         "Name", identity.buildId(), "team", "gpu",
-        "precache:build-id", identity.buildId(), "precache:workflow-id", "it-moto-snapshot"));
+        "precache:build-id", identity.buildId(), "precache:workflow-id", "it-moto-snapshot",
+        "precache:state", "building"));
+    snapshots().markSnapshotPublished(REGION, otherSnapshotId);
+    assertThat(clients.ec2(REGION).describeSnapshots(r -> r.snapshotIds(otherSnapshotId)).snapshots().get(0).tags())
+        .as("tagged published, its other tags kept").contains(Tag.builder().key("precache:state").value("published")
+            .build(), Tag.builder().key("precache:build-id").value(otherBuild.buildId()).build());
 
     snapshots().deleteBuildSnapshots(REGION, identity);
     snapshots().deleteBuildSnapshots(REGION, identity);

@@ -10,6 +10,7 @@ import dev.precache.simulator.ec2.Ec2Responses;
 import dev.precache.simulator.ecr.EcrResponses;
 import dev.precache.simulator.instance.RegistryCatalog;
 import dev.precache.simulator.protocol.ErrorReplies;
+import dev.precache.simulator.protocol.FlatParameters;
 import dev.precache.simulator.protocol.QueryRequest;
 import dev.precache.simulator.protocol.Reply;
 import dev.precache.simulator.registry.RegistryServers;
@@ -152,7 +153,8 @@ public final class SimulatorServer implements AutoCloseable {
             synchronized (cloud) {
                 long now = cloud.advance();
                 Region models = cloud.region(region);
-                return logged(now, service(prefix), operation, region, () -> Reply.json(switch (prefix) {
+                return logged(now, service(prefix), operation, region, FlatParameters.of(request), models,
+                        () -> Reply.json(switch (prefix) {
                     case "AmazonSSM." -> new SsmResponses(models.ssm(), region, Cloud.ACCOUNT_ID)
                             .handle(operation, request, now).toString();
                     case "AmazonEC2ContainerRegistry_V20150921." ->
@@ -175,15 +177,22 @@ public final class SimulatorServer implements AutoCloseable {
         };
     }
 
-    /** Injects the faults in force for the call, answers it and records it, with its error code if it failed. */
-    private Reply logged(long now, String service, String operation, String region, Supplier<Reply> answer) {
+    /**
+     * Injects the faults in force for the call, answers it and records it, with its error code if it failed, its
+     * parameters and the tags its resources had before it was answered.
+     */
+    private Reply logged(long now, String service, String operation, String region, Map<String, String> parameters,
+            Region models, Supplier<Reply> answer) {
+        Map<String, Map<String, String>> resourceTags = NamedResources.tags(service, parameters, models);
         try {
             cloud.faults().maybeFail(service, operation);
             Reply reply = answer.get();
-            cloud.requests().record(new RequestLog.Call(now, service, operation, region, null));
+            cloud.requests().record(
+                    new RequestLog.Call(now, service, operation, region, null, parameters, resourceTags));
             return reply;
         } catch (AwsException e) {
-            cloud.requests().record(new RequestLog.Call(now, service, operation, region, e.code()));
+            cloud.requests().record(
+                    new RequestLog.Call(now, service, operation, region, e.code(), parameters, resourceTags));
             throw e;
         }
     }
@@ -193,7 +202,8 @@ public final class SimulatorServer implements AutoCloseable {
             synchronized (cloud) {
                 long now = cloud.advance();
                 Region models = cloud.region(region);
-                return logged(now, service, request.action(), region, () -> Reply.xml(switch (service) {
+                return logged(now, service, request.action(), region, FlatParameters.of(request), models,
+                        () -> Reply.xml(switch (service) {
                     case "ec2" -> new Ec2Responses(models.ec2(), Cloud.ACCOUNT_ID).handle(request, requestId, now);
                     case "cloudformation" -> new CloudFormationResponses(models.cloudFormation())
                             .handle(request, requestId, now);

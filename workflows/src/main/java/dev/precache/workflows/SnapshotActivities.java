@@ -20,6 +20,12 @@ public interface SnapshotActivities {
   SnapshotStatus awaitSnapshotCompleted(String region, String snapshotId);
 
   /**
+   * Tags the build's snapshot {@link SnapshotLifecycle#PUBLISHED}: from then on teardown may not delete it (nor
+   * may the worker's IAM policy), only retention. Tagging it twice is the same as once.
+   */
+  void markSnapshotPublished(String region, String snapshotId);
+
+  /**
    * Deletes every snapshot tagged with the build's ID, whatever its state, including one whose ID never reached
    * the workflow (the worker died or the call timed out right after CreateSnapshot). None left is fine.
    */

@@ -78,6 +78,11 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
    * snapshot; once it has begun, it completes and nothing is undone (see {@link #publish}).
    */
   static final String CANCEL_AFTER_PUBLISH = "cancel-after-publish";
+  /**
+   * The change that tags a succeeded build's snapshot {@link SnapshotLifecycle#PUBLISHED}, which the worker's IAM
+   * policy then forbids it to delete; builds before it leave theirs {@link SnapshotLifecycle#BUILDING}.
+   */
+  static final String LEAST_PRIVILEGE_TAGS = "least-privilege-tags";
   private static final ActivityOptions PULL = ActivityOptions.newBuilder(BuildTimeouts.PULL_IMAGE)
       .setCancellationType(ActivityCancellationType.ABANDON)
       .build();
@@ -91,6 +96,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private String instanceId;
   private String snapshotId;
   private boolean snapshotRequested;
+  /** Once the snapshot is tagged published, a failure after (publishing to -op) keeps it: it is a product. */
+  private boolean snapshotMarkedPublished;
   private boolean stackRequested;
   private Preflight preflight;
   private VolumeSizing sizing;
@@ -218,7 +225,13 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     // Deleting the stack began while the snapshot completed (TEARDOWN_DURING_SNAPSHOT): here it is waited for.
     String publishedParameter = step(BuildStep.CLEANUP, () -> {
       tearDown(region, identity);
-      return publish(request);
+      boolean pointOfNoReturn = publishingMayBegin();
+      if (Workflow.getVersion(LEAST_PRIVILEGE_TAGS, Workflow.DEFAULT_VERSION, 1) >= 1) {
+        // Before -op names it anywhere: a snapshot nodes may boot from is one the worker can no longer delete.
+        snapshots(BuildTimeouts.TEARDOWN, "tag " + snapshotId + " published").markSnapshotPublished(region, snapshotId);
+        snapshotMarkedPublished = true;
+      }
+      return publish(request, pointOfNoReturn);
     });
 
     return new BuildResult(snapshotId, region, request.volumeSizeGiB(), images, List.copyOf(timings), stackName,
@@ -264,7 +277,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
       ImagePull pull = pulls.get(i);
       pulls.set(i, new ImagePull(pull.image(), pull.platform(), State.DONE, resolved(pull).digest(), null));
     }
-    String publishedParameter = publish(request);
+    String publishedParameter = publish(request, publishingMayBegin());
     return new BuildResult(snapshotId, request.region(), previous.volumeSizeGiB(), images, List.copyOf(timings),
         null, null, publishedParameter, true, sizing, null);
   }
@@ -441,11 +454,23 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
    * that came before it ends the build here (and its snapshot is deleted, as for any cancel); once begun it runs in
    * a detached scope, so no cancel can leave the parameter naming a snapshot the build then deletes.
    */
-  private String publish(BuildRequest request) {
+  /**
+   * Whether publishing is the point of no return ({@link #CANCEL_AFTER_PUBLISH}); if so, a cancel that arrived
+   * before it skips it (thrown here, before the snapshot is tagged published or named anywhere).
+   */
+  private boolean publishingMayBegin() {
     boolean pointOfNoReturn = Workflow.getVersion(CANCEL_AFTER_PUBLISH, Workflow.DEFAULT_VERSION, 1) >= 1;
     if (pointOfNoReturn && CancellationScope.current().isCancelRequested()) {
       throw new CanceledFailure("cancelled before publishing " + snapshotId);
     }
+    return pointOfNoReturn;
+  }
+
+  /**
+   * Writes the snapshot ID to {@code -op}. With {@code pointOfNoReturn} ({@link #CANCEL_AFTER_PUBLISH}), a cancel
+   * arriving once this began cannot stop it: the parameter never names a snapshot the build then deletes.
+   */
+  private String publish(BuildRequest request, boolean pointOfNoReturn) {
     String parameter = request.outputParameterName();
     if (parameter == null) {
       return null;
@@ -538,7 +563,9 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     } catch (TemporalFailure teardownFailure) {
       failures.add(teardownFailure);
     }
-    if (snapshotRequested) {
+    if (snapshotMarkedPublished) {
+      log.warn("kept snapshot {}: it was tagged published before the build failed; retention removes it", snapshotId);
+    } else if (snapshotRequested) {
       int failedBefore = failures.size();
       Workflow.newDetachedCancellationScope(() -> attempt(failures, () ->
           snapshots(BuildTimeouts.TEARDOWN, "delete snapshots of build " + identity.buildId())

@@ -15,7 +15,7 @@ import java.util.OptionalLong;
  * What a snapshot holds, written on the snapshot itself as tags so it outlives Temporal's retention: the build
  * name, a hash of the content (every image × platform with its digests), the list itself, and the bytes the
  * images took. EC2 allows 50 tags of at most 256 characters; the snapshot also carries Name, the build and
- * workflow IDs and up to {@link BuildRequestValidator#MAX_USER_TAGS} user tags, so the list is one string cut
+ * workflow IDs, its {@link SnapshotLifecycle#STATE} and up to {@link BuildRequestValidator#MAX_USER_TAGS} user tags, so the list is one string cut
  * into as many 256-character tags as are left ({@code precache:images:1}, {@code :2}, …; read back by
  * concatenation). A list that does not fit ends in {@value #CUT}; the content hash always covers everything.
  */
@@ -30,8 +30,8 @@ public final class SnapshotContent {
   /** EC2's limits on one resource's tags. */
   static final int EC2_MAX_TAGS = 50;
   static final int EC2_MAX_VALUE = 256;
-  /** Name, precache:build-id and precache:workflow-id, which the snapshot activity adds. */
-  static final int ACTIVITY_TAGS = 3;
+  /** Name, precache:build-id, precache:workflow-id and precache:state, which the snapshot activity adds. */
+  static final int ACTIVITY_TAGS = 4;
   private static final int FIXED_TAGS = 4;
   static final String CUT = "…";
 

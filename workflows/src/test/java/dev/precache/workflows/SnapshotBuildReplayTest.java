@@ -63,6 +63,8 @@ class SnapshotBuildReplayTest {
   private static final String CANCEL_AFTER_PUBLISH_HISTORY = "histories/cancel-after-publish.json";
   /** A build of the validator's maximum 200 pulls, its images indexed by key ({@link ImageIndex}). */
   private static final String INDEXED_HISTORY = "histories/max-pulls-indexed.json";
+  /** Recorded after {@code least-privilege-tags}: the snapshot is tagged published before -op is written. */
+  private static final String PUBLISHED_TAG_HISTORY = "histories/happy-path-published-tag.json";
 
   @RegisterExtension
   final TestWorkflowExtension testWorkflow = FakeCloud.extension();
@@ -117,6 +119,11 @@ class SnapshotBuildReplayTest {
   @Test
   void replaysABuildCancelledWhilePublishing() throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(CANCEL_AFTER_PUBLISH_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void replaysTheRecordedHappyPathThatTaggedItsSnapshotPublished() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(PUBLISHED_TAG_HISTORY, SnapshotBuildWorkflowImpl.class);
   }
 
   @Test
@@ -180,6 +187,18 @@ class SnapshotBuildReplayTest {
 
     String history = client.fetchHistory("cancel-after-publish").toJson(true);
     Files.writeString(Path.of("src/test/resources", CANCEL_AFTER_PUBLISH_HISTORY), history);
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "precache.recordHistory", matches = "true")
+  void recordTheHappyPathThatTagsItsSnapshotPublished(TestWorkflowEnvironment env, WorkflowClient client,
+      Worker worker) throws IOException {
+    new FakeCloud().register(worker);
+    env.start();
+    FakeCloud.newBuild(client, worker, "happy-path-published-tag").build(FakeCloud.request());
+
+    String history = client.fetchHistory("happy-path-published-tag").toJson(true);
+    Files.writeString(Path.of("src/test/resources", PUBLISHED_TAG_HISTORY), history);
   }
 
   /** 100 images × 2 platforms: the validator's maximum, too many to index whole. */

@@ -83,6 +83,8 @@ class SnapshotBuildWorkflowTest {
     teardown.verify(cloud.snapshots).createSnapshot(any());
     teardown.verify(cloud.stack).deleteStack(FakeCloud.REGION, result.stackName());
     teardown.verify(cloud.instance).deleteRegistryCredentials(eq(FakeCloud.REGION), any());
+    // Tagged published before -op names it: from then on the worker's IAM policy forbids deleting it.
+    teardown.verify(cloud.snapshots).markSnapshotPublished(FakeCloud.REGION, FakeCloud.SNAPSHOT_ID);
     teardown.verify(cloud.publish).publishSnapshotId(FakeCloud.REGION, FakeCloud.OUTPUT_PARAMETER, FakeCloud.SNAPSHOT_ID);
     steps.verify(cloud.snapshots, times(2)).awaitSnapshotCompleted(FakeCloud.REGION, FakeCloud.SNAPSHOT_ID);
     steps.verify(cloud.publish).publishSnapshotId(FakeCloud.REGION, FakeCloud.OUTPUT_PARAMETER, FakeCloud.SNAPSHOT_ID);
@@ -151,8 +153,8 @@ class SnapshotBuildWorkflowTest {
         }).when(c.snapshots).createSnapshot(any())),
         failing("awaitSnapshotCompleted", 8,
             c -> doThrow(permanent()).when(c.snapshots).awaitSnapshotCompleted(any(), any())),
-        failing("publishSnapshotId", 9,
-            c -> doThrow(permanent()).when(c.publish).publishSnapshotId(any(), any(), any())));
+        failing("markSnapshotPublished", 9,
+            c -> doThrow(permanent()).when(c.snapshots).markSnapshotPublished(any(), any())));
   }
 
   private static Arguments failing(String call, int step, Consumer<FakeCloud> breaker) {
@@ -196,6 +198,28 @@ class SnapshotBuildWorkflowTest {
     var attributes = WorkflowStub.fromTyped(build).describe().getTypedSearchAttributes();
     assertThat(attributes.get(BuildSearchAttributes.STATUS)).isEqualTo(Status.FAILED.name());
     assertThat(attributes.get(BuildSearchAttributes.SNAPSHOT_ID)).as("a deleted snapshot is not searchable").isNull();
+  }
+
+  @Test
+  void aSnapshotTaggedPublishedIsKeptWhenPublishingToTheParameterFails(TestWorkflowEnvironment env,
+      WorkflowClient client, Worker worker) {
+    doThrow(permanent()).when(cloud.publish).publishSnapshotId(any(), any(), any());
+    cloud.register(worker);
+    env.start();
+    SnapshotBuildWorkflow build = FakeCloud.newBuild(client, worker, "publish-fails");
+
+    WorkflowFailedException failed = catchThrowableOfType(WorkflowFailedException.class,
+        () -> build.build(FakeCloud.request()));
+
+    assertThat(((ApplicationFailure) failed.getCause()).getOriginalMessage())
+        .isEqualTo("step 9/9 (" + BuildStep.CLEANUP.title() + ") failed: boom: the thing broke");
+    InOrder order = inOrder(cloud.snapshots, cloud.publish);
+    order.verify(cloud.snapshots).markSnapshotPublished(FakeCloud.REGION, FakeCloud.SNAPSHOT_ID);
+    order.verify(cloud.publish).publishSnapshotId(any(), any(), any());
+    verify(cloud.snapshots, never()).deleteBuildSnapshots(any(), any());
+    verify(cloud.stack, times(1)).deleteStack(eq(FakeCloud.REGION), any());
+    assertThat(cloud.snapshotsInAccount).containsKeys(FakeCloud.SNAPSHOT_ID, FakeCloud.OTHER_BUILDS_SNAPSHOT);
+    assertThat(build.progress().snapshotId()).as("the kept snapshot is reported").isEqualTo(FakeCloud.SNAPSHOT_ID);
   }
 
   @Test
@@ -489,6 +513,9 @@ class SnapshotBuildWorkflowTest {
       creates.incrementAndGet();
       return FakeCloud.SNAPSHOT_ID;
     }
+
+    @Override
+    public void markSnapshotPublished(String region, String snapshotId) {}
 
     @Override
     public SnapshotStatus awaitSnapshotCompleted(String region, String snapshotId) {

@@ -90,6 +90,11 @@ public final class CloudFormationModel {
                 "Stack with id " + nameOrId + " does not exist"));
     }
 
+    /** A copy of the tags of the live stack of this name, or of any stack by its ID, if there is one. */
+    public Optional<Map<String, String>> stackTags(String nameOrId) {
+        return find(nameOrId).map(stack -> Map.copyOf(stack.tags()));
+    }
+
     private Optional<Stack> find(String nameOrId) {
         return stacks.stream()
                 .filter(s -> s.id.equals(nameOrId) || (s.name.equals(nameOrId) && !s.isDeleted()))

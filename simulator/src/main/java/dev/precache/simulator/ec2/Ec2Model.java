@@ -288,6 +288,14 @@ public final class Ec2Model {
         }
     }
 
+    /** A copy of the tags of the instance, volume or snapshot with this ID, if it exists. */
+    public Optional<Map<String, String>> tags(String resourceId) {
+        if (!instances.containsKey(resourceId) && !volumes.containsKey(resourceId) && !snapshots.containsKey(resourceId)) {
+            return Optional.empty();
+        }
+        return Optional.of(Map.copyOf(tagsOf(resourceId)));
+    }
+
     private Map<String, String> tagsOf(String resourceId) {
         if (instances.containsKey(resourceId)) {
             return instances.get(resourceId).tags;

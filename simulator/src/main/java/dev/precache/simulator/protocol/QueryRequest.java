@@ -39,6 +39,11 @@ public final class QueryRequest {
         return URLDecoder.decode(s, StandardCharsets.UTF_8);
     }
 
+    /** Every parameter as sent, in order. */
+    public Map<String, String> parameters() {
+        return java.util.Collections.unmodifiableMap(params);
+    }
+
     public String action() {
         return required("Action");
     }
