@@ -4,7 +4,9 @@
 # build's JDK with the modules the worker uses (jdeps on the worker jar, plus the TLS and DNS providers it loads
 # by name), the shared libraries that runtime links to, copied from the build host's Debian packages (listed with
 # their versions in DIR/usr/share/precache/runtime-packages.txt), Debian's CA bundle in Java form, and
-# /etc/passwd and /etc/group naming the non-root user 65532. Reused while the JDK and this script are unchanged.
+# /etc/passwd and /etc/group naming the non-root user 65532. Reused while the JDK and this script are unchanged
+# (the build keeps DIR in ~/.cache/precache, so CI's fresh clones reuse it); made aside and moved into place, so a
+# concurrent build never reads half of one.
 #   usage: runtime.sh DIR
 set -euo pipefail
 
@@ -17,7 +19,9 @@ key="$("$java_home/bin/java" -version 2>&1 | sha256sum | cut -c1-16)-$(sha256sum
 if [[ -f $out/.assembled ]] && [[ "$(cat "$out/.assembled")" == "$key" ]]; then
   exit 0
 fi
-rm -rf "$out"
+final=$out
+out="$final.partial.$$"
+trap 'rm -rf "$out"' EXIT
 mkdir -p "$out/opt" "$out/etc" "$out/tmp" "$out/usr/share/precache"
 
 "$java_home/bin/jlink" --add-modules "$MODULES" --strip-debug --no-header-files --no-man-pages \
@@ -63,3 +67,6 @@ printf 'root:x:0:0:root:/root:/sbin/nologin\nprecache:x:%s:%s:precache:/tmp:/sbi
   >"$out/etc/passwd"
 printf 'root:x:0:\nprecache:x:%s:\n' "$USER_ID" >"$out/etc/group"
 echo "$key" >"$out/.assembled"
+rm -rf "$final"
+mkdir -p "$(dirname "$final")"
+mv "$out" "$final"
