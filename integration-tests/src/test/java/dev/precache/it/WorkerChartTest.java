@@ -102,6 +102,22 @@ class WorkerChartTest {
     }
   }
 
+  /** deploy/kubernetes/worker.yaml, the hand-written manifest: {@code kubectl apply -f} works on an empty cluster. */
+  @Test
+  void theHandWrittenManifestPassesTooNamespaceFirst() throws IOException {
+    List<HasMetadata> objects;
+    try (var yaml = Files.newInputStream(Path.of("../deploy/kubernetes/worker.yaml"))) {
+      objects = new ArrayList<>(KUBE.client().load(yaml).items());
+    }
+    assertThat(objects.get(0).getKind()).isEqualTo("Namespace");
+    KUBE.client().resource(objects.remove(0)).create();
+    for (HasMetadata object : objects) {
+      assertThat(dryRun(object).getMetadata().getUid()).isNotBlank();
+      assertThat(KUBE.client().resource(object).get()).isNull();
+      System.out.printf("  deploy/kubernetes/worker.yaml: %-40s accepted (server dry run, strict fields)%n", name(object));
+    }
+  }
+
   @Test
   void theDefaultDeploymentIsNonRootWithProbesOnTheHttpPort() throws Exception {
     List<HasMetadata> objects = render("precache", List.of());

@@ -160,6 +160,35 @@ class WorkerImageTest {
     }
   }
 
+  /** An attribute of builds' name but another type: the Job fails naming it and adds nothing. */
+  @Test
+  void theJobRefusesAnAttributeOfAnotherTypeAndAddsNothing() throws Exception {
+    String namespace = "precache-image-conflict";
+    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(
+        WorkflowServiceStubsOptions.newBuilder().setTarget(TEMPORAL.target()).build());
+    OperatorServiceStubs operator = OperatorServiceStubs.newServiceStubs(
+        OperatorServiceStubsOptions.newBuilder().setTarget(TEMPORAL.target()).validateAndBuildWithDefaults());
+    try {
+      stubs.blockingStub().registerNamespace(RegisterNamespaceRequest.newBuilder().setNamespace(namespace)
+          .setWorkflowExecutionRetentionPeriod(com.google.protobuf.Duration.newBuilder().setSeconds(86400)).build());
+      customAttributes(operator, namespace);
+      operator.blockingStub().addSearchAttributes(io.temporal.api.operatorservice.v1.AddSearchAttributesRequest
+          .newBuilder().setNamespace(namespace)
+          .putSearchAttributes("PrecacheStatus", IndexedValueType.INDEXED_VALUE_TYPE_TEXT).build());
+
+      Container run = runInImage(Map.of("TEMPORAL_ADDRESS", TEMPORAL.target(), "TEMPORAL_NAMESPACE", namespace),
+          List.of("java", "-cp", "@/app/jib-classpath-file", "dev.precache.worker.SearchAttributeRegistration"));
+      System.out.println("a conflicting type: " + run.err().strip());
+      assertThat(run.exitCode()).isEqualTo(1);
+      assertThat(run.err()).contains("has PrecacheStatus as INDEXED_VALUE_TYPE_TEXT, builds need Keyword");
+      assertThat(customAttributes(operator, namespace)).containsEntry("PrecacheStatus",
+          IndexedValueType.INDEXED_VALUE_TYPE_TEXT).doesNotContainKeys("PrecacheRegion", "PrecacheImages");
+    } finally {
+      operator.shutdown();
+      stubs.shutdown();
+    }
+  }
+
   /** A new namespace reaches the frontend's cache within seconds; until then the operator API says NotFound. */
   private static Map<String, IndexedValueType> customAttributes(OperatorServiceStubs operator, String namespace)
       throws InterruptedException {
