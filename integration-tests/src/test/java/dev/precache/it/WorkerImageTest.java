@@ -79,9 +79,12 @@ class WorkerImageTest {
     assertThat(archiveConfig.path("architecture").asText()).isEqualTo("amd64");
     assertThat(archiveConfig.path("os").asText()).isEqualTo("linux");
     JsonNode container = archiveConfig.path("config");
+    String version = container.path("Labels").path("org.opencontainers.image.version").asText();
+    assertThat(version).matches("[0-9]+\\.[0-9]+\\.[0-9]+(-SNAPSHOT)?");
     assertThat(container.path("User").asText()).isEqualTo("65532:65532");
     assertThat(strings(container.path("Entrypoint")))
-        .containsExactly("java", "-XX:MaxRAMPercentage=75", "-cp", "@/app/jib-classpath-file", MAIN_CLASS);
+        .containsExactly("java", "-XX:MaxRAMPercentage=75", "-Dprecache.version=" + version, "-cp",
+            "@/app/jib-classpath-file", MAIN_CLASS);
     assertThat(strings(container.path("Env"))).contains("PATH=/opt/java/bin:/usr/bin:/bin");
     assertThat(container.path("Labels").path("org.opencontainers.image.title").asText()).isEqualTo("precache-worker");
 
@@ -111,7 +114,9 @@ class WorkerImageTest {
     Container run = runEntrypoint(List.of("--version"));
     System.out.println("in the image, " + String.join(" ", entrypoint()) + " --version: " + run.out().strip());
     assertThat(run.exitCode()).as("%s", run).isZero();
-    assertThat(run.out()).startsWith("precache worker");
+    // The version the image is labelled with, as the worker reports it.
+    String label = config.path("config").path("Labels").path("org.opencontainers.image.version").asText();
+    assertThat(run.out()).isEqualTo("precache worker " + label + "\n");
 
     Container java = runInImage(Map.of(), List.of("java", "-XshowSettings:properties", "-version"));
     assertThat(java.exitCode()).as("%s", java).isZero();
