@@ -53,11 +53,8 @@ final class KubeApiServer implements BeforeAllCallback, AfterAllCallback {
     Map<String, Path> go = goEnv();
     Path etcdBinary = RequiredTool.at(go.get("GOPATH").resolve("bin/etcd"));
     Path apiServerBinary = RequiredTool.at(go.get("GOPATH").resolve("bin/kube-apiserver"));
-    Path crd = go.get("GOMODCACHE").resolve("github.com/aws/karpenter-provider-aws@" + karpenterVersion
-        + "/pkg/apis/crds/karpenter.k8s.aws_ec2nodeclasses.yaml");
-    if (!Files.isRegularFile(crd)) {
-      RequiredTool.at(crd); // skips locally, fails in CI, naming the file
-    }
+    Path crd = goModuleFile("github.com/aws/karpenter-provider-aws@" + karpenterVersion,
+        "pkg/apis/crds/karpenter.k8s.aws_ec2nodeclasses.yaml");
     Path dir = BuildDirectory.newDirectory("kube-apiserver-");
 
     int etcdPort = LoopbackPort.free();
@@ -144,7 +141,22 @@ final class KubeApiServer implements BeforeAllCallback, AfterAllCallback {
     }
   }
 
-  private void installCrd(Path crd) throws IOException {
+  /** A file of a Go module .ci/install-tools downloaded: {@code GOMODCACHE/module@version/file}. */
+  static Path goModuleFile(String moduleAtVersion, String file) throws InterruptedException {
+    Path path = goEnv().get("GOMODCACHE").resolve(moduleAtVersion).resolve(file);
+    if (!Files.isRegularFile(path)) {
+      RequiredTool.at(path); // skips locally, fails in CI, naming the file
+    }
+    return path;
+  }
+
+  /** {@code go env GOPATH}/bin/{@code name}: a tool .ci/install-tools builds. */
+  static Path goBinary(String name) throws InterruptedException {
+    return RequiredTool.at(goEnv().get("GOPATH").resolve("bin").resolve(name));
+  }
+
+  /** Creates the CRD of {@code crd} (a YAML file) and waits until the server serves it. */
+  void installCrd(Path crd) throws IOException {
     try (var yaml = Files.newInputStream(crd)) {
       CustomResourceDefinition definition = client.apiextensions().v1().customResourceDefinitions().load(yaml).item();
       client.resource(definition).create();
