@@ -127,7 +127,7 @@ class WorkerChartTest {
     assertThat((Object) deployment.get("spec", "template", "spec", "securityContext", "runAsNonRoot")).isEqualTo(true);
     assertThat((Object) deployment.get("spec", "template", "spec", "securityContext", "runAsUser")).isEqualTo(65532L);
     List<Object> args = deployment.get("spec", "template", "spec", "containers", 0, "args");
-    assertThat(args).containsSubsequence("--http-port", "9090");
+    assertThat(args).containsSubsequence("--metrics-port", "9464", "--metrics-address", "0.0.0.0");
     assertThat((Object) deployment.get("spec", "template", "spec", "containers", 0, "readinessProbe", "httpGet", "path"))
         .isEqualTo("/readyz");
     assertThat((Object) deployment.get("spec", "template", "spec", "containers", 0, "livenessProbe", "httpGet", "path"))
@@ -135,10 +135,10 @@ class WorkerChartTest {
     assertThat((Object) deployment.get("spec", "template", "spec", "containers", 0, "securityContext",
         "readOnlyRootFilesystem")).isEqualTo(true);
     // Renaming the flag or a path is a value, not a template change.
-    List<HasMetadata> renamed = render("precache", List.of("--set", "http.portFlag=--metrics-port",
+    List<HasMetadata> renamed = render("precache", List.of("--set", "http.portFlag=--http-port",
         "--set", "http.readinessPath=/ready"));
     String yaml = KUBE.client().getKubernetesSerialization().asYaml(renamed);
-    assertThat(yaml).contains("--metrics-port", "path: \"/ready\"").doesNotContain("--http-port");
+    assertThat(yaml).contains("--http-port", "path: \"/ready\"").doesNotContain("--metrics-port");
   }
 
   @Test
