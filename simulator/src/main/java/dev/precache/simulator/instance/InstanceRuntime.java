@@ -35,7 +35,8 @@ public final class InstanceRuntime {
     this.traffic = new PullTraffic(host, store::usedBytes);
     PullJob.Environment environment = new PullJob.Environment(host, registry, store, traffic, faults, new HashMap<>(),
         registryHost -> registryFailure.apply(registryHost));
-    this.commands = new Commands(new Ctr(environment, () -> clock), new DiskFree(host, this::usedBytes));
+    this.commands = new Commands(new Ctr(environment, () -> clock), new DiskFree(host, this::usedBytes),
+        new DiskRead(host, () -> clock));
     for (VolumeImage image : restoredContents) {
       CatalogImage version = registry.imageByIndexDigest(image.indexDigest()).orElseThrow(() ->
           new IllegalArgumentException("restored volume: the registries never served index " + image.indexDigest()));
