@@ -92,6 +92,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private VolumeUsage volumeUsage;
   private VolumePerformance volumePerformance;
   private String instanceWarning;
+  private RestoreTimeModel.Estimate restore;
   private String failure;
   private boolean finished;
 
@@ -206,6 +207,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     Preflight.Fitted fitted = preflight.fit(validated, parallelismRequested || !pullsScheduled);
     volumePerformance = fitted.volume();
     instanceWarning = fitted.instanceWarning();
+    restore = RestoreTimeModel.forRequest(validated, preflight.sizing(), preflight.volumeSizeGiB(), volumePerformance);
     log.info("volume: {}", volumePerformance.summary(preflight.volumeSizeGiB()));
     if (instanceWarning != null) {
       log.warn("{}", instanceWarning);
@@ -269,7 +271,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   @Override
   public BuildProgress progress() {
     return new BuildProgress(step, List.copyOf(pulls), snapshotPercent, stackName, instanceId, snapshotId, failure,
-        finished, volumeSizeGiB, sizing, volumeUsage, volumePerformance, instanceWarning);
+        finished, volumeSizeGiB, sizing, volumeUsage, volumePerformance, instanceWarning, restore);
   }
 
   private BuildRequest validated(BuildRequest input, boolean awsInputRules) {
