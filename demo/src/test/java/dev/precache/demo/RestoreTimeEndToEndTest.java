@@ -82,6 +82,40 @@ class RestoreTimeEndToEndTest {
     }
   }
 
+  @Test
+  void fastRestoreIsEnabledBeforePublishingAndMovesOffTheSupersededSnapshot() throws Exception {
+    local = LocalCloud.start(0.005);
+    Cloud cloud = local.cloud();
+    String busybox = "docker.io/library/busybox:latest";
+    CliRun first = local.runCli("build", "-r", LocalCloud.REGION, "--name", "fsr", "--fast-restore", "us-west-2a",
+        "-op", "/precache/fsr", busybox);
+    assertThat(first.exitCode()).as(first.err()).isZero();
+    assertThat(first.out()).contains("  restore: a new node reads every image fast restore in us-west-2a: ");
+    String older = cloud.allSnapshots().iterator().next().id();
+    Ec2Model ec2 = cloud.region(LocalCloud.REGION).ec2();
+    assertThat(fastRestoreStates(ec2, older, cloud.advance())).containsExactly(Map.entry("us-west-2a", "enabled"));
+    assertThat(cloud.snapshot(older).orElseThrow().tags()).containsEntry("precache:fast-restore", "us-west-2a");
+
+    CliRun second = local.runCli("build", "-r", LocalCloud.REGION, "--name", "fsr", "--fast-restore",
+        "us-west-2a,us-west-2b", "-op", "/precache/fsr", "--force", "-q", busybox);
+    assertThat(second.exitCode()).as(second.err()).isZero();
+    String newer = second.out().strip();
+    long now = cloud.advance();
+    assertThat(fastRestoreStates(ec2, newer, now)).containsOnly(Map.entry("us-west-2a", "enabled"),
+        Map.entry("us-west-2b", "enabled"));
+    assertThat(cloud.snapshot(newer).orElseThrow().tags()).containsEntry("precache:fast-restore",
+        "us-west-2a,us-west-2b");
+    // The superseded snapshot stops costing FSR and no longer says it has it.
+    assertThat(fastRestoreStates(ec2, older, now).get("us-west-2a")).isIn("disabling", "disabled");
+    assertThat(cloud.snapshot(older).orElseThrow().tags()).doesNotContainKey("precache:fast-restore");
+  }
+
+  private static Map<String, String> fastRestoreStates(Ec2Model ec2, String snapshotId, long now) {
+    return ec2.fastSnapshotRestores().stream().filter(entry -> entry.snapshotId().equals(snapshotId))
+        .collect(java.util.stream.Collectors.toMap(FastSnapshotRestores.Entry::availabilityZone,
+            entry -> entry.state(now)));
+  }
+
   /** Launches a node whose data volume comes from the snapshot at {@code now} and reads the snapshot's bytes. */
   private static double readSeconds(Ec2Model ec2, Snapshot snapshot, int throughput, int iops, Integer rate,
                                     long now) {

@@ -12,6 +12,7 @@ import dev.precache.workflows.InstanceActivities.PullSpec;
 import dev.precache.workflows.InstanceActivities.ResolvedVerifySpec;
 import dev.precache.workflows.InstanceActivities.VerifiedVolume;
 import dev.precache.workflows.InstanceActivities.VerifySpec;
+import dev.precache.workflows.SnapshotActivities.FastRestoreStatus;
 import dev.precache.workflows.SnapshotActivities.SnapshotSpec;
 import dev.precache.workflows.SnapshotActivities.SnapshotStatus;
 import dev.precache.workflows.StackActivities.StackOutputs;
@@ -72,6 +73,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   static final String PULL_SCHEDULE = "pull-schedule";
   /** The change that launches build instances with the region's builder stack's instance profile. */
   static final String BUILDER_STACK = "builder-stack";
+  /** Builds with {@code --fast-restore} enable FSR before publishing and disable it on the snapshot superseded. */
+  static final String FAST_RESTORE = "fast-restore";
   private static final ActivityOptions PULL = ActivityOptions.newBuilder(BuildTimeouts.PULL_IMAGE)
       .setCancellationType(ActivityCancellationType.ABANDON)
       .build();
@@ -193,9 +196,18 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     step(BuildStep.SNAPSHOT, () -> snapshotVolume(request, identity));
 
     // Deleting the stack began while the snapshot completed (TEARDOWN_DURING_SNAPSHOT): here it is waited for.
+    boolean fastRestore = !request.fastRestoreZones().isEmpty()
+        && Workflow.getVersion(FAST_RESTORE, Workflow.DEFAULT_VERSION, 1) >= 1;
     String publishedParameter = step(BuildStep.CLEANUP, () -> {
       tearDown(region, identity);
-      return publish(request);
+      if (fastRestore) {
+        enableFastRestore(request);
+      }
+      String published = publish(request);
+      if (fastRestore) {
+        disableSupersededFastRestore(request);
+      }
+      return published;
     });
 
     return new BuildResult(snapshotId, region, request.volumeSizeGiB(), images, List.copyOf(timings), stackName,
@@ -396,6 +408,28 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
           .awaitSnapshotCompleted(region, snapshotId);
       snapshotPercent = status.percent();
     } while (!status.completed());
+  }
+
+  /** FSR in the request's zones, waited for until enabled, so nodes given the new ID restore fast from the start. */
+  private void enableFastRestore(BuildRequest request) {
+    List<String> zones = request.fastRestoreZones();
+    snapshots(BuildTimeouts.FAST_RESTORE, "enable fast snapshot restore of " + snapshotId + " in "
+        + String.join(",", zones)).enableFastSnapshotRestores(request.region(), snapshotId, zones);
+    FastRestoreStatus status;
+    do {
+      status = snapshots(BuildTimeouts.AWAIT_FAST_RESTORE, "wait for fast snapshot restore of " + snapshotId)
+          .awaitFastSnapshotRestoresEnabled(request.region(), snapshotId, zones);
+    } while (!status.enabled());
+  }
+
+  /** The newest earlier snapshot of this build name stops costing FSR once this one is published. */
+  private void disableSupersededFastRestore(BuildRequest request) {
+    PreviousSnapshot superseded = preflight == null ? null : preflight.previous();
+    if (superseded == null || superseded.snapshotId().equals(snapshotId)) {
+      return;
+    }
+    snapshots(BuildTimeouts.FAST_RESTORE, "disable fast snapshot restore of " + superseded.snapshotId())
+        .disableFastSnapshotRestores(request.region(), superseded.snapshotId());
   }
 
   private static String description(BuildRequest request) {

@@ -51,6 +51,11 @@ class SnapshotBuildReplayTest {
    * first, as many as the plan chose ({@code teardown-during-snapshot}, {@code pull-schedule}).
    */
   private static final String FAST_BY_DEFAULT_HISTORY = "histories/happy-path-fast-by-default.json";
+  /**
+   * A build with {@code --fast-restore} in two zones ({@code fast-restore} version 1): FSR enabled and waited for
+   * before publishing, then disabled on the snapshot it supersedes.
+   */
+  private static final String FAST_RESTORE_HISTORY = "histories/fast-restore.json";
   /** A build of the validator's maximum 200 pulls, its images indexed by key ({@link ImageIndex}). */
   private static final String INDEXED_HISTORY = "histories/max-pulls-indexed.json";
 
@@ -97,6 +102,33 @@ class SnapshotBuildReplayTest {
   @Test
   void replaysTheRecordedHappyPathThatIsFastByDefault() throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(FAST_BY_DEFAULT_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void replaysABuildThatEnabledFastSnapshotRestore() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(FAST_RESTORE_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void aWorkflowThatReordersTheStepsCannotReplayTheFastRestoreHistory() {
+    assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(FAST_RESTORE_HISTORY,
+        ChecksSsmFirst.class))
+        .hasMessageContaining(NonDeterministicException.class.getName());
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "precache.recordHistory", matches = "true")
+  void recordABuildWithFastRestore(TestWorkflowEnvironment env, WorkflowClient client, Worker worker)
+      throws IOException {
+    FakeCloud cloud = new FakeCloud();
+    FastRestoreWorkflowTest.previousBuild(cloud);
+    FastRestoreWorkflowTest.optimizesThenEnabled(cloud);
+    cloud.register(worker);
+    env.start();
+    FakeCloud.newBuild(client, worker, "fast-restore").build(FastRestoreWorkflowTest.request());
+
+    String history = client.fetchHistory("fast-restore").toJson(true);
+    Files.writeString(Path.of("src/test/resources", FAST_RESTORE_HISTORY), history);
   }
 
   @Test

@@ -356,6 +356,18 @@ public final class Ec2Model {
         }
     }
 
+    /** DeleteTags: each {key, value} removes the key, or only when its value matches when a value is given. */
+    public void deleteTags(List<String> resourceIds, List<String[]> keys) {
+        for (String id : resourceIds) {
+            Map<String, String> tags = tagsOf(id);
+            for (String[] key : keys) {
+                if (key[1] == null || key[1].equals(tags.get(key[0]))) {
+                    tags.remove(key[0]);
+                }
+            }
+        }
+    }
+
     private Map<String, String> tagsOf(String resourceId) {
         if (instances.containsKey(resourceId)) {
             return instances.get(resourceId).tags;

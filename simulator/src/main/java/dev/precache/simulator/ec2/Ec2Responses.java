@@ -45,6 +45,12 @@ public final class Ec2Responses {
                 model.createTags(request.list("ResourceId"), request.tags("Tag"));
                 xml.element("return", true);
             }
+            case "DeleteTags" -> {
+                List<String[]> keys = request.members("Tag").stream()
+                        .map(tag -> new String[] {tag.required("Key"), tag.get("Value").orElse(null)}).toList();
+                model.deleteTags(request.list("ResourceId"), keys);
+                xml.element("return", true);
+            }
             case "DescribeAvailabilityZones" -> describeAvailabilityZones(xml);
             case "DescribeInstanceTypes" -> DescribeInstanceTypes.write(request, xml);
             case "DescribeImages" -> describeImages(request, xml);
