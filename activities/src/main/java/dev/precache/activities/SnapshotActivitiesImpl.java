@@ -238,8 +238,7 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
     while (true) {
       Map<String, String> states = new LinkedHashMap<>();
       polling.untilAnswered("describe fast snapshot restores of " + snapshotId, snapshotId,
-              () -> ec2.describeFastSnapshotRestoresPaginator(describeFastRestores(snapshotId)).fastSnapshotRestores()
-                  .stream().toList())
+              () -> ec2.describeFastSnapshotRestores(describeFastRestores(snapshotId)).fastSnapshotRestores())
           .forEach(entry -> states.put(entry.availabilityZone(), entry.stateAsString()));
       states.keySet().retainAll(zones);
       List<String> failed = zones.stream()
@@ -272,8 +271,7 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
       return;
     }
     List<String> zones = polling.untilAnswered(step + ": describe", step,
-            () -> ec2.describeFastSnapshotRestoresPaginator(describeFastRestores(snapshotId)).fastSnapshotRestores()
-                .stream().toList()).stream()
+            () -> ec2.describeFastSnapshotRestores(describeFastRestores(snapshotId)).fastSnapshotRestores()).stream()
         .filter(entry -> List.of("enabling", "optimizing", "enabled").contains(entry.stateAsString()))
         .map(entry -> entry.availabilityZone()).distinct().toList();
     if (!zones.isEmpty()) {
@@ -285,6 +283,7 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
         .resources(snapshotId).tags(Tag.builder().key(SnapshotContent.FAST_RESTORE).build()).build()));
   }
 
+  /** One snapshot has an entry per zone, a handful: far under one page (200). */
   private static DescribeFastSnapshotRestoresRequest describeFastRestores(String snapshotId) {
     return DescribeFastSnapshotRestoresRequest.builder()
         .filters(Filter.builder().name("snapshot-id").values(snapshotId).build()).build();
