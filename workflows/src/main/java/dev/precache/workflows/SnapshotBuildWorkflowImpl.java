@@ -388,7 +388,10 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     Map<String, String> tags = request.tags();
     if (preflight != null) {
       tags = new LinkedHashMap<>(request.tags());
-      tags.putAll(SnapshotContent.tags(request.name(), preflight.images(), volumeUsage, request.tags().size()));
+      // With --fast-restore the snapshot gets one more tag later (SnapshotContent.FAST_RESTORE): keep it a place.
+      int laterTags = request.fastRestoreZones().isEmpty() ? 0 : 1;
+      tags.putAll(SnapshotContent.tags(request.name(), preflight.images(), volumeUsage,
+          request.tags().size() + laterTags));
     }
     SnapshotSpec spec = new SnapshotSpec(region, instanceId, identity, description(request), tags);
     snapshotId = snapshots(BuildTimeouts.CREATE_SNAPSHOT, "snapshot /dev/xvdb of " + instanceId).createSnapshot(spec);

@@ -82,6 +82,30 @@ class FastRestoreWorkflowTest {
   }
 
   @Test
+  void theSnapshotKeepsAPlaceForTheFastRestoreTagWithinEc2sFifty(TestWorkflowEnvironment env,
+                                                                 WorkflowClient client, Worker worker) {
+    optimizesThenEnabled(cloud);
+    cloud.register(worker);
+    env.start();
+    Map<String, String> userTags = new java.util.HashMap<>();
+    for (int i = 0; i < BuildRequestValidator.MAX_USER_TAGS; i++) {
+      userTags.put("key-" + i, "value");
+    }
+    BuildRequest crowded = BuildRequestValidatorTest.with(BuildRequestValidatorTest.with(
+        SnapshotBuildReplayTest.maxPullsRequest(), "tags", userTags), "fastRestoreZones", ZONES);
+
+    FakeCloud.newBuild(client, worker, "crowded").build(crowded);
+
+    org.mockito.ArgumentCaptor<SnapshotActivities.SnapshotSpec> spec =
+        org.mockito.ArgumentCaptor.forClass(SnapshotActivities.SnapshotSpec.class);
+    verify(cloud.snapshots).createSnapshot(spec.capture());
+    // The activity adds Name, the build and the workflow ID; FSR adds precache:fast-restore.
+    assertThat(spec.getValue().tags().size() + SnapshotContent.ACTIVITY_TAGS + 1)
+        .isLessThanOrEqualTo(SnapshotContent.EC2_MAX_TAGS);
+    assertThat(spec.getValue().tags().keySet()).anyMatch(key -> key.startsWith(SnapshotContent.IMAGES_PREFIX));
+  }
+
+  @Test
   void aBuildWithoutFastRestoreNeverTouchesIt(TestWorkflowEnvironment env, WorkflowClient client, Worker worker) {
     previousBuild(cloud);
     cloud.register(worker);
