@@ -25,7 +25,7 @@ import java.util.stream.StreamSupport;
  */
 final class RestoreReads {
   /** One option: what {@code plan} estimated and how long the simulated read took, in seconds. */
-  record Row(String option, double estimatedSeconds, double measuredSeconds, String planSummary) {
+  record Row(String option, double estimatedSeconds, double measuredSeconds) {
     double offPercent() {
       return 100 * (measuredSeconds - estimatedSeconds) / estimatedSeconds;
     }
@@ -69,7 +69,7 @@ final class RestoreReads {
         now = enabled.successful().get(0).stateTimes(Long.MAX_VALUE).get("enabled").toEpochMilli();
       }
       rows.add(new Row(method + (rate == null ? "" : " " + rate), option.path("untilReadableSeconds").asDouble(),
-          readSeconds(ec2, snapshot, throughput, iops, rate, now), option.path("summary").asText()));
+          readSeconds(ec2, snapshot, throughput, iops, rate, now)));
     }
     String text = table.out();
     return new Measured(text.substring(Math.max(0, text.indexOf("Restore:"))), rows);
