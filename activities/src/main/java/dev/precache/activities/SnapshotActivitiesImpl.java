@@ -6,6 +6,7 @@ import dev.precache.workflows.PreviousSnapshot;
 import dev.precache.workflows.SnapshotActivities;
 import dev.precache.workflows.SnapshotContent;
 import dev.precache.workflows.SnapshotLifecycle;
+import dev.precache.workflows.SnapshotActivities.FastRestoreStatus;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
@@ -24,6 +25,11 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.CreateSnapshotRequest;
 import software.amazon.awssdk.services.ec2.model.CreateTagsRequest;
+import software.amazon.awssdk.services.ec2.model.DeleteTagsRequest;
+import software.amazon.awssdk.services.ec2.model.DescribeFastSnapshotRestoresRequest;
+import software.amazon.awssdk.services.ec2.model.DisableFastSnapshotRestoresRequest;
+import software.amazon.awssdk.services.ec2.model.EnableFastSnapshotRestoresRequest;
+import software.amazon.awssdk.services.ec2.model.EnableFastSnapshotRestoresResponse;
 import software.amazon.awssdk.services.ec2.model.DeleteSnapshotRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeSnapshotsRequest;
@@ -223,6 +229,88 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
     } catch (SdkException e) {
       throw AwsFailures.classify("find the newest snapshot of " + buildName, e);
     }
+  }
+
+  @Override
+  public void enableFastSnapshotRestores(String region, String snapshotId, List<String> zones) {
+    Ec2Client ec2 = clients.ec2(region);
+    String step = "enable fast snapshot restore of " + snapshotId;
+    EnableFastSnapshotRestoresResponse response = polling.untilAnswered(step, step, () -> ec2.enableFastSnapshotRestores(
+        EnableFastSnapshotRestoresRequest.builder().sourceSnapshotIds(snapshotId).availabilityZones(zones).build()));
+    List<String> refused = response.unsuccessful().stream()
+        .flatMap(item -> item.fastSnapshotRestoreStateErrors().stream())
+        .map(error -> error.availabilityZone() + ": " + error.error().code() + ": " + error.error().message())
+        .toList();
+    if (!refused.isEmpty()) {
+      throw ApplicationFailure.newNonRetryableFailure(step + " refused in " + String.join("; ", refused),
+          BuildFailures.INVALID_REQUEST);
+    }
+    polling.untilAnswered(step + ": tag it", step, () -> ec2.createTags(CreateTagsRequest.builder()
+        .resources(snapshotId).tags(tag(SnapshotContent.FAST_RESTORE, String.join(",", zones))).build()));
+    log.info("Fast snapshot restore of {} enabling in {}", snapshotId, zones);
+  }
+
+  @Override
+  public FastRestoreStatus awaitFastSnapshotRestoresEnabled(String region, String snapshotId, List<String> zones) {
+    Ec2Client ec2 = clients.ec2(region);
+    Instant windowEnds = Instant.now().plus(pollWindow);
+    Polling.Wait wait = polling.newWait();
+    while (true) {
+      Map<String, String> states = new LinkedHashMap<>();
+      polling.untilAnswered("describe fast snapshot restores of " + snapshotId, snapshotId,
+              () -> ec2.describeFastSnapshotRestores(describeFastRestores(snapshotId)).fastSnapshotRestores())
+          .forEach(entry -> states.put(entry.availabilityZone(), entry.stateAsString()));
+      states.keySet().retainAll(zones);
+      List<String> failed = zones.stream()
+          .filter(zone -> List.of("disabling", "disabled").contains(states.getOrDefault(zone, "disabled"))).toList();
+      if (!failed.isEmpty()) {
+        throw ApplicationFailure.newNonRetryableFailure("fast snapshot restore of " + snapshotId + " is not being "
+            + "enabled in " + String.join(",", failed) + " (" + states + "): EC2 disabled it or enabling failed",
+            BuildFailures.SNAPSHOT_FAILED);
+      }
+      FastRestoreStatus status = new FastRestoreStatus(snapshotId, Map.copyOf(states),
+          zones.stream().allMatch(zone -> "enabled".equals(states.get(zone))));
+      if (status.enabled() || !Instant.now().isBefore(windowEnds)) {
+        log.info("Fast snapshot restore of {}: {}", snapshotId, states);
+        return status;
+      }
+      wait.pause(status);
+    }
+  }
+
+  @Override
+  public void disableFastSnapshotRestores(String region, String snapshotId) {
+    Ec2Client ec2 = clients.ec2(region);
+    String step = "disable fast snapshot restore of " + snapshotId;
+    // A filter, not SnapshotIds: a snapshot retention deleted meanwhile is an empty answer, not an error.
+    boolean exists = polling.untilAnswered(step + ": find it", step, () -> !ec2.describeSnapshots(
+        DescribeSnapshotsRequest.builder().ownerIds("self")
+            .filters(Filter.builder().name("snapshot-id").values(snapshotId).build()).build()).snapshots().isEmpty());
+    if (!exists) {
+      log.info("Snapshot {} is gone: its fast snapshot restore went with it", snapshotId);
+      return;
+    }
+    List<String> zones = polling.untilAnswered(step + ": describe", step,
+            () -> ec2.describeFastSnapshotRestores(describeFastRestores(snapshotId)).fastSnapshotRestores()).stream()
+        .filter(entry -> List.of("enabling", "optimizing", "enabled").contains(entry.stateAsString()))
+        .map(entry -> entry.availabilityZone()).distinct().toList();
+    if (!zones.isEmpty()) {
+      polling.untilAnswered(step, step, () -> ec2.disableFastSnapshotRestores(DisableFastSnapshotRestoresRequest
+          .builder().sourceSnapshotIds(snapshotId).availabilityZones(zones).build()));
+      log.info("Fast snapshot restore of {} disabling in {}", snapshotId, zones);
+    }
+    polling.untilAnswered(step + ": untag it", step, () -> ec2.deleteTags(DeleteTagsRequest.builder()
+        .resources(snapshotId).tags(Tag.builder().key(SnapshotContent.FAST_RESTORE).build()).build()));
+  }
+
+  /** One snapshot has an entry per zone, a handful: far under one page (200). */
+  private static DescribeFastSnapshotRestoresRequest describeFastRestores(String snapshotId) {
+    return DescribeFastSnapshotRestoresRequest.builder()
+        .filters(Filter.builder().name("snapshot-id").values(snapshotId).build()).build();
+  }
+
+  private static Tag tag(String key, String value) {
+    return Tag.builder().key(key).value(value).build();
   }
 
   /** EC2 accepts the deletion of a pending snapshot too; it takes effect once the snapshot completes. */

@@ -34,16 +34,16 @@ import software.amazon.awssdk.services.ssm.model.PingStatus;
  */
 class BuildFlowSdkTest extends SdkOverHttpTest {
     private static final Path TEMPLATE = Path.of("../deploy/cloudformation/build-instance.yaml");
-    private static final String CTR = "apiclient exec admin sheltie ctr -a /run/containerd/containerd.sock -n k8s.io images ";
+    static final String CTR = "apiclient exec admin sheltie ctr -a /run/containerd/containerd.sock -n k8s.io images ";
     private static final String BUSYBOX = "docker.io/library/busybox:latest";
     private static final String PRIVATE_SAMPLE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/precache/sample-model:v1";
-    private static final String LLAMA = "quay.io/redhat-ai-services/modelcar-catalog:llama-3.1-8b-instruct";
+    static final String LLAMA = "quay.io/redhat-ai-services/modelcar-catalog:llama-3.1-8b-instruct";
     private static final String QWEN3 = "quay.io/redhat-ai-services/modelcar-catalog:qwen3-8b";
     /** 48.6 GB through the gp3 default of 125 MiB/s: about six minutes of simulated time. */
     private static final String LONG_PULLS = pull(LLAMA, "linux/amd64", null) + " && " + pull(LLAMA, "linux/arm64", null)
             + " && " + pull(QWEN3, "linux/amd64", null);
 
-    private static String pull(String reference, String platform, String user) {
+    static String pull(String reference, String platform, String user) {
         return CTR + "pull --label io.cri-containerd.image=managed --platform " + platform
                 + (user == null ? "" : " --user " + user) + " " + reference;
     }
@@ -53,7 +53,7 @@ class BuildFlowSdkTest extends SdkOverHttpTest {
         return onlineBuildInstance(build, amiParameter, instanceType, List.of());
     }
 
-    private static String onlineBuildInstance(String build, String amiParameter, String instanceType,
+    static String onlineBuildInstance(String build, String amiParameter, String instanceType,
                                               List<Parameter> more) throws Exception {
         createBuildStack(build, amiParameter, instanceType, more);
         try (CloudFormationWaiter waiter = CloudFormationWaiter.builder().client(cfn).overrideConfiguration(FAST_WAIT)
@@ -73,7 +73,7 @@ class BuildFlowSdkTest extends SdkOverHttpTest {
         throw new AssertionError(instanceId + " never came Online");
     }
 
-    private static void createBuildStack(String build, String amiParameter, String instanceType,
+    static void createBuildStack(String build, String amiParameter, String instanceType,
                                          List<Parameter> more) throws Exception {
         String template = Files.readString(TEMPLATE, StandardCharsets.UTF_8);
         List<Parameter> parameters = new java.util.ArrayList<>(List.of(parameter("AmiId", amiParameter),
@@ -90,22 +90,22 @@ class BuildFlowSdkTest extends SdkOverHttpTest {
         return onlineBuildInstance(build, "/aws/service/bottlerocket/aws-k8s-1.33/x86_64/latest/image_id", "m5.large");
     }
 
-    private static Parameter parameter(String key, String value) {
+    static Parameter parameter(String key, String value) {
         return Parameter.builder().parameterKey(key).parameterValue(value).build();
     }
 
-    private static String send(String instanceId, String script, String executionTimeoutSeconds) {
+    static String send(String instanceId, String script, String executionTimeoutSeconds) {
         return ssm.sendCommand(r -> r.documentName("AWS-RunShellScript").instanceIds(instanceId)
                 .parameters(Map.of("commands", List.of(script), "executionTimeout", List.of(executionTimeoutSeconds))))
                 .command().commandId();
     }
 
-    private static GetCommandInvocationResponse invocation(String commandId, String instanceId) {
+    static GetCommandInvocationResponse invocation(String commandId, String instanceId) {
         return ssm.getCommandInvocation(r -> r.commandId(commandId).instanceId(instanceId));
     }
 
     /** Polls GetCommandInvocation until the status is terminal, as the worker does (the SDK waiter fails on non-Success). */
-    private static GetCommandInvocationResponse finished(String commandId, String instanceId) throws InterruptedException {
+    static GetCommandInvocationResponse finished(String commandId, String instanceId) throws InterruptedException {
         for (int i = 0; i < 1000; i++) {
             GetCommandInvocationResponse response = invocation(commandId, instanceId);
             switch (response.status()) {
@@ -118,11 +118,11 @@ class BuildFlowSdkTest extends SdkOverHttpTest {
         throw new AssertionError("command " + commandId + " never finished");
     }
 
-    private static GetCommandInvocationResponse run(String instanceId, String script) throws InterruptedException {
+    static GetCommandInvocationResponse run(String instanceId, String script) throws InterruptedException {
         return finished(send(instanceId, script, "3600"), instanceId);
     }
 
-    private static void waitUntil(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+    static void waitUntil(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
         for (int i = 0; i < 500 && !condition.getAsBoolean(); i++) {
             Thread.sleep(20);
         }

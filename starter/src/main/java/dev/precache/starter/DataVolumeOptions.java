@@ -1,6 +1,7 @@
 package dev.precache.starter;
 
 import dev.precache.workflows.BuildResult;
+import dev.precache.workflows.RestoreTimeModel;
 import dev.precache.workflows.VolumePerformance;
 import dev.precache.workflows.VolumeSizing;
 import java.io.PrintWriter;
@@ -15,9 +16,6 @@ import picocli.CommandLine.Option;
 final class DataVolumeOptions {
   /** EC2 snapshot IDs: {@code snap-} and 8 or 17 hex digits. */
   private static final Pattern SNAPSHOT_ID = Pattern.compile("snap-(?:[0-9a-f]{8}|[0-9a-f]{17})");
-  /** Provisioned rate for volume initialisation: 100–300 MiB/s per volume (FIGURES.md EBS). */
-  private static final int MIN_INITIALIZATION_RATE = 100;
-  private static final int MAX_INITIALIZATION_RATE = 300;
 
   @Option(names = "--volume-size", paramLabel = "GiB",
       description = "Volume size (default: from the build; with --snapshot-id: the snapshot's, as EC2 sizes it).")
@@ -40,8 +38,10 @@ final class DataVolumeOptions {
       description = "Delete the volume with the node (default: ${DEFAULT-VALUE}).")
   boolean deleteOnTermination = true;
 
-  @Option(names = "--initialization-rate", paramLabel = "MiBps",
-      description = "Provisioned volume-initialisation rate, 100-300 MiB/s (default: none, lazy initialisation).")
+  /** {@code --initialization-rate} is the name it had first; README showed it, so it stays as an alias. */
+  @Option(names = {"--volume-initialization-rate", "--initialization-rate"}, paramLabel = "MiBps",
+      description = "Provisioned volume-initialisation rate, 100-300 MiB/s (default: the build's "
+          + "--volume-initialization-rate, else none: lazy initialisation).")
   Integer initializationRate;
 
   /** @throws CliError exit 2 naming the flag out of range */
@@ -57,8 +57,8 @@ final class DataVolumeOptions {
       requireBetween("--iops", iops, VolumePerformance.MIN_IOPS, VolumePerformance.MAX_IOPS, " IOPS");
     }
     if (initializationRate != null) {
-      requireBetween("--initialization-rate", initializationRate, MIN_INITIALIZATION_RATE, MAX_INITIALIZATION_RATE,
-          " MiB/s");
+      requireBetween("--volume-initialization-rate", initializationRate, RestoreTimeModel.MIN_RATE_MIBPS,
+          RestoreTimeModel.MAX_RATE_MIBPS, " MiB/s");
     }
   }
 
@@ -95,7 +95,7 @@ final class DataVolumeOptions {
         performance(throughputMiBps, build.throughputMiBps(), DataVolumeMapping.GP3_BASELINE_THROUGHPUT_MIBPS),
         performance(iops, build.iops(), DataVolumeMapping.GP3_BASELINE_IOPS),
         encrypt ? Boolean.TRUE : null, kmsKeyId != null ? kmsKeyId : build.kmsKeyId(),
-        deleteOnTermination, initializationRate));
+        deleteOnTermination, initializationRate != null ? initializationRate : build.initializationRateMiBps()));
   }
 
   /** The entry for a snapshot known by its ID alone: no size unless given, gp3's baseline unless given. */

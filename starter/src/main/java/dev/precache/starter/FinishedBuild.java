@@ -7,12 +7,18 @@ import io.temporal.client.WorkflowException;
 
 /**
  * What {@code nodeclass ID} needs of a succeeded build: its result (snapshot, size, measured usage), the gp3
- * performance its volume had, and the encryption its request asked for.
+ * performance its volume had, the encryption and the volume-initialisation rate its request asked for.
  *
  * @param throughputMiBps the volume's: the result's {@link VolumePerformance}, else the request's, else null
  * @param iops            likewise
+ * @param initializationRateMiBps the request's {@code --volume-initialization-rate}, or null
  */
-record FinishedBuild(BuildResult result, Integer throughputMiBps, Integer iops, boolean encrypted, String kmsKeyId) {
+record FinishedBuild(BuildResult result, Integer throughputMiBps, Integer iops, boolean encrypted, String kmsKeyId,
+                     Integer initializationRateMiBps) {
+
+  FinishedBuild(BuildResult result, Integer throughputMiBps, Integer iops, boolean encrypted, String kmsKeyId) {
+    this(result, throughputMiBps, iops, encrypted, kmsKeyId, null);
+  }
 
   /** @throws CliError when there is no such build, it has not succeeded, or its request cannot be read */
   static FinishedBuild read(TemporalConnection connection, String workflowId) {
@@ -36,6 +42,6 @@ record FinishedBuild(BuildResult result, Integer throughputMiBps, Integer iops, 
     return new FinishedBuild(result,
         chosen != null ? Integer.valueOf(chosen.throughputMiBps()) : request.volumeThroughputMiBps(),
         chosen != null ? Integer.valueOf(chosen.iops()) : request.volumeIops(),
-        request.encrypt(), request.kmsKeyId());
+        request.encrypt(), request.kmsKeyId(), request.volumeInitializationRateMiBps());
   }
 }

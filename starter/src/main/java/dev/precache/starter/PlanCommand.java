@@ -11,6 +11,7 @@ import dev.precache.workflows.BuildRequestValidator;
 import dev.precache.workflows.BuildTimeModel.Phase;
 import dev.precache.workflows.InvalidRequestException;
 import dev.precache.workflows.PlanWorkflow;
+import dev.precache.workflows.RestoreTimeModel;
 import dev.precache.workflows.SnapshotBuildWorkflow;
 import dev.precache.workflows.VolumePerformance;
 import dev.precache.workflows.VolumeSizing;
@@ -128,6 +129,31 @@ final class PlanCommand implements Callable<Integer> {
     for (Phase phase : plan.estimate().phases()) {
       out.printf(Locale.ROOT, "  %-9s %8s  %s%n", phase.name(), human(phase.duration()), phase.why());
     }
+    if (plan.restore() != null) {
+      out.println("Restore: a new node reads every image " + plan.restore().summary());
+      for (RestoreTimeModel.Estimate option : plan.restoreAlternatives()) {
+        out.printf(Locale.ROOT, "  %-13s %8s  %s%n", label(option), human(option.untilReadable()), cost(option));
+      }
+    }
+  }
+
+  /** {@code lazy}, {@code rate 300}, {@code fast restore}: the flag that picks it is in the summary line. */
+  private static String label(RestoreTimeModel.Estimate option) {
+    return switch (option.method()) {
+      case LAZY -> "lazy";
+      case RATE -> "rate " + option.rateMiBps();
+      case FAST_RESTORE -> "fast restore";
+    };
+  }
+
+  private static String cost(RestoreTimeModel.Estimate option) {
+    return switch (option.method()) {
+      case LAZY -> "no extra cost; blocks fetched on first read";
+      case RATE -> "--volume-initialization-rate " + option.rateMiBps() + ": billed per GiB of snapshot data per volume";
+      case FAST_RESTORE -> String.format(Locale.ROOT, "--fast-restore %s: $%.2f per hour (about $%.0f per month) "
+          + "while enabled; enabling takes %s", String.join(",", option.zones()),
+          option.dollarsPerMonth() / 730, option.dollarsPerMonth(), human(option.enableTime()));
+    };
   }
 
   static String json(BuildPlan plan) throws Exception {
@@ -164,7 +190,29 @@ final class PlanCommand implements Callable<Integer> {
     for (Phase phase : plan.estimate().phases()) {
       phases.addObject().put("name", phase.name()).put("seconds", phase.duration().toSeconds()).put("why", phase.why());
     }
+    if (plan.restore() != null) {
+      ObjectNode restore = root.putObject("restore");
+      restore.set("chosen", restoreJson(mapper, plan.restore()));
+      ArrayNode alternatives = restore.putArray("alternatives");
+      plan.restoreAlternatives().forEach(option -> alternatives.add(restoreJson(mapper, option)));
+    } else {
+      root.putNull("restore");
+    }
     return mapper.writeValueAsString(root);
+  }
+
+  private static ObjectNode restoreJson(ObjectMapper mapper, RestoreTimeModel.Estimate estimate) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("method", estimate.method().name().toLowerCase(Locale.ROOT).replace('_', '-'))
+        .put("rateMiBps", estimate.rateMiBps());
+    ArrayNode zones = node.putArray("zones");
+    estimate.zones().forEach(zones::add);
+    node.put("untilReadableSeconds", Math.round(estimate.untilReadable().toMillis() / 1000.0))
+        .put("readMiBps", Math.round(estimate.readMiBps()))
+        .put("enableSeconds", estimate.enableTime().toSeconds())
+        .put("dollarsPerMonth", estimate.dollarsPerMonth())
+        .put("summary", estimate.summary());
+    return node;
   }
 
   /** {@code sha256:0123456789ab}: enough to tell digests apart in a table; JSON has them whole. */
@@ -172,9 +220,12 @@ final class PlanCommand implements Callable<Integer> {
     return digest.length() > 19 ? digest.substring(0, 19) : digest;
   }
 
-  /** {@code 25m10s}. */
+  /** {@code 25m10s}, {@code 4h05m}. */
   private static String human(Duration duration) {
     long seconds = Math.round(duration.toMillis() / 1000.0);
+    if (seconds >= 3600) {
+      return seconds / 3600 + "h" + String.format(Locale.ROOT, "%02dm", seconds % 3600 / 60);
+    }
     return seconds >= 60 ? seconds / 60 + "m" + String.format(Locale.ROOT, "%02ds", seconds % 60) : seconds + "s";
   }
 }

@@ -5,6 +5,7 @@ import dev.precache.workflows.BuildResult;
 import dev.precache.workflows.BuildStep;
 import dev.precache.workflows.ImagePull;
 import dev.precache.workflows.VolumePerformance;
+import dev.precache.workflows.RestoreTimeModel;
 import dev.precache.workflows.VolumeSizing;
 import dev.precache.workflows.VolumeUsage;
 import java.io.PrintWriter;
@@ -35,6 +36,7 @@ final class ProgressPrinter implements ProgressView {
   private VolumeSizing sizing;
   private VolumePerformance volumePerformance;
   private String instanceWarning;
+  private RestoreTimeModel.Estimate restore;
 
   private final boolean percentLines;
 
@@ -79,6 +81,7 @@ final class ProgressPrinter implements ProgressView {
       sizing = progress.sizing();
       volumePerformance = progress.volumePerformance();
       instanceWarning = progress.instanceWarning();
+      restore = progress.restore();
     }
     printStepsThrough(progress.step(), progress.pulls());
     if (progress.step() == BuildStep.SNAPSHOT && progress.snapshotId() != null && percentLines) {
@@ -155,6 +158,9 @@ final class ProgressPrinter implements ProgressView {
     }
     if (instanceWarning != null) {
       out.println("  warning: " + instanceWarning);
+    }
+    if (restore != null) {
+      out.println("  restore: a new node reads every image " + restore.summary());
     }
   }
 

@@ -124,6 +124,22 @@ class BuildCommandParsingTest {
   }
 
   @Test
+  void restoreSpeedFlagsReachTheRequestAndBadOnesNameTheFlag() {
+    BuildRequest rated = parse("build", "-r", "us-west-2", "--volume-initialization-rate", "300", "img");
+    assertThat(rated.volumeInitializationRateMiBps()).isEqualTo(300);
+    BuildRequest fast = parse("build", "-r", "us-west-2", "--fast-restore", "us-west-2a,us-west-2c", "img");
+    assertThat(fast.fastRestoreZones()).containsExactly("us-west-2a", "us-west-2c");
+
+    assertThat(cli.execute("build", "-r", "us-west-2", "--fast-restore", "eu-west-1a", "img")).isEqualTo(2);
+    assertThat(err.toString().strip()).isEqualTo("error: invalid --fast-restore (must be Availability Zones of "
+        + "us-west-2 such as us-west-2a, got 'eu-west-1a')");
+    assertThat(cli.execute("build", "-r", "us-west-2", "--volume-initialization-rate", "500", "img")).isEqualTo(2);
+    assertThat(err.toString()).contains("error: invalid --volume-initialization-rate (must be between 100 and 300 "
+        + "MiB/s, got 500)");
+    assertThat(connections).hasValue(0);
+  }
+
+  @Test
   void buildHelpListsEveryFlag() {
     assertThat(cli.execute("build", "--help")).isZero();
 

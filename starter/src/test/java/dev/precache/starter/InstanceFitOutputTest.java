@@ -31,7 +31,7 @@ class InstanceFitOutputTest {
       new InstanceCapacity("m5.2xlarge", 8, 2.5, 10), new InstanceCapacity("m5.4xlarge", 16, 5, 10)));
 
   /** Four 120 GiB model images on an m5.large: longer than its burst; its 2 cores keep the writes under 1,000 MiB/s. */
-  private static BuildPlan plan() {
+  static BuildPlan plan() {
     List<String> names = IntStream.range(0, 4).mapToObj(i -> "quay.io/ai/modelcar-catalog:m" + i).toList();
     List<ResolvedImage> images = names.stream().map(name -> new ResolvedImage(name, "linux/amd64", "sha256:d" + name,
         "sha256:m" + name, "sha256:c" + name, 1_000, List.of(new ResolvedLayer("sha256:w" + name,

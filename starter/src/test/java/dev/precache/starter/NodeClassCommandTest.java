@@ -133,8 +133,8 @@ class NodeClassCommandTest {
               "error: invalid --snapshot-id"),
           Map.entry(List.of("nodeclass", "--snapshot-id", "ami-0123"),
               "error: invalid --snapshot-id"),
-          Map.entry(List.of("nodeclass", "--snapshot-id", SNAPSHOT, "--initialization-rate", "99"),
-              "error: invalid --initialization-rate (expected 100-300 MiB/s, got 99)"),
+          Map.entry(List.of("nodeclass", "--snapshot-id", SNAPSHOT, "--volume-initialization-rate", "99"),
+              "error: invalid --volume-initialization-rate (expected 100-300 MiB/s, got 99)"),
           Map.entry(List.of("nodeclass", "--snapshot-id", SNAPSHOT, "--volume-size", "70000"),
               "error: invalid --volume-size"),
           Map.entry(List.of("nodeclass", "--snapshot-id", SNAPSHOT, "--throughput", "1000"),
@@ -209,9 +209,13 @@ class NodeClassCommandTest {
     }
 
     private String build(String name, int sizeGiB, Integer throughput, Integer iops) {
+      return build(name, sizeGiB, throughput, iops, null);
+    }
+
+    private String build(String name, int sizeGiB, Integer throughput, Integer iops, Integer initializationRate) {
       BuildRequest request = new BuildRequest(name, "us-west-2", List.of("docker.io/library/nginx:1.27"),
           List.of("linux/amd64"), null, null, true, "alias/precache", sizeGiB, null, null, null, null, true, Map.of(),
-          null, null, throughput, iops);
+          null, null, throughput, iops, false, initializationRate, List.of());
       String workflowId = "precache-build-" + name;
       SnapshotBuildWorkflow stub = client.newWorkflowStub(SnapshotBuildWorkflow.class, WorkflowOptions.newBuilder()
           .setWorkflowId(workflowId).setTaskQueue(SnapshotBuildWorkflow.TASK_QUEUE).build());
@@ -250,6 +254,20 @@ class NodeClassCommandTest {
       assertThat(ebs.get("iops").asInt()).isEqualTo(6000);
       assertThat(ebs.get("volumeInitializationRate").asInt()).isEqualTo(200);
       assertThat(run.err()).isEmpty();
+    }
+
+    @Test
+    void theBuildsVolumeInitializationRateUnlessTheFlagSaysOtherwise() throws IOException {
+      String workflowId = build("rated", 100, 500, 6000, 300);
+
+      JsonNode fromBuild = JSON.readTree(precache(client, "nodeclass", workflowId, "-o", "json").out()).get("ebs");
+      assertThat(fromBuild.get("volumeInitializationRate").asInt()).isEqualTo(300);
+      Run overridden = precache(client, "nodeclass", workflowId, "-o", "json", "--volume-initialization-rate", "150");
+      assertThat(overridden.exit()).as(overridden.err()).isZero();
+      assertThat(JSON.readTree(overridden.out()).get("ebs").get("volumeInitializationRate").asInt()).isEqualTo(150);
+      // A build without one leaves the field out: lazy initialisation.
+      assertThat(JSON.readTree(precache(client, "nodeclass", build("unrated", 100), "-o", "json").out()).get("ebs")
+          .has("volumeInitializationRate")).isFalse();
     }
 
     @Test

@@ -49,6 +49,10 @@ public record BuildIdentity(
         String.valueOf(request.securityGroupId()), String.valueOf(request.subnetId()),
         String.valueOf(request.outputParameterName()), String.valueOf(request.publicIp()), tags.toString(),
         String.valueOf(request.volumeThroughputMiBps()), String.valueOf(request.volumeIops()));
+    // Restore speed came later: a request without it keeps the ID it had before.
+    if (request.volumeInitializationRateMiBps() != null || !request.fastRestoreZones().isEmpty()) {
+      canonical += "\n" + request.volumeInitializationRateMiBps() + "\n" + String.join(",", request.fastRestoreZones());
+    }
     return "precache-" + slug(request.name()) + "-" + sha256Hex(canonical).substring(0, 16);
   }
 

@@ -18,6 +18,8 @@ import java.util.List;
  * @param volumeUsage     the volume as measured after the pulls, once measured
  * @param volumePerformance the volume's gp3 throughput and IOPS and why, once decided (null before instance fit)
  * @param instanceWarning what the build instance cannot do for these pulls, or null
+ * @param restore         how soon a node restored from the snapshot reads every image, for the request's choice
+ *                        (lazy, {@code --volume-initialization-rate} or {@code --fast-restore}), once sized
  */
 public record BuildProgress(
     BuildStep step,
@@ -32,7 +34,16 @@ public record BuildProgress(
     VolumeSizing sizing,
     VolumeUsage volumeUsage,
     VolumePerformance volumePerformance,
-    String instanceWarning) {
+    String instanceWarning,
+    RestoreTimeModel.Estimate restore) {
+
+  /** Progress as builds before restore speed report it. */
+  public BuildProgress(BuildStep step, List<ImagePull> pulls, Integer snapshotPercent, String stackName,
+      String instanceId, String snapshotId, String failure, boolean finished, Integer volumeSizeGiB,
+      VolumeSizing sizing, VolumeUsage volumeUsage, VolumePerformance volumePerformance, String instanceWarning) {
+    this(step, pulls, snapshotPercent, stackName, instanceId, snapshotId, failure, finished, volumeSizeGiB, sizing,
+        volumeUsage, volumePerformance, instanceWarning, null);
+  }
 
   /** Progress as builds before the instance-fit change report it. */
   public BuildProgress(BuildStep step, List<ImagePull> pulls, Integer snapshotPercent, String stackName,

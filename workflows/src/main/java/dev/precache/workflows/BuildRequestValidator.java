@@ -141,10 +141,37 @@ public final class BuildRequestValidator {
     int pullParallelism = orDefault(request.pullParallelism(), DEFAULT_PULL_PARALLELISM);
     requireBetween(pullParallelism, 1, 32, "pullParallelism", "");
 
+    Integer rate = request.volumeInitializationRateMiBps();
+    if (rate != null) {
+      requireBetween(rate, RestoreTimeModel.MIN_RATE_MIBPS, RestoreTimeModel.MAX_RATE_MIBPS,
+          "volumeInitializationRate", " MiB/s");
+    }
+    List<String> zones = fastRestoreZones(request.fastRestoreZones(), region);
+    require(rate == null || zones.isEmpty(), "fastRestore", "a volume initialisation rate overrides fast snapshot "
+        + "restore (EBS uses the rate when both apply): choose one of --volume-initialization-rate and --fast-restore");
+
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, request.encrypt(),
         request.kmsKeyId(), volumeSizeGiB, request.instanceRole(), request.securityGroupId(), request.subnetId(),
         request.outputParameterName(), request.publicIp(), tags, timeout, pullParallelism,
-        request.volumeThroughputMiBps(), request.volumeIops(), request.force());
+        request.volumeThroughputMiBps(), request.volumeIops(), request.force(), rate, zones);
+  }
+
+  /**
+   * Availability Zones of the request's region ({@code us-west-2a}), each once, at most 5. EBS's default quota is 5
+   * FSR snapshots per Region, any zones; while a new snapshot optimises its predecessor stays enabled, so a build
+   * holds two. Whether each zone exists is for EC2 to say when FSR is enabled (a failure names it).
+   */
+  private static List<String> fastRestoreZones(List<String> requested, String region) {
+    List<String> zones = requested == null ? List.of() : requested.stream().map(String::strip)
+        .filter(zone -> !zone.isEmpty()).map(zone -> zone.toLowerCase(Locale.ROOT)).distinct().toList();
+    for (String zone : zones) {
+      require(zone.startsWith(region) && zone.length() == region.length() + 1
+          && Character.isLetter(zone.charAt(region.length())), "fastRestore",
+          "must be Availability Zones of " + region + " such as " + region + "a, got '" + zone + "'");
+    }
+    require(zones.size() <= RestoreTimeModel.MAX_FAST_RESTORE_ZONES, "fastRestore",
+        "at most " + RestoreTimeModel.MAX_FAST_RESTORE_ZONES + " Availability Zones, got " + zones.size());
+    return zones;
   }
 
   private static List<String> images(List<String> requested) {

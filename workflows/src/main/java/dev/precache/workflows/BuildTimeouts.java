@@ -65,6 +65,8 @@ public final class BuildTimeouts {
   public static final ActivityOptions CREATE_SNAPSHOT = heartbeating(Duration.ofMinutes(5));
   public static final ActivityOptions AWAIT_SNAPSHOT = heartbeating(SNAPSHOT_POLL_WINDOW.multipliedBy(3));
   public static final ActivityOptions PUBLISH = heartbeating(Duration.ofMinutes(5));
+  public static final ActivityOptions FAST_RESTORE = heartbeating(Duration.ofMinutes(5));
+  public static final ActivityOptions AWAIT_FAST_RESTORE = heartbeating(SNAPSHOT_POLL_WINDOW.multipliedBy(3));
   /** Resolving is a few registry round trips per image; a registry that throttles is retried for a while. */
   public static final ActivityOptions RESOLVE_IMAGES = heartbeating(Duration.ofMinutes(3));
   public static final ActivityOptions FIND_SNAPSHOT = heartbeating(Duration.ofMinutes(2));

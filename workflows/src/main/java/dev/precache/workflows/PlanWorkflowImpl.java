@@ -23,6 +23,9 @@ public class PlanWorkflowImpl implements PlanWorkflow {
     return new BuildPlan(fitted.request(), BuildPlan.planned(preflight.images()), preflight.sizing(),
         preflight.volumeSizeGiB(), preflight.volumeTooSmall(), preflight.upToDate(),
         preflight.previous() == null ? null : preflight.previous().snapshotId(), fitted.estimate(), fitted.volume(),
-        fitted.instanceWarning());
+        fitted.instanceWarning(),
+        RestoreTimeModel.forRequest(request, preflight.sizing(), preflight.volumeSizeGiB(), fitted.volume()),
+        RestoreTimeModel.alternativesForRequest(request, preflight.sizing(), preflight.volumeSizeGiB(),
+            fitted.volume()));
   }
 }

@@ -1,6 +1,7 @@
 package dev.precache.workflows;
 
 import io.temporal.activity.ActivityInterface;
+import java.util.List;
 import java.util.Map;
 
 /** EC2 snapshots of the build instance's data volume ({@code /dev/xvdb}). */
@@ -36,6 +37,30 @@ public interface SnapshotActivities {
    * {@code region}, with its tags, or null when there is none.
    */
   PreviousSnapshot findLatestSnapshot(String region, String buildName);
+
+  /**
+   * Enables fast snapshot restore for the snapshot in each zone (EnableFastSnapshotRestores again is harmless) and
+   * tags it {@link SnapshotContent#FAST_RESTORE} with the zones, so retention knows it costs money while kept. A
+   * zone EC2 refuses (the per-Region limit, an unknown zone) is a non-retryable failure naming it.
+   */
+  void enableFastSnapshotRestores(String region, String snapshotId, List<String> zones);
+
+  /**
+   * Waits, heartbeating the states, until FSR is {@code enabled} in every zone or
+   * {@link BuildTimeouts#SNAPSHOT_POLL_WINDOW} has passed, and reports where it is. A zone found disabling or
+   * disabled (EC2's way of saying enabling failed) is a non-retryable failure.
+   */
+  FastRestoreStatus awaitFastSnapshotRestoresEnabled(String region, String snapshotId, List<String> zones);
+
+  /**
+   * Disables FSR in every zone where the snapshot has it (enabling, optimizing or enabled) and removes its
+   * {@link SnapshotContent#FAST_RESTORE} tag: for the snapshot a build supersedes. None enabled, or no such
+   * snapshot any more, is fine.
+   */
+  void disableFastSnapshotRestores(String region, String snapshotId);
+
+  /** @param states each zone's FSR state as EC2 names it ({@code optimizing}, {@code enabled} …) */
+  record FastRestoreStatus(String snapshotId, Map<String, String> states, boolean enabled) {}
 
   /**
    * @param description what the snapshot holds, cut to EC2's limit by the activity

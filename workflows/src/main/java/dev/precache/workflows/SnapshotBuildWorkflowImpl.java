@@ -13,6 +13,7 @@ import dev.precache.workflows.InstanceActivities.PullSpec;
 import dev.precache.workflows.InstanceActivities.ResolvedVerifySpec;
 import dev.precache.workflows.InstanceActivities.VerifiedVolume;
 import dev.precache.workflows.InstanceActivities.VerifySpec;
+import dev.precache.workflows.SnapshotActivities.FastRestoreStatus;
 import dev.precache.workflows.SnapshotActivities.SnapshotSpec;
 import dev.precache.workflows.SnapshotActivities.SnapshotStatus;
 import dev.precache.workflows.StackActivities.StackOutputs;
@@ -83,6 +84,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
    * policy then forbids it to delete; builds before it leave theirs {@link SnapshotLifecycle#BUILDING}.
    */
   static final String LEAST_PRIVILEGE_TAGS = "least-privilege-tags";
+  /** Builds with {@code --fast-restore} enable FSR before publishing and disable it on the snapshot superseded. */
+  static final String FAST_RESTORE = "fast-restore";
   private static final ActivityOptions PULL = ActivityOptions.newBuilder(BuildTimeouts.PULL_IMAGE)
       .setCancellationType(ActivityCancellationType.ABANDON)
       .build();
@@ -105,6 +108,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private VolumeUsage volumeUsage;
   private VolumePerformance volumePerformance;
   private String instanceWarning;
+  private RestoreTimeModel.Estimate restore;
   private String failure;
   private boolean finished;
   /** The SSM parameter the snapshot was written to, once that is done (since {@link #CANCEL_AFTER_PUBLISH}). */
@@ -223,15 +227,24 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     step(BuildStep.SNAPSHOT, () -> snapshotVolume(request, identity));
 
     // Deleting the stack began while the snapshot completed (TEARDOWN_DURING_SNAPSHOT): here it is waited for.
+    boolean fastRestore = !request.fastRestoreZones().isEmpty()
+        && Workflow.getVersion(FAST_RESTORE, Workflow.DEFAULT_VERSION, 1) >= 1;
     String publishedParameter = step(BuildStep.CLEANUP, () -> {
       tearDown(region, identity);
+      if (fastRestore) {
+        enableFastRestore(request);
+      }
       boolean pointOfNoReturn = publishingMayBegin();
       if (Workflow.getVersion(LEAST_PRIVILEGE_TAGS, Workflow.DEFAULT_VERSION, 1) >= 1) {
         // Before -op names it anywhere: a snapshot nodes may boot from is one the worker can no longer delete.
         snapshots(BuildTimeouts.TEARDOWN, "tag " + snapshotId + " published").markSnapshotPublished(region, snapshotId);
         snapshotMarkedPublished = true;
       }
-      return publish(request, pointOfNoReturn);
+      String published = publish(request, pointOfNoReturn);
+      if (fastRestore) {
+        disableSupersededFastRestore(request);
+      }
+      return published;
     });
 
     return new BuildResult(snapshotId, region, request.volumeSizeGiB(), images, List.copyOf(timings), stackName,
@@ -243,6 +256,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     Preflight.Fitted fitted = preflight.fit(validated, parallelismRequested || !pullsScheduled);
     volumePerformance = fitted.volume();
     instanceWarning = fitted.instanceWarning();
+    restore = RestoreTimeModel.forRequest(validated, preflight.sizing(), preflight.volumeSizeGiB(), volumePerformance);
     log.info("volume: {}", volumePerformance.summary(preflight.volumeSizeGiB()));
     if (instanceWarning != null) {
       log.warn("{}", instanceWarning);
@@ -306,7 +320,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   @Override
   public BuildProgress progress() {
     return new BuildProgress(step, List.copyOf(pulls), snapshotPercent, stackName, instanceId, snapshotId, failure,
-        finished, volumeSizeGiB, sizing, volumeUsage, volumePerformance, instanceWarning);
+        finished, volumeSizeGiB, sizing, volumeUsage, volumePerformance, instanceWarning, restore);
   }
 
   private BuildRequest validated(BuildRequest input, boolean awsInputRules) {
@@ -419,7 +433,10 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     Map<String, String> tags = request.tags();
     if (preflight != null) {
       tags = new LinkedHashMap<>(request.tags());
-      tags.putAll(SnapshotContent.tags(request.name(), preflight.images(), volumeUsage, request.tags().size()));
+      // With --fast-restore the snapshot gets one more tag later (SnapshotContent.FAST_RESTORE): keep it a place.
+      int laterTags = request.fastRestoreZones().isEmpty() ? 0 : 1;
+      tags.putAll(SnapshotContent.tags(request.name(), preflight.images(), volumeUsage,
+          request.tags().size() + laterTags));
     }
     SnapshotSpec spec = new SnapshotSpec(region, instanceId, identity, description(request), tags);
     snapshotId = snapshots(BuildTimeouts.CREATE_SNAPSHOT, "snapshot /dev/xvdb of " + instanceId).createSnapshot(spec);
@@ -442,6 +459,28 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     if (volumeUsage != null) {
       metrics.snapshotCompleted(volumeUsage.usedBytes());
     }
+  }
+
+  /** FSR in the request's zones, waited for until enabled, so nodes given the new ID restore fast from the start. */
+  private void enableFastRestore(BuildRequest request) {
+    List<String> zones = request.fastRestoreZones();
+    snapshots(BuildTimeouts.FAST_RESTORE, "enable fast snapshot restore of " + snapshotId + " in "
+        + String.join(",", zones)).enableFastSnapshotRestores(request.region(), snapshotId, zones);
+    FastRestoreStatus status;
+    do {
+      status = snapshots(BuildTimeouts.AWAIT_FAST_RESTORE, "wait for fast snapshot restore of " + snapshotId)
+          .awaitFastSnapshotRestoresEnabled(request.region(), snapshotId, zones);
+    } while (!status.enabled());
+  }
+
+  /** The newest earlier snapshot of this build name stops costing FSR once this one is published. */
+  private void disableSupersededFastRestore(BuildRequest request) {
+    PreviousSnapshot superseded = preflight == null ? null : preflight.previous();
+    if (superseded == null || superseded.snapshotId().equals(snapshotId)) {
+      return;
+    }
+    snapshots(BuildTimeouts.FAST_RESTORE, "disable fast snapshot restore of " + superseded.snapshotId())
+        .disableFastSnapshotRestores(request.region(), superseded.snapshotId());
   }
 
   private static String description(BuildRequest request) {

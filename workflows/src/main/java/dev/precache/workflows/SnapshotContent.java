@@ -25,6 +25,8 @@ public final class SnapshotContent {
   public static final String CONTENT = "precache:content";
   public static final String COMPRESSED_BYTES = "precache:compressed-bytes";
   public static final String VOLUME_USED_BYTES = "precache:volume-used-bytes";
+  /** The Availability Zones fast snapshot restore is enabled in, comma-separated; absent when it is not. */
+  public static final String FAST_RESTORE = "precache:fast-restore";
   public static final String IMAGES_PREFIX = "precache:images:";
 
   /** EC2's limits on one resource's tags. */

@@ -118,7 +118,38 @@ class BuildRequestValidatorTest {
         invalid("images", "images", List.of("registry.example.com:0/team/app:1")),
         invalid("name", "name", "---"),
         invalid("name", "name", ".hidden"),
-        invalid("name", "name", ""));
+        invalid("name", "name", ""),
+        // Restore speed (issue 11)
+        invalid("volumeInitializationRate", "volumeInitializationRateMiBps", 99),
+        invalid("volumeInitializationRate", "volumeInitializationRateMiBps", 301),
+        invalid("fastRestore", "fastRestoreZones", List.of("us-east-1a")),
+        invalid("fastRestore", "fastRestoreZones", List.of("us-west-2")),
+        invalid("fastRestore", "fastRestoreZones", List.of("us-west-2-a")),
+        invalid("fastRestore", "fastRestoreZones",
+            List.of("us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d", "us-west-2e", "us-west-2f")));
+  }
+
+  @Test
+  void aRateAndFastRestoreTogetherAreRefusedForTheRateWouldWin() {
+    BuildRequest both = with(with(VALID, "volumeInitializationRateMiBps", 300), "fastRestoreZones",
+        List.of("us-west-2a"));
+    InvalidRequestException invalid = catchThrowableOfType(InvalidRequestException.class,
+        () -> BuildRequestValidator.normalize(both));
+    assertThat(invalid.field()).isEqualTo("fastRestore");
+    assertThat(invalid.getMessage()).contains("choose one of --volume-initialization-rate and --fast-restore");
+  }
+
+  @Test
+  void fastRestoreZonesAreKeptOnceInLowerCaseAndARateAsGiven() {
+    BuildRequest zones = BuildRequestValidator.normalize(with(VALID, "fastRestoreZones",
+        List.of("us-west-2a", " US-WEST-2B", "us-west-2a")));
+    assertThat(zones.fastRestoreZones()).containsExactly("us-west-2a", "us-west-2b");
+    assertThat(zones.volumeInitializationRateMiBps()).isNull();
+    assertThat(BuildRequestValidator.normalize(with(VALID, "volumeInitializationRateMiBps", 100))
+        .volumeInitializationRateMiBps()).isEqualTo(100);
+    // A restore choice is part of what defines the build: another choice is another build.
+    assertThat(BuildIdentity.workflowIdFor(BuildRequestValidator.normalize(VALID)))
+        .isNotEqualTo(BuildIdentity.workflowIdFor(zones));
   }
 
   private static Map<String, String> tagsNumbered(int count) {

@@ -61,6 +61,11 @@ class SnapshotBuildReplayTest {
    * completed, nothing was undone, and Temporal recorded the run as cancelled.
    */
   private static final String CANCEL_AFTER_PUBLISH_HISTORY = "histories/cancel-after-publish.json";
+  /**
+   * A build with {@code --fast-restore} in two zones ({@code fast-restore} version 1): FSR enabled and waited for
+   * before publishing, then disabled on the snapshot it supersedes.
+   */
+  private static final String FAST_RESTORE_HISTORY = "histories/fast-restore.json";
   /** A build of the validator's maximum 200 pulls, its images indexed by key ({@link ImageIndex}). */
   private static final String INDEXED_HISTORY = "histories/max-pulls-indexed.json";
   /** Recorded after {@code least-privilege-tags}: the snapshot is tagged published before -op is written. */
@@ -109,6 +114,33 @@ class SnapshotBuildReplayTest {
   @Test
   void replaysTheRecordedHappyPathThatIsFastByDefault() throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(FAST_BY_DEFAULT_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void replaysABuildThatEnabledFastSnapshotRestore() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(FAST_RESTORE_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void aWorkflowThatReordersTheStepsCannotReplayTheFastRestoreHistory() {
+    assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(FAST_RESTORE_HISTORY,
+        ChecksSsmFirst.class))
+        .hasMessageContaining(NonDeterministicException.class.getName());
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "precache.recordHistory", matches = "true")
+  void recordABuildWithFastRestore(TestWorkflowEnvironment env, WorkflowClient client, Worker worker)
+      throws IOException {
+    FakeCloud cloud = new FakeCloud();
+    FastRestoreWorkflowTest.previousBuild(cloud);
+    FastRestoreWorkflowTest.optimizesThenEnabled(cloud);
+    cloud.register(worker);
+    env.start();
+    FakeCloud.newBuild(client, worker, "fast-restore").build(FastRestoreWorkflowTest.request());
+
+    String history = client.fetchHistory("fast-restore").toJson(true);
+    Files.writeString(Path.of("src/test/resources", FAST_RESTORE_HISTORY), history);
   }
 
   @Test

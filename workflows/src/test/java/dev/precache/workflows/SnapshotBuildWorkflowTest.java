@@ -538,6 +538,22 @@ class SnapshotBuildWorkflowTest {
     public PreviousSnapshot findLatestSnapshot(String region, String buildName) {
       return null;
     }
+
+    @Override
+    public void enableFastSnapshotRestores(String region, String snapshotId, java.util.List<String> zones) {
+      throw new UnsupportedOperationException("this build asks for no fast snapshot restore");
+    }
+
+    @Override
+    public FastRestoreStatus awaitFastSnapshotRestoresEnabled(String region, String snapshotId,
+                                                              java.util.List<String> zones) {
+      throw new UnsupportedOperationException("this build asks for no fast snapshot restore");
+    }
+
+    @Override
+    public void disableFastSnapshotRestores(String region, String snapshotId) {
+      throw new UnsupportedOperationException("this build asks for no fast snapshot restore");
+    }
   }
 
   @Test

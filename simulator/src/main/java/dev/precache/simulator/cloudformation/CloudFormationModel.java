@@ -615,7 +615,8 @@ public final class CloudFormationModel {
                     Optional.ofNullable(ebs.integer("VolumeSize")).orElse(8),
                     Optional.ofNullable(ebs.string("VolumeType")).orElse("gp3"),
                     ebs.integer("Iops"), ebs.integer("Throughput"), ebs.bool("Encrypted", false),
-                    ebs.string("KmsKeyId"), ebs.bool("DeleteOnTermination", true), ebs.string("SnapshotId")));
+                    ebs.string("KmsKeyId"), ebs.bool("DeleteOnTermination", true), ebs.string("SnapshotId"),
+                    ebs.integer("VolumeInitializationRate")));
         }
         Map<String, String> tags = new LinkedHashMap<>();
         Map<String, String> volumeTags = new LinkedHashMap<>();

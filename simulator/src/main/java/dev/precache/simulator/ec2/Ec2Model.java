@@ -37,6 +37,7 @@ public final class Ec2Model {
     private final Map<String, Volume> volumes = new LinkedHashMap<>();
     private final Map<String, Snapshot> snapshots = new LinkedHashMap<>();
     private final Map<String, LaunchTemplate> launchTemplates = new LinkedHashMap<>();
+    private final FastSnapshotRestores fastSnapshotRestores = new FastSnapshotRestores();
 
     public Ec2Model(RegionContext context, BottlerocketImages images) {
         this.context = context;
@@ -67,6 +68,7 @@ public final class Ec2Model {
         List<BlockDevice> devices = withDefaultDevices(spec.blockDevices());
         List<VolumeImage> restored = List.of();
         for (BlockDevice device : devices) {
+            checkInitializationRate(device);
             if (device.snapshotId() != null) {
                 List<VolumeImage> contents = restorableContents(device, now);
                 if (device.deviceName().equals(Instance.DATA_DEVICE)) {
@@ -76,7 +78,8 @@ public final class Ec2Model {
         }
         List<Volume> attached = new ArrayList<>();
         for (BlockDevice device : devices) {
-            Volume volume = new Volume(context.ids().next("vol"), device, availabilityZone(), launchTime);
+            Volume volume = new Volume(context.ids().next("vol"), device, availabilityZone(), launchTime,
+                    initialization(device, availabilityZone(), now));
             volume.attachment = new Volume.Attachment(instanceId, device.deviceName(), launchTime,
                     device.deleteOnTermination());
             volume.tags.putAll(spec.volumeTags());
@@ -112,6 +115,36 @@ public final class Ec2Model {
                     + snapshot.volumeSizeGiB() + "GB");
         }
         return snapshot.contents();
+    }
+
+    /**
+     * {@code VolumeInitializationRate} is "supported only for volumes created from snapshots" in "100 - 300 MiB/s"
+     * (EC2 API Reference, EbsBlockDevice). The wording of EC2's refusal is the simulator's.
+     */
+    private static void checkInitializationRate(BlockDevice device) {
+        Integer rate = device.volumeInitializationRate();
+        if (rate == null) {
+            return;
+        }
+        if (device.snapshotId() == null) {
+            throw new AwsException("InvalidParameterCombination", "The parameter volumeInitializationRate is only "
+                    + "supported for volumes created from a snapshot (device " + device.deviceName() + ").");
+        }
+        if (rate < VolumeInitialization.MIN_RATE_MIBPS || rate > VolumeInitialization.MAX_RATE_MIBPS) {
+            throw new AwsException("InvalidParameterValue", "Value (" + rate + ") for parameter "
+                    + "volumeInitializationRate is invalid. Valid range: " + VolumeInitialization.MIN_RATE_MIBPS
+                    + " - " + VolumeInitialization.MAX_RATE_MIBPS + " MiB/s.");
+        }
+    }
+
+    private VolumeInitialization initialization(BlockDevice device, String zone, long now) {
+        if (device.snapshotId() == null) {
+            return VolumeInitialization.empty(now);
+        }
+        Snapshot snapshot = snapshot(device.snapshotId());
+        boolean fast = device.volumeInitializationRate() == null
+                && fastSnapshotRestores.restoresFast(snapshot.id(), zone, now);
+        return VolumeInitialization.fromSnapshot(snapshot.bytes(), now, device.volumeInitializationRate(), fast);
     }
 
     private static List<BlockDevice> withDefaultDevices(List<BlockDevice> requested) {
@@ -278,6 +311,42 @@ public final class Ec2Model {
     public void deleteSnapshot(String snapshotId) {
         snapshot(snapshotId);
         snapshots.remove(snapshotId);
+        fastSnapshotRestores.snapshotDeleted(snapshotId);
+    }
+
+    // ---- fast snapshot restore ----
+
+    public FastSnapshotRestores.Outcome enableFastSnapshotRestores(List<String> snapshotIds, List<String> zones,
+                                                                    long now) {
+        checkZones(zones);
+        List<Snapshot> sources = snapshotIds.stream().map(this::snapshot).toList();
+        for (Snapshot source : sources) {
+            if (!source.progress(now).status().equals("completed")) {
+                throw new AwsException("IncorrectState", "Snapshot '" + source.id() + "' is not 'completed'.");
+            }
+        }
+        return fastSnapshotRestores.enable(sources, zones, now);
+    }
+
+    public FastSnapshotRestores.Outcome disableFastSnapshotRestores(List<String> snapshotIds, List<String> zones,
+                                                                     long now) {
+        checkZones(zones);
+        return fastSnapshotRestores.disable(snapshotIds, zones, now);
+    }
+
+    public List<FastSnapshotRestores.Entry> fastSnapshotRestores() {
+        return fastSnapshotRestores.all();
+    }
+
+    private void checkZones(List<String> zones) {
+        if (zones.isEmpty()) {
+            throw new AwsException("MissingParameter", "The request must contain the parameter AvailabilityZone");
+        }
+        for (String zone : zones) {
+            if (!availabilityZones().contains(zone)) {
+                throw new AwsException("InvalidParameterValue", "Invalid availability zone: [" + zone + "]");
+            }
+        }
     }
 
     // ---- tags ----
@@ -294,6 +363,18 @@ public final class Ec2Model {
             return Optional.empty();
         }
         return Optional.of(Map.copyOf(tagsOf(resourceId)));
+    }
+
+    /** DeleteTags: each {key, value} removes the key, or only when its value matches when a value is given. */
+    public void deleteTags(List<String> resourceIds, List<String[]> keys) {
+        for (String id : resourceIds) {
+            Map<String, String> tags = tagsOf(id);
+            for (String[] key : keys) {
+                if (key[1] == null || key[1].equals(tags.get(key[0]))) {
+                    tags.remove(key[0]);
+                }
+            }
+        }
     }
 
     private Map<String, String> tagsOf(String resourceId) {

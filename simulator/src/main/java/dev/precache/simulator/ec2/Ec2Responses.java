@@ -29,6 +29,12 @@ public final class Ec2Responses {
             case "StopInstances" -> stateChanges(model.stop(request.list("InstanceId"), request.flag("Force"), now), xml);
             case "TerminateInstances" -> stateChanges(model.terminate(request.list("InstanceId"), now), xml);
             case "DescribeVolumes" -> describeVolumes(request, xml);
+            case "DescribeVolumeStatus" -> describeVolumeStatus(request, xml, now);
+            case "EnableFastSnapshotRestores" -> fastSnapshotRestoreOutcome(model.enableFastSnapshotRestores(
+                    snapshotIds(request), request.list("AvailabilityZone"), now), xml, now);
+            case "DisableFastSnapshotRestores" -> fastSnapshotRestoreOutcome(model.disableFastSnapshotRestores(
+                    snapshotIds(request), request.list("AvailabilityZone"), now), xml, now);
+            case "DescribeFastSnapshotRestores" -> describeFastSnapshotRestores(request, xml, now);
             case "CreateSnapshot" -> createSnapshot(request, xml, now);
             case "DescribeSnapshots" -> describeSnapshots(request, xml, now);
             case "DeleteSnapshot" -> {
@@ -37,6 +43,12 @@ public final class Ec2Responses {
             }
             case "CreateTags" -> {
                 model.createTags(request.list("ResourceId"), request.tags("Tag"));
+                xml.element("return", true);
+            }
+            case "DeleteTags" -> {
+                List<String[]> keys = request.members("Tag").stream()
+                        .map(tag -> new String[] {tag.required("Key"), tag.get("Value").orElse(null)}).toList();
+                model.deleteTags(request.list("ResourceId"), keys);
                 xml.element("return", true);
             }
             case "DescribeAvailabilityZones" -> describeAvailabilityZones(xml);
@@ -174,11 +186,88 @@ public final class Ec2Responses {
             }
             xml.end().element("volumeType", spec.volumeType()).element("iops", spec.iops())
                     .element("throughput", spec.throughput()).element("encrypted", spec.encrypted())
-                    .element("kmsKeyId", spec.kmsKeyId()).element("multiAttachEnabled", false);
+                    .element("kmsKeyId", spec.kmsKeyId()).element("multiAttachEnabled", false)
+                    .element("volumeInitializationRate", volume.initialization.rateMiBps());
+            if (volume.initialization.fromSnapshot()) {
+                xml.element("fastRestored", volume.initialization.fastRestored());
+            }
             writeTags(xml, volume.tags);
             xml.end();
         }
         xml.end();
+    }
+
+    /** Volume health is always ok here; what matters is {@code initializationStatusDetails} of restored volumes. */
+    private void describeVolumeStatus(QueryRequest request, XmlWriter xml, long now) {
+        Predicate<Volume> filter = filters(request.ec2Filters(), Map.of(
+                "availability-zone", v -> v.availabilityZone,
+                "volume-status.status", v -> "ok"), v -> v.tags);
+        xml.start("volumeStatusSet");
+        for (Volume volume : model.volumes(request.list("VolumeId"), filter)) {
+            xml.start("item").element("volumeId", volume.id).element("availabilityZone", volume.availabilityZone)
+                    .start("volumeStatus").element("status", "ok").start("details")
+                    .start("item").element("name", "io-enabled").element("status", "passed").end()
+                    .start("item").element("name", "io-performance").element("status", "not-applicable").end()
+                    .end().end()
+                    .start("eventsSet").end().start("actionsSet").end();
+            VolumeInitialization initialization = volume.initialization;
+            if (initialization.fromSnapshot()) {
+                xml.start("initializationStatusDetails")
+                        .element("initializationType", initialization.type().apiName())
+                        .element("progress", initialization.progressPercent(now))
+                        .element("estimatedTimeToCompleteInSeconds", initialization.estimatedSecondsToComplete(now))
+                        .end();
+            }
+            xml.end();
+        }
+        xml.end();
+    }
+
+    // ---- fast snapshot restore ----
+
+    private static List<String> snapshotIds(QueryRequest request) {
+        List<String> ids = request.list("SourceSnapshotId");
+        if (ids.isEmpty()) {
+            throw new AwsException("MissingParameter", "The request must contain the parameter SourceSnapshotId");
+        }
+        return ids;
+    }
+
+    private void fastSnapshotRestoreOutcome(FastSnapshotRestores.Outcome outcome, XmlWriter xml, long now) {
+        xml.start("successful");
+        outcome.successful().forEach(entry -> writeFastSnapshotRestore(xml.start("item"), entry, now).end());
+        xml.end().start("unsuccessful");
+        for (FastSnapshotRestores.Failure failure : outcome.unsuccessful()) {
+            xml.start("item").element("snapshotId", failure.snapshotId()).start("fastSnapshotRestoreStateErrorSet")
+                    .start("item").element("availabilityZone", failure.availabilityZone())
+                    .start("error").element("code", failure.code()).element("message", failure.message()).end()
+                    .end().end().end();
+        }
+        xml.end();
+    }
+
+    private void describeFastSnapshotRestores(QueryRequest request, XmlWriter xml, long now) {
+        Predicate<FastSnapshotRestores.Entry> filter = filters(request.ec2Filters(), Map.of(
+                "snapshot-id", FastSnapshotRestores.Entry::snapshotId,
+                "availability-zone", FastSnapshotRestores.Entry::availabilityZone,
+                "owner-id", e -> accountId,
+                "state", e -> e.state(now)), e -> Map.of());
+        xml.start("fastSnapshotRestoreSet");
+        model.fastSnapshotRestores().stream().filter(filter)
+                .forEach(entry -> writeFastSnapshotRestore(xml.start("item"), entry, now).end());
+        xml.end();
+    }
+
+    private XmlWriter writeFastSnapshotRestore(XmlWriter xml, FastSnapshotRestores.Entry entry, long now) {
+        String state = entry.state(now);
+        boolean userInitiated = state.equals("enabling") || state.equals("disabling");
+        xml.element("snapshotId", entry.snapshotId()).element("availabilityZone", entry.availabilityZone())
+                .element("state", state)
+                .element("stateTransitionReason", userInitiated ? "Client.UserInitiated"
+                        : "Client.UserInitiated - Lifecycle state transition")
+                .element("ownerId", accountId);
+        entry.stateTimes(now).forEach((reached, at) -> xml.element(reached + "Time", at));
+        return xml;
     }
 
     private void createSnapshot(QueryRequest request, XmlWriter xml, long now) {

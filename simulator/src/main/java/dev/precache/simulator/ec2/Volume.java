@@ -17,13 +17,20 @@ public final class Volume implements DataVolume {
     final String availabilityZone;
     final Instant createTime;
     final Map<String, String> tags = new LinkedHashMap<>();
+    final VolumeInitialization initialization;
     Attachment attachment;
 
-    Volume(String id, BlockDevice spec, String availabilityZone, Instant createTime) {
+    Volume(String id, BlockDevice spec, String availabilityZone, Instant createTime,
+           VolumeInitialization initialization) {
         this.id = id;
         this.spec = spec;
         this.availabilityZone = availabilityZone;
         this.createTime = createTime;
+        this.initialization = initialization;
+    }
+
+    public VolumeInitialization initialization() {
+        return initialization;
     }
 
     public String id() {
@@ -60,5 +67,10 @@ public final class Volume implements DataVolume {
             default -> 250;
         };
         return mibPerSecond * (double) MIB;
+    }
+
+    @Override
+    public long readMillis(long bytes, long nowMillis) {
+        return initialization.read(Math.min(bytes, capacityBytes()), nowMillis, throughputBytesPerSecond());
     }
 }

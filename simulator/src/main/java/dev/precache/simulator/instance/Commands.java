@@ -19,12 +19,14 @@ final class Commands {
   private final Ctr ctr;
   private final DiskFree df;
   private final EcrCredentialProvider ecrCredentialProvider;
+  private final DiskRead dd;
   private boolean kubeletActive = true;
 
-  Commands(Ctr ctr, DiskFree df, EcrCredentialProvider ecrCredentialProvider) {
+  Commands(Ctr ctr, DiskFree df, EcrCredentialProvider ecrCredentialProvider, DiskRead dd) {
     this.ctr = ctr;
     this.df = df;
     this.ecrCredentialProvider = ecrCredentialProvider;
+    this.dd = dd;
   }
 
   boolean kubeletActive() {
@@ -57,6 +59,9 @@ final class Commands {
       case "systemctl" -> context == Context.HOST ? systemctl(args, io) : notFound(program, io);
       case "df" -> context == Context.HOST ? df.create(args, io) : failure(io, 0, 1, "df: the simulated control "
           + "container has no data volume; run df on the host: apiclient exec admin sheltie df ...");
+      case "dd" -> context == Context.HOST ? dd.create(args, io) : failure(io, 0, 1, "dd: failed to open '"
+          + "/dev/xvdb': No such file or directory (the control container has no block devices; run dd on the host: "
+          + "apiclient exec admin sheltie dd ...)");
       default -> notFound(program, io);
     };
   }

@@ -43,7 +43,8 @@ public final class InstanceRuntime {
     PullJob.Environment environment = new PullJob.Environment(host, registry, store, traffic, faults, new HashMap<>(),
         registryHost -> registryFailure.apply(registryHost));
     this.commands = new Commands(new Ctr(environment, () -> clock), new DiskFree(host, this::usedBytes),
-        new EcrCredentialProvider(registry, role));
+        new EcrCredentialProvider(registry, role),
+        new DiskRead(host, () -> clock));
     for (VolumeImage image : restoredContents) {
       CatalogImage version = registry.imageByIndexDigest(image.indexDigest()).orElseThrow(() ->
           new IllegalArgumentException("restored volume: the registries never served index " + image.indexDigest()));
