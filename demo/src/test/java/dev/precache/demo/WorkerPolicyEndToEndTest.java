@@ -91,7 +91,12 @@ class WorkerPolicyEndToEndTest {
     assertThat(unusedGrants(policy, checked)).as("statement: actions no call uses").isEqualTo(Map.of(
         // Pulls delete their own parameter (DeleteParameter); teardown's sweep deletes what an interrupted pull left,
         // which this run's cancel (during a public image's pull) does not leave.
-        "ParkedRegistryCredentials", Set.of("ssm:DeleteParameters")));
+        "ParkedRegistryCredentials", Set.of("ssm:DeleteParameters"),
+        // Only a --fast-restore build enables, waits for and disables FSR (RestoreTimeEndToEndTest runs those);
+        // none of this run's builds asks for it.
+        "ReadEc2", Set.of("ec2:DescribeFastSnapshotRestores"),
+        "FastRestoreOfBuildSnapshots", Set.of("ec2:EnableFastSnapshotRestores", "ec2:DisableFastSnapshotRestores",
+            "ec2:DeleteTags")));
 
     Map<String, IamRequest> forbidden = ForbiddenRequests.of(REGION, ACCOUNT, published);
     Map<String, Decision> decisions = new LinkedHashMap<>();
