@@ -5,6 +5,7 @@ import dev.precache.workflows.BuildIdentity;
 import dev.precache.workflows.PreviousSnapshot;
 import dev.precache.workflows.SnapshotActivities;
 import dev.precache.workflows.SnapshotContent;
+import dev.precache.workflows.SnapshotDescription;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
@@ -201,6 +202,33 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
           .orElse(null);
     } catch (SdkException e) {
       throw AwsFailures.classify("find the newest snapshot of " + buildName, e);
+    }
+  }
+
+  @Override
+  public SnapshotDescription describeSnapshot(String region, String snapshotId) {
+    Ec2Client ec2 = clients.ec2(region);
+    try {
+      Snapshot snapshot = polling.untilAnswered("describe " + snapshotId, snapshotId, () -> {
+        try {
+          return ec2.describeSnapshots(DescribeSnapshotsRequest.builder().snapshotIds(snapshotId).build())
+              .snapshots().stream().findFirst().orElse(null);
+        } catch (AwsServiceException e) {
+          if ("InvalidSnapshot.NotFound".equals(AwsFailures.errorCode(e))) {
+            return null;
+          }
+          throw e;
+        }
+      });
+      if (snapshot == null) {
+        throw ApplicationFailure.newNonRetryableFailure("no snapshot " + snapshotId + " in " + region
+            + " (InvalidSnapshot.NotFound)", BuildFailures.SNAPSHOT_NOT_FOUND);
+      }
+      return new SnapshotDescription(snapshot.snapshotId(), snapshot.stateAsString(), snapshot.volumeSize(),
+          Boolean.TRUE.equals(snapshot.encrypted()),
+          snapshot.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value, (a, b) -> b)));
+    } catch (SdkException e) {
+      throw AwsFailures.classify("describe " + snapshotId, e);
     }
   }
 

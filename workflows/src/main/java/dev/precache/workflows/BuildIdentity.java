@@ -47,8 +47,19 @@ public record BuildIdentity(
         String.valueOf(request.volumeSizeGiB()), String.valueOf(request.instanceRole()),
         String.valueOf(request.securityGroupId()), String.valueOf(request.subnetId()),
         String.valueOf(request.outputParameterName()), String.valueOf(request.publicIp()), tags.toString(),
-        String.valueOf(request.volumeThroughputMiBps()), String.valueOf(request.volumeIops()));
+        String.valueOf(request.volumeThroughputMiBps()), String.valueOf(request.volumeIops()))
+        // Only when asked for: the IDs of builds without --verify stay as they were.
+        + (request.verify() ? "\nverify" : "");
     return "precache-" + slug(request.name()) + "-" + sha256Hex(canonical).substring(0, 16);
+  }
+
+  /**
+   * The names of a probe that restores a snapshot for {@link VerifySnapshotWorkflow}, one per architecture, within
+   * the run of {@code workflowId} (a verify or a build with {@code --verify}): its stack is
+   * {@code precache-verify-<arch>-<hash>}, and its token and credentials path differ from the build's own.
+   */
+  public static BuildIdentity ofProbe(String workflowId, String runId, String architecture) {
+    return of(workflowId + "/verify-" + architecture, runId, "verify-" + architecture);
   }
 
   /** Lower-case letters, digits and single dashes, starting with a letter: safe in stack names and tags. */

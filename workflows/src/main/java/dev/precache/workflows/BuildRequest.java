@@ -28,6 +28,8 @@ import java.util.Map;
  * @param volumeThroughputMiBps gp3 throughput of the build volume, MiB/s (null: chosen, {@link VolumePerformance})
  * @param volumeIops            gp3 IOPS of the build volume (null: chosen, {@link VolumePerformance})
  * @param force                 build even when the newest snapshot of this name already holds the same digests
+ * @param verify                restore the new snapshot on a probe instance and check it before publishing
+ *                              ({@code --verify}, {@link VerifySnapshotWorkflow}); one that fails is deleted
  */
 public record BuildRequest(
     String name,
@@ -49,7 +51,18 @@ public record BuildRequest(
     Integer pullParallelism,
     Integer volumeThroughputMiBps,
     Integer volumeIops,
-    boolean force) {
+    boolean force,
+    boolean verify) {
+
+  /** A request as precache before {@code verify} spelled it: never verified before publishing. */
+  public BuildRequest(String name, String region, List<String> images, List<String> platforms, String amiParameter,
+      String instanceType, boolean encrypt, String kmsKeyId, Integer volumeSizeGiB, String instanceRole,
+      String securityGroupId, String subnetId, String outputParameterName, boolean publicIp, Map<String, String> tags,
+      Duration timeout, Integer pullParallelism, Integer volumeThroughputMiBps, Integer volumeIops, boolean force) {
+    this(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, volumeSizeGiB, instanceRole,
+        securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
+        volumeThroughputMiBps, volumeIops, force, false);
+  }
 
   /** A request as precache before {@code force} spelled it: never forced. */
   public BuildRequest(String name, String region, List<String> images, List<String> platforms, String amiParameter,
@@ -65,7 +78,7 @@ public record BuildRequest(
   public BuildRequest withVolumeSizeGiB(int sizeGiB) {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, sizeGiB,
         instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
-        volumeThroughputMiBps, volumeIops, force);
+        volumeThroughputMiBps, volumeIops, force, verify);
   }
 
   /** This request with the data volume's gp3 throughput and IOPS decided. */
@@ -73,13 +86,20 @@ public record BuildRequest(
   public BuildRequest withPullParallelism(int parallelism) {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
         volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
-        parallelism, volumeThroughputMiBps, volumeIops, force);
+        parallelism, volumeThroughputMiBps, volumeIops, force, verify);
   }
 
   public BuildRequest withVolumePerformance(int throughputMiBps, int iops) {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
         volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
-        pullParallelism, throughputMiBps, iops, force);
+        pullParallelism, throughputMiBps, iops, force, verify);
+  }
+
+  /** This request, verified ({@code --verify}) or not before publishing. */
+  public BuildRequest withVerify(boolean verified) {
+    return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
+        volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
+        pullParallelism, volumeThroughputMiBps, volumeIops, force, verified);
   }
 
   /** A request with snapshot.sh's defaults for everything but the region and the images. */

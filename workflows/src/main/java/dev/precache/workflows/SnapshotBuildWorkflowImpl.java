@@ -192,8 +192,10 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     step(BuildStep.SNAPSHOT, () -> snapshotVolume(request, identity));
 
     // Deleting the stack began while the snapshot completed (TEARDOWN_DURING_SNAPSHOT): here it is waited for.
+    // With --verify, a snapshot that does not restore as built fails the build here, before it is published.
     String publishedParameter = step(BuildStep.CLEANUP, () -> {
       tearDown(region, identity);
+      BuildVerification.beforePublish(request, snapshotId, images);
       return publish(request);
     });
 
@@ -375,6 +377,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     if (preflight != null) {
       tags = new LinkedHashMap<>(request.tags());
       tags.putAll(SnapshotContent.tags(request.name(), preflight.images(), volumeUsage, request.tags().size()));
+      tags.putAll(SnapshotCompatibility.ofBuild(request.amiParameter()).tags());
     }
     SnapshotSpec spec = new SnapshotSpec(region, instanceId, identity, description(request), tags);
     snapshotId = snapshots(BuildTimeouts.CREATE_SNAPSHOT, "snapshot /dev/xvdb of " + instanceId).createSnapshot(spec);

@@ -51,6 +51,8 @@ class SnapshotBuildReplayTest {
    * first, as many as the plan chose ({@code teardown-during-snapshot}, {@code pull-schedule}).
    */
   private static final String FAST_BY_DEFAULT_HISTORY = "histories/happy-path-fast-by-default.json";
+  /** A build with {@code --verify}: its snapshot restored on a probe per architecture before publishing. */
+  private static final String VERIFIED_HISTORY = "histories/happy-path-verified.json";
   /** A build of the validator's maximum 200 pulls, its images indexed by key ({@link ImageIndex}). */
   private static final String INDEXED_HISTORY = "histories/max-pulls-indexed.json";
 
@@ -102,6 +104,37 @@ class SnapshotBuildReplayTest {
   @Test
   void replaysABuildOfTheMaximumPullsWithItsImagesIndexed() throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(INDEXED_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void replaysABuildThatVerifiedItsSnapshotBeforePublishing() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(VERIFIED_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void aWorkflowThatPublishesWithoutVerifyingCannotReplayTheVerifiedHistory() {
+    assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(VERIFIED_HISTORY,
+        PublishesUnverified.class))
+        .hasMessageContaining(NonDeterministicException.class.getName());
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "precache.recordHistory", matches = "true")
+  void recordAVerifiedBuild(TestWorkflowEnvironment env, WorkflowClient client, Worker worker) throws IOException {
+    new FakeCloud().register(worker);
+    env.start();
+    FakeCloud.newBuild(client, worker, "happy-path-verified").build(FakeCloud.request().withVerify(true));
+
+    String history = client.fetchHistory("happy-path-verified").toJson(true);
+    Files.writeString(Path.of("src/test/resources", VERIFIED_HISTORY), history);
+  }
+
+  /** The build as if {@code --verify} were dropped: it publishes straight after deleting its stack. */
+  public static class PublishesUnverified extends SnapshotBuildWorkflowImpl {
+    @Override
+    public BuildResult build(BuildRequest input) {
+      return super.build(input.withVerify(false));
+    }
   }
 
   @Test

@@ -438,6 +438,11 @@ class SnapshotBuildWorkflowTest {
     public PreviousSnapshot findLatestSnapshot(String region, String buildName) {
       return null;
     }
+
+    @Override
+    public SnapshotDescription describeSnapshot(String region, String snapshotId) {
+      throw new UnsupportedOperationException("builds never describe a snapshot by ID");
+    }
   }
 
   @Test
