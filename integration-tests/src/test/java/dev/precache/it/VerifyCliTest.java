@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.precache.activities.AwsClients;
 import dev.precache.simulator.ec2.Snapshot;
 import dev.precache.workflows.SnapshotContent;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -26,6 +30,7 @@ class VerifyCliTest extends RealBuildTest {
     String snapshotId = built("-A", "amd64,arm64", "--name", "it-verify-good", NGINX + "," + ALPINE);
 
     Cli.Run verify = new Cli(temporal.client()).run("verify", snapshotId, "-r", "us-west-2");
+    keep("verify-passed.txt", verify);
 
     assertThat(verify.exitCode()).as("%s", verify).isZero();
     assertThat(verify.out()).contains("Started verify precache-verify-" + snapshotId,
@@ -48,6 +53,7 @@ class VerifyCliTest extends RealBuildTest {
     int stacksBefore = probeStacks().size();
 
     Cli.Run verify = new Cli(temporal.client()).run("verify", snapshotId, "-r", "us-west-2");
+    keep("verify-failed.txt", verify);
 
     assertThat(verify.exitCode()).as("%s", verify).isEqualTo(1);
     assertThat(verify.err()).contains("error: " + snapshotId + " failed verification (" + ALPINE
@@ -83,6 +89,16 @@ class VerifyCliTest extends RealBuildTest {
     assertThat(aws.snapshotIds()).contains(done.group(1));
     assertThat(probeStacks()).anySatisfy(name -> assertThat(name).startsWith("precache-verify-arm64-"));
     aws.assertNothingLeft();
+  }
+
+  /** What the CLI printed, kept in target/verify/ for a reader (the README's sample). */
+  private static void keep(String file, Cli.Run run) {
+    try {
+      Path directory = Files.createDirectories(Path.of("target", "verify"));
+      Files.writeString(directory.resolve(file), run.toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private String built(String... flagsThenImages) {

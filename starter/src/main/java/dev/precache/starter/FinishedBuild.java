@@ -2,6 +2,7 @@ package dev.precache.starter;
 
 import dev.precache.workflows.BuildRequest;
 import dev.precache.workflows.BuildResult;
+import dev.precache.workflows.SnapshotCompatibility;
 import dev.precache.workflows.VolumePerformance;
 import io.temporal.client.WorkflowException;
 
@@ -12,7 +13,8 @@ import io.temporal.client.WorkflowException;
  * @param throughputMiBps the volume's: the result's {@link VolumePerformance}, else the request's, else null
  * @param iops            likewise
  */
-record FinishedBuild(BuildResult result, Integer throughputMiBps, Integer iops, boolean encrypted, String kmsKeyId) {
+record FinishedBuild(BuildResult result, Integer throughputMiBps, Integer iops, boolean encrypted, String kmsKeyId,
+    SnapshotCompatibility compatibility) {
 
   /** @throws CliError when there is no such build, it has not succeeded, or its request cannot be read */
   static FinishedBuild read(TemporalConnection connection, String workflowId) {
@@ -36,6 +38,6 @@ record FinishedBuild(BuildResult result, Integer throughputMiBps, Integer iops, 
     return new FinishedBuild(result,
         chosen != null ? Integer.valueOf(chosen.throughputMiBps()) : request.volumeThroughputMiBps(),
         chosen != null ? Integer.valueOf(chosen.iops()) : request.volumeIops(),
-        request.encrypt(), request.kmsKeyId());
+        request.encrypt(), request.kmsKeyId(), SnapshotCompatibility.ofBuild(request.amiParameter()));
   }
 }
