@@ -67,6 +67,18 @@ final class CommandRunner {
    * @param executionTimeout how long the command may run on the instance
    */
   String run(String region, String instanceId, String step, Supplier<String> command, Duration executionTimeout) {
+    return runTimed(region, instanceId, step, command, executionTimeout).stdout();
+  }
+
+  /**
+   * A command's standard output and how long it ran on the instance: SSM's ExecutionStartDateTime to
+   * ExecutionEndDateTime, the agent's own clock, so neither delivery nor polling is counted.
+   */
+  record TimedOutput(String stdout, long executedMillis) {}
+
+  /** As {@link #run}, with the command's execution time on the instance. */
+  TimedOutput runTimed(String region, String instanceId, String step, Supplier<String> command,
+      Duration executionTimeout) {
     SsmClient ssm = clients.ssm(region);
     String comment = comment(step);
     Optional<String> heartbeated = Activity.getExecutionContext().getHeartbeatDetails(String.class);
@@ -85,7 +97,18 @@ final class CommandRunner {
     }
     Activity.getExecutionContext().heartbeat(commandId);
     Instant deadline = Instant.now().plus(DELIVERY_TIMEOUT).plus(executionTimeout).plus(polling.interval());
-    return await(ssm, instanceId, commandId, step, deadline);
+    GetCommandInvocationResponse done = await(ssm, instanceId, commandId, step, deadline);
+    return new TimedOutput(nullToEmpty(done.standardOutputContent()), executedMillis(done));
+  }
+
+  /** From SSM's ISO-8601 execution start and end (e.g. {@code 2026-12-01T17:02:11.532Z}); 0 when either is missing. */
+  static long executedMillis(GetCommandInvocationResponse invocation) {
+    String start = invocation.executionStartDateTime();
+    String end = invocation.executionEndDateTime();
+    if (start == null || start.isEmpty() || end == null || end.isEmpty()) {
+      return 0;
+    }
+    return Duration.between(Instant.parse(start), Instant.parse(end)).toMillis();
   }
 
   /**
@@ -152,7 +175,8 @@ final class CommandRunner {
         .command().commandId();
   }
 
-  private String await(SsmClient ssm, String instanceId, String commandId, String step, Instant deadline) {
+  private GetCommandInvocationResponse await(SsmClient ssm, String instanceId, String commandId, String step,
+      Instant deadline) {
     Instant visibleBy = Instant.now().plus(INVOCATION_VISIBLE_WITHIN);
     Polling.Wait wait = polling.newWait();
     while (Instant.now().isBefore(deadline)) {
@@ -174,7 +198,7 @@ final class CommandRunner {
         case PENDING, IN_PROGRESS, DELAYED, CANCELLING -> wait.pause(commandId);
         case SUCCESS -> {
           log.info("{}: command {} succeeded", step, commandId);
-          return nullToEmpty(invocation.standardOutputContent());
+          return invocation;
         }
         case FAILED -> throw AwsFailures.commandFailed(step, invocation.responseCode(), output(invocation));
         default -> throw transientFailure(step, commandId, invocation.statusAsString(), invocation);

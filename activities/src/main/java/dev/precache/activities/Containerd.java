@@ -109,6 +109,38 @@ final class Containerd {
     return command.toString();
   }
 
+  /**
+   * {@code ctr images check name==a …}, then {@code ctr images ls name==a …}, as one command whose two outputs are
+   * sections ({@link #sections}). Joined by {@code ;}: check exits 1 when a platform is unavailable, and the
+   * listing (digests, labels) is still wanted then. The one command a probe's read of its volume is timed by.
+   */
+  static String checkAndList(List<String> images) {
+    StringBuilder check = new StringBuilder(SHELTIE).append(CTR).append(" images check");
+    images.forEach(image -> check.append(" name==").append(shellSafe(image)));
+    return check + " ; echo '" + SECTION_BREAK + "' ; " + listImages(images);
+  }
+
+  /**
+   * One line of {@code ctr images check}: REF TYPE DIGEST STATUS SIZE UNPACKED (cmd/ctr/commands/images, checkCommand),
+   * space-padded, STATUS two words ({@code complete (7/7)}, {@code unavailable (0/?)}) or {@code error}, SIZE
+   * progress.Bytes ({@code 1.2 GiB/1.2 GiB}, {@code 0.0 B/?}, {@code -}), UNPACKED {@code true} or {@code false}.
+   */
+  record CheckedLine(String ref, String digest, String status, boolean unpacked) {}
+
+  static List<CheckedLine> parseImageCheck(String output) {
+    List<CheckedLine> lines = new ArrayList<>();
+    for (String line : output.split("\\R")) {
+      String[] columns = line.trim().split("\\s+");
+      String last = columns[columns.length - 1];
+      if (columns.length < 6 || columns[0].equals("REF") || !(last.equals("true") || last.equals("false"))) {
+        continue;
+      }
+      String status = columns[4].startsWith("(") ? columns[3] + " " + columns[4] : columns[3];
+      lines.add(new CheckedLine(columns[0], columns[2], status, last.equals("true")));
+    }
+    return lines;
+  }
+
   /** {@code ctr content ls -q digest==a digest==b}: which of these blobs the content store holds. */
   static String listContent(List<String> digests) {
     StringBuilder command = new StringBuilder(LIST_CONTENT).append(" -q");

@@ -222,6 +222,35 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
   }
 
   @Override
+  public ImageCheck checkImages(ImageCheckSpec spec) {
+    if (spec.images().size() > Containerd.IMAGES_PER_LISTING) {
+      // SSM keeps 24,000 characters of output: more images would cut the listing off (see Containerd).
+      throw ApplicationFailure.newNonRetryableFailure("a probe checks at most " + Containerd.IMAGES_PER_LISTING
+          + " images in its one timed command, got " + spec.images().size(), BuildFailures.INVALID_REQUEST);
+    }
+    String step = "check " + spec.images().size() + " images on the restored volume";
+    try {
+      CommandRunner.TimedOutput output = commands.runTimed(spec.region(), spec.instanceId(), step,
+          () -> Containerd.checkAndList(spec.images()), SHORT_COMMAND_TIMEOUT);
+      List<String> sections = Containerd.sections(output.stdout());
+      if (sections.size() != 2) {
+        throw ApplicationFailure.newNonRetryableFailure(step + " on " + spec.instanceId()
+            + ": expected 2 sections of output, got " + sections.size(), BuildFailures.COMMAND_FAILED);
+      }
+      List<ListedImage> listed = Containerd.parseImageList(sections.get(1));
+      List<CheckedImage> checked = Containerd.parseImageCheck(sections.get(0)).stream()
+          .map(line -> new CheckedImage(line.ref(), line.digest(), line.status(), line.unpacked(),
+              listed.stream().filter(image -> image.ref().equals(line.ref())).findFirst()
+                  .map(ListedImage::labels).orElse(List.of())))
+          .toList();
+      log.info("Checked {} image(s) on {} in {} ms", checked.size(), spec.instanceId(), output.executedMillis());
+      return new ImageCheck(checked, output.executedMillis());
+    } catch (SdkException e) {
+      throw AwsFailures.classify(step, e);
+    }
+  }
+
+  @Override
   public void stopInstance(String region, String instanceId) {
     Ec2Client ec2 = clients.ec2(region);
     try {

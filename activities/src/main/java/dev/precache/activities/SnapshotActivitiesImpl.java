@@ -7,6 +7,7 @@ import dev.precache.workflows.SnapshotActivities;
 import dev.precache.workflows.SnapshotContent;
 import dev.precache.workflows.SnapshotLifecycle;
 import dev.precache.workflows.SnapshotActivities.FastRestoreStatus;
+import dev.precache.workflows.SnapshotDescription;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
@@ -311,6 +312,33 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
 
   private static Tag tag(String key, String value) {
     return Tag.builder().key(key).value(value).build();
+  }
+
+  @Override
+  public SnapshotDescription describeSnapshot(String region, String snapshotId) {
+    Ec2Client ec2 = clients.ec2(region);
+    try {
+      Snapshot snapshot = polling.untilAnswered("describe " + snapshotId, snapshotId, () -> {
+        try {
+          return ec2.describeSnapshots(DescribeSnapshotsRequest.builder().snapshotIds(snapshotId).build())
+              .snapshots().stream().findFirst().orElse(null);
+        } catch (AwsServiceException e) {
+          if ("InvalidSnapshot.NotFound".equals(AwsFailures.errorCode(e))) {
+            return null;
+          }
+          throw e;
+        }
+      });
+      if (snapshot == null) {
+        throw ApplicationFailure.newNonRetryableFailure("no snapshot " + snapshotId + " in " + region
+            + " (InvalidSnapshot.NotFound)", BuildFailures.SNAPSHOT_NOT_FOUND);
+      }
+      return new SnapshotDescription(snapshot.snapshotId(), snapshot.stateAsString(), snapshot.volumeSize(),
+          Boolean.TRUE.equals(snapshot.encrypted()),
+          snapshot.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value, (a, b) -> b)));
+    } catch (SdkException e) {
+      throw AwsFailures.classify("describe " + snapshotId, e);
+    }
   }
 
   /** EC2 accepts the deletion of a pending snapshot too; it takes effect once the snapshot completes. */

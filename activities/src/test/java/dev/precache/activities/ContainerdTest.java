@@ -126,4 +126,27 @@ class ContainerdTest {
         + Containerd.SECTION_BREAK + "' && c");
     assertThat(Containerd.sections(output)).containsExactly("REF TYPE\nimage line\n", "sha256:aa\n", "1 2 3\n");
   }
+
+  @Test
+  void aProbesCheckIsOneCommandWhoseTwoSectionsReadAsCtrPrintsThem() {
+    String command = Containerd.checkAndList(List.of("docker.io/library/nginx:1.27"));
+    assertThat(command).isEqualTo("apiclient exec admin sheltie ctr -a /run/containerd/containerd.sock -n k8s.io"
+        + " images check name==docker.io/library/nginx:1.27 ; echo '" + Containerd.SECTION_BREAK + "' ; apiclient"
+        + " exec admin sheltie ctr -a /run/containerd/containerd.sock -n k8s.io images ls name==docker.io/library/nginx:1.27");
+
+    // As cmd/ctr/commands/images checkCommand prints it: tabwriter with spaces, progress.Bytes sizes.
+    String check = String.join("\n",
+        "REF                          TYPE                                    DIGEST      STATUS            SIZE"
+            + "                UNPACKED ",
+        "docker.io/library/nginx:1.27 application/vnd.oci.image.index.v1+json sha256:aaaa complete (7/7)    "
+            + "67.3 MiB/67.3 MiB true",
+        "docker.io/library/alpine:3.2 application/vnd.oci.image.index.v1+json sha256:bbbb unavailable (0/?) "
+            + "0.0 B/?             false",
+        "quay.io/x/broken:1           application/vnd.oci.image.index.v1+json sha256:cccc error             -"
+            + "                   false", "");
+    assertThat(Containerd.parseImageCheck(check)).containsExactly(
+        new Containerd.CheckedLine("docker.io/library/nginx:1.27", "sha256:aaaa", "complete (7/7)", true),
+        new Containerd.CheckedLine("docker.io/library/alpine:3.2", "sha256:bbbb", "unavailable (0/?)", false),
+        new Containerd.CheckedLine("quay.io/x/broken:1", "sha256:cccc", "error", false));
+  }
 }

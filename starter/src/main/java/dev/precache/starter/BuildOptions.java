@@ -120,13 +120,18 @@ final class BuildOptions {
       description = "Build even when the newest snapshot of this build name already holds the same image digests.")
   boolean force;
 
+  @Option(names = "--verify",
+      description = "After the snapshot completes and before publishing, restore it on a probe instance per "
+          + "architecture and check every image (precache verify); a snapshot that fails is deleted, nothing published.")
+  boolean verify;
+
   /** The request as the flags say it; other defaults are the validator's job. */
   BuildRequest toRequest(List<String> images) {
     List<String> platforms = architectures.isEmpty() ? null
         : architectures.stream().map(BuildOptions::platform).toList();
     return new BuildRequest(name, region != null ? region : regionFromEnvironment(), List.copyOf(images), platforms, ami, instanceType, encrypt, kmsId,
         snapshotSize, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tagMap(),
-        timeout, parallelism, volumeThroughput, volumeIops, force, volumeInitializationRate, fastRestore);
+        timeout, parallelism, volumeThroughput, volumeIops, force, volumeInitializationRate, fastRestore, verify);
   }
 
   /** The {@code --tag} flags as a map; a key given twice is refused, as AWS refuses duplicate keys. */

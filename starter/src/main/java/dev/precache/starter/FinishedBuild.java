@@ -2,6 +2,7 @@ package dev.precache.starter;
 
 import dev.precache.workflows.BuildRequest;
 import dev.precache.workflows.BuildResult;
+import dev.precache.workflows.SnapshotCompatibility;
 import dev.precache.workflows.VolumePerformance;
 import io.temporal.client.WorkflowException;
 
@@ -12,13 +13,10 @@ import io.temporal.client.WorkflowException;
  * @param throughputMiBps the volume's: the result's {@link VolumePerformance}, else the request's, else null
  * @param iops            likewise
  * @param initializationRateMiBps the request's {@code --volume-initialization-rate}, or null
+ * @param compatibility   the snapshotter and Bottlerocket variant the build used, for the nodeclass guard
  */
 record FinishedBuild(BuildResult result, Integer throughputMiBps, Integer iops, boolean encrypted, String kmsKeyId,
-                     Integer initializationRateMiBps) {
-
-  FinishedBuild(BuildResult result, Integer throughputMiBps, Integer iops, boolean encrypted, String kmsKeyId) {
-    this(result, throughputMiBps, iops, encrypted, kmsKeyId, null);
-  }
+                     Integer initializationRateMiBps, SnapshotCompatibility compatibility) {
 
   /** @throws CliError when there is no such build, it has not succeeded, or its request cannot be read */
   static FinishedBuild read(TemporalConnection connection, String workflowId) {
@@ -42,6 +40,7 @@ record FinishedBuild(BuildResult result, Integer throughputMiBps, Integer iops, 
     return new FinishedBuild(result,
         chosen != null ? Integer.valueOf(chosen.throughputMiBps()) : request.volumeThroughputMiBps(),
         chosen != null ? Integer.valueOf(chosen.iops()) : request.volumeIops(),
-        request.encrypt(), request.kmsKeyId(), request.volumeInitializationRateMiBps());
+        request.encrypt(), request.kmsKeyId(), request.volumeInitializationRateMiBps(),
+        SnapshotCompatibility.ofBuild(request.amiParameter()));
   }
 }

@@ -107,6 +107,15 @@ final class NodeClassApplier implements AutoCloseable {
     }
   }
 
+  /**
+   * The class's {@code spec}, for {@link NodeClassCompatibility}.
+   *
+   * @throws CliError exit 1 when the cluster cannot be reached or has no EC2NodeClass {@code name}
+   */
+  Object spec(String name) {
+    return read(name).get("spec");
+  }
+
   /** @throws CliError exit 1 when the cluster cannot be reached or has no EC2NodeClass {@code name} */
   void check(String name) {
     read(name);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.precache.workflows.SnapshotCompatibility;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -87,6 +88,7 @@ final class NodeClassCommand implements Callable<Integer> {
       // The kubeconfig first: a bad one is bad input, refused before the build is read.
       try (NodeClassApplier applier = NodeClassApplier.connect(kubeconfig, context)) {
         DataVolumeMapping mapping = mapping();
+        warn(NodeClassCompatibility.warnings(built, applier.spec(applyTo)), spec.commandLine().getErr());
         List<?> stored = applier.apply(applyTo, mapping.toEntry());
         out.println("EC2NodeClass " + applyTo + ": " + DataVolumeMapping.DEVICE_NAME + " from " + mapping.snapshotId()
             + "; devices now " + deviceNames(stored));
@@ -95,6 +97,9 @@ final class NodeClassCommand implements Callable<Integer> {
       return CommandLine.ExitCode.OK;
     }
     DataVolumeMapping mapping = mapping();
+    if (nodeClassFile != null) {
+      warn(NodeClassCompatibility.warnings(built, manifestOf(nodeClassFile).get("spec")), spec.commandLine().getErr());
+    }
     Format format = output == null ? Format.yaml : output;
     out.print(switch (format) {
       case yaml -> write(YAML, mapping.toEntry());
@@ -136,6 +141,9 @@ final class NodeClassCommand implements Callable<Integer> {
     }
   }
 
+  /** The snapshot's snapshotter and variant: its build's, or for {@code --snapshot-id} Bottlerocket's default. */
+  private SnapshotCompatibility built = SnapshotCompatibility.ofBuild(null);
+
   private DataVolumeMapping mapping() {
     if (workflowId == null) {
       return volume.forSnapshot(snapshotId);
@@ -144,7 +152,14 @@ final class NodeClassCommand implements Callable<Integer> {
     try (TemporalConnection connection = cli.connect()) {
       build = FinishedBuild.read(connection, workflowId);
     }
+    built = build.compatibility();
     return volume.forBuild(build, spec.commandLine().getErr());
+  }
+
+  /** {@code warning: …} on stderr for each way the class would not use the snapshot's images. */
+  static void warn(List<String> warnings, PrintWriter err) {
+    warnings.forEach(warning -> err.println("warning: " + warning));
+    err.flush();
   }
 
   /** The blockDeviceMappings of the EC2NodeClass manifest in {@code file}; null without a file or a list. */
@@ -152,6 +167,15 @@ final class NodeClassCommand implements Callable<Integer> {
     if (file == null) {
       return null;
     }
+    Map<?, ?> manifest = manifestOf(file);
+    Object devices = manifest.get("spec") instanceof Map<?, ?> specMap ? specMap.get("blockDeviceMappings") : null;
+    if (devices != null && !(devices instanceof List<?>)) {
+      throw CliError.usage("invalid --nodeclass-file", "spec.blockDeviceMappings of " + file + " is not a list", null);
+    }
+    return (List<?>) devices;
+  }
+
+  private static Map<?, ?> manifestOf(Path file) {
     Map<?, ?> manifest;
     try {
       manifest = YAML.readValue(file.toFile(), Map.class);
@@ -161,11 +185,7 @@ final class NodeClassCommand implements Callable<Integer> {
     if (manifest == null || !NodeClassApplier.EC2_NODE_CLASS.getKind().equals(manifest.get("kind"))) {
       throw CliError.usage("invalid --nodeclass-file", file + " is not an EC2NodeClass manifest", null);
     }
-    Object devices = manifest.get("spec") instanceof Map<?, ?> specMap ? specMap.get("blockDeviceMappings") : null;
-    if (devices != null && !(devices instanceof List<?>)) {
-      throw CliError.usage("invalid --nodeclass-file", "spec.blockDeviceMappings of " + file + " is not a list", null);
-    }
-    return (List<?>) devices;
+    return manifest;
   }
 
   private static String deviceNames(List<?> mappings) {

@@ -52,7 +52,9 @@ final class NodeClassTarget {
   int apply(NodeClassApplier applier, TemporalConnection connection, String workflowId, PrintWriter log,
       PrintWriter err) {
     try {
-      DataVolumeMapping mapping = new DataVolumeOptions().forBuild(FinishedBuild.read(connection, workflowId), err);
+      FinishedBuild build = FinishedBuild.read(connection, workflowId);
+      DataVolumeMapping mapping = new DataVolumeOptions().forBuild(build, err);
+      NodeClassCommand.warn(NodeClassCompatibility.warnings(build.compatibility(), applier.spec(name)), err);
       applier.apply(name, mapping.toEntry());
       log.println("EC2NodeClass " + name + ": " + DataVolumeMapping.DEVICE_NAME + " from " + mapping.snapshotId());
       log.flush();

@@ -9,8 +9,9 @@ import dev.precache.workflows.SnapshotBuildWorkflow;
 import dev.precache.workflows.StackActivities;
 
 /**
- * What a precache worker runs: the build workflow implementation (a class with a no-arg constructor; the plan
- * and setup workflows are always {@code PlanWorkflowImpl} and {@code BuilderSetupWorkflowImpl}) and one implementation of each activity interface. Production ones come from {@link WorkerWiring}; tests and the demo
+ * What a precache worker runs: the build workflow implementation (a class with a no-arg constructor; the plan,
+ * setup and verify workflows are always {@code PlanWorkflowImpl}, {@code BuilderSetupWorkflowImpl} and
+ * {@code VerifySnapshotWorkflowImpl}) and one implementation of each activity interface. Production ones come from {@link WorkerWiring}; tests and the demo
  * pass their own.
  */
 public record BuildImplementations(

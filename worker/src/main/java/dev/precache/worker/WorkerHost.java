@@ -2,6 +2,7 @@ package dev.precache.worker;
 
 import dev.precache.workflows.BuilderSetupWorkflowImpl;
 import dev.precache.workflows.PlanWorkflowImpl;
+import dev.precache.workflows.VerifySnapshotWorkflowImpl;
 import dev.precache.workflows.SnapshotBuildWorkflow;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
@@ -62,6 +63,7 @@ public final class WorkerHost implements AutoCloseable {
         .build());
     if (workflows) {
       worker.registerWorkflowImplementationTypes(implementations.workflowType(), PlanWorkflowImpl.class,
+          VerifySnapshotWorkflowImpl.class,
           BuilderSetupWorkflowImpl.class);
     }
     worker.registerActivitiesImplementations(implementations.stack(), implementations.instance(),

@@ -31,9 +31,15 @@ public final class BuildFailures {
   /** An AWS response the SDK could not parse: retrying would read the same bytes again. */
   public static final String UNREADABLE_RESPONSE = "UnreadableResponse";
 
+  /** The snapshot to verify does not exist in the region. */
+  public static final String SNAPSHOT_NOT_FOUND = "SnapshotNotFound";
+  /** A snapshot restored on a probe does not hold what it records: nothing is published. */
+  public static final String VERIFICATION_FAILED = "VerificationFailed";
+
   public static final List<String> PERMANENT = List.of(INVALID_REQUEST, IMAGE_NOT_FOUND, UNAUTHORIZED,
       ACCESS_DENIED, NO_SPACE_LEFT, COMMAND_FAILED, STACK_FAILED, IMAGE_MISSING, PLATFORM_NOT_FOUND, IMAGE_CHANGED,
-      VOLUME_TOO_SMALL, REGISTRY_FAILED, SNAPSHOT_FAILED, INSTANCE_FAILED, BUILD_TIMED_OUT, UNREADABLE_RESPONSE);
+      VOLUME_TOO_SMALL, REGISTRY_FAILED, SNAPSHOT_FAILED, INSTANCE_FAILED, BUILD_TIMED_OUT, UNREADABLE_RESPONSE,
+      SNAPSHOT_NOT_FOUND, VERIFICATION_FAILED);
 
   private BuildFailures() {}
 }

@@ -53,7 +53,20 @@ public record BuildIdentity(
     if (request.volumeInitializationRateMiBps() != null || !request.fastRestoreZones().isEmpty()) {
       canonical += "\n" + request.volumeInitializationRateMiBps() + "\n" + String.join(",", request.fastRestoreZones());
     }
+    // So did --verify: only when asked for, so the IDs of builds without it stay as they were.
+    if (request.verify()) {
+      canonical += "\nverify";
+    }
     return "precache-" + slug(request.name()) + "-" + sha256Hex(canonical).substring(0, 16);
+  }
+
+  /**
+   * The names of a probe that restores a snapshot for {@link VerifySnapshotWorkflow}, one per architecture, within
+   * the run of {@code workflowId} (a verify or a build with {@code --verify}): its stack is
+   * {@code precache-verify-<arch>-<hash>}, and its token and credentials path differ from the build's own.
+   */
+  public static BuildIdentity ofProbe(String workflowId, String runId, String architecture) {
+    return of(workflowId + "/verify-" + architecture, runId, "verify-" + architecture);
   }
 
   /** Lower-case letters, digits and single dashes, starting with a letter: safe in stack names and tags. */

@@ -32,6 +32,8 @@ import java.util.Map;
  *                              carried into the nodeclass entry and the restore estimate; null: lazy or FSR
  * @param fastRestoreZones      Availability Zones to enable fast snapshot restore in once the snapshot completes
  *                              (disabled on the snapshot it supersedes); empty: none
+ * @param verify                restore the new snapshot on a probe instance and check it before publishing
+ *                              ({@code --verify}, {@link VerifySnapshotWorkflow}); one that fails is deleted
  */
 public record BuildRequest(
     String name,
@@ -55,20 +57,43 @@ public record BuildRequest(
     Integer volumeIops,
     boolean force,
     Integer volumeInitializationRateMiBps,
-    List<String> fastRestoreZones) {
+    List<String> fastRestoreZones,
+    boolean verify) {
 
   public BuildRequest {
     fastRestoreZones = fastRestoreZones == null ? List.of() : List.copyOf(fastRestoreZones);
+  }
+
+  /** A request as precache before {@code verify} spelled it: never verified before publishing. */
+  public BuildRequest(String name, String region, List<String> images, List<String> platforms, String amiParameter,
+      String instanceType, boolean encrypt, String kmsKeyId, Integer volumeSizeGiB, String instanceRole,
+      String securityGroupId, String subnetId, String outputParameterName, boolean publicIp, Map<String, String> tags,
+      Duration timeout, Integer pullParallelism, Integer volumeThroughputMiBps, Integer volumeIops, boolean force,
+      Integer volumeInitializationRateMiBps, List<String> fastRestoreZones) {
+    this(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, volumeSizeGiB, instanceRole,
+        securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
+        volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones, false);
   }
 
   /** A request as precache before restore speed spelled it: lazy initialisation, no FSR. */
   public BuildRequest(String name, String region, List<String> images, List<String> platforms, String amiParameter,
       String instanceType, boolean encrypt, String kmsKeyId, Integer volumeSizeGiB, String instanceRole,
       String securityGroupId, String subnetId, String outputParameterName, boolean publicIp, Map<String, String> tags,
+      Duration timeout, Integer pullParallelism, Integer volumeThroughputMiBps, Integer volumeIops, boolean force,
+      boolean verify) {
+    this(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, volumeSizeGiB, instanceRole,
+        securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
+        volumeThroughputMiBps, volumeIops, force, null, List.of(), verify);
+  }
+
+  /** A request as precache before restore speed and {@code verify} spelled it. */
+  public BuildRequest(String name, String region, List<String> images, List<String> platforms, String amiParameter,
+      String instanceType, boolean encrypt, String kmsKeyId, Integer volumeSizeGiB, String instanceRole,
+      String securityGroupId, String subnetId, String outputParameterName, boolean publicIp, Map<String, String> tags,
       Duration timeout, Integer pullParallelism, Integer volumeThroughputMiBps, Integer volumeIops, boolean force) {
     this(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, volumeSizeGiB, instanceRole,
         securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
-        volumeThroughputMiBps, volumeIops, force, null, List.of());
+        volumeThroughputMiBps, volumeIops, force, null, List.of(), false);
   }
 
   /** A request as precache before {@code force} spelled it: never forced. */
@@ -85,7 +110,7 @@ public record BuildRequest(
   public BuildRequest withVolumeSizeGiB(int sizeGiB) {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, sizeGiB,
         instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
-        volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones);
+        volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones, verify);
   }
 
   /** This request with the data volume's gp3 throughput and IOPS decided. */
@@ -93,13 +118,21 @@ public record BuildRequest(
   public BuildRequest withPullParallelism(int parallelism) {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
         volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
-        parallelism, volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones);
+        parallelism, volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones, verify);
   }
 
   public BuildRequest withVolumePerformance(int throughputMiBps, int iops) {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
         volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
-        pullParallelism, throughputMiBps, iops, force, volumeInitializationRateMiBps, fastRestoreZones);
+        pullParallelism, throughputMiBps, iops, force, volumeInitializationRateMiBps, fastRestoreZones, verify);
+  }
+
+  /** This request, verified ({@code --verify}) or not before publishing. */
+  public BuildRequest withVerify(boolean verified) {
+    return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
+        volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
+        pullParallelism, volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones,
+        verified);
   }
 
   /** A request with snapshot.sh's defaults for everything but the region and the images. */

@@ -37,6 +37,13 @@ public interface InstanceActivities {
    */
   VerifiedVolume verifyResolvedImages(ResolvedVerifySpec spec);
 
+  /**
+   * Runs {@code ctr images check} and {@code ctr images ls} for these images in one command on a probe and
+   * returns each image's row of both, with how long the command ran on the instance. ctr checks the host's
+   * platform only (images.Check with platforms.Default()), so a probe checks its own architecture.
+   */
+  ImageCheck checkImages(ImageCheckSpec spec);
+
   /** Stops the instance and waits until it is stopped, so the volume is consistent for the snapshot. */
   void stopInstance(String region, String instanceId);
 
@@ -54,6 +61,23 @@ public interface InstanceActivities {
   record VerifySpec(String region, String instanceId, List<String> images, List<String> platforms) {}
 
   record ResolvedVerifySpec(String region, String instanceId, List<ResolvedImage> images) {}
+
+  record ImageCheckSpec(String region, String instanceId, List<String> images) {}
+
+  /**
+   * @param images        one per image containerd holds of those asked for
+   * @param executedMillis how long the command ran on the instance, from SSM's execution start to its end
+   */
+  record ImageCheck(List<CheckedImage> images, long executedMillis) {}
+
+  /**
+   * One image as {@code ctr images check} and {@code ctr images ls} print it.
+   *
+   * @param status   e.g. {@code complete (7/7)}, {@code incomplete (3/7)}, {@code unavailable (0/?)}
+   * @param unpacked the UNPACKED column
+   * @param labels   {@code key=value} from {@code ctr images ls}
+   */
+  record CheckedImage(String ref, String digest, String status, boolean unpacked, List<String> labels) {}
 
   /** Each image × platform verified on the volume, and the volume's use after the pulls. */
   record VerifiedVolume(List<CachedImage> images, VolumeUsage usage) {}

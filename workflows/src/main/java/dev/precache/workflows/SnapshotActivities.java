@@ -63,6 +63,12 @@ public interface SnapshotActivities {
   record FastRestoreStatus(String snapshotId, Map<String, String> states, boolean enabled) {}
 
   /**
+   * The snapshot with its state, size and tags. One that does not exist is a non-retryable
+   * {@link BuildFailures#SNAPSHOT_NOT_FOUND}.
+   */
+  SnapshotDescription describeSnapshot(String region, String snapshotId);
+
+  /**
    * @param description what the snapshot holds, cut to EC2's limit by the activity
    * @param tags        extra tags; the activity adds Name and the build ID
    */

@@ -229,8 +229,10 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     // Deleting the stack began while the snapshot completed (TEARDOWN_DURING_SNAPSHOT): here it is waited for.
     boolean fastRestore = !request.fastRestoreZones().isEmpty()
         && Workflow.getVersion(FAST_RESTORE, Workflow.DEFAULT_VERSION, 1) >= 1;
+    // With --verify, a snapshot that does not restore as built fails the build here, before it is published.
     String publishedParameter = step(BuildStep.CLEANUP, () -> {
       tearDown(region, identity);
+      BuildVerification.beforePublish(request, snapshotId, images);
       if (fastRestore) {
         enableFastRestore(request);
       }
@@ -437,6 +439,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
       int laterTags = request.fastRestoreZones().isEmpty() ? 0 : 1;
       tags.putAll(SnapshotContent.tags(request.name(), preflight.images(), volumeUsage,
           request.tags().size() + laterTags));
+      tags.putAll(SnapshotCompatibility.ofBuild(request.amiParameter()).tags());
     }
     SnapshotSpec spec = new SnapshotSpec(region, instanceId, identity, description(request), tags);
     snapshotId = snapshots(BuildTimeouts.CREATE_SNAPSHOT, "snapshot /dev/xvdb of " + instanceId).createSnapshot(spec);

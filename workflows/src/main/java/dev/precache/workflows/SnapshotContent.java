@@ -3,6 +3,7 @@ package dev.precache.workflows;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -34,7 +35,8 @@ public final class SnapshotContent {
   static final int EC2_MAX_VALUE = 256;
   /** Name, precache:build-id, precache:workflow-id and precache:state, which the snapshot activity adds. */
   static final int ACTIVITY_TAGS = 4;
-  private static final int FIXED_TAGS = 4;
+  /** name, content, compressed and used bytes, snapshotter and variant ({@link SnapshotCompatibility}). */
+  private static final int FIXED_TAGS = 6;
   static final String CUT = "…";
 
   private SnapshotContent() {}
@@ -73,6 +75,33 @@ public final class SnapshotContent {
           list.substring(i * EC2_MAX_VALUE, Math.min(list.length(), (i + 1) * EC2_MAX_VALUE)));
     }
     return tags;
+  }
+
+  /** One entry of a snapshot's image list: what the build pulled and verified, by the index digest. */
+  public record RecordedImage(String image, String platform, String digest) {}
+
+  /**
+   * The image × platform entries a snapshot's tags record; empty when it records none. A list cut to fit
+   * ({@link #isCut}) holds only the entries before the cut.
+   */
+  public static List<RecordedImage> recordedImages(Map<String, String> tags) {
+    String list = imageList(tags);
+    if (list.endsWith(CUT)) {
+      list = list.substring(0, list.lastIndexOf(','));
+    }
+    List<RecordedImage> images = new ArrayList<>();
+    for (String entry : list.isEmpty() ? new String[0] : list.split(",")) {
+      String[] words = entry.trim().split(" ");
+      if (words.length == 3) {
+        images.add(new RecordedImage(words[0], words[1], words[2]));
+      }
+    }
+    return images;
+  }
+
+  /** Whether the snapshot's image list was cut to fit EC2's tags, so it does not name every image. */
+  public static boolean isCut(Map<String, String> tags) {
+    return imageList(tags).endsWith(CUT);
   }
 
   /** The image list of a snapshot's tags, as written by {@link #tags}; empty when it has none. */

@@ -9,6 +9,9 @@ import static org.mockito.Mockito.withSettings;
 import com.uber.m3.tally.Scope;
 import dev.precache.workflows.BuilderActivities.BuilderStack;
 import dev.precache.workflows.BuilderActivities.Outcome;
+import dev.precache.workflows.InstanceActivities.CheckedImage;
+import dev.precache.workflows.InstanceActivities.ImageCheck;
+import dev.precache.workflows.InstanceActivities.ImageCheckSpec;
 import dev.precache.workflows.InstanceActivities.PullSpec;
 import dev.precache.workflows.InstanceActivities.ResolvedVerifySpec;
 import dev.precache.workflows.InstanceActivities.VerifiedVolume;
@@ -70,6 +73,7 @@ final class FakeCloud {
     when(instance.pullImage(any())).thenAnswer(call -> cached(call.getArgument(0, PullSpec.class)));
     when(instance.verifyCachedImages(any())).thenAnswer(call -> verified(call.getArgument(0, VerifySpec.class)));
     when(instance.verifyResolvedImages(any())).thenAnswer(call -> verifiedVolume(call.getArgument(0)));
+    when(instance.checkImages(any())).thenAnswer(call -> checked(call.getArgument(0, ImageCheckSpec.class)));
     when(registry.resolveImages(any())).thenAnswer(call -> resolved(call.getArgument(0, ResolveSpec.class)));
     when(snapshots.createSnapshot(any())).thenAnswer(call -> takeSnapshot(call.getArgument(0)));
     doAnswer(call -> {
@@ -107,7 +111,8 @@ final class FakeCloud {
   /** The test server and a worker whose metrics go to {@code metrics} (null: none). */
   static TestWorkflowExtension extension(Scope metrics) {
     TestWorkflowExtension.Builder builder = TestWorkflowExtension.newBuilder()
-        .registerWorkflowImplementationTypes(SnapshotBuildWorkflowImpl.class, PlanWorkflowImpl.class)
+        .registerWorkflowImplementationTypes(SnapshotBuildWorkflowImpl.class, PlanWorkflowImpl.class,
+            VerifySnapshotWorkflowImpl.class)
         .setDoNotStart(true);
     for (SearchAttributeKey<?> key : BuildSearchAttributes.ALL) {
       builder.registerSearchAttribute(key.getName(), key.getValueType());
@@ -161,6 +166,13 @@ final class FakeCloud {
       }
     }
     return images;
+  }
+
+  /** A probe's check of a good snapshot: each image complete, unpacked and pinned at the digest it was built with. */
+  static ImageCheck checked(ImageCheckSpec spec) {
+    return new ImageCheck(spec.images().stream().map(image -> new CheckedImage(image, digestOf(image),
+        "complete (3/3)", true, List.of("io.cri-containerd.image=managed", "io.cri-containerd.pinned=pinned"))).toList(),
+        400);
   }
 
   private static VerifiedVolume verifiedVolume(ResolvedVerifySpec spec) {

@@ -66,6 +66,8 @@ class SnapshotBuildReplayTest {
    * before publishing, then disabled on the snapshot it supersedes.
    */
   private static final String FAST_RESTORE_HISTORY = "histories/fast-restore.json";
+  /** A build with {@code --verify}: its snapshot restored on a probe per architecture before publishing. */
+  private static final String VERIFIED_HISTORY = "histories/happy-path-verified.json";
   /** A build of the validator's maximum 200 pulls, its images indexed by key ({@link ImageIndex}). */
   private static final String INDEXED_HISTORY = "histories/max-pulls-indexed.json";
   /** Recorded after {@code least-privilege-tags}: the snapshot is tagged published before -op is written. */
@@ -156,6 +158,37 @@ class SnapshotBuildReplayTest {
   @Test
   void replaysTheRecordedHappyPathThatTaggedItsSnapshotPublished() throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(PUBLISHED_TAG_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void replaysABuildThatVerifiedItsSnapshotBeforePublishing() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(VERIFIED_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void aWorkflowThatPublishesWithoutVerifyingCannotReplayTheVerifiedHistory() {
+    assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(VERIFIED_HISTORY,
+        PublishesUnverified.class))
+        .hasMessageContaining(NonDeterministicException.class.getName());
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "precache.recordHistory", matches = "true")
+  void recordAVerifiedBuild(TestWorkflowEnvironment env, WorkflowClient client, Worker worker) throws IOException {
+    new FakeCloud().register(worker);
+    env.start();
+    FakeCloud.newBuild(client, worker, "happy-path-verified").build(FakeCloud.request().withVerify(true));
+
+    String history = client.fetchHistory("happy-path-verified").toJson(true);
+    Files.writeString(Path.of("src/test/resources", VERIFIED_HISTORY), history);
+  }
+
+  /** The build as if {@code --verify} were dropped: it publishes straight after deleting its stack. */
+  public static class PublishesUnverified extends SnapshotBuildWorkflowImpl {
+    @Override
+    public BuildResult build(BuildRequest input) {
+      return super.build(input.withVerify(false));
+    }
   }
 
   @Test

@@ -554,6 +554,11 @@ class SnapshotBuildWorkflowTest {
     public void disableFastSnapshotRestores(String region, String snapshotId) {
       throw new UnsupportedOperationException("this build asks for no fast snapshot restore");
     }
+
+    @Override
+    public SnapshotDescription describeSnapshot(String region, String snapshotId) {
+      throw new UnsupportedOperationException("builds never describe a snapshot by ID");
+    }
   }
 
   @Test

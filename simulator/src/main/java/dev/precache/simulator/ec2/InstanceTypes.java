@@ -96,6 +96,7 @@ final class InstanceTypes {
             gpu("g6.48xlarge", 192, 100, 100, gpus(L4, 8)),
             new InstanceType("p4d.24xlarge", "x86_64", 96, 100, 100, 4, new Gpu("A100", "NVIDIA", 8, 40_960)),
             new InstanceType("p5.48xlarge", "x86_64", 192, 100, 100, 32, new Gpu("H100", "NVIDIA", 8, 81_920)),
+            arm("m6g.medium", 1, 0.5, 10),
             arm("m7g.large", 2, 0.937, 12.5), arm("m7g.xlarge", 4, 1.876, 12.5), arm("m7g.2xlarge", 8, 3.75, 15),
             arm("c7g.large", 2, 0.937, 12.5), arm("c7g.xlarge", 4, 1.876, 12.5), arm("c7g.2xlarge", 8, 3.75, 15),
             arm("t4g.medium", 2, 0.256, 5), arm("t4g.large", 2, 0.512, 5), arm("t4g.xlarge", 4, 1.024, 5),

@@ -86,7 +86,9 @@ final class Ctr {
           ? Commands.failure(io, 0, 1, "ctr: unsupported filter " + filters)
           : new TimedJob(io, MILLIS, () -> list(ns, quiet, filters, io));
       case "rm", "remove", "del", "delete" -> new TimedJob(io, MILLIS, () -> remove(ns, rest, io));
-      case "check" -> new TimedJob(io, MILLIS, () -> check(ns, quiet, io));
+      case "check" -> filtersUnsupported(filters, "name")
+          ? Commands.failure(io, 0, 1, "ctr: unsupported filter " + filters)
+          : new TimedJob(io, MILLIS, () -> check(ns, quiet, filters, io));
       case "pull" -> pull(ns, rest, io);
       default -> Commands.failure(io, 0, 3, "ctr: No help topic for '" + subcommand + "'");
     };
@@ -134,11 +136,12 @@ final class Ctr {
    * platforms.Default()): "complete (n/n)" with n = config + layers, "incomplete (p/n)", or, when the host
    * platform's manifest is not in the content store, "unavailable (0/?)" — and then IsUnpacked fails, which
    * ctr logs and returns as its error (exit 1) after printing the table. The header's cells are tab-terminated,
-   * the rows' last is not.
+   * the rows' last is not. {@code name==} filters pick the images, as for {@code ls} (client.ListImages).
    */
-  private int check(String namespace, boolean quiet, Io io) {
+  private int check(String namespace, boolean quiet, List<String> filters, Io io) {
     ContainerdStore store = environment.store();
-    if (store.images(namespace).isEmpty()) {
+    List<StoredImage> images = store.images(namespace).stream().filter(image -> matches(filters, image.name())).toList();
+    if (images.isEmpty()) {
       return 0; // ctr prints nothing, not even the header
     }
     TabWriter table = new TabWriter(' ');
@@ -146,7 +149,7 @@ final class Ctr {
       table.line("REF\tTYPE\tDIGEST\tSTATUS\tSIZE\tUNPACKED\t");
     }
     String error = null;
-    for (StoredImage image : store.images(namespace)) {
+    for (StoredImage image : images) {
       Optional<PlatformManifest> own = hostManifest(image).filter(manifest -> store.holdsBlob(manifest.digest()));
       String status;
       String size;

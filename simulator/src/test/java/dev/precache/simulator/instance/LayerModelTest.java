@@ -235,6 +235,14 @@ class LayerModelTest {
     assertThat(check.stderr()).endsWith("ctr: unable to check unpack for " + NGINX + ": content digest "
         + nginx.platform("amd64").orElseThrow().digest() + ": not found\n");
     assertThat(run(runtime, CTR + "images check -q").stdout()).isEqualTo(BUSYBOX + "\n");
+
+    // name== filters pick the images, as ctr's ListImages does: the complete one alone, exit 0.
+    ExecutionStatus one = run(runtime, CTR + "images check name==" + BUSYBOX);
+    assertThat(one.stdout().split("\n")).hasSize(2);
+    assertThat(one.stdout()).contains(BUSYBOX).doesNotContain(NGINX);
+    assertThat(one.exitCode()).isZero();
+    assertThat(run(runtime, CTR + "images check name==" + NGINX).exitCode()).isEqualTo(1);
+    assertThat(run(runtime, CTR + "images check digest==sha256:00").exitCode()).isEqualTo(1);
   }
 
   @Test
