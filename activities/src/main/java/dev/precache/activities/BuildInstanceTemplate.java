@@ -40,8 +40,10 @@ final class BuildInstanceTemplate {
    * The stack parameters of a build; a value the request leaves out keeps the template's default.
    *
    * @param instanceProfileName the builder stack's instance profile; null for the stack to make its own
+   * @param dataSnapshotId      the snapshot to create the data volume from; null for an empty volume
    */
-  static List<Parameter> parameters(BuildIdentity identity, BuildRequest request, String instanceProfileName) {
+  static List<Parameter> parameters(BuildIdentity identity, BuildRequest request, String instanceProfileName,
+      String dataSnapshotId) {
     List<Parameter> parameters = new ArrayList<>();
     add(parameters, "AmiId", request.amiParameter());
     add(parameters, "InstanceType", request.instanceType());
@@ -52,6 +54,7 @@ final class BuildInstanceTemplate {
     add(parameters, "KmsKeyId", request.encrypt() ? request.kmsKeyId() : null);
     add(parameters, "InstanceRoleName", request.instanceRole());
     add(parameters, "InstanceProfileName", instanceProfileName);
+    add(parameters, "DataSnapshotId", dataSnapshotId);
     add(parameters, "SecurityGroupId", request.securityGroupId());
     add(parameters, "SubnetId", request.subnetId());
     add(parameters, "AssociatePublicIp", request.publicIp());

@@ -93,7 +93,8 @@ public final class StackActivitiesImpl implements StackActivities {
     CreateStackRequest request = CreateStackRequest.builder()
         .stackName(identity.stackName())
         .templateBody(BuildInstanceTemplate.body())
-        .parameters(BuildInstanceTemplate.parameters(identity, spec.request(), spec.instanceProfileName()))
+        .parameters(BuildInstanceTemplate.parameters(identity, spec.request(), spec.instanceProfileName(),
+            spec.dataSnapshotId()))
         .capabilities(Capability.CAPABILITY_IAM, Capability.CAPABILITY_NAMED_IAM)
         .clientRequestToken(identity.clientRequestToken())
         .tags(tags(identity, spec.request().tags()))

@@ -18,6 +18,7 @@ import java.util.List;
  * @param volumeUsage     the volume as measured after the pulls, once measured
  * @param volumePerformance the volume's gp3 throughput and IOPS and why, once decided (null before instance fit)
  * @param instanceWarning what the build instance cannot do for these pulls, or null
+ * @param incremental     what an incremental rebuild starts from, has found on the volume and wrote; null from scratch
  */
 public record BuildProgress(
     BuildStep step,
@@ -32,13 +33,22 @@ public record BuildProgress(
     VolumeSizing sizing,
     VolumeUsage volumeUsage,
     VolumePerformance volumePerformance,
-    String instanceWarning) {
+    String instanceWarning,
+    IncrementalBuild incremental) {
+
+  /** Progress as builds before incremental rebuilds report it. */
+  public BuildProgress(BuildStep step, List<ImagePull> pulls, Integer snapshotPercent, String stackName,
+      String instanceId, String snapshotId, String failure, boolean finished, Integer volumeSizeGiB,
+      VolumeSizing sizing, VolumeUsage volumeUsage, VolumePerformance volumePerformance, String instanceWarning) {
+    this(step, pulls, snapshotPercent, stackName, instanceId, snapshotId, failure, finished, volumeSizeGiB, sizing,
+        volumeUsage, volumePerformance, instanceWarning, null);
+  }
 
   /** Progress as builds before the instance-fit change report it. */
   public BuildProgress(BuildStep step, List<ImagePull> pulls, Integer snapshotPercent, String stackName,
       String instanceId, String snapshotId, String failure, boolean finished, Integer volumeSizeGiB,
       VolumeSizing sizing, VolumeUsage volumeUsage) {
     this(step, pulls, snapshotPercent, stackName, instanceId, snapshotId, failure, finished, volumeSizeGiB, sizing,
-        volumeUsage, null, null);
+        volumeUsage, null, null, null);
   }
 }

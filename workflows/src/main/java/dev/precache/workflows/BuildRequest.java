@@ -28,6 +28,9 @@ import java.util.Map;
  * @param volumeThroughputMiBps gp3 throughput of the build volume, MiB/s (null: chosen, {@link VolumePerformance})
  * @param volumeIops            gp3 IOPS of the build volume (null: chosen, {@link VolumePerformance})
  * @param force                 build even when the newest snapshot of this name already holds the same digests
+ * @param fromPrevious          create the build volume from the newest completed snapshot of this name and region
+ *                              and pull only what changed ({@code --from-previous}; false: {@code --from-scratch});
+ *                              null: true for a build a schedule started, false for one-off builds
  */
 public record BuildRequest(
     String name,
@@ -49,7 +52,18 @@ public record BuildRequest(
     Integer pullParallelism,
     Integer volumeThroughputMiBps,
     Integer volumeIops,
-    boolean force) {
+    boolean force,
+    Boolean fromPrevious) {
+
+  /** A request as precache before {@code fromPrevious} spelled it: the default for where it was started. */
+  public BuildRequest(String name, String region, List<String> images, List<String> platforms, String amiParameter,
+      String instanceType, boolean encrypt, String kmsKeyId, Integer volumeSizeGiB, String instanceRole,
+      String securityGroupId, String subnetId, String outputParameterName, boolean publicIp, Map<String, String> tags,
+      Duration timeout, Integer pullParallelism, Integer volumeThroughputMiBps, Integer volumeIops, boolean force) {
+    this(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, volumeSizeGiB, instanceRole,
+        securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
+        volumeThroughputMiBps, volumeIops, force, null);
+  }
 
   /** A request as precache before {@code force} spelled it: never forced. */
   public BuildRequest(String name, String region, List<String> images, List<String> platforms, String amiParameter,
@@ -58,28 +72,28 @@ public record BuildRequest(
       Duration timeout, Integer pullParallelism, Integer volumeThroughputMiBps, Integer volumeIops) {
     this(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, volumeSizeGiB, instanceRole,
         securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
-        volumeThroughputMiBps, volumeIops, false);
+        volumeThroughputMiBps, volumeIops, false, null);
   }
 
   /** This request with the data volume's size decided. */
   public BuildRequest withVolumeSizeGiB(int sizeGiB) {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, sizeGiB,
         instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
-        volumeThroughputMiBps, volumeIops, force);
+        volumeThroughputMiBps, volumeIops, force, fromPrevious);
   }
 
-  /** This request with the data volume's gp3 throughput and IOPS decided. */
   /** This request with its pulls' parallelism decided. */
   public BuildRequest withPullParallelism(int parallelism) {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
         volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
-        parallelism, volumeThroughputMiBps, volumeIops, force);
+        parallelism, volumeThroughputMiBps, volumeIops, force, fromPrevious);
   }
 
+  /** This request with the data volume's gp3 throughput and IOPS decided. */
   public BuildRequest withVolumePerformance(int throughputMiBps, int iops) {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
         volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
-        pullParallelism, throughputMiBps, iops, force);
+        pullParallelism, throughputMiBps, iops, force, fromPrevious);
   }
 
   /** A request with snapshot.sh's defaults for everything but the region and the images. */

@@ -144,7 +144,7 @@ public final class BuildRequestValidator {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, request.encrypt(),
         request.kmsKeyId(), volumeSizeGiB, request.instanceRole(), request.securityGroupId(), request.subnetId(),
         request.outputParameterName(), request.publicIp(), tags, timeout, pullParallelism,
-        request.volumeThroughputMiBps(), request.volumeIops(), request.force());
+        request.volumeThroughputMiBps(), request.volumeIops(), request.force(), request.fromPrevious());
   }
 
   private static List<String> images(List<String> requested) {

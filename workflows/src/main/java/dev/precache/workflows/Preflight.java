@@ -75,6 +75,11 @@ record Preflight(List<ResolvedImage> images, PreviousSnapshot previous, VolumeSi
   record Fitted(BuildRequest request, VolumePerformance volume, String instanceWarning,
                 BuildTimeModel.Estimate estimate) {}
 
+  /** This preflight with the volume grown to at least {@code minimumGiB} (a volume from a snapshot of that size). */
+  Preflight withVolumeSizeAtLeast(int minimumGiB) {
+    return new Preflight(images, previous, sizing, Math.max(volumeSizeGiB, minimumGiB), upToDate, capacity);
+  }
+
   boolean volumeTooSmall() {
     return volumeSizeGiB < sizing.requiredGiB();
   }

@@ -92,6 +92,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private VolumeUsage volumeUsage;
   private VolumePerformance volumePerformance;
   private String instanceWarning;
+  /** The previous snapshot this build's volume starts from ({@link IncrementalRebuild#CHANGE}); null from scratch. */
+  private IncrementalRebuild incremental;
   private String failure;
   private boolean finished;
 
@@ -152,6 +154,13 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
       if (preflight.upToDate()) {
         return upToDate(sized);
       }
+      if (instanceFit && Workflow.getVersion(IncrementalRebuild.CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1) {
+        incremental = IncrementalRebuild.choose(validated, preflight, scheduled());
+        if (incremental != null) {
+          preflight = preflight.withVolumeSizeAtLeast(incremental.volumeSizeGiB(preflight.volumeSizeGiB()));
+          volumeSizeGiB = preflight.volumeSizeGiB();
+        }
+      }
       request = instanceFit ? fitted(validated) : sized;
     } else {
       // Builds started before images were resolved: snapshot.sh's default size, no resolve step.
@@ -169,7 +178,11 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
 
     step(BuildStep.PREPARE_CONTAINERD, () -> {
       instance(BuildTimeouts.RUN_COMMAND, "stop kubelet on " + instanceId).stopKubelet(region, instanceId);
-      instance(BuildTimeouts.RUN_COMMAND, "remove cached images on " + instanceId).removeCachedImages(region, instanceId);
+      if (incremental != null) {
+        incremental.prepare(region, instanceId, BuildTimeouts.RUN_COMMAND);
+      } else {
+        instance(BuildTimeouts.RUN_COMMAND, "remove cached images on " + instanceId).removeCachedImages(region, instanceId);
+      }
     });
 
     step(BuildStep.PULL_IMAGES, () -> pullImages(request, identity));
@@ -183,6 +196,9 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
       VerifiedVolume verified = verifier.verifyResolvedImages(
           new ResolvedVerifySpec(region, instanceId, preflight.images()));
       volumeUsage = verified.usage();
+      if (incremental != null) {
+        incremental.measured(volumeUsage);
+      }
       return verified.images();
     });
 
@@ -198,7 +214,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     });
 
     return new BuildResult(snapshotId, region, request.volumeSizeGiB(), images, List.copyOf(timings), stackName,
-        instanceId, publishedParameter, false, sizing, volumeUsage, volumePerformance, instanceWarning);
+        instanceId, publishedParameter, false, sizing, volumeUsage, volumePerformance, instanceWarning,
+        incremental == null ? null : incremental.report());
   }
 
   /** The request with its pulls' parallelism and the volume's throughput and IOPS chosen for this instance. */
@@ -259,7 +276,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     String instanceProfile = BuilderStackUse.instanceProfile(request);
     try {
       return stack(BuildTimeouts.DEPLOY_STACK, "deploy stack " + stackName)
-          .deployStack(new StackSpec(identity, request, instanceProfile));
+          .deployStack(new StackSpec(identity, request, instanceProfile,
+              incremental == null ? null : incremental.parentSnapshotId()));
     } catch (TemporalFailure deployFailure) {
       deployEndedWithoutStackAt = Workflow.currentTimeMillis();
       throw deployFailure;
@@ -269,7 +287,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   @Override
   public BuildProgress progress() {
     return new BuildProgress(step, List.copyOf(pulls), snapshotPercent, stackName, instanceId, snapshotId, failure,
-        finished, volumeSizeGiB, sizing, volumeUsage, volumePerformance, instanceWarning);
+        finished, volumeSizeGiB, sizing, volumeUsage, volumePerformance, instanceWarning,
+        incremental == null ? null : incremental.report());
   }
 
   private BuildRequest validated(BuildRequest input, boolean awsInputRules) {
@@ -373,8 +392,11 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     snapshotRequested = true;
     Map<String, String> tags = request.tags();
     if (preflight != null) {
+      Map<String, String> lineage = incremental == null ? Map.of() : incremental.tags();
       tags = new LinkedHashMap<>(request.tags());
-      tags.putAll(SnapshotContent.tags(request.name(), preflight.images(), volumeUsage, request.tags().size()));
+      tags.putAll(SnapshotContent.tags(request.name(), preflight.images(), volumeUsage,
+          request.tags().size() + lineage.size()));
+      tags.putAll(lineage);
     }
     SnapshotSpec spec = new SnapshotSpec(region, instanceId, identity, description(request), tags);
     snapshotId = snapshots(BuildTimeouts.CREATE_SNAPSHOT, "snapshot /dev/xvdb of " + instanceId).createSnapshot(spec);
@@ -543,6 +565,11 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   /** {@code PT1H30M} → {@code 1h30m}. */
   private static String human(Duration duration) {
     return duration.toString().substring(2).toLowerCase(Locale.ROOT);
+  }
+
+  /** Whether a schedule started this build: its runs carry the schedule's ID as a search attribute. */
+  private static boolean scheduled() {
+    return Workflow.getTypedSearchAttributes().get(BuildSearchAttributes.SCHEDULE_ID) != null;
   }
 
   private static void setStatus(Status status) {

@@ -21,11 +21,16 @@ public interface StackActivities {
   /**
    * What {@link #deployStack} needs: the build's identity, its validated request and the builder stack's
    * instance profile to launch with; a null profile (builds recorded before the builder stack, {@code
-   * --instance-role}) makes the build stack create its own.
+   * --instance-role}) makes the build stack create its own; {@code dataSnapshotId}, the snapshot to create the
+   * data volume from (an incremental build's parent), or null for an empty volume.
    */
-  record StackSpec(BuildIdentity identity, BuildRequest request, String instanceProfileName) {
+  record StackSpec(BuildIdentity identity, BuildRequest request, String instanceProfileName, String dataSnapshotId) {
     public StackSpec(BuildIdentity identity, BuildRequest request) {
-      this(identity, request, null);
+      this(identity, request, null, null);
+    }
+
+    public StackSpec(BuildIdentity identity, BuildRequest request, String instanceProfileName) {
+      this(identity, request, instanceProfileName, null);
     }
   }
 

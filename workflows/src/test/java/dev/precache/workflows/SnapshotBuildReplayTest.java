@@ -51,6 +51,11 @@ class SnapshotBuildReplayTest {
    * first, as many as the plan chose ({@code teardown-during-snapshot}, {@code pull-schedule}).
    */
   private static final String FAST_BY_DEFAULT_HISTORY = "histories/happy-path-fast-by-default.json";
+  /**
+   * An incremental rebuild ({@code incremental-rebuild} version 1): the volume from the previous snapshot, the
+   * images no longer wanted removed instead of all, the parent recorded on the snapshot.
+   */
+  private static final String INCREMENTAL_HISTORY = "histories/incremental-rebuild.json";
   /** A build of the validator's maximum 200 pulls, its images indexed by key ({@link ImageIndex}). */
   private static final String INDEXED_HISTORY = "histories/max-pulls-indexed.json";
 
@@ -102,6 +107,32 @@ class SnapshotBuildReplayTest {
   @Test
   void replaysABuildOfTheMaximumPullsWithItsImagesIndexed() throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(INDEXED_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void replaysAnIncrementalRebuild() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(INCREMENTAL_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void aWorkflowThatLaunchesBeforeResolvingCannotReplayTheIncrementalHistory() {
+    assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(INCREMENTAL_HISTORY,
+        ChecksSsmFirst.class))
+        .hasMessageContaining(NonDeterministicException.class.getName());
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "precache.recordHistory", matches = "true")
+  void recordAnIncrementalRebuild(TestWorkflowEnvironment env, WorkflowClient client, Worker worker)
+      throws IOException {
+    FakeCloud cloud = new FakeCloud();
+    IncrementalRebuildWorkflowTest.withParent(cloud, new java.util.ArrayList<>());
+    cloud.register(worker);
+    env.start();
+    FakeCloud.newBuild(client, worker, "incremental-rebuild").build(IncrementalRebuildWorkflowTest.nightly(true));
+
+    String history = client.fetchHistory("incremental-rebuild").toJson(true);
+    Files.writeString(Path.of("src/test/resources", INCREMENTAL_HISTORY), history);
   }
 
   @Test
