@@ -102,7 +102,7 @@ final class IncrementalRebuild {
     report = new IncrementalBuild(parent.snapshotId(), List.copyOf(prepared.removedImages()), present.size(),
         layers.size(), toPull, List.copyOf(unchanged), null);
     before = prepared.usage();
-    log.info("{}", report.summary());
+    log.info("{}", report.preparedSummary());
   }
 
   /** The volume measured after the pulls: what they wrote is what the snapshot stores beyond its parent. */
