@@ -78,6 +78,24 @@ final class IncrementalRebuild {
     return parent.snapshotId();
   }
 
+  /**
+   * What the build expects to pull, before launching: the image × platforms the parent's tags do not record at
+   * their digest, with only the layers that no image × platform unchanged since has (those are on the volume); the
+   * old versions' layers are not known, so every other layer of a changed image counts as new.
+   */
+  List<ResolvedImage> expectedPulls() {
+    Set<String> recorded = new LinkedHashSet<>(List.of(SnapshotContent.imageList(parent.tags()).split(",")));
+    List<ResolvedImage> unchanged = images.stream()
+        .filter(image -> recorded.contains(image.image() + " " + image.platform() + " " + image.digest())).toList();
+    Set<String> present = new LinkedHashSet<>();
+    unchanged.forEach(image -> image.layers().forEach(layer -> present.add(layer.digest())));
+    return images.stream().filter(image -> !unchanged.contains(image))
+        .map(image -> new ResolvedImage(image.image(), image.platform(), image.digest(), image.manifestDigest(),
+            image.configDigest(), image.configBytes(),
+            image.layers().stream().filter(layer -> !present.contains(layer.digest())).toList()))
+        .toList();
+  }
+
   /** A volume created from a snapshot may not be smaller than it. */
   int volumeSizeGiB(int planned) {
     return Math.max(planned, parent.volumeSizeGiB());

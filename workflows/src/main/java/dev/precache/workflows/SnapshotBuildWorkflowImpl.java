@@ -220,7 +220,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
 
   /** The request with its pulls' parallelism and the volume's throughput and IOPS chosen for this instance. */
   private BuildRequest fitted(BuildRequest validated) {
-    Preflight.Fitted fitted = preflight.fit(validated, parallelismRequested || !pullsScheduled);
+    Preflight.Fitted fitted = preflight.fit(validated, parallelismRequested || !pullsScheduled, incremental);
     volumePerformance = fitted.volume();
     instanceWarning = fitted.instanceWarning();
     log.info("volume: {}", volumePerformance.summary(preflight.volumeSizeGiB()));
