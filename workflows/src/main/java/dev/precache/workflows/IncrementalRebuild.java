@@ -43,12 +43,15 @@ final class IncrementalRebuild {
   }
 
   /**
-   * The rebuild from the previous snapshot, or null to build from scratch: asked ({@code --from-scratch}, or a
-   * one-off build without {@code --from-previous}), or no previous snapshot it can start from (logged why).
-   *
-   * @param scheduled whether a schedule started this build: the default is incremental then
+   * The rebuild from the previous snapshot, or null to build from scratch: a build recorded before {@link #CHANGE},
+   * asked ({@code --from-scratch}, or a one-off build without {@code --from-previous}: a schedule's runs, which carry
+   * its ID as a search attribute, are incremental by default), or no previous snapshot it can start from (logged why).
    */
-  static IncrementalRebuild choose(BuildRequest request, Preflight preflight, boolean scheduled) {
+  static IncrementalRebuild choose(BuildRequest request, Preflight preflight) {
+    if (Workflow.getVersion(CHANGE, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      return null;
+    }
+    boolean scheduled = Workflow.getTypedSearchAttributes().get(BuildSearchAttributes.SCHEDULE_ID) != null;
     boolean asked = request.fromPrevious() != null ? request.fromPrevious() : scheduled;
     PreviousSnapshot previous = preflight.previous();
     if (!asked) {
@@ -97,8 +100,8 @@ final class IncrementalRebuild {
   }
 
   /** A volume created from a snapshot may not be smaller than it. */
-  int volumeSizeGiB(int planned) {
-    return Math.max(planned, parent.volumeSizeGiB());
+  int parentVolumeSizeGiB() {
+    return parent.volumeSizeGiB();
   }
 
   /** Removes the images no longer wanted and finds which layers are already on the volume. */

@@ -154,12 +154,10 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
       if (preflight.upToDate()) {
         return upToDate(sized);
       }
-      if (instanceFit && Workflow.getVersion(IncrementalRebuild.CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1) {
-        incremental = IncrementalRebuild.choose(validated, preflight, scheduled());
-        if (incremental != null) {
-          preflight = preflight.withVolumeSizeAtLeast(incremental.volumeSizeGiB(preflight.volumeSizeGiB()));
-          volumeSizeGiB = preflight.volumeSizeGiB();
-        }
+      incremental = instanceFit ? IncrementalRebuild.choose(validated, preflight) : null;
+      if (incremental != null) {
+        preflight = preflight.withVolumeSizeAtLeast(incremental.parentVolumeSizeGiB());
+        volumeSizeGiB = preflight.volumeSizeGiB();
       }
       request = instanceFit ? fitted(validated) : sized;
     } else {
@@ -565,11 +563,6 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   /** {@code PT1H30M} → {@code 1h30m}. */
   private static String human(Duration duration) {
     return duration.toString().substring(2).toLowerCase(Locale.ROOT);
-  }
-
-  /** Whether a schedule started this build: its runs carry the schedule's ID as a search attribute. */
-  private static boolean scheduled() {
-    return Workflow.getTypedSearchAttributes().get(BuildSearchAttributes.SCHEDULE_ID) != null;
   }
 
   private static void setStatus(Status status) {
