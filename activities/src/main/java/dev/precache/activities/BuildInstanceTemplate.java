@@ -36,16 +36,17 @@ final class BuildInstanceTemplate {
     }
   }
 
-  /**
-   * The stack parameters of a build; a value the request leaves out keeps the template's default.
-   *
-   * @param instanceProfileName the builder stack's instance profile; null for the stack to make its own
-   */
+  /** The stack parameters of a build with an empty data volume. */
   static List<Parameter> parameters(BuildIdentity identity, BuildRequest request, String instanceProfileName) {
     return parameters(identity, request, instanceProfileName, null);
   }
 
-  /** @param dataSnapshotId the snapshot to create the data volume from (a verify probe); null: an empty volume */
+  /**
+   * The stack parameters of a build; a value the request leaves out keeps the template's default.
+   *
+   * @param instanceProfileName the builder stack's instance profile; null for the stack to make its own
+   * @param dataSnapshotId      the snapshot to create the data volume from; null for an empty volume
+   */
   static List<Parameter> parameters(BuildIdentity identity, BuildRequest request, String instanceProfileName,
       String dataSnapshotId) {
     List<Parameter> parameters = new ArrayList<>();

@@ -25,6 +25,7 @@ final class Containerd {
   static final String REMOVE_ALL_IMAGES =
       SHELTIE + "sh -c '" + CTR + " images ls -q | xargs -r " + CTR + " images rm'";
   static final String LIST_IMAGES = SHELTIE + CTR + " images ls";
+  static final String LIST_IMAGE_NAMES = LIST_IMAGES + " -q";
   static final String LIST_CONTENT = SHELTIE + CTR + " content ls";
   /** coreutils df, bytes: {@code 1B-blocks Used Avail} and one line of numbers. */
   static final String VOLUME_USAGE = SHELTIE + "df -B1 --output=size,used,avail /var/lib/containerd";
@@ -139,6 +140,21 @@ final class Containerd {
       lines.add(new CheckedLine(columns[0], columns[2], status, last.equals("true")));
     }
     return lines;
+
+  /**
+   * {@code ctr images rm --sync a b}: removes the images and, before returning, the content and snapshots no other
+   * image references (without {@code --sync} containerd's garbage collector runs a little later). Deleting files
+   * frees their blocks without writing them: an incremental snapshot does not grow by what was removed.
+   */
+  static String removeImages(List<String> images) {
+    StringBuilder command = new StringBuilder(SHELTIE).append(CTR).append(" images rm --sync");
+    images.forEach(image -> command.append(' ').append(shellSafe(image)));
+    return command.toString();
+  }
+
+  /** The image names of {@code ctr images ls -q}, one per line. */
+  static List<String> parseImageNames(String output) {
+    return Arrays.stream(output.split("\\R")).map(String::strip).filter(line -> !line.isEmpty()).toList();
   }
 
   /** {@code ctr content ls -q digest==a digest==b}: which of these blobs the content store holds. */

@@ -93,6 +93,49 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
    * pull command itself ({@link Containerd#pull}): the worker neither fetches nor handles it.
    */
   @Override
+  public PreparedVolume keepOnlyImages(KeepSpec spec) {
+    String region = spec.region();
+    String instanceId = spec.instanceId();
+    List<String> removed = Containerd.parseImageNames(runShort(region, instanceId, "list the restored images",
+            Containerd.LIST_IMAGE_NAMES)).stream()
+        .filter(name -> !spec.keep().contains(name))
+        .sorted()
+        .toList();
+    List<List<String>> batches = Containerd.batches(spec.layerDigests(), Containerd.BLOBS_PER_LISTING);
+    // Two content listings (~14,400 characters) and the rest stay within SSM's 24,000 characters of output.
+    boolean together = batches.size() <= 2;
+    List<String> commands = new ArrayList<>();
+    if (!removed.isEmpty()) {
+      commands.add(Containerd.removeImages(removed));
+    }
+    if (together) {
+      batches.forEach(batch -> commands.add(Containerd.listContent(batch)));
+    }
+    commands.add(Containerd.VOLUME_USAGE);
+    List<String> sections = Containerd.sections(runShort(region, instanceId,
+        "remove " + removed.size() + " image(s) no longer wanted", Containerd.inOneCommand(commands)));
+    if (sections.size() != commands.size()) {
+      throw ApplicationFailure.newNonRetryableFailure("prepare " + instanceId + ": expected " + commands.size()
+          + " sections of output, got " + sections.size(), BuildFailures.COMMAND_FAILED);
+    }
+    Set<String> present = new HashSet<>();
+    int first = removed.isEmpty() ? 0 : 1;
+    if (together) {
+      sections.subList(first, first + batches.size()).forEach(section -> present.addAll(Containerd.parseContentList(section)));
+    } else {
+      for (int i = 0; i < batches.size(); i++) {
+        present.addAll(Containerd.parseContentList(runShort(region, instanceId,
+            "list the layers already on the volume" + batchSuffix(i), Containerd.listContent(batches.get(i)))));
+      }
+    }
+    VolumeUsage usage = Containerd.parseVolumeUsage(sections.get(sections.size() - 1));
+    List<String> presentLayers = spec.layerDigests().stream().filter(present::contains).toList();
+    log.info("{}: removed {}; {} of {} layers already on the volume", instanceId, removed, presentLayers.size(),
+        spec.layerDigests().size());
+    return new PreparedVolume(removed, presentLayers, usage);
+  }
+
+  @Override
   public CachedImage pullImage(PullSpec spec) {
     String step = "pull " + spec.image() + " for " + spec.platform();
     boolean ecr = EcrRegistry.of(spec.image()).isPresent();

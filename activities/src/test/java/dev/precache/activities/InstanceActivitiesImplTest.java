@@ -27,6 +27,8 @@ import static software.amazon.awssdk.services.ssm.model.CommandInvocationStatus.
 import dev.precache.workflows.BuildFailures;
 import dev.precache.workflows.CachedImage;
 import dev.precache.workflows.InstanceActivities;
+import dev.precache.workflows.InstanceActivities.KeepSpec;
+import dev.precache.workflows.InstanceActivities.PreparedVolume;
 import dev.precache.workflows.InstanceActivities.PullSpec;
 import dev.precache.workflows.InstanceActivities.VerifySpec;
 import io.temporal.failure.ApplicationFailure;
@@ -178,6 +180,27 @@ class InstanceActivitiesImplTest {
     assertThat(sentComments()).containsExactly(
         "precache: pull docker.io/library/busybox:1.36 for linux/amd64",
         "precache: list images after pull docker.io/library/busybox:1.36 for linux/amd64");
+  }
+
+  @Test
+  void keepOnlyImagesRemovesTheOthersSynchronouslyAndSaysWhichLayersAreThereAndTheVolumesUse() {
+    whenInvoked(ssm, INSTANCE, "cmd-1", invocation("list the restored images", SUCCESS, null,
+        PUBLIC_IMAGE + "\n" + ECR_IMAGE + "\n", "", 0));
+    whenInvoked(ssm, INSTANCE, "cmd-2", invocation("remove 1 image(s) no longer wanted", SUCCESS, null,
+        PUBLIC_IMAGE + "\n" + Containerd.SECTION_BREAK + "\nsha256:l1\n" + Containerd.SECTION_BREAK
+            + "\n      1B-blocks        Used       Avail\n107374182400 42949672960 64424509440\n", "", 0));
+
+    PreparedVolume prepared = activities.keepOnlyImages(
+        new KeepSpec(REGION, INSTANCE, List.of(ECR_IMAGE, "docker.io/library/nginx:1.27"), List.of("sha256:l1", "sha256:l2")));
+
+    assertThat(prepared.removedImages()).containsExactly(PUBLIC_IMAGE);
+    assertThat(prepared.presentLayers()).containsExactly("sha256:l1");
+    assertThat(prepared.usage().usedBytes()).isEqualTo(42949672960L);
+    assertThat(sentCommands()).containsExactly(Containerd.LIST_IMAGE_NAMES, Containerd.inOneCommand(List.of(
+        Containerd.removeImages(List.of(PUBLIC_IMAGE)), Containerd.listContent(List.of("sha256:l1", "sha256:l2")),
+        Containerd.VOLUME_USAGE)));
+    assertThat(sentCommands().get(1)).contains("ctr -a /run/containerd/containerd.sock -n k8s.io images rm --sync "
+        + PUBLIC_IMAGE);
   }
 
   @Test

@@ -13,12 +13,16 @@ import dev.precache.simulator.instance.VolumeImage;
 import dev.precache.simulator.ssm.SsmModel;
 import dev.precache.workflows.BuildResult;
 import dev.precache.workflows.StepTiming;
+import dev.precache.workflows.BuilderActivities;
 import java.io.PrintWriter;
+import java.time.Instant;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The simulator's time model for a build that just ran, step by step, from the simulator's own constants and the
@@ -28,23 +32,40 @@ import java.util.Map;
  * no faster than the distinct compressed bytes at the bottleneck of network and volume, than the volume writing
  * compressed plus unpacked bytes, and than the slowest single image (its layers downloaded one connection each and
  * unpacked in order, each after its download).
- * Snapshot: its start latency and the volume's used bytes at the copy rate. Cleanup: what of the stack's deletion
+ * Snapshot: its start latency and the bytes it stores at the copy rate. Cleanup: what of the stack's deletion
  * outlasts the snapshot. Polling is left out, so a real run can only be slower.
+ *
+ * <p>An incremental rebuild (its snapshot has a parent) is bound by what changed: only the layers its parent
+ * did not hold are fetched and unpacked, the volume writes and the snapshot copies only the blocks written since
+ * the parent, and preparing takes one command more (list the images, then remove the unwanted ones).
  */
 record TimeModel(List<String> stackResources, long stackCreateMillis, long builderStackCreateMillis,
-                 long instanceLaunchedAtMillis, long compressedBytes, long usedBytes, double slowestImageSeconds,
-                 double networkBytesPerSecond, double volumeBytesPerSecond, long stackDeleteMillis) {
+                 long instanceLaunchedAtMillis, long compressedBytes, long writtenBytes, double slowestImageSeconds,
+                 double networkBytesPerSecond, double volumeBytesPerSecond, long stackDeleteMillis,
+                 String parentSnapshotId) {
 
-  /** Commands per step: stop kubelet and remove images; images, content and the volume's use, as one. */
+  /**
+   * Commands per step: stop kubelet and remove images (an incremental build: list the images, then remove the
+   * unwanted ones, list the layers present and measure the volume, as one); images, content and the volume's use,
+   * as one.
+   */
   private static final int PREPARE_COMMANDS = 2;
+  private static final int INCREMENTAL_PREPARE_COMMANDS = 3;
   private static final int VERIFY_COMMANDS = 1;
 
+  /** The bound of a build that was the first on its cloud: any builder stack was made for it. */
   static TimeModel of(Cloud cloud, BuildResult result) {
+    return of(cloud, result, Instant.EPOCH);
+  }
+
+  /** The bound of a build started at {@code startedAt} (simulated): a builder stack made before it is not its cost. */
+  static TimeModel of(Cloud cloud, BuildResult result, Instant startedAt) {
     Stack stack = cloud.allStacks().stream().filter(s -> s.name().equals(result.stackName())).findFirst()
         .orElseThrow();
     List<String> resources = createdResources(stack);
     long builderCreate = cloud.allStacks().stream()
-        .filter(other -> !other.name().equals(result.stackName()))
+        .filter(other -> other.name().equals(BuilderActivities.STACK_NAME))
+        .filter(builder -> builder.events().stream().noneMatch(e -> e.timestamp().isBefore(startedAt)))
         .mapToLong(other -> createdResources(other).stream().mapToLong(CloudFormationModel::createMillis).sum())
         .sum();
     long launchedAt = 0;
@@ -57,26 +78,36 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
     Instance instance = cloud.allInstances().stream().filter(i -> i.instanceId().equals(result.instanceId()))
         .findFirst().orElseThrow();
     Snapshot snapshot = cloud.snapshot(result.snapshotId()).orElseThrow();
+    String parentId = snapshot.blocks().parentSnapshotId();
+    Set<String> onTheParent = new HashSet<>();
+    if (parentId != null) {
+      cloud.snapshot(parentId).orElseThrow(() -> new IllegalStateException("the parent " + parentId + " is gone"))
+          .contents().forEach(image -> cloud.catalog().manifestByDigest(image.digest()).orElseThrow().layers()
+              .forEach(layer -> onTheParent.add(layer.digest())));
+    }
     Map<String, Long> blobs = new LinkedHashMap<>();
     double slowestImage = 0;
     boolean containerd2 = instance.kubernetesMinorVersion() >= 33;
     for (VolumeImage image : snapshot.contents()) {
       CatalogImage.PlatformManifest manifest = cloud.catalog().manifestByDigest(image.digest()).orElseThrow();
-      manifest.layers().forEach(layer -> blobs.put(layer.digest(), layer.size()));
+      List<CatalogImage.Layer> missing = manifest.layers().stream()
+          .filter(layer -> !onTheParent.contains(layer.digest())).toList();
+      missing.forEach(layer -> blobs.put(layer.digest(), layer.size()));
       double layerRate = Math.min(cloud.catalog().pullBytesPerSecond(image.image().substring(0, image.image().indexOf('/'))),
           Math.min(instance.networkBytesPerSecond(), instance.dataVolume().throughputBytesPerSecond()));
-      slowestImage = Math.max(slowestImage, imageSeconds(manifest.layers(), layerRate, containerd2));
+      slowestImage = Math.max(slowestImage, imageSeconds(missing, layerRate, containerd2));
     }
     return new TimeModel(resources,
         resources.stream().mapToLong(CloudFormationModel::createMillis).sum(),
         builderCreate,
         launchedAt,
         blobs.values().stream().mapToLong(Long::longValue).sum(),
-        snapshot.bytes(),
+        snapshot.blocks().storedBytes(),
         slowestImage,
         instance.networkBytesPerSecond(),
         instance.dataVolume().throughputBytesPerSecond(),
-        resources.stream().mapToLong(CloudFormationModel::deleteMillis).sum());
+        resources.stream().mapToLong(CloudFormationModel::deleteMillis).sum(),
+        parentId);
   }
 
   /**
@@ -113,7 +144,7 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
       case 2 -> (builderStackCreateMillis + stackCreateMillis) / 1000.0;
       case 3 -> Math.max(0, instanceLaunchedAtMillis + Ec2Model.PENDING_MILLIS + Ec2Model.AGENT_REGISTRATION_MILLIS
           - stackCreateMillis) / 1000.0;
-      case 4 -> PREPARE_COMMANDS * commandSeconds();
+      case 4 -> (parentSnapshotId == null ? PREPARE_COMMANDS : INCREMENTAL_PREPARE_COMMANDS) * commandSeconds();
       case 5 -> commandSeconds() + pullSeconds();
       case 6 -> VERIFY_COMMANDS * commandSeconds();
       case 7 -> Ec2Model.STOP_MILLIS / 1000.0;
@@ -139,9 +170,9 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
     return compressedBytes / Math.min(networkBytesPerSecond, volumeBytesPerSecond);
   }
 
-  /** Everything on the volume was written during the pulls: blobs, unpacked layers, metadata. */
+  /** What the snapshot stores was written during the pulls: blobs, unpacked layers, metadata. */
   double volumeWriteSeconds() {
-    return usedBytes / volumeBytesPerSecond;
+    return writtenBytes / volumeBytesPerSecond;
   }
 
   double pullSeconds() {
@@ -149,20 +180,21 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
   }
 
   double snapshotSeconds() {
-    return Snapshot.START_LATENCY_MILLIS / 1000.0 + usedBytes / Snapshot.COPY_BYTES_PER_SECOND;
+    return Snapshot.START_LATENCY_MILLIS / 1000.0 + writtenBytes / Snapshot.COPY_BYTES_PER_SECOND;
   }
 
   /** What the bound is made of. */
   void printBasis(PrintWriter out) {
-    out.printf(Locale.ROOT, "  time model: stack %s%s; pulls max(fetch %.1f s: %.1f GB at min(network %.0f,"
+    out.printf(Locale.ROOT, "  time model%s: stack %s%s; pulls max(fetch %.1f s: %.1f GB at min(network %.0f,"
             + " volume %.0f MB/s); volume writes %.1f s: %.1f GB; slowest image %.1f s: its layers downloaded one connection each, unpacked in order); snapshot %.1f GB at %.0f"
             + " MB/s; stack deleted in %.0f s%n",
+        parentSnapshotId == null ? "" : " (incremental from " + parentSnapshotId + ": what it lacked)",
         String.join(" + ", stackResources.stream()
             .map(t -> t.replace("AWS::", "") + " " + CloudFormationModel.createMillis(t) / 1000).toList()),
         builderStackCreateMillis > 0 ? String.format(Locale.ROOT, " after a builder stack of %.0f s",
             builderStackCreateMillis / 1000.0) : "",
         fetchSeconds(), compressedBytes / 1e9, networkBytesPerSecond / 1e6, volumeBytesPerSecond / 1e6,
-        volumeWriteSeconds(), usedBytes / 1e9, slowestImageSeconds, usedBytes / 1e9,
+        volumeWriteSeconds(), writtenBytes / 1e9, slowestImageSeconds, writtenBytes / 1e9,
         Snapshot.COPY_BYTES_PER_SECOND / 1e6, stackDeleteMillis / 1000.0);
   }
 

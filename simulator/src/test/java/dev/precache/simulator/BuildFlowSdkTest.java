@@ -258,6 +258,59 @@ class BuildFlowSdkTest extends SdkOverHttpTest {
     }
 
     @Test
+    void aSnapshotOfARestoredVolumeStoresOnlyTheBlocksWrittenSinceItsParentWhichMayThenGo() throws Exception {
+        String nginx = "docker.io/library/nginx:1.27";
+        String first = onlineBuildInstance("first");
+        assertThat(run(first, pull(BUSYBOX, "linux/amd64", null) + " && " + pull(nginx, "linux/amd64", null)).status())
+                .isEqualTo(CommandInvocationStatus.SUCCESS);
+        String parent = stoppedDataVolumeSnapshot(first);
+        var parentSnapshot = server.cloud().snapshot(parent).orElseThrow();
+        assertThat(parentSnapshot.blocks().parentSnapshotId()).isNull();
+        assertThat(parentSnapshot.blocks().storedBytes()).isEqualTo(parentSnapshot.bytes());
+
+        List<CatalogImage.Layer> before = server.cloud().catalog().find(nginx).orElseThrow().platform("linux/amd64")
+                .orElseThrow().layers();
+        List<CatalogImage.Layer> after = server.cloud().rebuildImage(nginx).platform("linux/amd64").orElseThrow().layers();
+        List<CatalogImage.Layer> changed = after.stream().filter(layer -> !before.contains(layer)).toList();
+        assertThat(changed).hasSize(1);
+        long changedBytes = changed.get(0).size() + changed.get(0).unpackedSize();
+
+        String nightly = onlineBuildInstance("nightly", "/aws/service/bottlerocket/aws-k8s-1.33/x86_64/latest/image_id",
+                "m5.large", List.of(parameter("DataSnapshotId", parent)));
+        GetCommandInvocationResponse pulled = run(nightly, CTR + "rm " + BUSYBOX + " && " + pull(nginx, "linux/amd64", null));
+        assertThat(pulled.status()).as(pulled.standardErrorContent()).isEqualTo(CommandInvocationStatus.SUCCESS);
+        String child = stoppedDataVolumeSnapshot(nightly);
+        var childSnapshot = server.cloud().snapshot(child).orElseThrow();
+        assertThat(childSnapshot.blocks().parentSnapshotId()).isEqualTo(parent);
+        // The changed layer compressed and unpacked, its image's new documents and containerd's metadata pages.
+        assertThat(childSnapshot.blocks().storedBytes()).isBetween(changedBytes, changedBytes + (1 << 20));
+        assertThat(childSnapshot.blocks().fullBytes()).isEqualTo(childSnapshot.bytes());
+        assertThat(ec2.describeSnapshots(r -> r.snapshotIds(child)).snapshots().get(0).fullSnapshotSizeInBytes())
+                .isEqualTo(childSnapshot.bytes());
+        assertThat(childSnapshot.contents()).extracting(VolumeImage::image).containsExactly(nginx);
+
+        ec2.deleteSnapshot(r -> r.snapshotId(parent));
+        String restored = onlineBuildInstance("restored", "/aws/service/bottlerocket/aws-k8s-1.33/x86_64/latest/image_id",
+                "m5.large", List.of(parameter("DataSnapshotId", child)));
+        assertThat(run(restored, CTR + "ls -q").standardOutputContent()).isEqualTo(nginx + "\n");
+        assertThat(run(restored, CTR + "check").standardOutputContent()).contains("complete");
+    }
+
+    /** Stops the instance and snapshots its /dev/xvdb; returns the completed snapshot's ID. */
+    private static String stoppedDataVolumeSnapshot(String instanceId) throws InterruptedException {
+        ec2.stopInstances(r -> r.instanceIds(instanceId));
+        try (Ec2Waiter waiter = Ec2Waiter.builder().client(ec2).overrideConfiguration(FAST_WAIT).build()) {
+            waiter.waitUntilInstanceStopped(r -> r.instanceIds(instanceId));
+            String volumeId = ec2.describeVolumes(r -> r.filters(
+                    Filter.builder().name("attachment.instance-id").values(instanceId).build(),
+                    Filter.builder().name("attachment.device").values("/dev/xvdb").build())).volumes().get(0).volumeId();
+            String snapshotId = ec2.createSnapshot(r -> r.volumeId(volumeId)).snapshotId();
+            waiter.waitUntilSnapshotCompleted(r -> r.snapshotIds(snapshotId));
+            return snapshotId;
+        }
+    }
+
+    @Test
     void armInstancePullsItsOwnPlatformWhenNoneIsGiven() throws Exception {
         String instanceId = onlineBuildInstance("arm", "/aws/service/bottlerocket/aws-k8s-1.32/arm64/latest/image_id",
                 "m7g.large");

@@ -39,7 +39,8 @@ final class BuildOptions {
       Map.entry("volumeIops", "--volume-iops"),
       Map.entry("force", "--force"),
       Map.entry("volumeInitializationRate", "--volume-initialization-rate"),
-      Map.entry("fastRestore", "--fast-restore"));
+      Map.entry("fastRestore", "--fast-restore"),
+      Map.entry("fromPrevious", "--from-previous"));
 
   @Option(names = {"-r", "--region"},
       description = "AWS region of the build instance and the snapshot (default: $AWS_REGION, then $AWS_DEFAULT_REGION).")
@@ -125,13 +126,31 @@ final class BuildOptions {
           + "architecture and check every image (precache verify); a snapshot that fails is deleted, nothing published.")
   boolean verify;
 
+  @Option(names = "--from-previous",
+      description = "Create the build volume from the newest snapshot of this build name and pull only what changed "
+          + "(the default for schedules).")
+  boolean fromPrevious;
+
+  @Option(names = "--from-scratch",
+      description = "Start from an empty volume and pull everything (the default for one-off builds).")
+  boolean fromScratch;
+
   /** The request as the flags say it; other defaults are the validator's job. */
   BuildRequest toRequest(List<String> images) {
     List<String> platforms = architectures.isEmpty() ? null
         : architectures.stream().map(BuildOptions::platform).toList();
     return new BuildRequest(name, region != null ? region : regionFromEnvironment(), List.copyOf(images), platforms, ami, instanceType, encrypt, kmsId,
         snapshotSize, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tagMap(),
-        timeout, parallelism, volumeThroughput, volumeIops, force, volumeInitializationRate, fastRestore, verify);
+        timeout, parallelism, volumeThroughput, volumeIops, force, volumeInitializationRate, fastRestore, verify,
+        fromPrevious());
+  }
+
+  /** {@code --from-previous}, {@code --from-scratch}, or neither (null: the workflow's default for how it started). */
+  private Boolean fromPrevious() {
+    if (fromPrevious && fromScratch) {
+      throw new InvalidRequestException("fromPrevious", "give --from-previous or --from-scratch, not both");
+    }
+    return fromPrevious ? Boolean.TRUE : fromScratch ? Boolean.FALSE : null;
   }
 
   /** The {@code --tag} flags as a map; a key given twice is refused, as AWS refuses duplicate keys. */

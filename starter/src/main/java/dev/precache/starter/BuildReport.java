@@ -7,6 +7,7 @@ import dev.precache.workflows.BuildProgress;
 import dev.precache.workflows.BuildResult;
 import dev.precache.workflows.BuildStep;
 import dev.precache.workflows.CachedImage;
+import dev.precache.workflows.IncrementalBuild;
 import dev.precache.workflows.VolumePerformance;
 import dev.precache.workflows.VolumeUsage;
 import dev.precache.workflows.ImagePull;
@@ -32,7 +33,8 @@ record BuildReport(
     VolumeUsage volumeUsage,
     Result result,
     VolumePerformance volumePerformance,
-    String instanceWarning) {
+    String instanceWarning,
+    IncrementalBuild incremental) {
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -49,30 +51,32 @@ record BuildReport(
   BuildReport withRetries(List<ActivityAttempt> retrying) {
     return new BuildReport(workflowId, state, step, pulls, snapshotId, snapshotPercent, error,
         retrying.stream().map(a -> new Retry(a.type(), a.attempt(), a.maximumAttempts() > 0 ? a.maximumAttempts() : null,
-            a.lastFailure())).toList(), volumeSizeGiB, volumeUsage, result, volumePerformance, instanceWarning);
+            a.lastFailure())).toList(), volumeSizeGiB, volumeUsage, result, volumePerformance, instanceWarning,
+        incremental);
   }
 
   /** What a successful build made; {@code upToDate}: the newest snapshot already held it, nothing was launched. */
   record Result(String snapshotId, String region, int volumeSizeGiB, List<CachedImage> images,
                 String publishedParameter, Long elapsedSeconds, boolean upToDate, VolumeUsage volumeUsage,
-                VolumePerformance volumePerformance, String instanceWarning) {
+                VolumePerformance volumePerformance, String instanceWarning, IncrementalBuild incremental) {
     static Result of(BuildResult result, Duration elapsed) {
       return new Result(result.snapshotId(), result.region(), result.volumeSizeGiB(), result.images(),
           result.publishedParameter(), elapsed == null ? null : elapsed.toSeconds(), result.upToDate(),
-          result.volumeUsage(), result.volumePerformance(), result.instanceWarning());
+          result.volumeUsage(), result.volumePerformance(), result.instanceWarning(), result.incremental());
     }
   }
 
   static BuildReport running(String workflowId) {
     return new BuildReport(workflowId, BuildState.RUNNING, null, List.of(), null, null, null, List.of(), null, null,
-        null, null, null);
+        null, null, null, null);
   }
 
   static BuildReport of(String workflowId, BuildState state, BuildProgress progress, String error, Result result) {
     if (progress == null) {
       return new BuildReport(workflowId, state, null, List.of(), result == null ? null : result.snapshotId(), null,
           error, List.of(), result == null ? null : result.volumeSizeGiB(), result == null ? null : result.volumeUsage(),
-          result, result == null ? null : result.volumePerformance(), result == null ? null : result.instanceWarning());
+          result, result == null ? null : result.volumePerformance(), result == null ? null : result.instanceWarning(),
+          result == null ? null : result.incremental());
     }
     return new BuildReport(workflowId, state, Step.of(progress.step()),
         progress.pulls() == null ? List.of() : progress.pulls(),
@@ -80,7 +84,8 @@ record BuildReport(
         result != null ? Integer.valueOf(100) : progress.snapshotPercent(), error != null ? error : progress.failure(),
         List.of(), progress.volumeSizeGiB(), progress.volumeUsage(), result,
         result != null ? result.volumePerformance() : progress.volumePerformance(),
-        result != null ? result.instanceWarning() : progress.instanceWarning());
+        result != null ? result.instanceWarning() : progress.instanceWarning(),
+        result != null ? result.incremental() : progress.incremental());
   }
 
   static void print(PrintWriter out, Object document) {

@@ -48,7 +48,8 @@ final class BuildSpecFile {
       String timeout,
       Integer parallelism,
       Integer volumeThroughput,
-      Integer volumeIops) {}
+      Integer volumeIops,
+      Boolean fromPrevious) {}
 
   /** How each {@link BuildRequest} field is spelled in the file, for validation messages. */
   private static final Map<String, String> KEY_OF_FIELD = Map.ofEntries(
@@ -136,7 +137,8 @@ final class BuildSpecFile {
         spec.instanceType(), Boolean.TRUE.equals(spec.encrypt()), spec.kmsId(), spec.snapshotSize(),
         spec.instanceRole(), spec.securityGroupId(), spec.subnetId(), spec.outputParameterName(),
         !Boolean.FALSE.equals(spec.publicIp()), spec.tags() == null ? Map.of() : spec.tags(),
-        timeout(spec.timeout(), source), spec.parallelism(), spec.volumeThroughput(), spec.volumeIops());
+        timeout(spec.timeout(), source), spec.parallelism(), spec.volumeThroughput(), spec.volumeIops(), false,
+        spec.fromPrevious());
   }
 
   private static Duration timeout(String timeout, String source) throws InvalidSpecException {

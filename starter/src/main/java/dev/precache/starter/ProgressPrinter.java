@@ -4,6 +4,7 @@ import dev.precache.workflows.BuildProgress;
 import dev.precache.workflows.BuildResult;
 import dev.precache.workflows.BuildStep;
 import dev.precache.workflows.ImagePull;
+import dev.precache.workflows.IncrementalBuild;
 import dev.precache.workflows.VolumePerformance;
 import dev.precache.workflows.RestoreTimeModel;
 import dev.precache.workflows.VolumeSizing;
@@ -37,6 +38,8 @@ final class ProgressPrinter implements ProgressView {
   private VolumePerformance volumePerformance;
   private String instanceWarning;
   private RestoreTimeModel.Estimate restore;
+  private IncrementalBuild incremental;
+  private boolean preparedPrinted;
 
   private final boolean percentLines;
 
@@ -83,6 +86,9 @@ final class ProgressPrinter implements ProgressView {
       instanceWarning = progress.instanceWarning();
       restore = progress.restore();
     }
+    if (progress.incremental() != null) {
+      incremental = progress.incremental();
+    }
     printStepsThrough(progress.step(), progress.pulls());
     if (progress.step() == BuildStep.SNAPSHOT && progress.snapshotId() != null && percentLines) {
       int percent = snapshotPercent(progress, activities);
@@ -127,11 +133,17 @@ final class ProgressPrinter implements ProgressView {
       volumePerformance = result.volumePerformance();
       instanceWarning = result.instanceWarning();
     }
+    if (result.incremental() != null) {
+      incremental = result.incremental();
+    }
     printStepsThrough(BuildStep.values()[BuildStep.total() - 1], pulls);
     VolumeUsage usage = result.volumeUsage();
     if (usage != null) {
       out.printf(Locale.ROOT, "Volume: %s of %d GiB used after the pulls (%.0f%%)%n",
           VolumeSizing.human(usage.usedBytes()), result.volumeSizeGiB(), usage.usedPercent());
+    }
+    if (incremental != null) {
+      out.println("  " + incremental.summary());
     }
     out.println("  " + result.images().size() + " image pull" + (result.images().size() == 1 ? "" : "s") + " on a "
         + result.volumeSizeGiB() + " GiB volume" + (elapsed == null ? "" : ", built in " + human(elapsed)));
@@ -164,6 +176,13 @@ final class ProgressPrinter implements ProgressView {
     }
   }
 
+  /** An incremental build's pull whose layers the volume from the parent already held. */
+  private String unchanged(ImagePull pull) {
+    return incremental != null && incremental.unchangedPulls() != null
+        && incremental.unchangedPulls().contains(pull.image() + " " + pull.platform())
+        ? " (already on the volume)" : "";
+  }
+
   /** {@code 1h02m03s}, {@code 12m31s}, {@code 9s}. */
   static String human(Duration duration) {
     long seconds = duration.toSeconds();
@@ -183,6 +202,9 @@ final class ProgressPrinter implements ProgressView {
       if (stepsPrinted == BuildStep.RESOLVE_IMAGES.number()) {
         printSize(); // the size the first step worked out belongs above the next step
       }
+      if (stepsPrinted == BuildStep.PREPARE_CONTAINERD.number()) {
+        printPrepared(); // what the volume from the parent held, found while preparing
+      }
       if (stepsPrinted == BuildStep.PULL_IMAGES.number()) {
         printPulls(pulls); // pulls that ended since the last poll belong above the next step
       }
@@ -197,6 +219,14 @@ final class ProgressPrinter implements ProgressView {
     }
   }
 
+  private void printPrepared() {
+    if (preparedPrinted || incremental == null || incremental.layersPresent() == null) {
+      return;
+    }
+    preparedPrinted = true;
+    out.println("  " + incremental.preparedSummary());
+  }
+
   private void printPulls(List<ImagePull> pulls) {
     if (pulls == null) {
       return;
@@ -205,7 +235,7 @@ final class ProgressPrinter implements ProgressView {
       boolean ended = pull.state() == ImagePull.State.DONE || pull.state() == ImagePull.State.FAILED;
       if (ended && pullsPrinted.add(pull.image() + " " + pull.platform())) {
         out.println(pull.state() == ImagePull.State.DONE
-            ? "  " + done + " " + pull.image() + " (" + pull.platform() + ") " + pull.digest()
+            ? "  " + done + " " + pull.image() + " (" + pull.platform() + ") " + pull.digest() + unchanged(pull)
             : "  " + failed + " " + pull.image() + " (" + pull.platform() + "): " + pull.error());
       }
     }

@@ -57,6 +57,9 @@ final class StatusCommand implements Callable<Integer> {
       out.println("snapshot in " + report.result().region() + ": " + report.result().snapshotId()
           + (report.result().upToDate() ? " (up to date: nothing was launched)" : ""));
       printVolume(out, report.result().volumeSizeGiB(), report.result().volumeUsage());
+      if (report.incremental() != null) {
+        out.println(report.incremental().summary());
+      }
       out.flush();
       return;
     }
@@ -71,6 +74,9 @@ final class StatusCommand implements Callable<Integer> {
     }
     if (report.volumeSizeGiB() != null) {
       printVolume(out, report.volumeSizeGiB(), report.volumeUsage());
+    }
+    if (report.incremental() != null) {
+      out.println(report.incremental().preparedSummary());
     }
     for (BuildReport.Retry retry : report.retries()) {
       out.println("retrying " + retry.activity() + ": attempt " + retry.attempt()

@@ -86,6 +86,23 @@ class BuildCommandParsingTest {
   }
 
   @Test
+  void fromPreviousAndFromScratchSayHowTheVolumeStartsAndNeitherLeavesItToHowTheBuildStarted() {
+    assertThat(parse("build", "--from-previous", "img").fromPrevious()).isTrue();
+    assertThat(parse("build", "--from-scratch", "img").fromPrevious()).isFalse();
+    assertThat(parse("build", "img").fromPrevious()).isNull();
+  }
+
+  @Test
+  void fromPreviousWithFromScratchIsAUsageErrorAndStartsNothing() {
+    int exit = cli.execute("build", "--from-previous", "--from-scratch", "img");
+
+    assertThat(exit).isEqualTo(2);
+    assertThat(err.toString().strip())
+        .isEqualTo("error: invalid --from-previous (give --from-previous or --from-scratch, not both)");
+    assertThat(connections).hasValue(0);
+  }
+
+  @Test
   void imageListIsSplitOnCommas() {
     BuildRequest request = parse("build", "public.ecr.aws/a/b:1,docker.io/library/nginx:1.27,registry.k8s.io/pause@sha256:abc");
 

@@ -38,13 +38,15 @@ class BuildSpecFileTest {
         parallelism: 8
         volumeThroughput: 500
         volumeIops: 6000
+        fromPrevious: false
         """);
 
     assertThat(request).isEqualTo(new BuildRequest("gpu-models", "eu-west-1",
         List.of("docker.io/library/nginx:1.27", "quay.io/redhat-ai-services/modelcar-catalog:qwen3-8b"),
         List.of("linux/amd64", "linux/arm64"), "/aws/service/bottlerocket/aws-k8s-1.33/x86_64/latest/image_id",
         "m5.xlarge", true, "alias/snap", 200, "my-role", "sg-0123456789abcdef0", "subnet-0123456789abcdef0",
-        "/precache/gpu", false, Map.of("cost-center", "1234", "team", "ml"), Duration.ofHours(4), 8, 500, 6000));
+        "/precache/gpu", false, Map.of("cost-center", "1234", "team", "ml"), Duration.ofHours(4), 8, 500, 6000,
+        false, false));
   }
 
   @Test
@@ -57,6 +59,7 @@ class BuildSpecFileTest {
     assertThat(request.name()).isEqualTo("build");
     assertThat(request.volumeSizeGiB()).as("sized from the resolved images").isNull();
     assertThat(request.timeout()).isEqualTo(Duration.ofHours(3));
+    assertThat(request.fromPrevious()).as("a schedule's builds are incremental unless the spec says").isNull();
   }
 
   @Test

@@ -20,6 +20,7 @@ import java.util.List;
  * @param instanceWarning what the build instance cannot do for these pulls, or null
  * @param restore         how soon a node restored from the snapshot reads every image, for the request's choice
  *                        (lazy, {@code --volume-initialization-rate} or {@code --fast-restore}), once sized
+ * @param incremental     what an incremental rebuild starts from, has found on the volume and wrote; null from scratch
  */
 public record BuildProgress(
     BuildStep step,
@@ -35,14 +36,24 @@ public record BuildProgress(
     VolumeUsage volumeUsage,
     VolumePerformance volumePerformance,
     String instanceWarning,
-    RestoreTimeModel.Estimate restore) {
+    RestoreTimeModel.Estimate restore,
+    IncrementalBuild incremental) {
+
+  /** Progress as builds before incremental rebuilds report it. */
+  public BuildProgress(BuildStep step, List<ImagePull> pulls, Integer snapshotPercent, String stackName,
+      String instanceId, String snapshotId, String failure, boolean finished, Integer volumeSizeGiB,
+      VolumeSizing sizing, VolumeUsage volumeUsage, VolumePerformance volumePerformance, String instanceWarning,
+      RestoreTimeModel.Estimate restore) {
+    this(step, pulls, snapshotPercent, stackName, instanceId, snapshotId, failure, finished, volumeSizeGiB, sizing,
+        volumeUsage, volumePerformance, instanceWarning, restore, null);
+  }
 
   /** Progress as builds before restore speed report it. */
   public BuildProgress(BuildStep step, List<ImagePull> pulls, Integer snapshotPercent, String stackName,
       String instanceId, String snapshotId, String failure, boolean finished, Integer volumeSizeGiB,
       VolumeSizing sizing, VolumeUsage volumeUsage, VolumePerformance volumePerformance, String instanceWarning) {
     this(step, pulls, snapshotPercent, stackName, instanceId, snapshotId, failure, finished, volumeSizeGiB, sizing,
-        volumeUsage, volumePerformance, instanceWarning, null);
+        volumeUsage, volumePerformance, instanceWarning, null, null);
   }
 
   /** Progress as builds before the instance-fit change report it. */
@@ -50,6 +61,6 @@ public record BuildProgress(
       String instanceId, String snapshotId, String failure, boolean finished, Integer volumeSizeGiB,
       VolumeSizing sizing, VolumeUsage volumeUsage) {
     this(step, pulls, snapshotPercent, stackName, instanceId, snapshotId, failure, finished, volumeSizeGiB, sizing,
-        volumeUsage, null, null);
+        volumeUsage, null, null, null, null);
   }
 }

@@ -34,6 +34,9 @@ import java.util.Map;
  *                              (disabled on the snapshot it supersedes); empty: none
  * @param verify                restore the new snapshot on a probe instance and check it before publishing
  *                              ({@code --verify}, {@link VerifySnapshotWorkflow}); one that fails is deleted
+ * @param fromPrevious          create the build volume from the newest completed snapshot of this name and region
+ *                              and pull only what changed ({@code --from-previous}; false: {@code --from-scratch});
+ *                              null: true for a build a schedule started, false for one-off builds
  */
 public record BuildRequest(
     String name,
@@ -58,13 +61,25 @@ public record BuildRequest(
     boolean force,
     Integer volumeInitializationRateMiBps,
     List<String> fastRestoreZones,
-    boolean verify) {
+    boolean verify,
+    Boolean fromPrevious) {
 
   public BuildRequest {
     fastRestoreZones = fastRestoreZones == null ? List.of() : List.copyOf(fastRestoreZones);
   }
 
-  /** A request as precache before {@code verify} spelled it: never verified before publishing. */
+  /** A request as precache before {@code fromPrevious} spelled it: the default for where it was started. */
+  public BuildRequest(String name, String region, List<String> images, List<String> platforms, String amiParameter,
+      String instanceType, boolean encrypt, String kmsKeyId, Integer volumeSizeGiB, String instanceRole,
+      String securityGroupId, String subnetId, String outputParameterName, boolean publicIp, Map<String, String> tags,
+      Duration timeout, Integer pullParallelism, Integer volumeThroughputMiBps, Integer volumeIops, boolean force,
+      Integer volumeInitializationRateMiBps, List<String> fastRestoreZones, boolean verify) {
+    this(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, volumeSizeGiB, instanceRole,
+        securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
+        volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones, verify, null);
+  }
+
+  /** A request as precache spelled it before {@code verify}. */
   public BuildRequest(String name, String region, List<String> images, List<String> platforms, String amiParameter,
       String instanceType, boolean encrypt, String kmsKeyId, Integer volumeSizeGiB, String instanceRole,
       String securityGroupId, String subnetId, String outputParameterName, boolean publicIp, Map<String, String> tags,
@@ -72,10 +87,10 @@ public record BuildRequest(
       Integer volumeInitializationRateMiBps, List<String> fastRestoreZones) {
     this(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, volumeSizeGiB, instanceRole,
         securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
-        volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones, false);
+        volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones, false, null);
   }
 
-  /** A request as precache before restore speed spelled it: lazy initialisation, no FSR. */
+  /** A request as precache spelled it with {@code verify} but before restore speed. */
   public BuildRequest(String name, String region, List<String> images, List<String> platforms, String amiParameter,
       String instanceType, boolean encrypt, String kmsKeyId, Integer volumeSizeGiB, String instanceRole,
       String securityGroupId, String subnetId, String outputParameterName, boolean publicIp, Map<String, String> tags,
@@ -83,17 +98,28 @@ public record BuildRequest(
       boolean verify) {
     this(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, volumeSizeGiB, instanceRole,
         securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
-        volumeThroughputMiBps, volumeIops, force, null, List.of(), verify);
+        volumeThroughputMiBps, volumeIops, force, null, List.of(), verify, null);
   }
 
-  /** A request as precache before restore speed and {@code verify} spelled it. */
+  /** A request as precache spelled it with {@code fromPrevious} but before restore speed and {@code verify}. */
+  public BuildRequest(String name, String region, List<String> images, List<String> platforms, String amiParameter,
+      String instanceType, boolean encrypt, String kmsKeyId, Integer volumeSizeGiB, String instanceRole,
+      String securityGroupId, String subnetId, String outputParameterName, boolean publicIp, Map<String, String> tags,
+      Duration timeout, Integer pullParallelism, Integer volumeThroughputMiBps, Integer volumeIops, boolean force,
+      Boolean fromPrevious) {
+    this(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, volumeSizeGiB, instanceRole,
+        securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
+        volumeThroughputMiBps, volumeIops, force, null, List.of(), false, fromPrevious);
+  }
+
+  /** A request as precache before restore speed, {@code verify} and {@code fromPrevious} spelled it. */
   public BuildRequest(String name, String region, List<String> images, List<String> platforms, String amiParameter,
       String instanceType, boolean encrypt, String kmsKeyId, Integer volumeSizeGiB, String instanceRole,
       String securityGroupId, String subnetId, String outputParameterName, boolean publicIp, Map<String, String> tags,
       Duration timeout, Integer pullParallelism, Integer volumeThroughputMiBps, Integer volumeIops, boolean force) {
     this(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, volumeSizeGiB, instanceRole,
         securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
-        volumeThroughputMiBps, volumeIops, force, null, List.of(), false);
+        volumeThroughputMiBps, volumeIops, force, null, List.of(), false, null);
   }
 
   /** A request as precache before {@code force} spelled it: never forced. */
@@ -103,28 +129,30 @@ public record BuildRequest(
       Duration timeout, Integer pullParallelism, Integer volumeThroughputMiBps, Integer volumeIops) {
     this(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, volumeSizeGiB, instanceRole,
         securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
-        volumeThroughputMiBps, volumeIops, false);
+        volumeThroughputMiBps, volumeIops, false, null);
   }
 
   /** This request with the data volume's size decided. */
   public BuildRequest withVolumeSizeGiB(int sizeGiB) {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, sizeGiB,
         instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
-        volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones, verify);
+        volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones, verify, fromPrevious);
   }
 
-  /** This request with the data volume's gp3 throughput and IOPS decided. */
   /** This request with its pulls' parallelism decided. */
   public BuildRequest withPullParallelism(int parallelism) {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
         volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
-        parallelism, volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones, verify);
+        parallelism, volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones, verify,
+        fromPrevious);
   }
 
+  /** This request with the data volume's gp3 throughput and IOPS decided. */
   public BuildRequest withVolumePerformance(int throughputMiBps, int iops) {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
         volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
-        pullParallelism, throughputMiBps, iops, force, volumeInitializationRateMiBps, fastRestoreZones, verify);
+        pullParallelism, throughputMiBps, iops, force, volumeInitializationRateMiBps, fastRestoreZones, verify,
+        fromPrevious);
   }
 
   /** This request, verified ({@code --verify}) or not before publishing. */
@@ -132,7 +160,7 @@ public record BuildRequest(
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
         volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
         pullParallelism, volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones,
-        verified);
+        verified, fromPrevious);
   }
 
   /** A request with snapshot.sh's defaults for everything but the region and the images. */

@@ -153,7 +153,8 @@ public final class BuildRequestValidator {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, request.encrypt(),
         request.kmsKeyId(), volumeSizeGiB, request.instanceRole(), request.securityGroupId(), request.subnetId(),
         request.outputParameterName(), request.publicIp(), tags, timeout, pullParallelism,
-        request.volumeThroughputMiBps(), request.volumeIops(), request.force(), rate, zones, request.verify());
+        request.volumeThroughputMiBps(), request.volumeIops(), request.force(), rate, zones, request.verify(),
+        request.fromPrevious());
   }
 
   /**

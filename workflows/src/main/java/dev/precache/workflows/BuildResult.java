@@ -21,6 +21,7 @@ import java.util.List;
  * @param volumePerformance  the volume's gp3 throughput and IOPS and why (null for builds before instance fit,
  *                           and when nothing was launched)
  * @param instanceWarning    what the build instance could not do for these pulls, or null
+ * @param incremental        what an incremental rebuild started from and wrote; null for a build from scratch
  */
 public record BuildResult(
     String snapshotId,
@@ -35,13 +36,22 @@ public record BuildResult(
     VolumeSizing sizing,
     VolumeUsage volumeUsage,
     VolumePerformance volumePerformance,
-    String instanceWarning) {
+    String instanceWarning,
+    IncrementalBuild incremental) {
+
+  /** A result as builds before incremental rebuilds return it. */
+  public BuildResult(String snapshotId, String region, int volumeSizeGiB, List<CachedImage> images,
+      List<StepTiming> steps, String stackName, String instanceId, String publishedParameter, boolean upToDate,
+      VolumeSizing sizing, VolumeUsage volumeUsage, VolumePerformance volumePerformance, String instanceWarning) {
+    this(snapshotId, region, volumeSizeGiB, images, steps, stackName, instanceId, publishedParameter, upToDate,
+        sizing, volumeUsage, volumePerformance, instanceWarning, null);
+  }
 
   /** A result as builds before the instance-fit change return it. */
   public BuildResult(String snapshotId, String region, int volumeSizeGiB, List<CachedImage> images,
       List<StepTiming> steps, String stackName, String instanceId, String publishedParameter, boolean upToDate,
       VolumeSizing sizing, VolumeUsage volumeUsage) {
     this(snapshotId, region, volumeSizeGiB, images, steps, stackName, instanceId, publishedParameter, upToDate,
-        sizing, volumeUsage, null, null);
+        sizing, volumeUsage, null, null, null);
   }
 }

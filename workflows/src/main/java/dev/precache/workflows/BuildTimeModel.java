@@ -104,6 +104,19 @@ public final class BuildTimeModel {
     return new Estimate(List.copyOf(phases), total);
   }
 
+  /**
+   * An incremental rebuild's estimate: only {@code toPull} is fetched and unpacked (the image × platforms and layers
+   * the parent snapshot is not known to hold), the volume writes what they unpack to, and the snapshot copies only
+   * that, since EBS stores the blocks written since the parent.
+   *
+   * @param writtenPerCompressedByte volume bytes written per compressed byte pulled (compressed + unpacked)
+   */
+  public static Estimate incremental(BuildRequest request, InstanceCapacity capacity, List<ResolvedImage> toPull,
+      double writtenPerCompressedByte, int volumeGiB) {
+    long written = Math.round(VolumeSizing.distinctCompressedBytes(toPull) * writtenPerCompressedByte);
+    return estimate(request, capacity, toPull, written, volumeGiB);
+  }
+
   /** containerd's layer downloads of the pulls that run at once: 3 each. */
   static int registryConnections(BuildRequest request, int pulls) {
     return CONCURRENT_LAYERS * concurrentPulls(request, pulls);

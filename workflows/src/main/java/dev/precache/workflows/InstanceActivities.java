@@ -56,6 +56,23 @@ public interface InstanceActivities {
    */
   InstanceCapacity.Family describeInstanceCapacity(String region, String instanceType);
 
+  /**
+   * Prepares an incremental build's volume, created from the previous snapshot: removes every image not in
+   * {@code spec.keep()} with the content only it referenced (synchronously), then answers which of the resolved
+   * layers containerd already holds and the volume's use before the pulls. It reads containerd's metadata and no
+   * layer's data, which on a volume restored from a snapshot would be fetched from S3 block by block.
+   */
+  PreparedVolume keepOnlyImages(KeepSpec spec);
+
+  record KeepSpec(String region, String instanceId, List<String> keep, List<String> layerDigests) {}
+
+  /**
+   * @param removedImages the images removed, as containerd named them
+   * @param presentLayers the layer digests of {@link KeepSpec#layerDigests()} in the content store
+   * @param usage         the volume's use before the pulls
+   */
+  record PreparedVolume(List<String> removedImages, List<String> presentLayers, VolumeUsage usage) {}
+
   record PullSpec(String region, String instanceId, BuildIdentity identity, String image, String platform) {}
 
   record VerifySpec(String region, String instanceId, List<String> images, List<String> platforms) {}

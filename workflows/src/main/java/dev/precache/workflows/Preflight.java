@@ -58,6 +58,11 @@ record Preflight(List<ResolvedImage> images, PreviousSnapshot previous, VolumeSi
    * the estimate, made with them.
    */
   Fitted fit(BuildRequest validated, boolean parallelismRequested) {
+    return fit(validated, parallelismRequested, null);
+  }
+
+  /** As {@link #fit(BuildRequest, boolean)}; an incremental rebuild is estimated by what it is expected to pull. */
+  Fitted fit(BuildRequest validated, boolean parallelismRequested, IncrementalRebuild incremental) {
     InstanceCapacity instance = capacity == null ? null : capacity.instance();
     BuildRequest request = parallelismRequested || instance == null ? validated
         : validated.withPullParallelism(PullSchedule.parallelism(images.size(), instance.vcpus(),
@@ -65,8 +70,11 @@ record Preflight(List<ResolvedImage> images, PreviousSnapshot previous, VolumeSi
     VolumePerformance chosen = VolumePerformance.choose(request, instance, sizing, images.size(), volumeSizeGiB);
     BuildRequest fitted = request.withVolumeSizeGiB(volumeSizeGiB)
         .withVolumePerformance(chosen.throughputMiBps(), chosen.iops());
-    BuildTimeModel.Estimate estimate = BuildTimeModel.estimate(fitted, instance, images, sizing.estimatedBytes(),
-        volumeSizeGiB);
+    long compressed = VolumeSizing.distinctCompressedBytes(images);
+    BuildTimeModel.Estimate estimate = incremental == null
+        ? BuildTimeModel.estimate(fitted, instance, images, sizing.estimatedBytes(), volumeSizeGiB)
+        : BuildTimeModel.incremental(fitted, instance, incremental.expectedPulls(),
+            compressed == 0 ? 1 : (double) sizing.estimatedBytes() / compressed, volumeSizeGiB);
     return new Fitted(fitted, chosen.costedFor(estimate.total()),
         InstanceFit.warning(request, capacity, sizing, images.size()), estimate);
   }
@@ -74,6 +82,11 @@ record Preflight(List<ResolvedImage> images, PreviousSnapshot previous, VolumeSi
   /** A request with the volume decided, why, what the instance cannot do, and how long the build should take. */
   record Fitted(BuildRequest request, VolumePerformance volume, String instanceWarning,
                 BuildTimeModel.Estimate estimate) {}
+
+  /** This preflight with the volume grown to at least {@code minimumGiB} (a volume from a snapshot of that size). */
+  Preflight withVolumeSizeAtLeast(int minimumGiB) {
+    return new Preflight(images, previous, sizing, Math.max(volumeSizeGiB, minimumGiB), upToDate, capacity);
+  }
 
   boolean volumeTooSmall() {
     return volumeSizeGiB < sizing.requiredGiB();

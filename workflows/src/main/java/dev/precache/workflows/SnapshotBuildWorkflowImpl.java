@@ -109,6 +109,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private VolumePerformance volumePerformance;
   private String instanceWarning;
   private RestoreTimeModel.Estimate restore;
+  /** The previous snapshot this build's volume starts from ({@link IncrementalRebuild#CHANGE}); null from scratch. */
+  private IncrementalRebuild incremental;
   private String failure;
   private boolean finished;
   /** The SSM parameter the snapshot was written to, once that is done (since {@link #CANCEL_AFTER_PUBLISH}). */
@@ -187,6 +189,11 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
       if (preflight.upToDate()) {
         return upToDate(sized);
       }
+      incremental = instanceFit ? IncrementalRebuild.choose(validated, preflight) : null;
+      if (incremental != null) {
+        preflight = preflight.withVolumeSizeAtLeast(incremental.parentVolumeSizeGiB());
+        volumeSizeGiB = preflight.volumeSizeGiB();
+      }
       request = instanceFit ? fitted(validated) : sized;
     } else {
       // Builds started before images were resolved: snapshot.sh's default size, no resolve step.
@@ -204,7 +211,11 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
 
     step(BuildStep.PREPARE_CONTAINERD, () -> {
       instance(BuildTimeouts.RUN_COMMAND, "stop kubelet on " + instanceId).stopKubelet(region, instanceId);
-      instance(BuildTimeouts.RUN_COMMAND, "remove cached images on " + instanceId).removeCachedImages(region, instanceId);
+      if (incremental != null) {
+        incremental.prepare(region, instanceId, BuildTimeouts.RUN_COMMAND);
+      } else {
+        instance(BuildTimeouts.RUN_COMMAND, "remove cached images on " + instanceId).removeCachedImages(region, instanceId);
+      }
     });
 
     step(BuildStep.PULL_IMAGES, () -> pullImages(request, identity));
@@ -218,6 +229,9 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
       VerifiedVolume verified = verifier.verifyResolvedImages(
           new ResolvedVerifySpec(region, instanceId, preflight.images()));
       volumeUsage = verified.usage();
+      if (incremental != null) {
+        incremental.measured(volumeUsage);
+      }
       return verified.images();
     });
 
@@ -250,12 +264,13 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     });
 
     return new BuildResult(snapshotId, region, request.volumeSizeGiB(), images, List.copyOf(timings), stackName,
-        instanceId, publishedParameter, false, sizing, volumeUsage, volumePerformance, instanceWarning);
+        instanceId, publishedParameter, false, sizing, volumeUsage, volumePerformance, instanceWarning,
+        incremental == null ? null : incremental.report());
   }
 
   /** The request with its pulls' parallelism and the volume's throughput and IOPS chosen for this instance. */
   private BuildRequest fitted(BuildRequest validated) {
-    Preflight.Fitted fitted = preflight.fit(validated, parallelismRequested || !pullsScheduled);
+    Preflight.Fitted fitted = preflight.fit(validated, parallelismRequested || !pullsScheduled, incremental);
     volumePerformance = fitted.volume();
     instanceWarning = fitted.instanceWarning();
     restore = RestoreTimeModel.forRequest(validated, preflight.sizing(), preflight.volumeSizeGiB(), volumePerformance);
@@ -312,7 +327,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     String instanceProfile = BuilderStackUse.instanceProfile(request);
     try {
       return stack(BuildTimeouts.DEPLOY_STACK, "deploy stack " + stackName)
-          .deployStack(new StackSpec(identity, request, instanceProfile));
+          .deployStack(new StackSpec(identity, request, instanceProfile,
+              incremental == null ? null : incremental.parentSnapshotId()));
     } catch (TemporalFailure deployFailure) {
       deployEndedWithoutStackAt = Workflow.currentTimeMillis();
       throw deployFailure;
@@ -322,7 +338,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   @Override
   public BuildProgress progress() {
     return new BuildProgress(step, List.copyOf(pulls), snapshotPercent, stackName, instanceId, snapshotId, failure,
-        finished, volumeSizeGiB, sizing, volumeUsage, volumePerformance, instanceWarning, restore);
+        finished, volumeSizeGiB, sizing, volumeUsage, volumePerformance, instanceWarning, restore,
+        incremental == null ? null : incremental.report());
   }
 
   private BuildRequest validated(BuildRequest input, boolean awsInputRules) {
@@ -434,11 +451,13 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     snapshotRequested = true;
     Map<String, String> tags = request.tags();
     if (preflight != null) {
+      Map<String, String> lineage = incremental == null ? Map.of() : incremental.tags();
       tags = new LinkedHashMap<>(request.tags());
       // With --fast-restore the snapshot gets one more tag later (SnapshotContent.FAST_RESTORE): keep it a place.
       int laterTags = request.fastRestoreZones().isEmpty() ? 0 : 1;
       tags.putAll(SnapshotContent.tags(request.name(), preflight.images(), volumeUsage,
-          request.tags().size() + laterTags));
+          request.tags().size() + laterTags + lineage.size()));
+      tags.putAll(lineage);
       tags.putAll(SnapshotCompatibility.ofBuild(request.amiParameter()).tags());
     }
     SnapshotSpec spec = new SnapshotSpec(region, instanceId, identity, description(request), tags);

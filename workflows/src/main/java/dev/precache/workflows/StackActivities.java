@@ -22,7 +22,7 @@ public interface StackActivities {
    * What {@link #deployStack} needs: the build's identity, its validated request and the builder stack's
    * instance profile to launch with; a null profile (builds recorded before the builder stack, {@code
    * --instance-role}) makes the build stack create its own. A {@code dataSnapshotId} creates the data volume from
-   * that snapshot (a probe of {@link VerifySnapshotWorkflow}); null: an empty volume.
+   * that snapshot (an incremental build's parent, or a probe of {@link VerifySnapshotWorkflow}); null: an empty volume.
    */
   record StackSpec(BuildIdentity identity, BuildRequest request, String instanceProfileName, String dataSnapshotId) {
     public StackSpec(BuildIdentity identity, BuildRequest request) {

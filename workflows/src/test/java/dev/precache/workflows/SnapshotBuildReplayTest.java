@@ -68,6 +68,11 @@ class SnapshotBuildReplayTest {
   private static final String FAST_RESTORE_HISTORY = "histories/fast-restore.json";
   /** A build with {@code --verify}: its snapshot restored on a probe per architecture before publishing. */
   private static final String VERIFIED_HISTORY = "histories/happy-path-verified.json";
+  /**
+   * An incremental rebuild ({@code incremental-rebuild} version 1): the volume from the previous snapshot, the
+   * images no longer wanted removed instead of all, the parent recorded on the snapshot.
+   */
+  private static final String INCREMENTAL_HISTORY = "histories/incremental-rebuild.json";
   /** A build of the validator's maximum 200 pulls, its images indexed by key ({@link ImageIndex}). */
   private static final String INDEXED_HISTORY = "histories/max-pulls-indexed.json";
   /** Recorded after {@code least-privilege-tags}: the snapshot is tagged published before -op is written. */
@@ -169,6 +174,17 @@ class SnapshotBuildReplayTest {
   void aWorkflowThatPublishesWithoutVerifyingCannotReplayTheVerifiedHistory() {
     assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(VERIFIED_HISTORY,
         PublishesUnverified.class))
+  }
+
+  @Test
+  void replaysAnIncrementalRebuild() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(INCREMENTAL_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void aWorkflowThatLaunchesBeforeResolvingCannotReplayTheIncrementalHistory() {
+    assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(INCREMENTAL_HISTORY,
+        ChecksSsmFirst.class))
         .hasMessageContaining(NonDeterministicException.class.getName());
   }
 
@@ -189,6 +205,20 @@ class SnapshotBuildReplayTest {
     public BuildResult build(BuildRequest input) {
       return super.build(input.withVerify(false));
     }
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "precache.recordHistory", matches = "true")
+  void recordAnIncrementalRebuild(TestWorkflowEnvironment env, WorkflowClient client, Worker worker)
+      throws IOException {
+    FakeCloud cloud = new FakeCloud();
+    IncrementalRebuildWorkflowTest.withParent(cloud, new java.util.ArrayList<>());
+    cloud.register(worker);
+    env.start();
+    FakeCloud.newBuild(client, worker, "incremental-rebuild").build(IncrementalRebuildWorkflowTest.nightly(true));
+
+    String history = client.fetchHistory("incremental-rebuild").toJson(true);
+    Files.writeString(Path.of("src/test/resources", INCREMENTAL_HISTORY), history);
   }
 
   @Test

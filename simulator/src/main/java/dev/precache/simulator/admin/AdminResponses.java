@@ -146,7 +146,9 @@ public final class AdminResponses {
         ObjectNode node = json.createObjectNode().put("snapshotId", snapshot.id()).put("volumeId", snapshot.volumeId())
                 .put("status", progress.status()).put("progress", progress.percent())
                 .put("description", snapshot.description()).put("bytes", snapshot.bytes())
-                .put("usedBytes", snapshot.bytes());
+                .put("usedBytes", snapshot.bytes())
+                .put("parentSnapshotId", snapshot.blocks().parentSnapshotId())
+                .put("storedBytes", snapshot.blocks().storedBytes());
         node.set("tags", json.valueToTree(snapshot.tags()));
         node.set("contents", json.valueToTree(snapshot.contents()));
         return node;

@@ -285,12 +285,16 @@ public final class Ec2Model {
                 .filter(a -> a.device().equals(Instance.DATA_DEVICE))
                 .map(a -> instances.get(a.instanceId()).runtime);
         var contents = runtime.map(InstanceRuntime::volumeContents).orElse(List.of());
-        // A snapshot copies the blocks written: containerd's whole use of the volume, blobs and unpacked layers.
+        // A snapshot copies the blocks written: containerd's whole use of the volume, blobs and unpacked layers;
+        // of a volume created from a snapshot, only those written since.
         long bytes = runtime.map(InstanceRuntime::usedBytes).orElse(0L);
+        SnapshotBlocks blocks = SnapshotBlocks.of(volume.spec.snapshotId(),
+                runtime.map(InstanceRuntime::writtenBytes).orElse(0L), bytes);
         Snapshot snapshot = new Snapshot(context.ids().next("snap"), volumeId, volume.spec.sizeGiB(), description,
                 volume.spec.encrypted(), volume.spec.kmsKeyId(), Instant.ofEpochMilli(now),
-                new LinkedHashMap<>(tags), List.copyOf(contents), bytes, now + Snapshot.durationMillis(bytes),
-                context.faults().snapshotError().orElse(null));
+                new LinkedHashMap<>(tags), List.copyOf(contents), bytes,
+                now + Snapshot.durationMillis(blocks.storedBytes()), context.faults().snapshotError().orElse(null),
+                blocks);
         snapshots.put(snapshot.id(), snapshot);
         return snapshot;
     }

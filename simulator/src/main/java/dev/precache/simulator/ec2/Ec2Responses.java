@@ -305,7 +305,8 @@ public final class Ec2Responses {
                 .element("startTime", snapshot.startTime()).element("progress", progress.percent() + "%")
                 .element("ownerId", accountId).element("volumeSize", snapshot.volumeSizeGiB())
                 .element("description", snapshot.description()).element("encrypted", snapshot.encrypted())
-                .element("kmsKeyId", snapshot.kmsKeyId()).element("storageTier", "standard");
+                .element("kmsKeyId", snapshot.kmsKeyId()).element("storageTier", "standard")
+                .element("fullSnapshotSizeInBytes", snapshot.blocks().fullBytes());
         writeTags(xml, snapshot.tags());
         return xml;
     }

@@ -7,8 +7,9 @@ import java.util.Map;
 
 /**
  * An EBS snapshot: what the data volume held (each complete image × platform, with index and manifest digests)
- * and {@code bytes}, the volume's used bytes when it was taken. Its progress is a function of time: a fixed start latency, then the bytes the volume
- * held at creation copied at a steady rate. An injected error stops it half way.
+ * and {@code bytes}, the volume's used bytes when it was taken. Its progress is a function of time: a fixed start latency, then the blocks it
+ * stores ({@link SnapshotBlocks}: all the volume's, or those written since its parent) copied at a steady rate.
+ * An injected error stops it half way.
  */
 /*
  * Once created, a snapshot no longer depends on its volume: "The snapshot is created immediately, but it remains in
@@ -19,7 +20,7 @@ import java.util.Map;
  */
 public record Snapshot(String id, String volumeId, int volumeSizeGiB, String description, boolean encrypted,
                        String kmsKeyId, Instant startTime, Map<String, String> tags, List<VolumeImage> contents,
-                       long bytes, long completesAtMillis, String errorMessage) {
+                       long bytes, long completesAtMillis, String errorMessage, SnapshotBlocks blocks) {
 
     public record Progress(String status, int percent, String stateMessage) {}
 

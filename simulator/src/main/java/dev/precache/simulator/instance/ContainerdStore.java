@@ -39,6 +39,13 @@ final class ContainerdStore {
   /** Blob digests and chain IDs a running pull holds, with how many pulls hold each. */
   private final Map<String, Integer> leases = new HashMap<>();
   private long changes;
+  /**
+   * Bytes written to the volume since it was made or restored: new blobs and ingests, unpacked layers, and one
+   * metadata page per record written or removed (bbolt copies a page on write). Removing an image writes only
+   * metadata: containerd deletes the blob and snapshot files, and a file system frees their blocks without
+   * writing them. EBS's incremental snapshot stores exactly these blocks ({@code SnapshotBlocks}).
+   */
+  private long writtenBytes;
 
   /** Counts every change to blobs, snapshots and images: how the runtime tells that an instant settled. */
   long changes() {
@@ -56,6 +63,7 @@ final class ContainerdStore {
     Map<String, String> merged = new TreeMap<>(existing == null ? Map.of() : existing.labels());
     merged.putAll(labels);
     changes++;
+    writtenBytes += METADATA_BYTES_PER_RECORD;
     images.put(name, new StoredImage(name, image, Map.copyOf(merged), existing == null ? now : existing.createdAt()));
   }
 
@@ -63,7 +71,9 @@ final class ContainerdStore {
     boolean removed = namespaces.getOrDefault(namespace, new HashMap<>()).remove(name) != null;
     if (removed) {
       changes++;
+      int before = content.size() + snapshots.size();
       collectGarbage();
+      writtenBytes += (1 + before - content.size() - snapshots.size()) * METADATA_BYTES_PER_RECORD;
     }
     return removed;
   }
@@ -77,8 +87,12 @@ final class ContainerdStore {
   }
 
   void addBlob(String namespace, String digest, long size, Map<String, String> labels, long now) {
+    long ingested = ingests.getOrDefault(digest, 0L);
     ingests.remove(digest);
     ContentBlob existing = content.get(digest);
+    if (existing == null) {
+      writtenBytes += Math.max(0, size - ingested) + METADATA_BYTES_PER_RECORD;
+    }
     Set<String> blobNamespaces = new HashSet<>(existing == null ? Set.of() : existing.namespaces());
     blobNamespaces.add(namespace);
     Map<String, String> merged = new TreeMap<>(existing == null ? Map.of() : existing.labels());
@@ -102,6 +116,9 @@ final class ContainerdStore {
 
   void addSnapshot(String chainId, long unpackedBytes) {
     changes++;
+    if (!snapshots.containsKey(chainId)) {
+      writtenBytes += unpackedBytes + METADATA_BYTES_PER_RECORD;
+    }
     snapshots.put(chainId, unpackedBytes);
   }
 
@@ -130,6 +147,7 @@ final class ContainerdStore {
   void leaveIngest(String digest, long bytes) {
     if (bytes > 0) {
       changes++;
+      writtenBytes += Math.max(0, bytes - ingests.getOrDefault(digest, 0L));
       ingests.put(digest, bytes);
     }
   }
@@ -174,6 +192,15 @@ final class ContainerdStore {
     long partial = ingests.values().stream().mapToLong(Long::longValue).sum();
     long records = content.size() + snapshots.size() + namespaces.values().stream().mapToLong(Map::size).sum();
     return blobs + unpacked + partial + (records == 0 ? 0 : records * METADATA_BYTES_PER_RECORD);
+  }
+
+  long writtenBytes() {
+    return writtenBytes;
+  }
+
+  /** The volume was restored from a snapshot: what it holds now came with it, none of it written here. */
+  void forgetWrites() {
+    writtenBytes = 0;
   }
 
   List<VolumeImage> contents() {

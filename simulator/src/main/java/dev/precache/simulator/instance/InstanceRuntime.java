@@ -51,6 +51,7 @@ public final class InstanceRuntime {
       store.restore(image.namespace(), image.image(), version, registry.manifestByDigest(image.digest()).orElseThrow(),
           image.labels());
     }
+    store.forgetWrites();
   }
 
   /**
@@ -91,6 +92,14 @@ public final class InstanceRuntime {
   /** Bytes on the data volume: containerd's content, snapshots, ingests and metadata, plus what is being written. */
   public synchronized long usedBytes() {
     return store.usedBytes() + Math.round(traffic.inFlightBytes());
+  }
+
+  /**
+   * Bytes written to the data volume since it was created or restored from its snapshot, what is being
+   * written included: the blocks an incremental snapshot of it stores.
+   */
+  public synchronized long writtenBytes() {
+    return store.writtenBytes() + Math.round(traffic.inFlightBytes());
   }
 
   public synchronized boolean kubeletRunning() {
