@@ -140,6 +140,7 @@ final class Containerd {
       lines.add(new CheckedLine(columns[0], columns[2], status, last.equals("true")));
     }
     return lines;
+  }
 
   /**
    * {@code ctr images rm --sync a b}: removes the images and, before returning, the content and snapshots no other

@@ -90,17 +90,6 @@ public record BuildRequest(
         volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones, false, null);
   }
 
-  /** A request as precache spelled it with {@code verify} but before restore speed. */
-  public BuildRequest(String name, String region, List<String> images, List<String> platforms, String amiParameter,
-      String instanceType, boolean encrypt, String kmsKeyId, Integer volumeSizeGiB, String instanceRole,
-      String securityGroupId, String subnetId, String outputParameterName, boolean publicIp, Map<String, String> tags,
-      Duration timeout, Integer pullParallelism, Integer volumeThroughputMiBps, Integer volumeIops, boolean force,
-      boolean verify) {
-    this(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, volumeSizeGiB, instanceRole,
-        securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
-        volumeThroughputMiBps, volumeIops, force, null, List.of(), verify, null);
-  }
-
   /** A request as precache spelled it with {@code fromPrevious} but before restore speed and {@code verify}. */
   public BuildRequest(String name, String region, List<String> images, List<String> platforms, String amiParameter,
       String instanceType, boolean encrypt, String kmsKeyId, Integer volumeSizeGiB, String instanceRole,

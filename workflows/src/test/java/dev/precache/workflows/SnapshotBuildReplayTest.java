@@ -174,6 +174,7 @@ class SnapshotBuildReplayTest {
   void aWorkflowThatPublishesWithoutVerifyingCannotReplayTheVerifiedHistory() {
     assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(VERIFIED_HISTORY,
         PublishesUnverified.class))
+        .hasMessageContaining(NonDeterministicException.class.getName());
   }
 
   @Test
