@@ -22,11 +22,13 @@ public final class BuildRequestValidator {
   /** snapshot.sh's default size: what builds recorded before sizing from resolved images were given. */
   public static final int LEGACY_VOLUME_SIZE_GIB = 50;
   /**
-   * User tags a request may carry: EC2's 50 per snapshot less precache's own, of which there are at most 8
-   * (Name, precache:build-id and precache:workflow-id from the snapshot activity; {@link SnapshotContent}'s four
-   * and at least one image-list tag). The stack carries them plus precache:build-id, under CloudFormation's 50.
+   * User tags a request may carry: EC2's 50 per snapshot less precache's own, of which there are at most 13
+   * (Name, precache:build-id, precache:workflow-id and precache:state from the snapshot activity;
+   * {@link SnapshotContent}'s six and at least one image-list tag; precache:parent-snapshot of an incremental build
+   * and precache:fast-restore of a --fast-restore one). The stack carries them plus precache:build-id, under
+   * CloudFormation's 50.
    */
-  public static final int MAX_USER_TAGS = 40;
+  public static final int MAX_USER_TAGS = 37;
   /** AWS's tag key and value lengths, in Unicode characters. */
   static final int MAX_TAG_KEY = 128;
   static final int MAX_TAG_VALUE = 256;
