@@ -89,8 +89,8 @@ class WorkerPolicyEndToEndTest {
     List<IamRequest> refused = checked.stream().filter(r -> policy.evaluate(r) != Decision.ALLOWED).toList();
     assertThat(refused).as("calls the policy refuses").isEmpty();
     assertThat(unusedGrants(policy, checked)).as("statement: actions no call uses").isEqualTo(Map.of(
-        // Pulls delete their own parameter (DeleteParameter); teardown's sweep deletes what an interrupted pull left,
-        // which this run's cancel (during a public image's pull) does not leave.
+        // Pulls park no credentials any more (the instance gets its ECR token itself); teardown's sweep deletes what
+        // a pull of an older worker left, which none of this run's builds leaves.
         "ParkedRegistryCredentials", Set.of("ssm:DeleteParameters"),
         // Only a --fast-restore build enables, waits for and disables FSR (RestoreTimeEndToEndTest runs those);
         // none of this run's builds asks for it.
