@@ -101,14 +101,30 @@ final class CommandRunner {
     return new TimedOutput(nullToEmpty(done.standardOutputContent()), executedMillis(done));
   }
 
-  /** From SSM's ISO-8601 execution start and end (e.g. {@code 2026-12-01T17:02:11.532Z}); 0 when either is missing. */
+  /**
+   * From SSM's ISO-8601 execution start and end (e.g. {@code 2026-12-01T17:02:11.532Z}; moto writes them without
+   * the zone, {@code 2026-12-01T18:52:23.358121}, read as UTC); 0 when either is missing or unreadable: the time is
+   * a report, never a reason to fail the command.
+   */
   static long executedMillis(GetCommandInvocationResponse invocation) {
-    String start = invocation.executionStartDateTime();
-    String end = invocation.executionEndDateTime();
-    if (start == null || start.isEmpty() || end == null || end.isEmpty()) {
-      return 0;
+    Optional<Instant> start = instant(invocation.executionStartDateTime());
+    Optional<Instant> end = instant(invocation.executionEndDateTime());
+    return start.isPresent() && end.isPresent() ? Duration.between(start.get(), end.get()).toMillis() : 0;
+  }
+
+  private static Optional<Instant> instant(String text) {
+    if (text == null || text.isBlank()) {
+      return Optional.empty();
     }
-    return Duration.between(Instant.parse(start), Instant.parse(end)).toMillis();
+    try {
+      return Optional.of(Instant.parse(text));
+    } catch (java.time.format.DateTimeParseException noZone) {
+      try {
+        return Optional.of(java.time.LocalDateTime.parse(text).toInstant(java.time.ZoneOffset.UTC));
+      } catch (java.time.format.DateTimeParseException unreadable) {
+        return Optional.empty();
+      }
+    }
   }
 
   /**
