@@ -78,7 +78,7 @@ class NodeClassApplyTest {
         Map.of("deviceName", "/dev/xvdb", "ebs", Map.of("volumeSize", "20Gi", "volumeType", "gp3"))));
 
     Cli.Run run = apply("gpu", "--snapshot-id", SNAPSHOT, "--volume-size", "120", "--throughput", "500",
-        "--iops", "6000", "--encrypted", "--initialization-rate", "300");
+        "--iops", "6000", "--encrypted", "--volume-initialization-rate", "300");
 
     assertThat(run.exitCode()).as("%s", run).isZero();
     assertThat(run.out()).isEqualTo("EC2NodeClass gpu: /dev/xvdb from " + SNAPSHOT
@@ -182,9 +182,9 @@ class NodeClassApplyTest {
     Resource<GenericKubernetesResource> untouched = createClass("untouched", List.of(OS_VOLUME));
     String before = untouched.get().getMetadata().getResourceVersion();
 
-    Cli.Run badRate = apply("untouched", "--snapshot-id", SNAPSHOT, "--initialization-rate", "301");
+    Cli.Run badRate = apply("untouched", "--snapshot-id", SNAPSHOT, "--volume-initialization-rate", "301");
     assertThat(badRate.exitCode()).as("%s", badRate).isEqualTo(2);
-    assertThat(badRate.err()).startsWith("error: invalid --initialization-rate (expected 100-300 MiB/s, got 301)");
+    assertThat(badRate.err()).startsWith("error: invalid --volume-initialization-rate (expected 100-300 MiB/s, got 301)");
 
     Cli.Run missing = apply("no-such-class", "--snapshot-id", SNAPSHOT);
     assertThat(missing.exitCode()).as("%s", missing).isEqualTo(1);
