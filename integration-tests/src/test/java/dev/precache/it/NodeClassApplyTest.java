@@ -44,6 +44,12 @@ class NodeClassApplyTest {
 
   /** A class as a user writes it: Bottlerocket's OS volume, and a data volume precache is to replace. */
   private static Resource<GenericKubernetesResource> createClass(String name, List<Map<String, Object>> devices) {
+    return createClass(KUBE, name, devices == null ? Map.of() : Map.of("blockDeviceMappings", devices));
+  }
+
+  /** A valid EC2NodeClass with {@code extraSpec} laid over its spec, created on {@code kube}. */
+  static Resource<GenericKubernetesResource> createClass(KubeApiServer kube, String name,
+      Map<String, Object> extraSpec) {
     GenericKubernetesResource nodeClass = new GenericKubernetesResource();
     nodeClass.setApiVersion("karpenter.k8s.aws/v1");
     nodeClass.setKind("EC2NodeClass");
@@ -53,12 +59,10 @@ class NodeClassApplyTest {
         "amiSelectorTerms", List.of(Map.of("alias", "bottlerocket@latest")),
         "subnetSelectorTerms", List.of(Map.of("tags", Map.of("karpenter.sh/discovery", "test"))),
         "securityGroupSelectorTerms", List.of(Map.of("tags", Map.of("karpenter.sh/discovery", "test")))));
-    if (devices != null) {
-      spec.put("blockDeviceMappings", devices);
-    }
+    spec.putAll(extraSpec);
     nodeClass.setAdditionalProperty("spec", spec);
-    KUBE.client().genericKubernetesResources(EC2_NODE_CLASS).resource(nodeClass).create();
-    return KUBE.client().genericKubernetesResources(EC2_NODE_CLASS).withName(name);
+    kube.client().genericKubernetesResources(EC2_NODE_CLASS).resource(nodeClass).create();
+    return kube.client().genericKubernetesResources(EC2_NODE_CLASS).withName(name);
   }
 
   private static List<Map<String, Object>> devices(Resource<GenericKubernetesResource> nodeClass) {

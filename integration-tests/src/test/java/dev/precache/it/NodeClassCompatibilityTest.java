@@ -2,9 +2,6 @@ package dev.precache.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -23,18 +20,7 @@ class NodeClassCompatibilityTest {
   private final Cli cli = new Cli(null);
 
   private static void createClass(String name, Map<String, Object> extra) {
-    GenericKubernetesResource nodeClass = new GenericKubernetesResource();
-    nodeClass.setApiVersion("karpenter.k8s.aws/v1");
-    nodeClass.setKind("EC2NodeClass");
-    nodeClass.setMetadata(new ObjectMetaBuilder().withName(name).build());
-    Map<String, Object> spec = new LinkedHashMap<>(Map.of(
-        "role", "KarpenterNodeRole-test",
-        "amiSelectorTerms", List.of(Map.of("alias", "bottlerocket@latest")),
-        "subnetSelectorTerms", List.of(Map.of("tags", Map.of("karpenter.sh/discovery", "test"))),
-        "securityGroupSelectorTerms", List.of(Map.of("tags", Map.of("karpenter.sh/discovery", "test")))));
-    spec.putAll(extra);
-    nodeClass.setAdditionalProperty("spec", spec);
-    KUBE.client().genericKubernetesResources(NodeClassApplyTest.EC2_NODE_CLASS).resource(nodeClass).create();
+    NodeClassApplyTest.createClass(KUBE, name, extra);
   }
 
   private Cli.Run apply(String name) {

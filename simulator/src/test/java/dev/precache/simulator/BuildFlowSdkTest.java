@@ -223,16 +223,7 @@ class BuildFlowSdkTest extends SdkOverHttpTest {
     void aDataVolumeCreatedFromASnapshotHoldsItsImagesAndMayNotBeSmaller() throws Exception {
         String builder = onlineBuildInstance("source");
         assertThat(run(builder, pull(BUSYBOX, "linux/amd64", null)).status()).isEqualTo(CommandInvocationStatus.SUCCESS);
-        ec2.stopInstances(r -> r.instanceIds(builder));
-        String snapshotId;
-        try (Ec2Waiter waiter = Ec2Waiter.builder().client(ec2).overrideConfiguration(FAST_WAIT).build()) {
-            waiter.waitUntilInstanceStopped(r -> r.instanceIds(builder));
-            String volumeId = ec2.describeVolumes(r -> r.filters(
-                    Filter.builder().name("attachment.instance-id").values(builder).build(),
-                    Filter.builder().name("attachment.device").values("/dev/xvdb").build())).volumes().get(0).volumeId();
-            snapshotId = ec2.createSnapshot(r -> r.volumeId(volumeId)).snapshotId();
-            waiter.waitUntilSnapshotCompleted(r -> r.snapshotIds(snapshotId));
-        }
+        String snapshotId = stoppedDataVolumeSnapshot(builder);
 
         String restored = onlineBuildInstance("restored", "/aws/service/bottlerocket/aws-k8s-1.33/x86_64/latest/image_id",
                 "m5.large", List.of(parameter("DataSnapshotId", snapshotId), parameter("VolumeSize", "60")));
