@@ -29,6 +29,11 @@ final class Containerd {
   static final String LIST_CONTENT = SHELTIE + CTR + " content ls";
   /** coreutils df, bytes: {@code 1B-blocks Used Avail} and one line of numbers. */
   static final String VOLUME_USAGE = SHELTIE + "df -B1 --output=size,used,avail /var/lib/containerd";
+  /** The first {@code mebibytes} of the data volume read and discarded, as AWS's "Initialize Amazon EBS volumes" reads it. */
+  static String readDataVolume(long mebibytes) {
+    return SHELTIE + "dd if=/dev/xvdb of=/dev/null bs=1M count=" + mebibytes;
+  }
+
   /** Kubelet's image GC never removes an image with this label (containerd#6930). */
   static final String PINNED_LABEL = "io.cri-containerd.pinned=pinned";
 

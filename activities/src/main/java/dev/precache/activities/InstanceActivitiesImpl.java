@@ -294,6 +294,20 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
   }
 
   @Override
+  public ReadSample readSample(ReadSampleSpec spec) {
+    long mebibytes = Math.max(1, spec.bytes() >> 20);
+    String step = "read " + mebibytes + " MiB of the restored volume";
+    try {
+      CommandRunner.TimedOutput output = commands.runTimed(spec.region(), spec.instanceId(), step,
+          () -> Containerd.readDataVolume(mebibytes), SHORT_COMMAND_TIMEOUT);
+      log.info("Read {} MiB of {}'s data volume in {} ms", mebibytes, spec.instanceId(), output.executedMillis());
+      return new ReadSample(mebibytes << 20, output.executedMillis());
+    } catch (SdkException e) {
+      throw AwsFailures.classify(step, e);
+    }
+  }
+
+  @Override
   public void stopInstance(String region, String instanceId) {
     Ec2Client ec2 = clients.ec2(region);
     try {

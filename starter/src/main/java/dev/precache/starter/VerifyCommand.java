@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.precache.workflows.BuildFailures;
 import dev.precache.workflows.InvalidRequestException;
+import dev.precache.workflows.RestoreTimeModel;
+import dev.precache.workflows.VolumeSizing;
 import dev.precache.workflows.SnapshotBuildWorkflow;
 import dev.precache.workflows.VerifyRequest;
 import dev.precache.workflows.VerifyResult;
@@ -192,8 +194,15 @@ final class VerifyCommand implements Callable<Integer> {
     }
     table.print(out);
     for (VerifyResult.Probe probe : result.probes()) {
-      out.printf(Locale.ROOT, "  %s on %s (%s): images readable after %.1f s (ctr images check on the restored "
-          + "volume)%n", probe.platform(), probe.instanceType(), probe.instanceId(), probe.readableMillis() / 1000.0);
+      out.printf(Locale.ROOT, "  %s on %s (%s): checked in %.1f s%n", probe.platform(), probe.instanceType(),
+          probe.instanceId(), probe.checkMillis() / 1000.0);
+      if (probe.sampledBytes() > 0) {
+        out.printf(Locale.ROOT, "    read %d MiB of the restored volume at %.1f MiB/s: its %s of images are fully "
+                + "readable after about %s on a node restored as this probe was (no initialization rate; "
+                + "`precache plan` compares --volume-initialization-rate and --fast-restore)%n",
+            probe.sampledBytes() >> 20, probe.sampledMiBps(), VolumeSizing.human(probe.imageBytes()),
+            RestoreTimeModel.human(Duration.ofMillis(probe.untilReadableMillis())));
+      }
     }
     out.println(result.passed()
         ? "Verified " + result.snapshotId() + " in " + result.region() + ": " + result.images().size()

@@ -3,6 +3,8 @@ package dev.precache.workflows;
 import dev.precache.workflows.InstanceActivities.CheckedImage;
 import dev.precache.workflows.InstanceActivities.ImageCheck;
 import dev.precache.workflows.InstanceActivities.ImageCheckSpec;
+import dev.precache.workflows.InstanceActivities.ReadSample;
+import dev.precache.workflows.InstanceActivities.ReadSampleSpec;
 import dev.precache.workflows.SnapshotContent.RecordedImage;
 import dev.precache.workflows.StackActivities.StackOutputs;
 import dev.precache.workflows.StackActivities.StackSpec;
@@ -38,6 +40,13 @@ final class SnapshotProbes {
   /** Tags a probe's stack with the snapshot it restores, for whoever looks for leftovers. */
   static final String VERIFIES_TAG = "precache:verifies";
   private static final String PINNED_LABEL = "io.cri-containerd.pinned=pinned";
+  /** Probes read part of the restored volume to measure how fast a new node reads its images. */
+  static final String READ_SAMPLE_CHANGE = "verify-read-sample";
+  /**
+   * How much a probe reads: 256 MiB takes about 37 s at the lazy fetch rate (FIGURES.md, EBS: 5–9 MB/s), long
+   * enough to average out, short enough to keep a verify in minutes.
+   */
+  static final long SAMPLE_BYTES = 256L << 20;
 
   private final String workflowId;
   private final String runId;
@@ -109,8 +118,21 @@ final class SnapshotProbes {
           "check " + names.size() + " images on probe " + instanceId)
           .checkImages(new ImageCheckSpec(region, instanceId, names));
       List<VerifiedImage> verified = images.stream().map(image -> verified(image, check.images())).toList();
-      tell(platform, "checked in " + check.executedMillis() + " ms; deleting " + stackName);
-      return new ProbeOutcome(verified, new Probe(platform, instanceType, stackName, instanceId, check.executedMillis()));
+      long imageBytes = SnapshotContent.volumeUsedBytes(snapshot.tags())
+          .orElse((long) snapshot.volumeSizeGiB() << 30);
+      ReadSample sample = new ReadSample(0, 0);
+      if (Workflow.getVersion(READ_SAMPLE_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1) {
+        long sampleBytes = Math.min(SAMPLE_BYTES, imageBytes);
+        tell(platform, "checked in " + check.executedMillis() + " ms; reading " + (sampleBytes >> 20)
+            + " MiB of the restored volume");
+        sample = instance(abandoned(BuildTimeouts.RUN_COMMAND), "read " + (sampleBytes >> 20) + " MiB on probe "
+            + instanceId).readSample(new ReadSampleSpec(region, instanceId, sampleBytes));
+      }
+      long untilReadable = sample.bytes() <= 0 ? 0
+          : (long) Math.ceil((double) imageBytes * sample.executedMillis() / sample.bytes());
+      tell(platform, "done; deleting " + stackName);
+      return new ProbeOutcome(verified, new Probe(platform, instanceType, stackName, instanceId, check.executedMillis(),
+          sample.bytes(), sample.executedMillis(), imageBytes, untilReadable));
     } finally {
       tearDown(region, stackName, deployEndedWithoutStackAt);
     }
