@@ -44,8 +44,19 @@ class VerifyCliTest extends RealBuildTest {
     List<Double> rates = SAMPLED_READ.matcher(verify.out()).results()
         .map(read -> Double.parseDouble(read.group(1))).toList();
     assertThat(rates).as("%s", verify.out()).hasSize(2).allSatisfy(rate -> assertThat(rate).isBetween(4.0, 10.0));
+    assertThat(verify.out()).contains("on a node restored as this probe was (no initialization rate;");
+
+    // Restored as nodes given --volume-initialization-rate 300 would be, the probes read far faster.
+    Cli.Run rated = new Cli(temporal.client()).run("verify", snapshotId, "-r", "us-west-2",
+        "--volume-initialization-rate", "300");
+    keep("verify-rated.txt", rated);
+    assertThat(rated.exitCode()).as("%s", rated).isZero();
+    assertThat(rated.out()).contains("Started verify precache-verify-" + snapshotId + "-rate-300",
+        "on a node restored as this probe was (initialization rate 300 MiB/s;");
+    assertThat(SAMPLED_READ.matcher(rated.out()).results().map(read -> Double.parseDouble(read.group(1))))
+        .hasSize(2).allSatisfy(rate -> assertThat(rate).isGreaterThan(50.0));
     assertThat(verify.out().lines().filter(line -> line.contains("complete (") && line.endsWith("yes"))).hasSize(4);
-    assertThat(probeStacks()).hasSize(2).allSatisfy(name -> assertThat(name).startsWith("precache-verify-"));
+    assertThat(probeStacks()).hasSize(4).allSatisfy(name -> assertThat(name).startsWith("precache-verify-"));
     aws.assertNothingLeft();
   }
 

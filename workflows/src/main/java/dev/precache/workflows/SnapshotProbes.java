@@ -59,8 +59,14 @@ final class SnapshotProbes {
     this.phase = phase;
   }
 
-  /** Every entry of {@code recorded} checked on the probe of its platform; a probe's failure is thrown after all ended. */
-  VerifyResult verify(String region, SnapshotDescription snapshot, List<RecordedImage> recorded) {
+  /**
+   * Every entry of {@code recorded} checked on the probe of its platform; a probe's failure is thrown after all ended.
+   *
+   * @param initializationRateMiBps the provisioned initialization rate the probes' volumes are created with, as the
+   *                                nodes' would be; null: lazily, block by block on first read
+   */
+  VerifyResult verify(String region, SnapshotDescription snapshot, List<RecordedImage> recorded,
+      Integer initializationRateMiBps) {
     Map<String, List<RecordedImage>> byPlatform = new LinkedHashMap<>();
     recorded.forEach(image -> byPlatform.computeIfAbsent(image.platform(), p -> new ArrayList<>()).add(image));
     List<String> unprobeable = byPlatform.keySet().stream().filter(p -> !PROBE_INSTANCE_TYPES.containsKey(p)).toList();
@@ -71,7 +77,7 @@ final class SnapshotProbes {
     }
     List<Promise<ProbeOutcome>> outcomes = new ArrayList<>();
     byPlatform.forEach((platform, images) ->
-        outcomes.add(Async.function(() -> probe(region, snapshot, platform, images))));
+        outcomes.add(Async.function(() -> probe(region, snapshot, platform, images, initializationRateMiBps))));
     // A failed probe does not cancel the other, which ends within minutes: every probe ends, and so tears down,
     // before the first failure is thrown.
     Promise.allOf(outcomes.stream().map(outcome -> outcome.handle((value, failure) -> value)).toList()).get();
@@ -89,7 +95,7 @@ final class SnapshotProbes {
   private record ProbeOutcome(List<VerifiedImage> images, Probe probe) {}
 
   private ProbeOutcome probe(String region, SnapshotDescription snapshot, String platform,
-      List<RecordedImage> images) {
+      List<RecordedImage> images, Integer initializationRateMiBps) {
     String architecture = platform.substring(platform.indexOf('/') + 1);
     BuildIdentity identity = BuildIdentity.ofProbe(workflowId, runId, architecture);
     String stackName = identity.stackName();
@@ -103,7 +109,7 @@ final class SnapshotProbes {
       StackOutputs stack;
       try {
         stack = stacks(abandoned(BuildTimeouts.DEPLOY_STACK), "deploy probe " + stackName)
-            .deployStack(new StackSpec(identity, stackRequest, profile, snapshot.snapshotId()));
+            .deployStack(new StackSpec(identity, stackRequest, profile, snapshot.snapshotId(), initializationRateMiBps));
       } catch (TemporalFailure deployFailure) {
         deployEndedWithoutStackAt = Workflow.currentTimeMillis();
         throw deployFailure;
@@ -132,7 +138,7 @@ final class SnapshotProbes {
           : (long) Math.ceil((double) imageBytes * sample.executedMillis() / sample.bytes());
       tell(platform, "done; deleting " + stackName);
       return new ProbeOutcome(verified, new Probe(platform, instanceType, stackName, instanceId, check.executedMillis(),
-          sample.bytes(), sample.executedMillis(), imageBytes, untilReadable));
+          initializationRateMiBps, sample.bytes(), sample.executedMillis(), imageBytes, untilReadable));
     } finally {
       tearDown(region, stackName, deployEndedWithoutStackAt);
     }

@@ -123,6 +123,31 @@ class VerifySnapshotWorkflowTest {
   }
 
   @Test
+  void probesRestoreWithTheInitializationRateTheNodesWillUse(TestWorkflowEnvironment env, WorkflowClient client,
+      Worker worker) {
+    when(cloud.snapshots.describeSnapshot(FakeCloud.REGION, FakeCloud.SNAPSHOT_ID)).thenReturn(built("completed"));
+    cloud.register(worker);
+    env.start();
+
+    VerifyResult result = newVerify(client, worker)
+        .verify(new VerifyRequest(FakeCloud.REGION, FakeCloud.SNAPSHOT_ID, null, 300));
+
+    assertThat(result.passed()).as(result.reason()).isTrue();
+    assertThat(deployed).extracting(StackSpec::dataVolumeInitializationRateMiBps).containsExactly(300, 300);
+    assertThat(result.probes()).extracting(VerifyResult.Probe::initializationRateMiBps).containsExactly(300, 300);
+    assertThat(liveStacks).isEmpty();
+  }
+
+  @Test
+  void aRateEbsDoesNotOfferIsRefusedNamingTheField() {
+    for (int rate : new int[] {99, 301}) {
+      assertThat(catchThrowableOfType(InvalidRequestException.class,
+          () -> new VerifyRequest(FakeCloud.REGION, FakeCloud.SNAPSHOT_ID, null, rate).validated()))
+          .satisfies(e -> assertThat(e.field()).isEqualTo("volumeInitializationRateMiBps"));
+    }
+  }
+
+  @Test
   void aSnapshotMissingAPlatformFailsNamingItAndLeavesNoStack(TestWorkflowEnvironment env, WorkflowClient client,
       Worker worker) {
     when(cloud.snapshots.describeSnapshot(FakeCloud.REGION, FakeCloud.SNAPSHOT_ID)).thenReturn(built("completed"));
