@@ -112,6 +112,25 @@ class PrivateRegistryEndToEndTest {
   }
 
   @Test
+  void aLoginTheWorkerCouldNotDeleteAfterThePullIsDeletedByTeardown() {
+    Cloud cloud = local.cloud();
+    cloud.faults().addError("ssm", "DeleteParameter", "AccessDeniedException", 1.0);
+
+    CliRun run = local.runCli("build", "-r", LocalCloud.REGION, "-q", IMAGE);
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    List<Call> parked = cloud.requests().calls("ssm", "PutParameter");
+    assertThat(parked).hasSize(1);
+    assertThat(cloud.requests().calls("ssm", "DeleteParameter")).as("the pull's own delete, refused")
+        .singleElement().satisfies(call -> assertThat(call.errorCode()).isEqualTo("AccessDeniedException"));
+    assertThat(cloud.requests().calls("ssm", "DeleteParameters")).as("teardown's sweep of the build's path")
+        .singleElement().satisfies(call -> assertThat(call.parameters())
+            .containsEntry("Names.1", parked.get(0).parameters().get("Name")));
+    cloud.faults().clear();
+    assertNothingLeft(cloud);
+  }
+
+  @Test
   void anInstanceRoleThatMayNotReadTheParameterFailsThePullNamingThePermissionAndLeavesNothing() {
     Cloud cloud = local.cloud();
     cloud.iam().putRole("team-no-parameters",
