@@ -11,7 +11,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * curl in the admin container (Amazon Linux 2023's curl 8.x), for the requests an instance makes itself: IMDS, and
+ * curl in the admin container (Amazon Linux 2's curl 7.79, AL2023's 8.x since bottlerocket-admin-container#125), for
+ * the requests an instance makes itself: IMDS, and
  * AWS JSON 1.1 APIs signed with {@code --aws-sigv4 aws:amz:REGION:SERVICE} (curl ≥ 7.75) and {@code --user
  * KEY:SECRET}, the session token in {@code -H "x-amz-security-token: ..."}. Options: {@code -s -S -f
  * --fail-with-body -X -H -d/--data -u/--user --aws-sigv4} and one URL. The body goes to stdout; with {@code -f} an
