@@ -52,7 +52,12 @@ final class Curl {
     boolean imds = request.url().getHost().equals(InstanceMetadata.HOST);
     Matcher awsHost = AWS_HOST.matcher(request.url().getHost());
     if (!imds && !awsHost.matches()) {
-      return Commands.failure(io, 0, 6, request.showErrors() ? "curl: (6) Could not resolve host: " + request.url().getHost() : "");
+      return new TimedJob(io, 0, () -> {
+        if (request.showErrors()) {
+          io.stderr().append("curl: (6) Could not resolve host: ").append(request.url().getHost()).append('\n');
+        }
+        return 6;
+      });
     }
     return new TimedJob(io, imds ? IMDS_MILLIS : AWS_MILLIS, () -> {
       Response response;
