@@ -102,7 +102,8 @@ public final class FirstBuildBenchmark implements Callable<Integer> {
         System.err.print(started.err());
         return null;
       }
-      BuildResult result = local.client().newUntypedWorkflowStub(started.out().strip()).getResult(BuildResult.class);
+      String workflowId = started.out().strip();
+      BuildResult result = local.client().newUntypedWorkflowStub(workflowId).getResult(BuildResult.class);
       double wall = (System.nanoTime() - start) / 1e9 / timeScale;
       TimeModel model = TimeModel.of(local.cloud(), result);
       StringWriter report = new StringWriter();
@@ -110,6 +111,8 @@ public final class FirstBuildBenchmark implements Callable<Integer> {
       out.printf(Locale.ROOT, "%n%s: %s; %s%n", name, result.snapshotId(), Leftovers.in(local.cloud()).summary());
       model.printBasis(out);
       model.printSteps(out, result, timeScale, LocalCloud.POLL_INTERVAL_AT_SCALE_1.toMillis() / 1000.0);
+      PullTimeline.of(local.client().fetchHistory(workflowId).getEvents(), local.cloud(), LocalCloud.REGION,
+          result.instanceId()).print(out);
       out.printf(Locale.ROOT, "  wall %.1f s (%.1f s real), lower bound %.1f s%n", wall, wall * timeScale,
           model.lowerBoundSeconds());
       out.flush();
