@@ -1,6 +1,7 @@
 package dev.precache.demo;
 
 import dev.precache.workflows.BuildResult;
+import io.temporal.api.history.v1.HistoryEvent;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
@@ -111,8 +112,9 @@ public final class FirstBuildBenchmark implements Callable<Integer> {
       out.printf(Locale.ROOT, "%n%s: %s; %s%n", name, result.snapshotId(), Leftovers.in(local.cloud()).summary());
       model.printBasis(out);
       model.printSteps(out, result, timeScale, LocalCloud.POLL_INTERVAL_AT_SCALE_1.toMillis() / 1000.0);
-      PullTimeline.of(local.client().fetchHistory(workflowId).getEvents(), local.cloud(), LocalCloud.REGION,
-          result.instanceId()).print(out);
+      List<HistoryEvent> history = local.client().fetchHistory(workflowId).getEvents();
+      PullTimeline.printStacks(out, history, local.cloud());
+      PullTimeline.of(history, local.cloud(), LocalCloud.REGION, result.instanceId()).print(out);
       out.printf(Locale.ROOT, "  wall %.1f s (%.1f s real), lower bound %.1f s%n", wall, wall * timeScale,
           model.lowerBoundSeconds());
       out.flush();

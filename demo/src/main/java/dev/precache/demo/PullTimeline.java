@@ -87,6 +87,51 @@ record PullTimeline(List<Row> rows, long firstScheduledAt, long stepSeenDoneAt) 
     return new PullTimeline(rows, rows.isEmpty() ? 0 : rows.get(0).scheduled(), seenDone);
   }
 
+  /**
+   * The deploy step's activities (ensure the builder stack, deploy the build stack) beside the moments their
+   * stacks reached CREATE_COMPLETE in the simulator, in simulated seconds from the first one's scheduling: what
+   * lies between a stack being done and the activity seeing it is the poll.
+   */
+  static void printStacks(PrintWriter out, List<HistoryEvent> events, Cloud cloud) {
+    SimClock clock = cloud.clock();
+    Map<Long, String> types = new HashMap<>();
+    List<String> lines = new ArrayList<>();
+    long first = -1;
+    for (HistoryEvent event : events) {
+      long at = simulated(clock, event.getEventTime());
+      switch (event.getEventType()) {
+        case EVENT_TYPE_ACTIVITY_TASK_SCHEDULED -> {
+          String type = event.getActivityTaskScheduledEventAttributes().getActivityType().getName();
+          if (type.equals("EnsureBuilderStack") || type.equals("DeployStack")) {
+            types.put(event.getEventId(), type);
+            first = first < 0 ? at : first;
+            lines.add(String.format(Locale.ROOT, "%s scheduled %.1f", type, (at - first) / 1000.0));
+          }
+        }
+        case EVENT_TYPE_ACTIVITY_TASK_STARTED -> {
+          String type = types.get(event.getActivityTaskStartedEventAttributes().getScheduledEventId());
+          if (type != null) {
+            lines.add(String.format(Locale.ROOT, "%s started %.1f", type, (at - first) / 1000.0));
+          }
+        }
+        case EVENT_TYPE_ACTIVITY_TASK_COMPLETED -> {
+          String type = types.get(event.getActivityTaskCompletedEventAttributes().getScheduledEventId());
+          if (type != null) {
+            lines.add(String.format(Locale.ROOT, "%s completed %.1f", type, (at - first) / 1000.0));
+          }
+        }
+        default -> { }
+      }
+    }
+    long origin = first;
+    cloud.allStacks().forEach(stack -> stack.events().stream()
+        .filter(e -> e.resourceType().equals("AWS::CloudFormation::Stack") && e.status().equals("CREATE_COMPLETE"))
+        .forEach(e -> lines.add(String.format(Locale.ROOT, "stack %s CREATE_COMPLETE %.1f", stack.name(),
+            (e.timestamp().toEpochMilli() - origin) / 1000.0))));
+    out.printf(Locale.ROOT, "  deploy step, simulated s from its first activity's scheduling: %s%n",
+        String.join("; ", lines));
+  }
+
   private static long simulated(SimClock clock, Timestamp time) {
     return clock.simulatedMillisAt(time.getSeconds() * 1000 + time.getNanos() / 1_000_000);
   }
