@@ -1,6 +1,7 @@
 package dev.precache.demo;
 
 import dev.precache.workflows.BuildResult;
+import io.temporal.api.history.v1.HistoryEvent;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
@@ -102,7 +103,8 @@ public final class FirstBuildBenchmark implements Callable<Integer> {
         System.err.print(started.err());
         return null;
       }
-      BuildResult result = local.client().newUntypedWorkflowStub(started.out().strip()).getResult(BuildResult.class);
+      String workflowId = started.out().strip();
+      BuildResult result = local.client().newUntypedWorkflowStub(workflowId).getResult(BuildResult.class);
       double wall = (System.nanoTime() - start) / 1e9 / timeScale;
       TimeModel model = TimeModel.of(local.cloud(), result);
       StringWriter report = new StringWriter();
@@ -110,6 +112,9 @@ public final class FirstBuildBenchmark implements Callable<Integer> {
       out.printf(Locale.ROOT, "%n%s: %s; %s%n", name, result.snapshotId(), Leftovers.in(local.cloud()).summary());
       model.printBasis(out);
       model.printSteps(out, result, timeScale, LocalCloud.POLL_INTERVAL_AT_SCALE_1.toMillis() / 1000.0);
+      List<HistoryEvent> history = local.client().fetchHistory(workflowId).getEvents();
+      PullTimeline.printStacks(out, history, local.cloud());
+      PullTimeline.of(history, local.cloud(), LocalCloud.REGION, result.instanceId()).print(out);
       out.printf(Locale.ROOT, "  wall %.1f s (%.1f s real), lower bound %.1f s%n", wall, wall * timeScale,
           model.lowerBoundSeconds());
       out.flush();

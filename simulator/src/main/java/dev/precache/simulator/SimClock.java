@@ -11,6 +11,7 @@ public final class SimClock {
     private final double scale;
     private final long startSimMillis;
     private final long startRealNanos;
+    private final long startRealMillis;
 
     public SimClock(double scale) {
         this(scale, System.currentTimeMillis());
@@ -23,6 +24,7 @@ public final class SimClock {
         this.scale = scale;
         this.startSimMillis = startSimMillis;
         this.startRealNanos = System.nanoTime();
+        this.startRealMillis = System.currentTimeMillis();
     }
 
     public double scale() {
@@ -36,6 +38,11 @@ public final class SimClock {
 
     public Instant now() {
         return Instant.ofEpochMilli(nowMillis());
+    }
+
+    /** The simulated time at a real wall-clock time (a Temporal event's, say): for the benchmarks' timelines. */
+    public long simulatedMillisAt(long realEpochMillis) {
+        return startSimMillis + (long) ((realEpochMillis - startRealMillis) / scale);
     }
 
     /** How long a simulated delay lasts in real time. */

@@ -69,7 +69,7 @@ final class BuildCommand implements Callable<Integer> {
     BuildRequest request;
     try {
       flags = toRequest();
-      request = BuildRequestValidator.normalize(flags);
+      request = BuildRequestValidator.normalizeToStart(flags);
     } catch (InvalidRequestException e) {
       return BuildOptions.invalid(e, flags).report(err);
     }
@@ -126,9 +126,9 @@ final class BuildCommand implements Callable<Integer> {
       err.println("note: --timeout " + BuildWorkflowOptions.human(request.timeout()) + " is ignored: the running "
           + "build keeps its " + BuildWorkflowOptions.human(running.timeout()));
     }
-    if (!running.pullParallelism().equals(request.pullParallelism())) {
+    if (request.pullParallelism() != null && !request.pullParallelism().equals(running.pullParallelism())) {
       err.println("note: --parallelism " + request.pullParallelism() + " is ignored: the running build keeps its "
-          + running.pullParallelism());
+          + (running.pullParallelism() == null ? "planned parallelism" : running.pullParallelism()));
     }
     err.flush();
   }

@@ -125,7 +125,7 @@ final class BuildSpecFile {
       throw new InvalidSpecException(source + " is not YAML: " + e.getOriginalMessage());
     }
     try {
-      return BuildRequestValidator.normalize(toRequest(spec, source));
+      return BuildRequestValidator.normalizeToStart(toRequest(spec, source));
     } catch (InvalidRequestException e) {
       throw new InvalidSpecException(
           "invalid " + KEY_OF_FIELD.getOrDefault(e.field(), e.field()) + " in " + source + ": " + e.problem());

@@ -69,7 +69,7 @@ final class PlanCommand implements Callable<Integer> {
     BuildRequest request;
     try {
       flags = options.toRequest(images);
-      request = BuildRequestValidator.normalize(flags);
+      request = BuildRequestValidator.normalizeToStart(flags);
     } catch (InvalidRequestException e) {
       return BuildOptions.invalid(e, flags).report(err);
     }

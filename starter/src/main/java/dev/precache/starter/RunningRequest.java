@@ -30,7 +30,7 @@ final class RunningRequest {
       Payloads input = events.get(0).getWorkflowExecutionStartedEventAttributes().getInput();
       BuildRequest request = client.getOptions().getDataConverter()
           .fromPayloads(0, Optional.of(input), BuildRequest.class, BuildRequest.class);
-      return BuildRequestValidator.normalize(request);
+      return BuildRequestValidator.normalizeToStart(request);
     } catch (RuntimeException e) {
       return null;
     }

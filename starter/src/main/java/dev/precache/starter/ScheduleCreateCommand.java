@@ -122,7 +122,7 @@ final class ScheduleCreateCommand implements Callable<Integer> {
     BuildRequest flags = null;
     try {
       flags = build.toRequest(images);
-      return BuildRequestValidator.normalize(flags);
+      return BuildRequestValidator.normalizeToStart(flags);
     } catch (InvalidRequestException e) {
       throw BuildOptions.invalid(e, flags);
     }

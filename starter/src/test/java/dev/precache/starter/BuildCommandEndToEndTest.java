@@ -2,9 +2,12 @@ package dev.precache.starter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.precache.workflows.BuildRequest;
 import dev.precache.workflows.BuildSearchAttributes;
 import dev.precache.workflows.SnapshotBuildWorkflow;
+import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
+import io.temporal.common.converter.DefaultDataConverter;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
@@ -12,6 +15,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -145,6 +149,27 @@ class BuildCommandEndToEndTest {
     assertThat(other.err().lines().filter(line -> line.startsWith("note:"))).containsExactly(
         "note: --timeout 5h is ignored: the running build keeps its 2h",
         "note: --parallelism 8 is ignored: the running build keeps its 2");
+  }
+
+  @Test
+  void aBuildWithoutParallelismLeavesItToTheWorkflowsPlanAndOneWithItSaysSo() {
+    String planned = precache("build", "--detach", "-r", "us-west-2", IMAGES).outLines().get(0);
+    String asked = precache("build", "--detach", "-r", "us-west-2", "--name", "asked", "--parallelism", "3", IMAGES)
+        .outLines().get(0);
+
+    // Filled with the validator's default of 4, the workflow would take it as asked for and never plan its own.
+    assertThat(startedWith(planned).pullParallelism()).isNull();
+    assertThat(startedWith(asked).pullParallelism()).isEqualTo(3);
+    Run attached = precache("build", "--detach", "-r", "us-west-2", "--parallelism", "8", IMAGES);
+    assertThat(attached.err().lines().filter(line -> line.startsWith("note:"))).containsExactly(
+        "note: --parallelism 8 is ignored: the running build keeps its planned parallelism");
+  }
+
+  private BuildRequest startedWith(String workflowId) {
+    HistoryEvent first = client.fetchHistory(workflowId).getEvents().get(0);
+    return DefaultDataConverter.newDefaultInstance().fromPayloads(0,
+        Optional.of(first.getWorkflowExecutionStartedEventAttributes().getInput()), BuildRequest.class,
+        BuildRequest.class);
   }
 
   @Test

@@ -38,7 +38,7 @@ class ScheduleCommandParsingTest {
 
   private BuildRequest buildRequest(String... args) {
     BuildCommand build = (BuildCommand) cli().parseArgs(args).subcommand().commandSpec().userObject();
-    return BuildRequestValidator.normalize(build.toRequest());
+    return BuildRequestValidator.normalizeToStart(build.toRequest());
   }
 
   private Path spec(String yaml) throws IOException {
@@ -85,6 +85,7 @@ class ScheduleCommandParsingTest {
     ScheduleCreateCommand create = parseCreate("schedule", "create", "s", "--every", "24h", "--spec", spec.toString());
 
     assertThat(create.request()).isEqualTo(buildRequest("build", "--name", "gpu-models", "-r", "us-west-2", "nginx:1.27"));
+    assertThat(create.request().pullParallelism()).as("left to the workflow's plan").isNull();
   }
 
   @Test

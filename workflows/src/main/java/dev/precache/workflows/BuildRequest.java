@@ -128,8 +128,8 @@ public record BuildRequest(
         volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones, verify, fromPrevious);
   }
 
-  /** This request with its pulls' parallelism decided. */
-  public BuildRequest withPullParallelism(int parallelism) {
+  /** This request with its pulls' parallelism decided; null leaves it to the workflow's plan. */
+  public BuildRequest withPullParallelism(Integer parallelism) {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
         volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
         parallelism, volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones, verify,

@@ -69,6 +69,16 @@ public final class BuildRequestValidator {
   }
 
   /**
+   * What a client starts a build with: {@link #normalize(BuildRequest)}, except that a pull parallelism the request
+   * leaves out stays out, so the workflow plans it for the instance ({@link PullSchedule#parallelism}); filled with
+   * {@link #DEFAULT_PULL_PARALLELISM}, it would read as asked for and every build would pull 4 at a time.
+   */
+  public static BuildRequest normalizeToStart(BuildRequest request) {
+    BuildRequest normalized = normalize(request);
+    return request.pullParallelism() == null ? normalized.withPullParallelism(null) : normalized;
+  }
+
+  /**
    * {@link #normalize(BuildRequest)}, with or without the rules on names, tags and {@code -op} added for AWS's
    * input rules: a build started before them replays as it ran (see the workflow's input-limits change).
    */

@@ -38,6 +38,21 @@ public final class Command {
         return parameters;
     }
 
+    public String comment() {
+        return comment;
+    }
+
+    public Instant requested() {
+        return requested;
+    }
+
+    /** Each instance's invocation as GetCommandInvocation would report it at {@code now}: for the benchmarks' timelines. */
+    public Map<String, InvocationResult> results(long now) {
+        Map<String, InvocationResult> results = new LinkedHashMap<>();
+        invocations.forEach((instanceId, invocation) -> results.put(instanceId, invocation.view(now)));
+        return results;
+    }
+
     long deliveryDeadlineMillis() {
         return requested.toEpochMilli() + timeoutSeconds * 1000L;
     }
