@@ -150,11 +150,14 @@ final class Polling {
   }
 
   /**
-   * The next pause of a backoff: twice the last, at most eight poll intervals and {@link #MAX_READ_BACKOFF}, so
-   * a wait still ends within a few polls of AWS answering again.
+   * The next pause of a backoff: twice the last, at most two poll intervals and {@link #MAX_READ_BACKOFF} (both
+   * 10 s at the production 5 s), so a wait still ends within a poll or two of AWS answering again. The cap keeps
+   * that proportion at a simulator's shorter intervals: at eight intervals, under bench/api-storm's 0.5 + 0.5 (three
+   * calls in four refused, and the SDK's retry quota spent, so a try is one attempt) each answered call had waited
+   * about ten intervals, where two intervals of cap make it about three.
    */
   Duration backoffAfter(Duration previous) {
-    Duration cap = interval.multipliedBy(8).compareTo(MAX_READ_BACKOFF) < 0 ? interval.multipliedBy(8)
+    Duration cap = interval.multipliedBy(2).compareTo(MAX_READ_BACKOFF) < 0 ? interval.multipliedBy(2)
         : MAX_READ_BACKOFF;
     Duration doubled = previous.multipliedBy(2);
     return doubled.compareTo(cap) > 0 ? cap : doubled;
@@ -187,9 +190,12 @@ final class Polling {
     }
   }
 
-  /** "Full jitter" between half and all of {@code backoff}: callers refused together do not come back together. */
-  private static Duration jittered(Duration backoff) {
-    long millis = backoff.toMillis();
-    return Duration.ofMillis(millis / 2 + ThreadLocalRandom.current().nextLong(millis / 2 + 1));
+  /**
+   * "Full jitter", anywhere from nothing to all of {@code backoff}: callers refused together do not come back
+   * together, and on average a refused try waits half the backoff ("Exponential Backoff And Jitter", AWS
+   * Architecture Blog, 2015: of the jitters compared, the least work and the soonest done).
+   */
+  static Duration jittered(Duration backoff) {
+    return Duration.ofNanos(ThreadLocalRandom.current().nextLong(backoff.toNanos() + 1));
   }
 }

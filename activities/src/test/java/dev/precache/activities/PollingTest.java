@@ -20,6 +20,31 @@ class PollingTest {
   }
 
   @Test
+  void aRefusedCallBacksOffFromTheIntervalToTwiceItAtMostTenSeconds() {
+    assertThat(backoffs(new Polling(Duration.ofSeconds(5)), 4)).containsExactly(
+        Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10));
+    assertThat(backoffs(new Polling(Duration.ofMillis(50)), 4)).containsExactly(
+        Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(100));
+    assertThat(backoffs(new Polling(Duration.ofSeconds(8)), 3)).containsExactly(
+        Duration.ofSeconds(8), Duration.ofSeconds(10), Duration.ofSeconds(10));
+  }
+
+  @Test
+  void aPauseAfterARefusalIsFullyJittered() {
+    Duration backoff = Duration.ofSeconds(4);
+
+    List<Duration> pauses = Stream.generate(() -> Polling.jittered(backoff)).limit(200).toList();
+
+    assertThat(pauses).allMatch(pause -> !pause.isNegative() && pause.compareTo(backoff) <= 0)
+        .anyMatch(pause -> pause.compareTo(Duration.ofSeconds(1)) < 0)
+        .anyMatch(pause -> pause.compareTo(Duration.ofSeconds(3)) > 0);
+  }
+
+  private static List<Duration> backoffs(Polling polling, int count) {
+    return Stream.iterate(polling.interval(), polling::backoffAfter).limit(count).toList();
+  }
+
+  @Test
   void eachWaitStartsShortAgain() {
     Polling polling = new Polling(Duration.ofSeconds(5));
     Polling.Wait first = polling.newWait();
