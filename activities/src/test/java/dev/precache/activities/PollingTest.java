@@ -20,13 +20,14 @@ class PollingTest {
   }
 
   @Test
-  void aRefusedCallBacksOffFromTheIntervalToTwiceItAtMostTenSeconds() {
-    assertThat(backoffs(new Polling(Duration.ofSeconds(5)), 4)).containsExactly(
-        Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10));
-    assertThat(backoffs(new Polling(Duration.ofMillis(50)), 4)).containsExactly(
-        Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(100));
-    assertThat(backoffs(new Polling(Duration.ofSeconds(8)), 3)).containsExactly(
-        Duration.ofSeconds(8), Duration.ofSeconds(10), Duration.ofSeconds(10));
+  void aRefusedCallBacksOffFromAFifthOfTheIntervalToTwiceItAtMostTenSeconds() {
+    assertThat(backoffs(new Polling(Duration.ofSeconds(5)), 6)).containsExactly(Duration.ofSeconds(1),
+        Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(8), Duration.ofSeconds(10),
+        Duration.ofSeconds(10));
+    assertThat(backoffs(new Polling(Duration.ofMillis(50)), 5)).containsExactly(Duration.ofMillis(10),
+        Duration.ofMillis(20), Duration.ofMillis(40), Duration.ofMillis(80), Duration.ofMillis(100));
+    assertThat(backoffs(new Polling(Duration.ofSeconds(8)), 4)).containsExactly(
+        Duration.ofMillis(1600), Duration.ofMillis(3200), Duration.ofMillis(6400), Duration.ofSeconds(10));
   }
 
   @Test
@@ -41,7 +42,7 @@ class PollingTest {
   }
 
   private static List<Duration> backoffs(Polling polling, int count) {
-    return Stream.iterate(polling.interval(), polling::backoffAfter).limit(count).toList();
+    return Stream.iterate(polling.firstBackoff(), polling::backoffAfter).limit(count).toList();
   }
 
   @Test
