@@ -64,9 +64,9 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
     this.logins = logins;
     this.clients = clients;
     this.commands = new CommandRunner(clients, pollInterval);
-    this.credentials = new RegistryCredentials(clients);
     this.polling = new Polling(pollInterval);
-    this.instanceTypes = new InstanceTypeLookup(clients);
+    this.credentials = new RegistryCredentials(clients, polling);
+    this.instanceTypes = new InstanceTypeLookup(clients, polling);
   }
 
   @Override

@@ -90,13 +90,13 @@ final class Polling {
 
   /**
    * One call of a wait loop, a read or an idempotent request: throttling, 5xx and timeouts are ridden out here,
-   * with jittered exponential backoff from the poll interval ({@link #backoffAfter}), heartbeating
+   * with jittered exponential backoff ({@link #firstBackoff}, {@link #backoffAfter}), heartbeating
    * {@code details} (the loop's own, so a retry still resumes from them), so one refused poll no longer fails the
    * whole wait. A permanent error is thrown at once; the activity's timeouts bound the rest. Not for a call that
    * must not be repeated: a try that timed out may have been done.
    */
   <T> T untilAnswered(String action, Object details, Supplier<T> call) {
-    Duration backoff = interval;
+    Duration backoff = firstBackoff();
     int refused = 0;
     ActivityExecutionContext context = Activity.getExecutionContext();
     while (true) {
@@ -127,7 +127,7 @@ final class Polling {
    * is the result. A permanent error is thrown at once.
    */
   <T> T once(String action, Object details, Supplier<T> call, Supplier<Optional<T>> lookUp) {
-    Duration backoff = interval;
+    Duration backoff = firstBackoff();
     while (true) {
       try {
         return heartbeating(details, call);
@@ -150,11 +150,23 @@ final class Polling {
   }
 
   /**
-   * The next pause of a backoff: twice the last, at most eight poll intervals and {@link #MAX_READ_BACKOFF}, so
-   * a wait still ends within a few polls of AWS answering again.
+   * The first pause of a backoff, before full jitter: a fifth of the poll interval, 1 s at the production 5 s (the
+   * AWS SDK's own base delay for throttling), as a refused call is one the SDK's retries, up to 3 attempts until
+   * its retry quota is spent, have already given up on.
+   */
+  Duration firstBackoff() {
+    return interval.dividedBy(5);
+  }
+
+  /**
+   * The next pause of a backoff: twice the last, at most two poll intervals and {@link #MAX_READ_BACKOFF} (both
+   * 10 s at the production 5 s), so a wait still ends within a poll or two of AWS answering again. The cap keeps
+   * that proportion at a simulator's shorter intervals: at eight intervals, under bench/api-storm's 0.5 + 0.5 (three
+   * calls in four refused, and the SDK's retry quota spent, so a try is one attempt) an answered call had waited
+   * about ten poll intervals on average; with this cap, full jitter and {@link #firstBackoff}, about one and a half.
    */
   Duration backoffAfter(Duration previous) {
-    Duration cap = interval.multipliedBy(8).compareTo(MAX_READ_BACKOFF) < 0 ? interval.multipliedBy(8)
+    Duration cap = interval.multipliedBy(2).compareTo(MAX_READ_BACKOFF) < 0 ? interval.multipliedBy(2)
         : MAX_READ_BACKOFF;
     Duration doubled = previous.multipliedBy(2);
     return doubled.compareTo(cap) > 0 ? cap : doubled;
@@ -187,9 +199,12 @@ final class Polling {
     }
   }
 
-  /** "Full jitter" between half and all of {@code backoff}: callers refused together do not come back together. */
-  private static Duration jittered(Duration backoff) {
-    long millis = backoff.toMillis();
-    return Duration.ofMillis(millis / 2 + ThreadLocalRandom.current().nextLong(millis / 2 + 1));
+  /**
+   * "Full jitter", anywhere from nothing to all of {@code backoff}: callers refused together do not come back
+   * together, and on average a refused try waits half the backoff ("Exponential Backoff And Jitter", AWS
+   * Architecture Blog, 2015: of the jitters compared, the least work and the soonest done).
+   */
+  static Duration jittered(Duration backoff) {
+    return Duration.ofNanos(ThreadLocalRandom.current().nextLong(backoff.toNanos() + 1));
   }
 }

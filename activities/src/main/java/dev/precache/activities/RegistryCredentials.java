@@ -37,9 +37,11 @@ final class RegistryCredentials {
   private static final int DELETE_BATCH = 10;
 
   private final AwsClients clients;
+  private final Polling polling;
 
-  RegistryCredentials(AwsClients clients) {
+  RegistryCredentials(AwsClients clients, Polling polling) {
     this.clients = clients;
+    this.polling = polling;
   }
 
   /** The ECR registry an image lives in. */
@@ -102,20 +104,26 @@ final class RegistryCredentials {
     }
   }
 
-  /** Deletes every parameter under a build's credentials path; none is fine. */
+  /**
+   * Deletes every parameter under a build's credentials path; none is fine. Each page read and each batch deleted
+   * rides out throttling and 5xx ({@link Polling#untilAnswered}); deleting a name already gone is no error.
+   */
   void removeAll(String region, String path) {
     SsmClient ssm = clients.ssm(region);
     List<String> names = new ArrayList<>();
     String nextToken = null;
     do {
-      GetParametersByPathResponse page = ssm.getParametersByPath(GetParametersByPathRequest.builder()
-          .path(path).recursive(true).nextToken(nextToken).build());
+      GetParametersByPathRequest request = GetParametersByPathRequest.builder()
+          .path(path).recursive(true).nextToken(nextToken).build();
+      GetParametersByPathResponse page = polling.untilAnswered("list the credentials under " + path, path,
+          () -> ssm.getParametersByPath(request));
       page.parameters().forEach(parameter -> names.add(parameter.name()));
       nextToken = page.nextToken();
     } while (nextToken != null);
     for (int from = 0; from < names.size(); from += DELETE_BATCH) {
       List<String> batch = names.subList(from, Math.min(from + DELETE_BATCH, names.size()));
-      ssm.deleteParameters(DeleteParametersRequest.builder().names(batch).build());
+      polling.untilAnswered("delete the credentials under " + path, path,
+          () -> ssm.deleteParameters(DeleteParametersRequest.builder().names(batch).build()));
     }
     log.info("Deleted {} credentials parameter(s) under {}", names.size(), path);
   }

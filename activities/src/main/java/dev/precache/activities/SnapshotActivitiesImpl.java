@@ -197,38 +197,43 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
   @Override
   public void deleteBuildSnapshots(String region, BuildIdentity identity) {
     Ec2Client ec2 = clients.ec2(region);
+    String step = "delete snapshots of build " + identity.buildId();
     try {
       // Listed in full before deleting, so that deleting does not shift the pages still to be read.
-      List<String> snapshotIds = ec2.describeSnapshotsPaginator(DescribeSnapshotsRequest.builder()
-              .ownerIds("self")
-              .filters(buildTag(identity.buildId()))
-              .build())
-          .snapshots().stream().map(Snapshot::snapshotId).toList();
+      List<String> snapshotIds = polling.untilAnswered(step + ": list them", step,
+          () -> ec2.describeSnapshotsPaginator(DescribeSnapshotsRequest.builder()
+                  .ownerIds("self")
+                  .filters(buildTag(identity.buildId()))
+                  .build())
+              .snapshots().stream().map(Snapshot::snapshotId).toList());
       for (String snapshotId : snapshotIds) {
-        delete(ec2, snapshotId);
+        polling.untilAnswered("delete snapshot " + snapshotId, snapshotId, () -> delete(ec2, snapshotId));
         Activity.getExecutionContext().heartbeat(snapshotId);
       }
     } catch (SdkException e) {
-      throw AwsFailures.classify("delete snapshots of build " + identity.buildId(), e);
+      throw AwsFailures.classify(step, e);
     }
   }
 
   @Override
   public PreviousSnapshot findLatestSnapshot(String region, String buildName) {
+    String step = "find the newest snapshot of " + buildName;
     try {
-      return clients.ec2(region).describeSnapshotsPaginator(DescribeSnapshotsRequest.builder()
-              .ownerIds("self")
-              .filters(Filter.builder().name("tag:" + SnapshotContent.NAME).values(buildName).build(),
-                  Filter.builder().name("status").values("completed").build())
-              .build())
-          .snapshots().stream()
+      return polling.untilAnswered(step, step, () -> clients.ec2(region).describeSnapshotsPaginator(
+              DescribeSnapshotsRequest.builder()
+                  .ownerIds("self")
+                  .filters(Filter.builder().name("tag:" + SnapshotContent.NAME).values(buildName).build(),
+                      Filter.builder().name("status").values("completed").build())
+                  .build())
+              .snapshots().stream().toList())
+          .stream()
           .max(Comparator.comparing(Snapshot::startTime))
           .map(snapshot -> new PreviousSnapshot(snapshot.snapshotId(), snapshot.volumeSize(),
               Boolean.TRUE.equals(snapshot.encrypted()),
               snapshot.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value, (a, b) -> b))))
           .orElse(null);
     } catch (SdkException e) {
-      throw AwsFailures.classify("find the newest snapshot of " + buildName, e);
+      throw AwsFailures.classify(step, e);
     }
   }
 
@@ -341,16 +346,20 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
     }
   }
 
-  /** EC2 accepts the deletion of a pending snapshot too; it takes effect once the snapshot completes. */
-  private static void delete(Ec2Client ec2, String snapshotId) {
+  /**
+   * EC2 accepts the deletion of a pending snapshot too; it takes effect once the snapshot completes. A snapshot
+   * already gone (a try that timed out after EC2 took it) is deleted too.
+   */
+  private static Void delete(Ec2Client ec2, String snapshotId) {
     try {
       ec2.deleteSnapshot(DeleteSnapshotRequest.builder().snapshotId(snapshotId).build());
       log.info("Deleted snapshot {}", snapshotId);
     } catch (AwsServiceException e) {
       if (!"InvalidSnapshot.NotFound".equals(AwsFailures.errorCode(e))) {
-        throw AwsFailures.classify("delete snapshot " + snapshotId, e);
+        throw e;
       }
       log.info("Snapshot {} already gone", snapshotId);
     }
+    return null;
   }
 }

@@ -36,8 +36,6 @@ public final class StackActivitiesImpl implements StackActivities {
 
   static final String BUILD_ID_TAG = "precache:build-id";
   private static final String INSTANCE_ID_OUTPUT = "InstanceId";
-  private static final Duration FIRST_CREATE_RETRY_PAUSE = Duration.ofSeconds(1);
-  private static final Duration MAX_CREATE_RETRY_PAUSE = Duration.ofSeconds(8);
 
   private final AwsClients clients;
   private final Polling polling;
@@ -101,7 +99,10 @@ public final class StackActivitiesImpl implements StackActivities {
         .overrideConfiguration(o -> o.apiCallTimeout(BuildTimeouts.CREATE_STACK_CALL_TIMEOUT))
         .build();
     long windowEnds = System.nanoTime() + BuildTimeouts.STACK_CREATION_WINDOW.toNanos();
-    Duration pause = FIRST_CREATE_RETRY_PAUSE;
+    // 1 s doubling to 8 s at the production poll interval (5 s); on the poll interval's clock, so a simulator
+    // running faster than real time asks as often on its own clock.
+    Duration maxPause = polling.interval().multipliedBy(8).dividedBy(5);
+    Duration pause = polling.interval().dividedBy(5);
     while (true) {
       Activity.getExecutionContext().heartbeat("CreateStack");
       try {
@@ -120,8 +121,7 @@ public final class StackActivitiesImpl implements StackActivities {
         log.info("CreateStack {} refused, asking again in {} ms: {}", identity.stackName(), pause.toMillis(),
             e.getMessage());
         polling.heartbeatAndWait("CreateStack refused: " + e.getMessage(), pause);
-        pause = pause.multipliedBy(2).compareTo(MAX_CREATE_RETRY_PAUSE) > 0 ? MAX_CREATE_RETRY_PAUSE
-            : pause.multipliedBy(2);
+        pause = pause.multipliedBy(2).compareTo(maxPause) > 0 ? maxPause : pause.multipliedBy(2);
       }
     }
   }

@@ -8,11 +8,19 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.retries.api.AcquireInitialTokenRequest;
+import software.amazon.awssdk.retries.api.RefreshRetryTokenRequest;
+import software.amazon.awssdk.retries.api.RetryStrategy;
 
 /** Where the clients send requests: a fake SSM endpoint on loopback records what reaches it. */
 class AwsClientsTest {
@@ -20,6 +28,8 @@ class AwsClientsTest {
   private static final String GLOBAL_ENDPOINT_PROPERTY = "aws.endpointUrl";
 
   private final List<String> targets = new CopyOnWriteArrayList<>();
+  /** How many of the next requests the fake answers with SSM's ThrottlingException. */
+  private final AtomicInteger refusals = new AtomicInteger();
   private HttpServer server;
 
   @BeforeEach
@@ -27,9 +37,11 @@ class AwsClientsTest {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", exchange -> {
       targets.add(exchange.getRequestHeaders().getFirst("X-Amz-Target"));
-      byte[] body = "{\"InstanceInformationList\":[]}".getBytes(StandardCharsets.UTF_8);
+      boolean refused = refusals.getAndDecrement() > 0;
+      byte[] body = (refused ? "{\"__type\":\"ThrottlingException\",\"message\":\"Rate exceeded\"}"
+          : "{\"InstanceInformationList\":[]}").getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().add("Content-Type", "application/x-amz-json-1.1");
-      exchange.sendResponseHeaders(200, body.length);
+      exchange.sendResponseHeaders(refused ? 400 : 200, body.length);
       exchange.getResponseBody().write(body);
       exchange.close();
     });
@@ -45,7 +57,7 @@ class AwsClientsTest {
   @Test
   void anExplicitEndpointWinsOverTheEnvironment() {
     System.setProperty(GLOBAL_ENDPOINT_PROPERTY, "http://127.0.0.1:1");
-    try (AwsClients clients = new AwsClients(fakeSsm())) {
+    try (AwsClients clients = new AwsClients(fakeSsm(), AwsClients.PRODUCTION_POLL_INTERVAL)) {
       clients.ssm("us-west-2").describeInstanceInformation();
     }
     assertThat(targets).containsExactly("AmazonSSM.DescribeInstanceInformation");
@@ -55,7 +67,7 @@ class AwsClientsTest {
   @Test
   void withoutAnExplicitEndpointTheSdksOwnEndpointConfigurationApplies() {
     System.setProperty(GLOBAL_ENDPOINT_PROPERTY, fakeSsm().toString());
-    try (AwsClients clients = new AwsClients(null)) {
+    try (AwsClients clients = new AwsClients(null, AwsClients.PRODUCTION_POLL_INTERVAL)) {
       clients.ssm("us-west-2").describeInstanceInformation();
     }
     assertThat(targets).containsExactly("AmazonSSM.DescribeInstanceInformation");
@@ -63,7 +75,7 @@ class AwsClientsTest {
 
   @Test
   void clientsAreBuiltOncePerRegion() {
-    try (AwsClients clients = new AwsClients(fakeSsm())) {
+    try (AwsClients clients = new AwsClients(fakeSsm(), AwsClients.PRODUCTION_POLL_INTERVAL)) {
       assertThat(clients.ssm("us-west-2")).isSameAs(clients.ssm("us-west-2"));
       assertThat(clients.ssm("eu-west-1")).isNotSameAs(clients.ssm("us-west-2"));
       assertThat(clients.ec2("us-west-2")).isSameAs(clients.ec2("us-west-2"));
@@ -71,6 +83,47 @@ class AwsClientsTest {
           .contains(fakeSsm());
       assertThat(clients.ecr("eu-west-1").serviceClientConfiguration().region().id()).isEqualTo("eu-west-1");
     }
+  }
+
+  @Test
+  void theSdkStillRetriesAThrottledCallOnThePollIntervalsClock() {
+    refusals.set(2);
+    try (AwsClients clients = new AwsClients(fakeSsm(), Duration.ofMillis(50))) {
+      clients.ssm("us-west-2").describeInstanceInformation();
+    }
+    assertThat(targets).hasSize(3);
+  }
+
+  /** Full jitter: each delay is drawn from zero up to the base doubled per retry. */
+  @Test
+  void theSdksBackoffIsItsOwnAtTheProductionIntervalAndShrinksWithIt() {
+    Throwable throttled = AwsServiceException.builder().statusCode(503)
+        .awsErrorDetails(AwsErrorDetails.builder().errorCode("RequestLimitExceeded").build()).build();
+    Throwable serverError = AwsServiceException.builder().statusCode(500)
+        .awsErrorDetails(AwsErrorDetails.builder().errorCode("InternalError").build()).build();
+
+    assertThat(firstDelays(AwsClients.PRODUCTION_POLL_INTERVAL, throttled))
+        .allMatch(delay -> delay.compareTo(Duration.ofSeconds(1)) <= 0)
+        .anyMatch(delay -> delay.compareTo(Duration.ofMillis(100)) > 0);
+    assertThat(firstDelays(AwsClients.PRODUCTION_POLL_INTERVAL, serverError))
+        .allMatch(delay -> delay.compareTo(Duration.ofMillis(100)) <= 0);
+    assertThat(firstDelays(Duration.ofMillis(50), throttled))
+        .allMatch(delay -> delay.compareTo(Duration.ofMillis(10)) <= 0)
+        .anyMatch(delay -> delay.compareTo(Duration.ofMillis(1)) > 0);
+  }
+
+  /**
+   * The delay before the first retry of a call that failed with {@code failure}, drawn 200 times, each from a new
+   * strategy: one strategy's retry quota (500, 5 a retry) would refuse the 101st.
+   */
+  private static List<Duration> firstDelays(Duration pollInterval, Throwable failure) {
+    return IntStream.range(0, 200).mapToObj(i -> {
+      RetryStrategy strategy = AwsClients.retryStrategy(pollInterval);
+      return strategy.refreshRetryToken(RefreshRetryTokenRequest.builder()
+          .token(strategy.acquireInitialToken(AcquireInitialTokenRequest.create("ssm")).token())
+          .failure(failure)
+          .build()).delay();
+    }).toList();
   }
 
   private URI fakeSsm() {

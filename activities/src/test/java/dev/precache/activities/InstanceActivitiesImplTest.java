@@ -38,6 +38,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentCaptor;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesResponse;
@@ -49,6 +50,7 @@ import software.amazon.awssdk.services.ecr.EcrClient;
 import software.amazon.awssdk.services.ecr.model.GetAuthorizationTokenRequest;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.ssm.model.DeleteParametersRequest;
+import software.amazon.awssdk.services.ssm.model.DeleteParametersResponse;
 import software.amazon.awssdk.services.ssm.model.DescribeInstanceInformationRequest;
 import software.amazon.awssdk.services.ssm.model.DescribeInstanceInformationResponse;
 import software.amazon.awssdk.services.ssm.model.GetCommandInvocationRequest;
@@ -60,6 +62,7 @@ import software.amazon.awssdk.services.ssm.model.Parameter;
 import software.amazon.awssdk.services.ssm.model.PingStatus;
 import software.amazon.awssdk.services.ssm.model.PutParameterRequest;
 import software.amazon.awssdk.services.ssm.model.SendCommandRequest;
+import software.amazon.awssdk.services.ssm.model.SsmException;
 
 class InstanceActivitiesImplTest {
 
@@ -275,6 +278,35 @@ class InstanceActivitiesImplTest {
   }
 
   @Test
+  void deleteRegistryCredentialsRidesOutRefusedCallsInOneAttempt() {
+    when(ssm.getParametersByPath(any(GetParametersByPathRequest.class)))
+        .thenThrow(ssmError(400, "ThrottlingException"), ssmError(500, "InternalServerError"))
+        .thenReturn(GetParametersByPathResponse.builder()
+            .parameters(Parameter.builder().name(IDENTITY.credentialsPath() + "pull-a").build()).build());
+    when(ssm.deleteParameters(any(DeleteParametersRequest.class)))
+        .thenThrow(ssmError(400, "ThrottlingException"))
+        .thenReturn(DeleteParametersResponse.builder().build());
+
+    activities.deleteRegistryCredentials(REGION, IDENTITY);
+
+    verify(ssm, times(3)).getParametersByPath(any(GetParametersByPathRequest.class));
+    verify(ssm, times(2)).deleteParameters(
+        DeleteParametersRequest.builder().names(IDENTITY.credentialsPath() + "pull-a").build());
+  }
+
+  @Test
+  void deleteRegistryCredentialsFailsAtOnceWhenDenied() {
+    when(ssm.getParametersByPath(any(GetParametersByPathRequest.class)))
+        .thenThrow(ssmError(400, "AccessDeniedException"));
+
+    ApplicationFailure failure =
+        applicationFailure(catchThrowable(() -> activities.deleteRegistryCredentials(REGION, IDENTITY)));
+
+    assertThat(failure.getType()).isEqualTo(BuildFailures.ACCESS_DENIED);
+    verify(ssm, times(1)).getParametersByPath(any(GetParametersByPathRequest.class));
+  }
+
+  @Test
   void deleteRegistryCredentialsWithNoneLeftDeletesNothing() {
     when(ssm.getParametersByPath(any(GetParametersByPathRequest.class)))
         .thenReturn(GetParametersByPathResponse.builder().build());
@@ -282,6 +314,11 @@ class InstanceActivitiesImplTest {
     activities.deleteRegistryCredentials(REGION, IDENTITY);
 
     verify(ssm, never()).deleteParameters(any(DeleteParametersRequest.class));
+  }
+
+  private static SsmException ssmError(int status, String code) {
+    return (SsmException) SsmException.builder().statusCode(status)
+        .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage(code).build()).build();
   }
 
   private List<String> sentCommands() {

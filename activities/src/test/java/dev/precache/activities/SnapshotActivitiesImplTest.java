@@ -21,6 +21,7 @@ import dev.precache.workflows.SnapshotActivities.SnapshotStatus;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestActivityEnvironment;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,7 @@ import software.amazon.awssdk.services.ec2.model.CreateSnapshotRequest;
 import software.amazon.awssdk.services.ec2.model.CreateSnapshotResponse;
 import software.amazon.awssdk.services.ec2.model.CreateTagsRequest;
 import software.amazon.awssdk.services.ec2.model.DeleteSnapshotRequest;
+import software.amazon.awssdk.services.ec2.model.DeleteSnapshotResponse;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesResponse;
 import software.amazon.awssdk.services.ec2.model.DescribeSnapshotsRequest;
@@ -257,18 +259,52 @@ class SnapshotActivitiesImplTest {
   }
 
   @Test
-  void aSnapshotThatCannotBeDeletedFailsRetryablyNamingIt() {
+  void findLatestSnapshotRidesOutRefusedListingsInOneAttempt() {
+    SnapshotActivities activities = activities(Duration.ofMinutes(1));
+    when(ec2.describeSnapshotsPaginator(any(DescribeSnapshotsRequest.class))).thenCallRealMethod();
+    when(ec2.describeSnapshots(any(DescribeSnapshotsRequest.class)))
+        .thenThrow(ec2Error(503, "RequestLimitExceeded"), ec2Error(500, "InternalError"))
+        .thenReturn(page(null,
+            Snapshot.builder().snapshotId("snap-old").volumeSize(20)
+                .startTime(Instant.parse("2026-11-01T03:00:00Z")).build(),
+            Snapshot.builder().snapshotId("snap-new").volumeSize(20)
+                .startTime(Instant.parse("2026-11-02T03:00:00Z")).build()));
+
+    assertThat(activities.findLatestSnapshot(REGION, "gpu").snapshotId()).isEqualTo("snap-new");
+    verify(ec2, times(3)).describeSnapshots(any(DescribeSnapshotsRequest.class));
+  }
+
+  @Test
+  void refusedListingsAndDeletionsAreAskedAgainInOneAttempt() {
+    SnapshotActivities activities = activities(Duration.ofMinutes(1));
+    when(ec2.describeSnapshotsPaginator(any(DescribeSnapshotsRequest.class))).thenCallRealMethod();
+    when(ec2.describeSnapshots(any(DescribeSnapshotsRequest.class)))
+        .thenThrow(ec2Error(503, "RequestLimitExceeded"), ec2Error(500, "InternalError"))
+        .thenReturn(page(null, snapshot("snap-1", SnapshotState.PENDING)));
+    when(ec2.deleteSnapshot(any(DeleteSnapshotRequest.class)))
+        .thenThrow(ec2Error(503, "Unavailable"), ec2Error(503, "RequestLimitExceeded"))
+        .thenReturn(DeleteSnapshotResponse.builder().build());
+
+    activities.deleteBuildSnapshots(REGION, IDENTITY);
+
+    verify(ec2, times(3)).describeSnapshots(any(DescribeSnapshotsRequest.class));
+    verify(ec2, times(3)).deleteSnapshot(DeleteSnapshotRequest.builder().snapshotId("snap-1").build());
+  }
+
+  @Test
+  void aSnapshotThatMayNotBeDeletedFailsAtOnceNamingIt() {
     SnapshotActivities activities = activities(Duration.ofMinutes(1));
     when(ec2.describeSnapshotsPaginator(any(DescribeSnapshotsRequest.class))).thenCallRealMethod();
     when(ec2.describeSnapshots(any(DescribeSnapshotsRequest.class)))
         .thenReturn(page(null, snapshot("snap-1", SnapshotState.PENDING)));
-    when(ec2.deleteSnapshot(any(DeleteSnapshotRequest.class))).thenThrow(ec2Error(503, "Unavailable"));
+    when(ec2.deleteSnapshot(any(DeleteSnapshotRequest.class))).thenThrow(ec2Error(403, "UnauthorizedOperation"));
 
     ApplicationFailure failure =
         applicationFailure(catchThrowable(() -> activities.deleteBuildSnapshots(REGION, IDENTITY)));
 
-    assertThat(failure.isNonRetryable()).isFalse();
+    assertThat(failure.getType()).isEqualTo(BuildFailures.ACCESS_DENIED);
     assertThat(failure.getOriginalMessage()).contains("snap-1");
+    verify(ec2, times(1)).deleteSnapshot(any(DeleteSnapshotRequest.class));
   }
 
   private static DescribeInstancesResponse instanceWithVolumes() {

@@ -162,7 +162,11 @@ class StackActivitiesImplTest {
       throw throttled();
     });
 
-    // A short heartbeat timeout, so that the SDK's heartbeat throttling delivers the cancel within a second or two.
+    // The production poll interval, so CreateStack is asked again after 1 s, then 2 s; and a short heartbeat
+    // timeout, so that the SDK's heartbeat throttling delivers the cancel within those 2 s.
+    env.close();
+    env = TestActivityEnvironment.newInstance();
+    env.registerActivitiesImplementations(new StackActivitiesImpl(clients, Duration.ofSeconds(5)));
     StackActivities quicklyHeartbeating = env.newActivityStub(StackActivities.class,
         ActivityOptions.newBuilder(OPTIONS).setHeartbeatTimeout(Duration.ofSeconds(2)).build());
 

@@ -116,7 +116,7 @@ public final class LocalCloud implements AutoCloseable {
 
   private void startWorker(int activitySlots, DockerConfig logins) {
     AwsClients aws = new AwsClients(URI.create(simulator.endpoint()),
-        StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY_ID, SECRET_ACCESS_KEY)));
+        StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY_ID, SECRET_ACCESS_KEY)), pollInterval());
     started.add(aws);
     worker = WorkerHost.start(client, WorkerWiring.forAws(aws, pollInterval(), registryEndpoints(), logins),
         activitySlots);

@@ -64,6 +64,21 @@ class InstanceCapacityActivityTest {
         .isEqualTo(new InstanceCapacity("p4d.24xlarge", 96, 400, 400));
   }
 
+  /** Half and more of the calls refused, as in bench/api-storm: one attempt still answers, or fails as it should. */
+  @Test
+  void anApiStormIsRiddenOutInOneAttempt() {
+    simulator.cloud().faults().addError("ec2", "DescribeInstanceTypes", "RequestLimitExceeded", 0.5);
+    simulator.cloud().faults().addError("ec2", "DescribeInstanceTypes", "InternalError", 0.5);
+
+    InstanceCapacity.Family m5 = activities.describeInstanceCapacity("us-west-2", "m5.large");
+    Throwable notOffered = catchThrowable(() -> activities.describeInstanceCapacity("us-west-2", "m5.huge"));
+
+    assertThat(m5.instance()).isEqualTo(new InstanceCapacity("m5.large", 2, 0.75, 10));
+    assertThat(((ApplicationFailure) notOffered.getCause()).getType()).isEqualTo(BuildFailures.INVALID_REQUEST);
+    assertThat(simulator.cloud().requests().calls("ec2", "DescribeInstanceTypes"))
+        .filteredOn(call -> call.errorCode() != null).isNotEmpty();
+  }
+
   @Test
   void aTypeEc2DoesNotOfferIsAnInvalidRequest() {
     Throwable thrown = catchThrowable(() -> activities.describeInstanceCapacity("us-west-2", "m5.huge"));

@@ -108,10 +108,14 @@ final class SimulatedAws implements BeforeAllCallback, AfterAllCallback, AutoClo
     return server.cloud();
   }
 
-  /** The worker's AWS clients exactly as in production, but for the endpoint and dummy static credentials. */
+  /**
+   * The worker's AWS clients exactly as in production, but for the endpoint, dummy static credentials and the
+   * tests' poll interval ({@link InProcessWorker#AWS_POLL_INTERVAL}), whose clock the SDK's retries keep.
+   */
   AwsClients newAwsClients() {
     return new AwsClients(endpoint(),
-        StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY_ID, SECRET_ACCESS_KEY)));
+        StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY_ID, SECRET_ACCESS_KEY)),
+        InProcessWorker.AWS_POLL_INTERVAL);
   }
 
   /** Each image × platform the snapshot holds, as {@code image platform}: the simulator's record of the volume. */

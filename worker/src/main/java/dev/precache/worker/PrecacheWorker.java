@@ -195,9 +195,9 @@ public final class PrecacheWorker implements Callable<Integer> {
           .orElse(null);
     }
     DockerConfig logins = registryConfig == null ? DockerConfig.empty() : DockerConfig.read(registryConfig);
-    AwsClients aws = new AwsClients(awsEndpoint);
-    BuildImplementations implementations =
-        WorkerWiring.forAws(aws, Duration.ofMillis(awsPollIntervalMillis), registries, logins);
+    Duration awsPollInterval = Duration.ofMillis(awsPollIntervalMillis);
+    AwsClients aws = new AwsClients(awsEndpoint, awsPollInterval);
+    BuildImplementations implementations = WorkerWiring.forAws(aws, awsPollInterval, registries, logins);
     WorkerHost host = activitiesOnly
         ? WorkerHost.startActivitiesOnly(client, implementations, maxConcurrentActivities)
         : WorkerHost.start(client, implementations, maxConcurrentActivities);
