@@ -139,9 +139,12 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
   public CachedImage pullImage(PullSpec spec) {
     String step = "pull " + spec.image() + " for " + spec.platform();
     boolean ecr = EcrRegistry.of(spec.image()).isPresent();
+    // Heartbeats how far the pull is when the build said which layers it holds (InstanceActivities.PullProgress).
+    CommandRunner.PollDetails details = spec.layers() == null ? CommandRunner.COMMAND_ID
+        : new PullProbe(clients.ssm(spec.region()), spec, polling.interval().multipliedBy(PullProbe.POLLS_PER_PROBE))::poll;
     try {
       String output = commands.run(spec.region(), spec.instanceId(), step,
-          () -> Containerd.pullAndList(spec.image(), spec.platform(), ecr), PULL_TIMEOUT);
+          () -> Containerd.pullAndList(spec.image(), spec.platform(), ecr), PULL_TIMEOUT, details);
       CachedImage pulled = Containerd.parseImageList(output).stream()
           .filter(listed -> listed.ref().equals(spec.image()) && listed.hasPlatform(spec.platform()))
           .findFirst()
