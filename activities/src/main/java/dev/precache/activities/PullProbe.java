@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.ssm.model.GetCommandInvocationRequest;
 import software.amazon.awssdk.services.ssm.model.GetCommandInvocationResponse;
 import software.amazon.awssdk.services.ssm.model.InvocationDoesNotExistException;
 import software.amazon.awssdk.services.ssm.model.SendCommandRequest;
@@ -68,12 +69,18 @@ final class PullProbe {
         send();
       }
     } catch (SdkException e) {
-      log.debug("{} {}: progress probe skipped: {}", pull.image(), pull.platform(), AwsFailures.summary(e));
-      probing = null;
-      nextProbe = Instant.now().plus(every);
+      skip(AwsFailures.summary(e));
+    } catch (RuntimeException unreadable) {
+      skip(unreadable.toString()); // an answer this cannot read must not fail the pull it only reports on
     }
     return new PullProgress(pullCommandId, pull.image(), pull.platform(), last == null ? null : last.bytes(),
         last == null ? null : totalBytes, bytesPerSecond);
+  }
+
+  private void skip(String why) {
+    log.debug("{} {}: progress probe skipped: {}", pull.image(), pull.platform(), why);
+    probing = null;
+    nextProbe = Instant.now().plus(every);
   }
 
   /** A layer twice in a manifest is downloaded and stored once. */
@@ -104,7 +111,8 @@ final class PullProbe {
   private void read() {
     GetCommandInvocationResponse invocation;
     try {
-      invocation = ssm.getCommandInvocation(r -> r.commandId(probing).instanceId(pull.instanceId()));
+      invocation = ssm.getCommandInvocation(GetCommandInvocationRequest.builder()
+          .commandId(probing).instanceId(pull.instanceId()).build());
     } catch (InvocationDoesNotExistException notYet) {
       giveUpIfStale();
       return;
