@@ -23,7 +23,8 @@ import java.util.Set;
 /**
  * Turns successive progress answers into a log that prints each line once: {@code [n/9] title} per step (a
  * step passed between two polls is still printed, in order), the volume's size and why, each running pull's bytes
- * (at most every {@link #FIGURES_EVERY}), each finished pull, each new snapshot percent, each retry of a step with its attempt and last error, and at the end what was built.
+ * (at most every {@link #FIGURES_EVERY}), each finished pull, each new snapshot percent, each retry of a step with
+ * its attempt and last error, and at the end what was built.
  */
 final class ProgressPrinter implements ProgressView {
   private static final int ERROR_SHOWN_MAX = 300;
@@ -36,7 +37,7 @@ final class ProgressPrinter implements ProgressView {
   private final Set<String> retriesPrinted = new HashSet<>();
   /** When each running pull's figures were last printed. */
   private final Map<String, Instant> figuresPrinted = new HashMap<>();
-  static final Duration FIGURES_EVERY = Duration.ofSeconds(30);
+  private static final Duration FIGURES_EVERY = Duration.ofSeconds(30);
   private int percentPrinted = -1;
   private boolean sizePrinted;
   private Integer volumeSizeGiB;
@@ -244,7 +245,7 @@ final class ProgressPrinter implements ProgressView {
     for (ImagePull pull : pulls) {
       String key = pull.image() + " " + pull.platform();
       // The first line waits for a rate (the second probe): bytes alone say little in a log.
-      PullFigures.progressOf(pull, activities).filter(PullFigures::complete).ifPresent(progress -> {
+      PullFigures.progressOf(pull, activities).filter(PullFigures::hasRateOrIsUnpacking).ifPresent(progress -> {
         Instant last = figuresPrinted.get(key);
         if (last == null || !now.isBefore(last.plus(FIGURES_EVERY))) {
           figuresPrinted.put(key, now);

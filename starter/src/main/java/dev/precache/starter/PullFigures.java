@@ -31,7 +31,7 @@ final class PullFigures {
   }
 
   /** Whether there is more to say than bytes: a rate and time left, or that it is unpacking. */
-  static boolean complete(PullProgress progress) {
+  static boolean hasRateOrIsUnpacking(PullProgress progress) {
     return progress.bytesPerSecond() != null || progress.downloadedBytes() >= progress.totalBytes();
   }
 
