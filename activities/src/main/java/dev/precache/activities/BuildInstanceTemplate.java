@@ -38,7 +38,7 @@ final class BuildInstanceTemplate {
 
   /** The stack parameters of a build with an empty data volume. */
   static List<Parameter> parameters(BuildIdentity identity, BuildRequest request, String instanceProfileName) {
-    return parameters(identity, request, instanceProfileName, null);
+    return parameters(identity, request, instanceProfileName, null, null);
   }
 
   /**
@@ -46,9 +46,10 @@ final class BuildInstanceTemplate {
    *
    * @param instanceProfileName the builder stack's instance profile; null for the stack to make its own
    * @param dataSnapshotId      the snapshot to create the data volume from; null for an empty volume
+   * @param initializationRate  EBS's provisioned initialization rate for that volume, MiB/s; null: lazy
    */
   static List<Parameter> parameters(BuildIdentity identity, BuildRequest request, String instanceProfileName,
-      String dataSnapshotId) {
+      String dataSnapshotId, Integer initializationRate) {
     List<Parameter> parameters = new ArrayList<>();
     add(parameters, "AmiId", request.amiParameter());
     add(parameters, "InstanceType", request.instanceType());
@@ -60,6 +61,7 @@ final class BuildInstanceTemplate {
     add(parameters, "InstanceRoleName", request.instanceRole());
     add(parameters, "InstanceProfileName", instanceProfileName);
     add(parameters, "DataSnapshotId", dataSnapshotId);
+    add(parameters, "DataVolumeInitializationRate", dataSnapshotId == null ? null : initializationRate);
     add(parameters, "SecurityGroupId", request.securityGroupId());
     add(parameters, "SubnetId", request.subnetId());
     add(parameters, "AssociatePublicIp", request.publicIp());

@@ -31,6 +31,11 @@ final class Containerd {
   static final String LIST_CONTENT = SHELTIE + CTR + " content ls";
   /** coreutils df, bytes: {@code 1B-blocks Used Avail} and one line of numbers. */
   static final String VOLUME_USAGE = SHELTIE + "df -B1 --output=size,used,avail /var/lib/containerd";
+  /** The first {@code mebibytes} of the data volume read and discarded, as AWS's "Initialize Amazon EBS volumes" reads it. */
+  static String readDataVolume(long mebibytes) {
+    return SHELTIE + "dd if=/dev/xvdb of=/dev/null bs=1M count=" + mebibytes;
+  }
+
   /** Kubelet's image GC never removes an image with this label (containerd#6930). */
   static final String PINNED_LABEL = "io.cri-containerd.pinned=pinned";
 
@@ -61,8 +66,7 @@ final class Containerd {
    * with its error, rather than xargs running nothing and the pull "succeeding".
    */
   static String pull(String image, String platform, boolean ecr) {
-    String ctrPull = CTR + " images pull --label io.cri-containerd.image=managed --label " + PINNED_LABEL
-        + " --platform " + shellSafe(platform);
+    String ctrPull = ctrPull(platform);
     if (!ecr) {
       return SHELTIE + ctrPull + ' ' + shellSafe(image);
     }
@@ -74,11 +78,57 @@ final class Containerd {
   }
 
   /**
+   * The pull of an image whose registry login waits in a SecureString parameter (value: base64 of
+   * {@code user:password}, so no JSON escaping can touch it). The admin container has curl and no AWS CLI or jq:
+   * IMDSv2 gives a session token, the instance role's name and its temporary credentials (JSON with
+   * {@code "Key" : "value"} lines); curl signs SSM GetParameter WithDecryption with them ({@code --aws-sigv4},
+   * JSON 1.1); grep, cut and base64 take the login out of {@code "Value":"..."}; sheltie runs ctr on the host with it.
+   * The login lives in shell variables and ctr's arguments on the instance only: never in the command text SSM
+   * keeps, its output or the worker. A refused read (the role may not read the parameter) prints SSM's error, which
+   * then holds no value, and fails the pull.
+   */
+  static String pullWithParameterLogin(String image, String platform, String region, String parameterName) {
+    String imds = "http://169.254.169.254/latest";
+    String metadataToken = "-H \"X-aws-ec2-metadata-token: $token\" ";
+    String request = "{\\\"Name\\\":\\\"" + shellSafe(parameterName) + "\\\",\\\"WithDecryption\\\":true}";
+    return "apiclient exec admin bash -c 'set -eo pipefail; "
+        + "token=$(curl -sS --fail-with-body -X PUT -H \"X-aws-ec2-metadata-token-ttl-seconds: 300\" " + imds + "/api/token); "
+        + "role=$(curl -sS --fail-with-body " + metadataToken + imds + "/meta-data/iam/security-credentials/); "
+        + "credentials=$(curl -sS --fail-with-body " + metadataToken + imds + "/meta-data/iam/security-credentials/$role); "
+        + "key=$(echo \"$credentials\" | " + jsonField("AccessKeyId", " *: *") + "); "
+        + "secret=$(echo \"$credentials\" | " + jsonField("SecretAccessKey", " *: *") + "); "
+        + "session=$(echo \"$credentials\" | " + jsonField("Token", " *: *") + "); "
+        + "response=$(curl -sS --aws-sigv4 aws:amz:" + shellSafe(region) + ":ssm --user \"$key:$secret\" "
+        + "-H \"x-amz-security-token: $session\" -H \"X-Amz-Target: AmazonSSM.GetParameter\" "
+        + "-H \"Content-Type: application/x-amz-json-1.1\" -d \"" + request + "\" https://ssm." + region
+        + ".amazonaws.com/); "
+        + "echo \"$response\" | grep -q \"\\\"Value\\\"\" || echo \"ssm GetParameter " + parameterName
+        + " with the instance role: $response\"; "
+        + "login=$(echo \"$response\" | " + jsonField("Value", ":") + " | base64 -d); "
+        + "sheltie " + ctrPull(platform) + " --user \"$login\" " + shellSafe(image) + "'";
+  }
+
+  /** grep and cut taking a string field's value out of JSON: {@code "name"<separator>"value"}. */
+  private static String jsonField(String name, String separator) {
+    return "grep -o \"\\\"" + name + "\\\"" + separator + "\\\"[^\\\"]*\\\"\" | cut -d \"\\\"\" -f 4";
+  }
+
+  private static String ctrPull(String platform) {
+    return CTR + " images pull --label io.cri-containerd.image=managed --label " + PINNED_LABEL
+        + " --platform " + shellSafe(platform);
+  }
+
+  /**
    * The pull, then the image's listing when it succeeded: the pull's result comes from its own command, with
    * no second command (and poll) after it.
    */
   static String pullAndList(String image, String platform, boolean ecr) {
     return pull(image, platform, ecr) + " && " + listImages(List.of(image));
+  }
+
+  /** {@link #pullWithParameterLogin}, then the image's listing when it succeeded. */
+  static String pullWithParameterLoginAndList(String image, String platform, String region, String parameterName) {
+    return pullWithParameterLogin(image, platform, region, parameterName) + " && " + listImages(List.of(image));
   }
 
   /**

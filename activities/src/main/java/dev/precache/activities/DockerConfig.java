@@ -32,6 +32,18 @@ public final class DockerConfig {
     return new DockerConfig(Map.of());
   }
 
+  /**
+   * Where docker and its kin (crane, skopeo's docker fallback) look when told nothing: {@code $DOCKER_CONFIG/config.json},
+   * else {@code ~/.docker/config.json}; empty when that file does not exist.
+   */
+  public static Optional<Path> standardFile(Map<String, String> environment, Path home) {
+    String dockerConfig = environment.get("DOCKER_CONFIG");
+    Path file = dockerConfig == null || dockerConfig.isBlank()
+        ? home.resolve(".docker").resolve("config.json")
+        : Path.of(dockerConfig).resolve("config.json");
+    return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
+  }
+
   /** Reads the file; an unreadable or malformed file is an error naming the file, never its content. */
   public static DockerConfig read(Path file) {
     try {

@@ -7,17 +7,23 @@ import dev.precache.workflows.BuildIdentity;
 import dev.precache.workflows.BuildTimeouts;
 import dev.precache.workflows.CachedImage;
 import dev.precache.workflows.InstanceActivities;
+import dev.precache.workflows.ImageReference;
 import dev.precache.workflows.InstanceCapacity;
 import dev.precache.workflows.ResolvedImage;
 import dev.precache.workflows.VolumeUsage;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -46,9 +52,16 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
   private final RegistryCredentials credentials;
   private final Polling polling;
   private final InstanceTypeLookup instanceTypes;
+  private final DockerConfig logins;
 
   /** @param pollInterval how often commands, SSM registration and instance state are read (5 s in production) */
   public InstanceActivitiesImpl(AwsClients clients, Duration pollInterval) {
+    this(clients, pollInterval, DockerConfig.empty());
+  }
+
+  /** @param logins the worker's logins of private registries other than ECR, parked for the pulls that need one */
+  public InstanceActivitiesImpl(AwsClients clients, Duration pollInterval, DockerConfig logins) {
+    this.logins = logins;
     this.clients = clients;
     this.commands = new CommandRunner(clients, pollInterval);
     this.credentials = new RegistryCredentials(clients);
@@ -88,10 +101,6 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
     runShort(region, instanceId, "remove cached images", Containerd.REMOVE_ALL_IMAGES);
   }
 
-  /**
-   * Pulls one image × platform. An ECR image's password is got on the instance, with the instance role, by the
-   * pull command itself ({@link Containerd#pull}): the worker neither fetches nor handles it.
-   */
   @Override
   public PreparedVolume keepOnlyImages(KeepSpec spec) {
     String region = spec.region();
@@ -135,16 +144,65 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
     return new PreparedVolume(removed, presentLayers, usage);
   }
 
+  /**
+   * Pulls one image × platform. From ECR, the pull command gets the password on the instance with the instance role
+   * ({@link Containerd#pull}). From another registry the worker has a login for, the login is parked for this pull
+   * alone as a SecureString under the build's credentials path, read by the command on the instance with the
+   * instance role ({@link Containerd#pullWithParameterLogin}) and deleted when the pull ends, whatever its outcome;
+   * one the worker could not delete (it died, SSM refused) is teardown's to sweep. Anything else is pulled
+   * anonymously.
+   */
   @Override
   public CachedImage pullImage(PullSpec spec) {
     String step = "pull " + spec.image() + " for " + spec.platform();
-    boolean ecr = EcrRegistry.of(spec.image()).isPresent();
+    String host = ImageReference.parse(spec.image()).registry();
+    Optional<RegistryLogin> login = EcrRegistry.ofHost(host).isPresent() ? Optional.empty() : logins.loginFor(host);
+    if (login.isEmpty()) {
+      boolean ecr = EcrRegistry.ofHost(host).isPresent();
+      return pull(spec, step, () -> Containerd.pullAndList(spec.image(), spec.platform(), ecr));
+    }
+    String parameter = loginParameterName(spec.identity(), host, spec.image(), spec.platform());
+    try {
+      credentials.park(spec.region(), parameter, spec.identity().buildId(), login.get());
+    } catch (SdkException e) {
+      throw AwsFailures.classify(step + ": park the registry login", e);
+    }
+    try {
+      return pull(spec, step,
+          () -> Containerd.pullWithParameterLoginAndList(spec.image(), spec.platform(), spec.region(), parameter));
+    } finally {
+      try {
+        credentials.unpark(spec.region(), parameter);
+      } catch (SdkException e) {
+        log.warn("{}: could not delete {} ({}); teardown deletes it", step, parameter, e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * {@code <credentials path>registry/<host>/<pull>}: one parameter per pull, so pulls from one registry in parallel
+   * never delete each other's; a retried pull overwrites its own. A port's colon, not allowed in a parameter name,
+   * becomes an underscore.
+   */
+  static String loginParameterName(BuildIdentity identity, String host, String image, String platform) {
+    String pull = HexFormat.of().formatHex(sha256(image + " " + platform)).substring(0, 16);
+    return identity.credentialsPath() + "registry/" + host.replace(':', '_') + "/" + pull;
+  }
+
+  private static byte[] sha256(String text) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+    }
+  }
+
+  private CachedImage pull(PullSpec spec, String step, Supplier<String> command) {
     // Heartbeats how far the pull is when the build said which layers it holds (InstanceActivities.PullProgress).
     CommandRunner.PollDetails details = spec.layers() == null ? CommandRunner.COMMAND_ID
         : new PullProbe(clients.ssm(spec.region()), spec, polling.interval().multipliedBy(PullProbe.POLLS_PER_PROBE))::poll;
     try {
-      String output = commands.run(spec.region(), spec.instanceId(), step,
-          () -> Containerd.pullAndList(spec.image(), spec.platform(), ecr), PULL_TIMEOUT, details);
+      String output = commands.run(spec.region(), spec.instanceId(), step, command, PULL_TIMEOUT, details);
       CachedImage pulled = Containerd.parseImageList(output).stream()
           .filter(listed -> listed.ref().equals(spec.image()) && listed.hasPlatform(spec.platform()))
           .findFirst()
@@ -291,6 +349,20 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
           .toList();
       log.info("Checked {} image(s) on {} in {} ms", checked.size(), spec.instanceId(), output.executedMillis());
       return new ImageCheck(checked, output.executedMillis());
+    } catch (SdkException e) {
+      throw AwsFailures.classify(step, e);
+    }
+  }
+
+  @Override
+  public ReadSample readSample(ReadSampleSpec spec) {
+    long mebibytes = Math.max(1, spec.bytes() >> 20);
+    String step = "read " + mebibytes + " MiB of the restored volume";
+    try {
+      CommandRunner.TimedOutput output = commands.runTimed(spec.region(), spec.instanceId(), step,
+          () -> Containerd.readDataVolume(mebibytes), SHORT_COMMAND_TIMEOUT);
+      log.info("Read {} MiB of {}'s data volume in {} ms", mebibytes, spec.instanceId(), output.executedMillis());
+      return new ReadSample(mebibytes << 20, output.executedMillis());
     } catch (SdkException e) {
       throw AwsFailures.classify(step, e);
     }

@@ -11,15 +11,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.ecr.model.GetAuthorizationTokenRequest;
 import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.ssm.model.DeleteParameterRequest;
 import software.amazon.awssdk.services.ssm.model.DeleteParametersRequest;
+import software.amazon.awssdk.services.ssm.model.ParameterAlreadyExistsException;
+import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
+import software.amazon.awssdk.services.ssm.model.ParameterType;
+import software.amazon.awssdk.services.ssm.model.PutParameterRequest;
+import software.amazon.awssdk.services.ssm.model.Tag;
 import software.amazon.awssdk.services.ssm.model.GetParametersByPathRequest;
 import software.amazon.awssdk.services.ssm.model.GetParametersByPathResponse;
 
 /**
- * Registry credentials: ECR logins for the worker's own reads of registries (resolving images), and the sweep of
- * a build's credentials path in teardown. Pulls on the build instance get their ECR password there, with the
- * instance role ({@link Containerd#pull}); workers before that parked it under the build's path while a pull ran,
- * which teardown still deletes for builds they started. A password is never returned, logged or put in a failure.
+ * Registry credentials: ECR logins for the worker's own reads of registries (resolving images), the login of any
+ * other private registry parked for one pull as a SecureString the build instance reads with its own role, and the
+ * sweep of a build's credentials path in teardown (a parked login a dead worker could not delete, or one parked as a
+ * String by workers before). ECR pulls get their password on the instance ({@link Containerd#pull}). A password is
+ * never returned, logged or put in a failure.
  */
 final class RegistryCredentials {
 
@@ -63,6 +70,36 @@ final class RegistryCredentials {
         .getAuthorizationToken(GetAuthorizationTokenRequest.builder().registryIds(registry.accountId()).build())
         .authorizationData().get(0).authorizationToken();
     return new String(Base64.getDecoder().decode(token), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Writes the login as a SecureString (the account's AWS managed key alias/aws/ssm: the instance role decrypts it
+   * through SSM without a KMS grant), tagged with the build. Created with its tag; a parameter an earlier attempt of
+   * the pull left is overwritten (PutParameter refuses tags with Overwrite, and the first attempt tagged it).
+   */
+  void park(String region, String name, String buildId, RegistryLogin login) {
+    SsmClient ssm = clients.ssm(region);
+    String value = Base64.getEncoder().encodeToString(
+        (login.username() + ":" + login.password()).getBytes(StandardCharsets.UTF_8));
+    try {
+      ssm.putParameter(PutParameterRequest.builder().name(name).type(ParameterType.SECURE_STRING).value(value)
+          .description("precache: a registry login for one pull of build " + buildId + ", deleted after it")
+          .tags(Tag.builder().key(StackActivitiesImpl.BUILD_ID_TAG).value(buildId).build()).build());
+    } catch (ParameterAlreadyExistsException leftByAnEarlierAttempt) {
+      ssm.putParameter(PutParameterRequest.builder().name(name).type(ParameterType.SECURE_STRING).value(value)
+          .overwrite(true).build());
+    }
+    log.info("Parked the {} login for the pull as SecureString {}", login.username(), name);
+  }
+
+  /** Deletes a parked login; already gone is fine. */
+  void unpark(String region, String name) {
+    try {
+      clients.ssm(region).deleteParameter(DeleteParameterRequest.builder().name(name).build());
+      log.info("Deleted {}", name);
+    } catch (ParameterNotFoundException alreadyGone) {
+      log.info("{} was already deleted", name);
+    }
   }
 
   /** Deletes every parameter under a build's credentials path; none is fine. */

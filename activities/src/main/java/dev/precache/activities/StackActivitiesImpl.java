@@ -94,7 +94,7 @@ public final class StackActivitiesImpl implements StackActivities {
         .stackName(identity.stackName())
         .templateBody(BuildInstanceTemplate.body())
         .parameters(BuildInstanceTemplate.parameters(identity, spec.request(), spec.instanceProfileName(),
-            spec.dataSnapshotId()))
+            spec.dataSnapshotId(), spec.dataVolumeInitializationRateMiBps()))
         .capabilities(Capability.CAPABILITY_IAM, Capability.CAPABILITY_NAMED_IAM)
         .clientRequestToken(identity.clientRequestToken())
         .tags(tags(identity, spec.request().tags()))

@@ -63,9 +63,9 @@ class BuildInstanceTemplateTest {
         true, "alias/ebs", 100, "my-role", "sg-1", "subnet-1", null, true, Map.of(), null, 4, 500, 4000);
 
     List<Parameter> parameters = BuildInstanceTemplate.parameters(ActivityTesting.IDENTITY, request,
-        "precache-builder-InstanceProfile-ABC", "snap-0123456789abcdef0");
+        "precache-builder-InstanceProfile-ABC", "snap-0123456789abcdef0", 300);
 
-    assertThat(parameters).hasSize(15);
+    assertThat(parameters).hasSize(16);
     parameters.forEach(p -> assertThat(template.get("Parameters").has(p.parameterKey())).as(p.parameterKey()).isTrue());
   }
 
@@ -74,7 +74,7 @@ class BuildInstanceTemplateTest {
     BuildRequest chosen = BuildRequest.of("us-west-2", List.of("docker.io/library/busybox:latest"))
         .withVolumeSizeGiB(170).withVolumePerformance(1200, 5000);
 
-    List<Parameter> parameters = BuildInstanceTemplate.parameters(ActivityTesting.IDENTITY, chosen, null, null);
+    List<Parameter> parameters = BuildInstanceTemplate.parameters(ActivityTesting.IDENTITY, chosen, null, null, null);
 
     assertThat(parameters).extracting(Parameter::parameterKey, Parameter::parameterValue)
         .contains(org.assertj.core.groups.Tuple.tuple("VolumeThroughput", "1200"),

@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Base64;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DockerConfigTest {
 
@@ -37,5 +41,18 @@ class DockerConfigTest {
     assertThat(notBase64.getMessage()).isEqualTo("the auth of quay.io is not base64").doesNotContain("secret");
     assertThat(catchThrowableOfType(IllegalArgumentException.class, () -> DockerConfig.parse("secret")).getMessage())
         .isEqualTo("not JSON");
+  }
+
+  @Test
+  void theStandardFileIsDockerConfigsThenTheHomeDirectorysAndOnlyOneThatExists(@TempDir Path dir) throws Exception {
+    Path home = Files.createDirectories(dir.resolve("home"));
+    Path dockerConfig = Files.createDirectories(dir.resolve("docker-config"));
+
+    assertThat(DockerConfig.standardFile(Map.of(), home)).isEmpty();
+    Path inHome = Files.writeString(Files.createDirectories(home.resolve(".docker")).resolve("config.json"), "{}");
+    assertThat(DockerConfig.standardFile(Map.of(), home)).contains(inHome);
+    assertThat(DockerConfig.standardFile(Map.of("DOCKER_CONFIG", dockerConfig.toString()), home)).isEmpty();
+    Path named = Files.writeString(dockerConfig.resolve("config.json"), "{}");
+    assertThat(DockerConfig.standardFile(Map.of("DOCKER_CONFIG", dockerConfig.toString()), home)).contains(named);
   }
 }

@@ -3,6 +3,8 @@ package dev.precache.demo;
 import dev.precache.activities.AwsClients;
 import dev.precache.activities.DockerConfig;
 import dev.precache.activities.RegistryEndpoints;
+import dev.precache.simulator.SimClock;
+import dev.precache.simulator.instance.RegistryCatalog;
 import dev.precache.simulator.Cloud;
 import dev.precache.simulator.SimulatorServer;
 import dev.precache.starter.PrecacheCli;
@@ -70,17 +72,30 @@ public final class LocalCloud implements AutoCloseable {
   /** As {@link #start(double)}, with a worker of {@code activitySlots} activity slots. */
   public static LocalCloud start(double timeScale, int activitySlots) throws IOException, InterruptedException {
     LocalCloud cloud = serversOnly(timeScale);
-    cloud.startWorker(activitySlots);
+    cloud.startWorker(activitySlots, DockerConfig.empty());
+    return cloud;
+  }
+
+  /** As {@link #start(double)}, the registries serving {@code catalog}, the worker holding {@code logins}. */
+  public static LocalCloud start(double timeScale, RegistryCatalog catalog, DockerConfig logins)
+      throws IOException, InterruptedException {
+    LocalCloud cloud = serversOnly(timeScale, catalog);
+    cloud.startWorker(WorkerHost.DEFAULT_MAX_CONCURRENT_ACTIVITIES, logins);
     return cloud;
   }
 
   /** The simulator and the Temporal server, without a worker: for a worker run elsewhere (another process). */
   public static LocalCloud serversOnly(double timeScale) throws IOException, InterruptedException {
+    return serversOnly(timeScale, RegistryCatalog.defaults());
+  }
+
+  private static LocalCloud serversOnly(double timeScale, RegistryCatalog catalog)
+      throws IOException, InterruptedException {
     // Set before any AWS SDK client exists: nothing may fall back to 169.254.169.254.
     System.setProperty("aws.disableEc2Metadata", "true");
     LocalCloud cloud = new LocalCloud(timeScale);
     try {
-      cloud.simulator = SimulatorServer.ephemeral(timeScale).start();
+      cloud.simulator = new SimulatorServer(0, new SimClock(timeScale), catalog).start();
       cloud.started.add(cloud.simulator);
       cloud.temporal = DevServer.start(0);
       cloud.started.add(cloud.temporal);
@@ -100,11 +115,11 @@ public final class LocalCloud implements AutoCloseable {
     }
   }
 
-  private void startWorker(int activitySlots) {
+  private void startWorker(int activitySlots, DockerConfig logins) {
     AwsClients aws = new AwsClients(URI.create(simulator.endpoint()),
         StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY_ID, SECRET_ACCESS_KEY)));
     started.add(aws);
-    worker = WorkerHost.start(client, WorkerWiring.forAws(aws, pollInterval(), registryEndpoints(), DockerConfig.empty()),
+    worker = WorkerHost.start(client, WorkerWiring.forAws(aws, pollInterval(), registryEndpoints(), logins),
         activitySlots, heartbeatDetailsEvery());
     started.add(() -> worker.shutdown(WORKER_SHUTDOWN_GRACE));
   }

@@ -6,7 +6,9 @@ import static dev.precache.demo.SimulatedCloudAssertions.pulling;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.precache.activities.AwsClients;
+import dev.precache.activities.DockerConfig;
 import dev.precache.demo.LocalCloud.CliRun;
+import dev.precache.simulator.instance.RegistryCatalog;
 import dev.precache.demo.iam.CloudFormationCalls;
 import dev.precache.demo.iam.ForbiddenRequests;
 import dev.precache.demo.iam.IamPolicy;
@@ -18,6 +20,7 @@ import dev.precache.simulator.RequestLog.Call;
 import dev.precache.simulator.ec2.Snapshot;
 import dev.precache.workflows.BuilderActivities;
 import dev.precache.workflows.SnapshotLifecycle;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +40,8 @@ import software.amazon.awssdk.services.cloudformation.model.Capability;
 
 /**
  * deploy/iam/worker-policy.json against what precache does: every AWS call of a setup that updates an older builder
- * stack, a build whose stack rolls back, a build that publishes (with a private ECR image and -op), the same build up
+ * stack, a build whose stack rolls back, a build that publishes (with a private ECR image, an image of another private
+ * registry whose login the worker parks for its pull, and -op), the same build up
  * to date, a build whose snapshot fails, a cancelled build, and the builder's deletion, creation and deletion, as the simulator recorded them, plus the calls CloudFormation makes
  * with the worker's credentials for those stacks and the calls retention will make under the tag contract
  * ({@link SnapshotLifecycle}). Every one must be allowed; every action the policy grants must be used by one of
@@ -49,6 +53,8 @@ class WorkerPolicyEndToEndTest {
   private static final String ACCOUNT = Cloud.ACCOUNT_ID;
   private static final String BUSYBOX = "docker.io/library/busybox:latest";
   private static final String PRIVATE_ECR = ACCOUNT + ".dkr.ecr." + REGION + ".amazonaws.com/precache/sample-model:v1";
+  private static final String PRIVATE_HOST = "registry.example.com";
+  private static final String PRIVATE_REGISTRY_IMAGE = PRIVATE_HOST + "/team/app:v1";
   private static final String LLAMA = "quay.io/redhat-ai-services/modelcar-catalog:llama-3.1-8b-instruct";
   private static final String QWEN = "quay.io/redhat-ai-services/modelcar-catalog:qwen2.5-7b-instruct";
   private static final String SNAPSHOTS = "arn:aws:ec2:" + REGION + "::snapshot/";
@@ -66,7 +72,7 @@ class WorkerPolicyEndToEndTest {
   @Test
   void everyCallPrecacheMakesIsAllowedAndNothingItMustNotDo() throws Exception {
     IamPolicy policy = IamPolicy.read(Path.of("../deploy/iam/worker-policy.json"));
-    local = LocalCloud.start(TIME_SCALE);
+    local = LocalCloud.start(TIME_SCALE, privateRegistryCatalog(), privateRegistryLogin());
     Cloud cloud = local.cloud();
     int firstCall = leaveAnOlderBuilderStack(cloud);
     String published = runEveryKindOfBuild(cloud);
@@ -117,6 +123,25 @@ class WorkerPolicyEndToEndTest {
         "ec2:CreateSnapshot", "ec2:RunInstances", "iam:PassRole", "cloudformation:UpdateStack", "iam:DeleteRole");
   }
 
+  private static RegistryCatalog privateRegistryCatalog() throws IOException {
+    Path overlay = Files.createTempDirectory("registry-catalog-").resolve("private.yaml");
+    Files.writeString(overlay, """
+        registries:
+          %s: {username: robot, password: robot-password}
+        images:
+          %s:
+            linux/amd64: [{size: 2 MB, unpacked: 5 MB}]
+        """.formatted(PRIVATE_HOST, PRIVATE_REGISTRY_IMAGE));
+    return RegistryCatalog.load(overlay);
+  }
+
+  private static DockerConfig privateRegistryLogin() throws IOException {
+    Path config = Files.createTempDirectory("docker-config-").resolve("config.json");
+    Files.writeString(config, "{\"auths\": {\"" + PRIVATE_HOST + "\": {\"username\": \"robot\", \"password\": "
+        + "\"robot-password\"}}}");
+    return DockerConfig.read(config);
+  }
+
   /**
    * A builder stack as an earlier precache left it (version 0), made by this test, not by precache, so that setup
    * updates it; returns the index of precache's first call in the request log.
@@ -145,13 +170,13 @@ class WorkerPolicyEndToEndTest {
     assertThat(rolledBack.exitCode()).as(rolledBack.err()).isEqualTo(1);
     assertThat(rolledBack.err()).contains("simulated: the instance failed to launch");
     CliRun built = local.runCli("build", "-r", REGION, "-q", "--name", "iam", "-op", "/precache/iam/snapshot",
-        BUSYBOX + "," + PRIVATE_ECR);
+        BUSYBOX + "," + PRIVATE_ECR + "," + PRIVATE_REGISTRY_IMAGE);
     assertOk(built);
     String published = built.out().strip();
     assertThat(cloud.snapshot(published)).get().extracting(Snapshot::tags)
         .satisfies(tags -> assertThat(tags).containsEntry(SnapshotLifecycle.STATE, SnapshotLifecycle.PUBLISHED));
     CliRun upToDate = local.runCli("build", "-r", REGION, "-q", "--name", "iam", "-op", "/precache/iam/snapshot",
-        BUSYBOX + "," + PRIVATE_ECR);
+        BUSYBOX + "," + PRIVATE_ECR + "," + PRIVATE_REGISTRY_IMAGE);
     assertOk(upToDate);
     assertThat(upToDate.out().strip()).isEqualTo(published);
 

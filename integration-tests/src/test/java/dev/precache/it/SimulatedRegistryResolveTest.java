@@ -140,6 +140,41 @@ class SimulatedRegistryResolveTest {
     assertNoSecretLogged();
   }
 
+  /**
+   * The docker config the worker reads is what crane, a client users have, reads: the same {@code auth} entry gets
+   * crane the index digest the worker resolves, and without it the simulated registry refuses crane too. crane
+   * reaches the registry at its loopback listener, so its copy of the entry is keyed by that address.
+   */
+  @Test
+  void craneWithTheSameDockerConfigEntryReadsWhatTheWorkerResolves() throws Exception {
+    Path crane = RequiredTool.onPathOr("crane", List.of());
+    String listener = simulator.registryEndpoints().get(PRIVATE_HOST).getAuthority();
+    String entry = "{\"auth\": \"" + Base64.getEncoder().encodeToString(("robot:" + PASSWORD)
+        .getBytes(StandardCharsets.UTF_8)) + "\"}";
+    Path forCrane = BuildDirectory.newDirectory("crane-docker-config-");
+    Files.writeString(forCrane.resolve("config.json"), "{\"auths\": {\"" + listener + "\": " + entry + "}}");
+    Path empty = BuildDirectory.newDirectory("crane-no-docker-config-");
+    Files.writeString(empty.resolve("config.json"), "{\"auths\": {}}");
+    String reference = listener + PRIVATE_IMAGE.substring(PRIVATE_HOST.length());
+
+    ResolvedImage resolved = activities(dockerConfig("robot", PASSWORD))
+        .resolveImages(new ResolveSpec(List.of(PRIVATE_IMAGE), List.of("linux/amd64"))).get(0);
+    ProcessBuilder logged = new ProcessBuilder(crane.toString(), "digest", "--insecure", reference)
+        .redirectErrorStream(true);
+    logged.environment().put("DOCKER_CONFIG", forCrane.toString());
+    Process withLogin = logged.start();
+    ProcessBuilder anonymous = new ProcessBuilder(crane.toString(), "digest", "--insecure", reference)
+        .redirectErrorStream(true);
+    anonymous.environment().put("DOCKER_CONFIG", empty.toString());
+    Process refused = anonymous.start();
+
+    assertThat(withLogin.waitFor()).isZero();
+    assertThat(new String(withLogin.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip())
+        .isEqualTo(resolved.digest());
+    assertThat(refused.waitFor()).isNotZero();
+    assertThat(new String(refused.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).contains("UNAUTHORIZED");
+  }
+
   @Test
   void throttlingIsRetryableNoSoonerThanRetryAfter() {
     simulator.cloud().faults().addRegistryError("quay.io", "TOOMANYREQUESTS", 1.0, 42);

@@ -23,6 +23,9 @@ import software.amazon.awssdk.services.ec2.model.Tag;
 class VerifyCliTest extends RealBuildTest {
   private static final String NGINX = "docker.io/library/nginx:1.27";
   private static final String ALPINE = "public.ecr.aws/docker/library/alpine:3.20";
+  private static final Pattern SAMPLED_READ = Pattern.compile(
+      "read \\d+ MiB of the restored volume at ([0-9.]+) MiB/s: its [0-9.]+ GiB of images are fully readable"
+          + " after about \\d+[hms]");
   private static final Pattern ALL_DONE = Pattern.compile("All done! Created snapshot in us-west-2: (snap-[0-9a-f]+)");
 
   @Test
@@ -35,9 +38,25 @@ class VerifyCliTest extends RealBuildTest {
     assertThat(verify.exitCode()).as("%s", verify).isZero();
     assertThat(verify.out()).contains("Started verify precache-verify-" + snapshotId,
         "Verified " + snapshotId + " in us-west-2: 4 image(s) complete, at their recorded digests and pinned",
-        "linux/amd64 on m5.large", "linux/arm64 on m6g.medium", "images readable after");
+        "linux/amd64 on m5.large", "linux/arm64 on m6g.medium");
+    // Each probe read part of its lazily initialised volume: the rate it measured is the simulator's S3 fetch rate
+    // (FIGURES.md, EBS: 5–9 MB/s), far below the volume's throughput, and the readable time follows from it.
+    List<Double> rates = SAMPLED_READ.matcher(verify.out()).results()
+        .map(read -> Double.parseDouble(read.group(1))).toList();
+    assertThat(rates).as("%s", verify.out()).hasSize(2).allSatisfy(rate -> assertThat(rate).isBetween(4.0, 10.0));
+    assertThat(verify.out()).contains("on a node restored as this probe was (no initialization rate;");
+
+    // Restored as nodes given --volume-initialization-rate 300 would be, the probes read far faster.
+    Cli.Run rated = new Cli(temporal.client()).run("verify", snapshotId, "-r", "us-west-2",
+        "--volume-initialization-rate", "300");
+    keep("verify-rated.txt", rated);
+    assertThat(rated.exitCode()).as("%s", rated).isZero();
+    assertThat(rated.out()).contains("Started verify precache-verify-" + snapshotId + "-rate-300",
+        "on a node restored as this probe was (initialization rate 300 MiB/s;");
+    assertThat(SAMPLED_READ.matcher(rated.out()).results().map(read -> Double.parseDouble(read.group(1))))
+        .hasSize(2).allSatisfy(rate -> assertThat(rate).isGreaterThan(50.0));
     assertThat(verify.out().lines().filter(line -> line.contains("complete (") && line.endsWith("yes"))).hasSize(4);
-    assertThat(probeStacks()).hasSize(2).allSatisfy(name -> assertThat(name).startsWith("precache-verify-"));
+    assertThat(probeStacks()).hasSize(4).allSatisfy(name -> assertThat(name).startsWith("precache-verify-"));
     aws.assertNothingLeft();
   }
 

@@ -33,6 +33,7 @@ import software.amazon.awssdk.services.ec2.model.SnapshotState;
 import software.amazon.awssdk.services.ec2.model.Volume;
 import software.amazon.awssdk.services.ec2.waiters.Ec2Waiter;
 import software.amazon.awssdk.services.ecr.EcrClient;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.ssm.model.CommandInvocationStatus;
 import software.amazon.awssdk.services.ssm.model.GetCommandInvocationResponse;
@@ -148,6 +149,31 @@ class SimulatorSdkTest extends SdkOverHttpTest {
         assertThatThrownBy(() -> cfn.createStack(r -> r.stackName("build-1").templateBody(uncheckedTemplate())))
                 .isInstanceOfSatisfying(CloudFormationException.class,
                         e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("AlreadyExistsException"));
+    }
+
+    @Test
+    void aSecureStringTakesTheDefaultKeyAndTagsOnlyWhenCreatedAsParameterStoreDoes() {
+        ssm.putParameter(r -> r.name("/precache/builds/b-9/registry/h/1").type(ParameterType.SECURE_STRING)
+                .value("bG9naW4=").tags(t -> t.key("precache:build-id").value("b-9")));
+        assertThatThrownBy(() -> ssm.putParameter(r -> r.name("/precache/builds/b-9/registry/h/1")
+                .type(ParameterType.SECURE_STRING).value("bG9naW4=").overwrite(true)
+                .tags(t -> t.key("precache:build-id").value("b-9"))))
+                .isInstanceOfSatisfying(AwsServiceException.class, e -> assertThat(e.awsErrorDetails().errorMessage())
+                        .startsWith("Invalid request: tags and overwrite can't be used together."));
+        ssm.putParameter(r -> r.name("/precache/builds/b-9/registry/h/1").type(ParameterType.SECURE_STRING)
+                .value("bmV3").overwrite(true));
+        ssm.addTagsToResource(r -> r.resourceType("Parameter").resourceId("/precache/builds/b-9/registry/h/1")
+                .tags(t -> t.key("team").value("ml")));
+
+        var stored = server.cloud().region("us-west-2").ssm().findParameter("/precache/builds/b-9/registry/h/1").orElseThrow();
+        assertThat(stored.keyId()).isEqualTo("alias/aws/ssm");
+        assertThat(stored.version()).isEqualTo(2);
+        assertThat(server.cloud().region("us-west-2").ssm().tagsOf("/precache/builds/b-9/registry/h/1"))
+                .isEqualTo(Map.of("precache:build-id", "b-9", "team", "ml"));
+        assertThat(ssm.getParameter(r -> r.name("/precache/builds/b-9/registry/h/1").withDecryption(true))
+                .parameter().value()).isEqualTo("bmV3");
+        ssm.deleteParameter(r -> r.name("/precache/builds/b-9/registry/h/1"));
+        assertThat(server.cloud().region("us-west-2").ssm().tagsOf("/precache/builds/b-9/registry/h/1")).isEmpty();
     }
 
     @Test

@@ -112,6 +112,9 @@ final class NodeClassCommand implements Callable<Integer> {
       note("blockDeviceMappings is an atomic list: this patch replaces the class's whole list; pass "
           + "--nodeclass-file to keep its other devices, or use --apply");
     }
+    if (nodeClassFile == null) {
+      note(NodeClassCompatibility.requirements(built));
+    }
     return CommandLine.ExitCode.OK;
   }
 

@@ -58,6 +58,15 @@ final class NodeClassCompatibility {
     return warnings;
   }
 
+  /** What a class must do for its nodes to use the snapshot's images, said when no class was given to check. */
+  static String requirements(SnapshotCompatibility built) {
+    return "no EC2NodeClass was checked: its nodes use the snapshot's images only with containerd on /dev/xvdb (no"
+        + " instanceStorePolicy: RAID0, no ephemeral-storage bind), snapshotter " + built.snapshotter()
+        + (built.variant() == null ? "" : " and Bottlerocket " + SnapshotCompatibility.withoutNvidia(built.variant())
+            + " (with or without NVIDIA)") + " as it was built; --apply NAME or -o patch --nodeclass-file FILE checks"
+        + " a class";
+  }
+
   private static Optional<String> amiWarning(SnapshotCompatibility built, Map<?, ?> term) {
     if (term.get("alias") instanceof String alias && !alias.startsWith("bottlerocket@")) {
       return Optional.of("amiSelectorTerms alias " + alias + " is not Bottlerocket: its nodes do not keep"

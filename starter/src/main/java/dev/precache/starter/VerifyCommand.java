@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.precache.workflows.BuildFailures;
 import dev.precache.workflows.InvalidRequestException;
+import dev.precache.workflows.RestoreTimeModel;
+import dev.precache.workflows.VolumeSizing;
 import dev.precache.workflows.SnapshotBuildWorkflow;
 import dev.precache.workflows.VerifyRequest;
 import dev.precache.workflows.VerifyResult;
@@ -57,6 +59,11 @@ final class VerifyCommand implements Callable<Integer> {
       description = "How long the probes may take before they are torn down (1h).")
   Duration timeout;
 
+  @Option(names = "--volume-initialization-rate", paramLabel = "MiBps",
+      description = "Restore the probes' volumes with EBS's provisioned initialization rate (100-300 MiB/s), as the "
+          + "nodes will, and report their read rate (default: none, blocks fetched lazily on first read).")
+  Integer volumeInitializationRate;
+
   @Option(names = {"-o", "--output"}, paramLabel = "text|json", defaultValue = "text",
       description = "text, or json: the result as one JSON document on stdout, progress on stderr.")
   OutputFormat output;
@@ -73,11 +80,12 @@ final class VerifyCommand implements Callable<Integer> {
     }
     VerifyRequest request;
     try {
-      request = new VerifyRequest(regionOrDefault, snapshotId, timeout).validated();
+      request = new VerifyRequest(regionOrDefault, snapshotId, timeout, volumeInitializationRate).validated();
     } catch (InvalidRequestException e) {
       String flag = switch (e.field()) {
         case "snapshotId" -> "SNAPSHOT";
         case "region" -> "--region";
+        case "volumeInitializationRateMiBps" -> "--volume-initialization-rate";
         default -> "--" + e.field();
       };
       return CliError.usage("invalid " + flag, e.problem(), null).report(err);
@@ -105,7 +113,9 @@ final class VerifyCommand implements Callable<Integer> {
         return error.report(err);
       }
       if (result == null) {
-        err.println("still running: precache verify " + snapshotId + " -r " + request.region() + " attaches to it / "
+        err.println("still running: precache verify " + snapshotId + " -r " + request.region()
+            + (volumeInitializationRate == null ? "" : " --volume-initialization-rate " + volumeInitializationRate)
+            + " attaches to it / "
             + "precache cancel " + workflowId);
         err.flush();
         return Interrupts.EXIT_CODE;
@@ -125,7 +135,10 @@ final class VerifyCommand implements Callable<Integer> {
     }
   }
 
-  /** {@code precache-verify-<snapshot>}: the same snapshot verified again while one runs attaches to it. */
+  /**
+   * {@code precache-verify-<snapshot>[-rate-<N>]}: the same snapshot verified again the same way while one runs
+   * attaches to it.
+   */
   private static String startOrAttach(TemporalConnection connection, VerifyRequest request, PrintWriter log) {
     WorkflowClient client = connection.client();
     String workflowId = VerifySnapshotWorkflow.workflowIdFor(request);
@@ -192,8 +205,17 @@ final class VerifyCommand implements Callable<Integer> {
     }
     table.print(out);
     for (VerifyResult.Probe probe : result.probes()) {
-      out.printf(Locale.ROOT, "  %s on %s (%s): images readable after %.1f s (ctr images check on the restored "
-          + "volume)%n", probe.platform(), probe.instanceType(), probe.instanceId(), probe.readableMillis() / 1000.0);
+      out.printf(Locale.ROOT, "  %s on %s (%s): checked in %.1f s%n", probe.platform(), probe.instanceType(),
+          probe.instanceId(), probe.checkMillis() / 1000.0);
+      if (probe.sampledBytes() > 0) {
+        out.printf(Locale.ROOT, "    read %d MiB of the restored volume at %.1f MiB/s: its %s of images are fully "
+                + "readable after about %s on a node restored as this probe was (%s; `precache plan` compares "
+                + "--volume-initialization-rate and --fast-restore)%n",
+            probe.sampledBytes() >> 20, probe.sampledMiBps(), VolumeSizing.human(probe.imageBytes()),
+            RestoreTimeModel.human(Duration.ofMillis(probe.untilReadableMillis())),
+            probe.initializationRateMiBps() == null ? "no initialization rate"
+                : "initialization rate " + probe.initializationRateMiBps() + " MiB/s");
+      }
     }
     out.println(result.passed()
         ? "Verified " + result.snapshotId() + " in " + result.region() + ": " + result.images().size()

@@ -1,6 +1,8 @@
 package dev.precache.starter;
 
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -121,6 +123,16 @@ class NodeClassCommandTest {
       assertThat(JSON.readTree(run.out()).at("/spec/blockDeviceMappings").findValuesAsText("deviceName"))
           .containsExactly("/dev/xvdb");
       assertThat(run.err()).contains("atomic list", "--nodeclass-file");
+    }
+
+    @Test
+    void withoutAClassToCheckItSaysWhatTheClassMustDo() {
+      Run run = precache(null, "nodeclass", "--snapshot-id", SNAPSHOT);
+
+      assertThat(run.exit()).as(run.err()).isZero();
+      assertThat(run.err()).contains("note: no EC2NodeClass was checked", "containerd on /dev/xvdb",
+          "instanceStorePolicy: RAID0", "snapshotter overlayfs", "--apply NAME");
+      assertThat(run.err()).doesNotContain("warning:");
     }
 
     @Test
@@ -253,7 +265,7 @@ class NodeClassCommandTest {
       assertThat(ebs.get("throughput").asInt()).isEqualTo(250);
       assertThat(ebs.get("iops").asInt()).isEqualTo(6000);
       assertThat(ebs.get("volumeInitializationRate").asInt()).isEqualTo(200);
-      assertThat(run.err()).isEmpty();
+      assertThat(run.err().lines()).singleElement(as(STRING)).startsWith("note: no EC2NodeClass was checked");
     }
 
     @Test

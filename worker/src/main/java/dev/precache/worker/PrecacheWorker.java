@@ -79,9 +79,11 @@ public final class PrecacheWorker implements Callable<Integer> {
           + "--registry-endpoint entries win.")
   Path registryEndpointsFile;
 
-  @Option(names = "--registry-config", paramLabel = "FILE", defaultValue = "${env:PRECACHE_REGISTRY_CONFIG}",
+  @Option(names = {"--registry-config", "--registry-auth-file"}, paramLabel = "FILE",
+      defaultValue = "${env:PRECACHE_REGISTRY_CONFIG}",
       description = "A docker config.json with registry logins for private registries other than ECR (ECR uses "
-          + "the worker's AWS credentials); default: $PRECACHE_REGISTRY_CONFIG. Never logged.")
+          + "the worker's AWS credentials and the instance role); default: $PRECACHE_REGISTRY_CONFIG, else "
+          + "$DOCKER_CONFIG/config.json or ~/.docker/config.json when there is one. Never logged.")
   Path registryConfig;
 
   @Option(names = "--aws-poll-interval", paramLabel = "MILLIS", defaultValue = "5000",
@@ -188,6 +190,10 @@ public final class PrecacheWorker implements Callable<Integer> {
       return CommandLine.ExitCode.SOFTWARE;
     }
     RegistryEndpoints registries = registryEndpoints();
+    if (registryConfig == null) {
+      registryConfig = DockerConfig.standardFile(System.getenv(), Path.of(System.getProperty("user.home")))
+          .orElse(null);
+    }
     DockerConfig logins = registryConfig == null ? DockerConfig.empty() : DockerConfig.read(registryConfig);
     AwsClients aws = new AwsClients(awsEndpoint);
     BuildImplementations implementations =

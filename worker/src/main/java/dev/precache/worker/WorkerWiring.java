@@ -19,13 +19,14 @@ public final class WorkerWiring {
   /**
    * @param pollInterval how often waits poll AWS; a simulator running faster than real time wants less
    * @param registries   where each registry host is reached
-   * @param logins       registry logins for hosts other than ECR (ECR uses the worker's AWS credentials)
+   * @param logins       registry logins for hosts other than ECR (ECR uses the worker's AWS credentials), for
+   *                     resolving and, parked for each pull as a SecureString, for the build instance
    */
   public static BuildImplementations forAws(AwsClients aws, Duration pollInterval, RegistryEndpoints registries,
       DockerConfig logins) {
     return new BuildImplementations(SnapshotBuildWorkflowImpl.class,
         new StackActivitiesImpl(aws, pollInterval),
-        new InstanceActivitiesImpl(aws, pollInterval),
+        new InstanceActivitiesImpl(aws, pollInterval, logins),
         new SnapshotActivitiesImpl(aws, pollInterval, BuildTimeouts.SNAPSHOT_POLL_WINDOW),
         new PublishActivitiesImpl(aws, pollInterval),
         new RegistryActivitiesImpl(aws, registries, logins),

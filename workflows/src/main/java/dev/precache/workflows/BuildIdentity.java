@@ -16,8 +16,9 @@ import java.util.TreeMap;
  * @param buildId            unique per run; tags the snapshot so CreateSnapshot can be made idempotent
  * @param stackName          the CloudFormation stack, known before it is created so teardown can be registered first
  * @param clientRequestToken CloudFormation's idempotency token for CreateStack and DeleteStack
- * @param credentialsPath    the Parameter Store path under which earlier workers parked registry credentials during
- *                           a pull; teardown still sweeps it
+ * @param credentialsPath    the Parameter Store path under which a pull parks its registry login (a SecureString
+ *                           under {@code registry/<host>/}, deleted after the pull) and earlier workers parked ECR
+ *                           passwords; teardown sweeps it
  */
 public record BuildIdentity(
     String workflowId, String buildId, String stackName, String clientRequestToken, String credentialsPath) {

@@ -44,6 +44,13 @@ public interface InstanceActivities {
    */
   ImageCheck checkImages(ImageCheckSpec spec);
 
+  /**
+   * Reads the first {@code spec.bytes()} of the data volume on a probe ({@code dd if=/dev/xvdb of=/dev/null}, the
+   * read AWS documents to initialise a restored volume) and returns how long that ran on the instance: on a
+   * volume restored from a snapshot, the rate a new node reads its images at until they are initialised.
+   */
+  ReadSample readSample(ReadSampleSpec spec);
+
   /** Stops the instance and waits until it is stopped, so the volume is consistent for the snapshot. */
   void stopInstance(String region, String instanceId);
 
@@ -106,6 +113,11 @@ public interface InstanceActivities {
    * @param executedMillis how long the command ran on the instance, from SSM's execution start to its end
    */
   record ImageCheck(List<CheckedImage> images, long executedMillis) {}
+
+  record ReadSampleSpec(String region, String instanceId, long bytes) {}
+
+  /** @param executedMillis how long the read ran on the instance, from SSM's execution start to its end */
+  record ReadSample(long bytes, long executedMillis) {}
 
   /**
    * One image as {@code ctr images check} and {@code ctr images ls} print it.

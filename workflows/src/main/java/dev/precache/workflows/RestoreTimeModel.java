@@ -142,7 +142,8 @@ public final class RestoreTimeModel {
   }
 
   /** {@code 1h12m}, {@code 25m10s}, {@code 42s}. */
-  static String human(Duration duration) {
+  /** {@code 37s}, {@code 4m05s}, {@code 1h02m}. */
+  public static String human(Duration duration) {
     long seconds = Math.round(duration.toMillis() / 1000.0);
     if (seconds >= 3600) {
       return seconds / 3600 + "h" + String.format(Locale.ROOT, "%02dm", seconds % 3600 / 60);

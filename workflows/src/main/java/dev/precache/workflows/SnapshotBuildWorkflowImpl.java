@@ -248,7 +248,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     // With --verify, a snapshot that does not restore as built fails the build here, before it is published.
     String publishedParameter = step(BuildStep.CLEANUP, () -> {
       tearDown(region, identity);
-      BuildVerification.beforePublish(request, snapshotId, images);
+      BuildVerification.beforePublish(request, snapshotId, images, volumeUsage);
       if (fastRestore) {
         enableFastRestore(request);
       }

@@ -126,6 +126,12 @@ public final class SnapshotContent {
     return OptionalDouble.of((double) used.getAsLong() / compressed.getAsLong());
   }
 
+  /** The bytes the build's volume used when it was snapshotted, or empty when its tags do not say. */
+  public static OptionalLong volumeUsedBytes(Map<String, String> tags) {
+    OptionalLong used = number(tags.get(VOLUME_USED_BYTES));
+    return used.isPresent() && used.getAsLong() > 0 ? used : OptionalLong.empty();
+  }
+
   private static OptionalLong number(String value) {
     try {
       return value == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(value));

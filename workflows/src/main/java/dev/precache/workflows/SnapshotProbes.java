@@ -3,6 +3,8 @@ package dev.precache.workflows;
 import dev.precache.workflows.InstanceActivities.CheckedImage;
 import dev.precache.workflows.InstanceActivities.ImageCheck;
 import dev.precache.workflows.InstanceActivities.ImageCheckSpec;
+import dev.precache.workflows.InstanceActivities.ReadSample;
+import dev.precache.workflows.InstanceActivities.ReadSampleSpec;
 import dev.precache.workflows.SnapshotContent.RecordedImage;
 import dev.precache.workflows.StackActivities.StackOutputs;
 import dev.precache.workflows.StackActivities.StackSpec;
@@ -38,6 +40,13 @@ final class SnapshotProbes {
   /** Tags a probe's stack with the snapshot it restores, for whoever looks for leftovers. */
   static final String VERIFIES_TAG = "precache:verifies";
   private static final String PINNED_LABEL = "io.cri-containerd.pinned=pinned";
+  /** Probes read part of the restored volume to measure how fast a new node reads its images. */
+  static final String READ_SAMPLE_CHANGE = "verify-read-sample";
+  /**
+   * How much a probe reads: 256 MiB takes about 37 s at the lazy fetch rate (FIGURES.md, EBS: 5–9 MB/s), long
+   * enough to average out, short enough to keep a verify in minutes.
+   */
+  static final long SAMPLE_BYTES = 256L << 20;
 
   private final String workflowId;
   private final String runId;
@@ -50,8 +59,14 @@ final class SnapshotProbes {
     this.phase = phase;
   }
 
-  /** Every entry of {@code recorded} checked on the probe of its platform; a probe's failure is thrown after all ended. */
-  VerifyResult verify(String region, SnapshotDescription snapshot, List<RecordedImage> recorded) {
+  /**
+   * Every entry of {@code recorded} checked on the probe of its platform; a probe's failure is thrown after all ended.
+   *
+   * @param initializationRateMiBps the provisioned initialization rate the probes' volumes are created with, as the
+   *                                nodes' would be; null: lazily, block by block on first read
+   */
+  VerifyResult verify(String region, SnapshotDescription snapshot, List<RecordedImage> recorded,
+      Integer initializationRateMiBps) {
     Map<String, List<RecordedImage>> byPlatform = new LinkedHashMap<>();
     recorded.forEach(image -> byPlatform.computeIfAbsent(image.platform(), p -> new ArrayList<>()).add(image));
     List<String> unprobeable = byPlatform.keySet().stream().filter(p -> !PROBE_INSTANCE_TYPES.containsKey(p)).toList();
@@ -62,7 +77,7 @@ final class SnapshotProbes {
     }
     List<Promise<ProbeOutcome>> outcomes = new ArrayList<>();
     byPlatform.forEach((platform, images) ->
-        outcomes.add(Async.function(() -> probe(region, snapshot, platform, images))));
+        outcomes.add(Async.function(() -> probe(region, snapshot, platform, images, initializationRateMiBps))));
     // A failed probe does not cancel the other, which ends within minutes: every probe ends, and so tears down,
     // before the first failure is thrown.
     Promise.allOf(outcomes.stream().map(outcome -> outcome.handle((value, failure) -> value)).toList()).get();
@@ -80,7 +95,7 @@ final class SnapshotProbes {
   private record ProbeOutcome(List<VerifiedImage> images, Probe probe) {}
 
   private ProbeOutcome probe(String region, SnapshotDescription snapshot, String platform,
-      List<RecordedImage> images) {
+      List<RecordedImage> images, Integer initializationRateMiBps) {
     String architecture = platform.substring(platform.indexOf('/') + 1);
     BuildIdentity identity = BuildIdentity.ofProbe(workflowId, runId, architecture);
     String stackName = identity.stackName();
@@ -94,7 +109,7 @@ final class SnapshotProbes {
       StackOutputs stack;
       try {
         stack = stacks(abandoned(BuildTimeouts.DEPLOY_STACK), "deploy probe " + stackName)
-            .deployStack(new StackSpec(identity, stackRequest, profile, snapshot.snapshotId()));
+            .deployStack(new StackSpec(identity, stackRequest, profile, snapshot.snapshotId(), initializationRateMiBps));
       } catch (TemporalFailure deployFailure) {
         deployEndedWithoutStackAt = Workflow.currentTimeMillis();
         throw deployFailure;
@@ -109,8 +124,21 @@ final class SnapshotProbes {
           "check " + names.size() + " images on probe " + instanceId)
           .checkImages(new ImageCheckSpec(region, instanceId, names));
       List<VerifiedImage> verified = images.stream().map(image -> verified(image, check.images())).toList();
-      tell(platform, "checked in " + check.executedMillis() + " ms; deleting " + stackName);
-      return new ProbeOutcome(verified, new Probe(platform, instanceType, stackName, instanceId, check.executedMillis()));
+      long imageBytes = SnapshotContent.volumeUsedBytes(snapshot.tags())
+          .orElse((long) snapshot.volumeSizeGiB() << 30);
+      ReadSample sample = new ReadSample(0, 0);
+      if (Workflow.getVersion(READ_SAMPLE_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1) {
+        long sampleBytes = Math.min(SAMPLE_BYTES, imageBytes);
+        tell(platform, "checked in " + check.executedMillis() + " ms; reading " + (sampleBytes >> 20)
+            + " MiB of the restored volume");
+        sample = instance(abandoned(BuildTimeouts.RUN_COMMAND), "read " + (sampleBytes >> 20) + " MiB on probe "
+            + instanceId).readSample(new ReadSampleSpec(region, instanceId, sampleBytes));
+      }
+      long untilReadable = sample.bytes() <= 0 ? 0
+          : (long) Math.ceil((double) imageBytes * sample.executedMillis() / sample.bytes());
+      tell(platform, "done; deleting " + stackName);
+      return new ProbeOutcome(verified, new Probe(platform, instanceType, stackName, instanceId, check.executedMillis(),
+          initializationRateMiBps, sample.bytes(), sample.executedMillis(), imageBytes, untilReadable));
     } finally {
       tearDown(region, stackName, deployEndedWithoutStackAt);
     }

@@ -23,14 +23,21 @@ public interface StackActivities {
    * instance profile to launch with; a null profile (builds recorded before the builder stack, {@code
    * --instance-role}) makes the build stack create its own. A {@code dataSnapshotId} creates the data volume from
    * that snapshot (an incremental build's parent, or a probe of {@link VerifySnapshotWorkflow}); null: an empty volume.
+   * A {@code dataVolumeInitializationRateMiBps} creates it with EBS's provisioned initialization rate, as the nodes a
+   * probe stands in for would; null: blocks fetched lazily on first read.
    */
-  record StackSpec(BuildIdentity identity, BuildRequest request, String instanceProfileName, String dataSnapshotId) {
+  record StackSpec(BuildIdentity identity, BuildRequest request, String instanceProfileName, String dataSnapshotId,
+      Integer dataVolumeInitializationRateMiBps) {
     public StackSpec(BuildIdentity identity, BuildRequest request) {
-      this(identity, request, null, null);
+      this(identity, request, null, null, null);
     }
 
     public StackSpec(BuildIdentity identity, BuildRequest request, String instanceProfileName) {
-      this(identity, request, instanceProfileName, null);
+      this(identity, request, instanceProfileName, null, null);
+    }
+
+    public StackSpec(BuildIdentity identity, BuildRequest request, String instanceProfileName, String dataSnapshotId) {
+      this(identity, request, instanceProfileName, dataSnapshotId, null);
     }
   }
 

@@ -7,8 +7,14 @@ import java.util.regex.Pattern;
  * A snapshot to verify ({@code precache verify SNAPSHOT -r REGION}).
  *
  * @param timeout how long the probes may take before they are torn down and the verify fails; null: 1 h
+ * @param volumeInitializationRateMiBps the provisioned initialization rate (100–300 MiB/s) the probes restore with,
+ *                                      as the nodes will; null: lazily
  */
-public record VerifyRequest(String region, String snapshotId, Duration timeout) {
+public record VerifyRequest(String region, String snapshotId, Duration timeout, Integer volumeInitializationRateMiBps) {
+
+  public VerifyRequest(String region, String snapshotId, Duration timeout) {
+    this(region, snapshotId, timeout, null);
+  }
 
   public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(1);
   /** EC2's snapshot IDs: {@code snap-} and 8 or 17 hex digits. */
@@ -27,6 +33,11 @@ public record VerifyRequest(String region, String snapshotId, Duration timeout) 
     if (deadline.isNegative() || deadline.isZero() || deadline.compareTo(Duration.ofHours(12)) > 0) {
       throw new InvalidRequestException("timeout", "must be between 1s and 12h, got " + deadline);
     }
-    return new VerifyRequest(region, snapshotId, deadline);
+    Integer rate = volumeInitializationRateMiBps;
+    if (rate != null && (rate < RestoreTimeModel.MIN_RATE_MIBPS || rate > RestoreTimeModel.MAX_RATE_MIBPS)) {
+      throw new InvalidRequestException("volumeInitializationRateMiBps", "must be between "
+          + RestoreTimeModel.MIN_RATE_MIBPS + " and " + RestoreTimeModel.MAX_RATE_MIBPS + " MiB/s, got " + rate);
+    }
+    return new VerifyRequest(region, snapshotId, deadline, rate);
   }
 }

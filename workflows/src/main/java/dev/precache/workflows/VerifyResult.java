@@ -44,8 +44,26 @@ public record VerifyResult(String snapshotId, String region, boolean passed, Str
   }
 
   /**
-   * @param readableMillis how long the check of every image on the restored volume ran on the probe (the SSM
-   *                       command's execution, as the instance timed it): how long until the images were readable
+   * @param checkMillis        how long {@code ctr images check} of every image ran on the probe (SSM's execution
+   *                           time, the instance's clock)
+   * @param initializationRateMiBps the provisioned initialization rate the probe's volume was created with; null:
+   *                           lazily
+   * @param sampledBytes       how much of the restored volume the probe read from its start, as a new node reads
+   *                           its images before they are initialised; 0 when not sampled (verifies before
+   *                           {@code verify-read-sample})
+   * @param sampledMillis      how long that read ran on the probe
+   * @param imageBytes         what the node must read until every image is readable: the volume's use recorded
+   *                           when the snapshot was made, else the snapshot's size
+   * @param untilReadableMillis {@code imageBytes} at the sampled rate: how long until every image on a node
+   *                           restored as the probe was (same FSR state and initialization rate) is fully
+   *                           readable; 0 when not sampled
    */
-  public record Probe(String platform, String instanceType, String stackName, String instanceId, long readableMillis) {}
+  public record Probe(String platform, String instanceType, String stackName, String instanceId, long checkMillis,
+      Integer initializationRateMiBps, long sampledBytes, long sampledMillis, long imageBytes, long untilReadableMillis) {
+
+    /** The sampled read rate in MiB/s; 0 when not sampled. */
+    public double sampledMiBps() {
+      return sampledMillis <= 0 ? 0 : sampledBytes / (double) (1 << 20) / (sampledMillis / 1000.0);
+    }
+  }
 }

@@ -21,6 +21,7 @@ public interface VerifySnapshotWorkflow {
 
   /** {@code precache-verify-<snapshot ID>}: verifying the same snapshot again while it runs attaches to it. */
   static String workflowIdFor(VerifyRequest request) {
-    return "precache-verify-" + request.snapshotId();
+    return "precache-verify-" + request.snapshotId()
+        + (request.volumeInitializationRateMiBps() == null ? "" : "-rate-" + request.volumeInitializationRateMiBps());
   }
 }

@@ -49,7 +49,8 @@ public class VerifySnapshotWorkflowImpl implements VerifySnapshotWorkflow {
     });
     CompletablePromise<VerifyResult> result = Workflow.newPromise();
     CancellationScope probing = Workflow.newCancellationScope(() ->
-        result.complete(probes.verify(region, snapshot, SnapshotContent.recordedImages(snapshot.tags()))));
+        result.complete(probes.verify(region, snapshot, SnapshotContent.recordedImages(snapshot.tags()),
+            request.volumeInitializationRateMiBps())));
     CancellationScope deadline = Workflow.newCancellationScope(() ->
         Workflow.newTimer(request.timeout(), TimerOptions.newBuilder().setSummary("verify deadline").build())
             .thenApply(fired -> {

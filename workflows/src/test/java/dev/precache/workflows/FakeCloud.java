@@ -13,6 +13,8 @@ import dev.precache.workflows.InstanceActivities.CheckedImage;
 import dev.precache.workflows.InstanceActivities.ImageCheck;
 import dev.precache.workflows.InstanceActivities.ImageCheckSpec;
 import dev.precache.workflows.InstanceActivities.PullSpec;
+import dev.precache.workflows.InstanceActivities.ReadSample;
+import dev.precache.workflows.InstanceActivities.ReadSampleSpec;
 import dev.precache.workflows.InstanceActivities.ResolvedVerifySpec;
 import dev.precache.workflows.InstanceActivities.VerifiedVolume;
 import dev.precache.workflows.RegistryActivities.ResolveSpec;
@@ -64,6 +66,9 @@ final class FakeCloud {
       new InstanceCapacity("g5.2xlarge", 8, 5, 10), new InstanceCapacity("g5.4xlarge", 16, 10, 25),
       new InstanceCapacity("g5.8xlarge", 32, 25, 25));
 
+  /** How fast a probe reads a restored volume: the lazy fetch rate (FIGURES.md, EBS: 5–9 MB/s). */
+  static final double LAZY_MIB_PER_SECOND = 7;
+
   FakeCloud() {
     when(builder.ensureBuilderStack(REGION)).thenReturn(new BuilderStack(REGION, BuilderActivities.STACK_NAME, 1,
         BUILDER_PROFILE, "arn:aws:iam::123456789012:instance-profile/" + BUILDER_PROFILE, Outcome.FOUND));
@@ -74,6 +79,7 @@ final class FakeCloud {
     when(instance.verifyCachedImages(any())).thenAnswer(call -> verified(call.getArgument(0, VerifySpec.class)));
     when(instance.verifyResolvedImages(any())).thenAnswer(call -> verifiedVolume(call.getArgument(0)));
     when(instance.checkImages(any())).thenAnswer(call -> checked(call.getArgument(0, ImageCheckSpec.class)));
+    when(instance.readSample(any())).thenAnswer(call -> lazyRead(call.getArgument(0, ReadSampleSpec.class)));
     when(registry.resolveImages(any())).thenAnswer(call -> resolved(call.getArgument(0, ResolveSpec.class)));
     when(snapshots.createSnapshot(any())).thenAnswer(call -> takeSnapshot(call.getArgument(0)));
     doAnswer(call -> {
@@ -82,6 +88,11 @@ final class FakeCloud {
     }).when(snapshots).deleteBuildSnapshots(any(), any());
     when(snapshots.awaitSnapshotCompleted(REGION, SNAPSHOT_ID)).thenReturn(
         new SnapshotStatus(SNAPSHOT_ID, 40, false), new SnapshotStatus(SNAPSHOT_ID, 100, true));
+  }
+
+  /** A probe's read of a restored volume at {@link #LAZY_MIB_PER_SECOND}, timed as the instance times it. */
+  static ReadSample lazyRead(ReadSampleSpec spec) {
+    return new ReadSample(spec.bytes(), Math.round(spec.bytes() / (LAZY_MIB_PER_SECOND * (1 << 20)) * 1000));
   }
 
   /** What DescribeInstanceTypes answers for a type of {@link #M5} or {@link #G5}. */

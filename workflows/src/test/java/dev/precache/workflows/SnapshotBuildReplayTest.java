@@ -73,6 +73,11 @@ class SnapshotBuildReplayTest {
   /** A build with {@code --verify}: its snapshot restored on a probe per architecture before publishing. */
   private static final String VERIFIED_HISTORY = "histories/happy-path-verified.json";
   /**
+   * A build with {@code --verify} whose probes also read a sample of the restored volume ({@code verify-read-sample}
+   * version 1) to measure how fast a new node reads its images.
+   */
+  private static final String VERIFIED_SAMPLED_HISTORY = "histories/happy-path-verified-sampled.json";
+  /**
    * An incremental rebuild ({@code incremental-rebuild} version 1): the volume from the previous snapshot, the
    * images no longer wanted removed instead of all, the parent recorded on the snapshot.
    */
@@ -205,6 +210,30 @@ class SnapshotBuildReplayTest {
     assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(INCREMENTAL_HISTORY,
         ChecksSsmFirst.class))
         .hasMessageContaining(NonDeterministicException.class.getName());
+  }
+
+  @Test
+  void replaysAVerifiedBuildWhoseProbesReadASample() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(VERIFIED_SAMPLED_HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void aBuildThatDropsVerifyCannotReplayTheSampledHistory() {
+    assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(VERIFIED_SAMPLED_HISTORY,
+        PublishesUnverified.class))
+        .hasMessageContaining(NonDeterministicException.class.getName());
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "precache.recordHistory", matches = "true")
+  void recordAVerifiedBuildWhoseProbesReadASample(TestWorkflowEnvironment env, WorkflowClient client, Worker worker)
+      throws IOException {
+    new FakeCloud().register(worker);
+    env.start();
+    FakeCloud.newBuild(client, worker, "happy-path-verified-sampled").build(FakeCloud.request().withVerify(true));
+
+    String history = client.fetchHistory("happy-path-verified-sampled").toJson(true);
+    Files.writeString(Path.of("src/test/resources", VERIFIED_SAMPLED_HISTORY), history);
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.precache.workflows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.assertj.core.api.Assertions.within;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.doAnswer;
@@ -98,8 +99,17 @@ class VerifySnapshotWorkflowTest {
             tuple("linux/arm64", true, true), tuple("linux/arm64", true, true));
     assertThat(result.images()).allSatisfy(image -> assertThat(image.foundDigest()).isEqualTo(image.recordedDigest()));
     assertThat(result.probes()).extracting(VerifyResult.Probe::platform, VerifyResult.Probe::instanceType,
-            VerifyResult.Probe::readableMillis)
+            VerifyResult.Probe::checkMillis)
         .containsExactlyInAnyOrder(tuple("linux/amd64", "m5.large", 420L), tuple("linux/arm64", "m6g.medium", 420L));
+    // Each probe reads a sample of the volume; the volume's recorded use at the sampled rate is the readable time.
+    long used = FakeCloud.USAGE.usedBytes();
+    assertThat(result.probes()).allSatisfy(probe -> {
+      assertThat(probe.sampledBytes()).isEqualTo(Math.min(SnapshotProbes.SAMPLE_BYTES, used));
+      assertThat(probe.imageBytes()).isEqualTo(used);
+      assertThat(probe.sampledMiBps()).isCloseTo(FakeCloud.LAZY_MIB_PER_SECOND, within(0.01));
+      assertThat(probe.untilReadableMillis()).isCloseTo((long) (used / (FakeCloud.LAZY_MIB_PER_SECOND * (1 << 20)) * 1000),
+          within(20L));
+    });
     // The probes restore the snapshot at its size, as the variant it was built with but without NVIDIA (no GPU).
     assertThat(deployed).extracting(spec -> spec.request().amiParameter(), StackSpec::dataSnapshotId,
             spec -> spec.request().volumeSizeGiB(), StackSpec::instanceProfileName)
@@ -110,6 +120,31 @@ class VerifySnapshotWorkflowTest {
                 FakeCloud.BUILDER_PROFILE));
     assertThat(deployed).allSatisfy(spec -> assertThat(spec.identity().stackName()).startsWith("precache-verify-"));
     assertThat(liveStacks).isEmpty();
+  }
+
+  @Test
+  void probesRestoreWithTheInitializationRateTheNodesWillUse(TestWorkflowEnvironment env, WorkflowClient client,
+      Worker worker) {
+    when(cloud.snapshots.describeSnapshot(FakeCloud.REGION, FakeCloud.SNAPSHOT_ID)).thenReturn(built("completed"));
+    cloud.register(worker);
+    env.start();
+
+    VerifyResult result = newVerify(client, worker)
+        .verify(new VerifyRequest(FakeCloud.REGION, FakeCloud.SNAPSHOT_ID, null, 300));
+
+    assertThat(result.passed()).as(result.reason()).isTrue();
+    assertThat(deployed).extracting(StackSpec::dataVolumeInitializationRateMiBps).containsExactly(300, 300);
+    assertThat(result.probes()).extracting(VerifyResult.Probe::initializationRateMiBps).containsExactly(300, 300);
+    assertThat(liveStacks).isEmpty();
+  }
+
+  @Test
+  void aRateEbsDoesNotOfferIsRefusedNamingTheField() {
+    for (int rate : new int[] {99, 301}) {
+      assertThat(catchThrowableOfType(InvalidRequestException.class,
+          () -> new VerifyRequest(FakeCloud.REGION, FakeCloud.SNAPSHOT_ID, null, rate).validated()))
+          .satisfies(e -> assertThat(e.field()).isEqualTo("volumeInitializationRateMiBps"));
+    }
   }
 
   @Test

@@ -86,6 +86,13 @@ public final class ForbiddenRequests {
         "arn:aws:ssm:" + region + ":" + account + ":parameter/precache/iam/snapshot", "forbidden"));
     forbidden.put("read parameters outside the builds' credentials", new IamRequest("ssm:GetParametersByPath",
         "arn:aws:ssm:" + region + ":" + account + ":parameter/prod/", "forbidden"));
+    forbidden.put("read a parked registry login back (only the build instance reads it)", new IamRequest(
+        "ssm:GetParameter", "arn:aws:ssm:" + region + ":" + account + ":parameter/precache/builds/b-1/registry/"
+        + "registry.example.com/0123456789abcdef", "forbidden"));
+    forbidden.put("tag a parameter outside the builds' path", new IamRequest("ssm:AddTagsToResource",
+        "arn:aws:ssm:" + region + ":" + account + ":parameter/prod/db-password", "forbidden"));
+    forbidden.put("delete a parameter outside the builds' path", new IamRequest("ssm:DeleteParameter",
+        "arn:aws:ssm:" + region + ":" + account + ":parameter/prod/db-password", "forbidden"));
     return forbidden;
   }
 

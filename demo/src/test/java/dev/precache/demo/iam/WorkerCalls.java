@@ -85,8 +85,16 @@ public final class WorkerCalls {
               .withTags("ssm:resourceTag/", call.resourceTags().getOrDefault(id, Map.of())));
         }
       }
-      case "ssm:PutParameter", "ssm:DeleteParameter", "ssm:GetParameter" ->
-          requests.add(new IamRequest("ssm:" + call.operation(), parameterArn(region, p.get("Name")), why));
+      case "ssm:PutParameter", "ssm:DeleteParameter", "ssm:GetParameter" -> {
+        requests.add(new IamRequest("ssm:" + call.operation(), parameterArn(region, p.get("Name")), why));
+        // Tags given to PutParameter are added with AddTagsToResource's permission (Parameter Store user guide,
+        // "Tagging parameters").
+        if (p.containsKey("Tags.1.Key")) {
+          requests.add(new IamRequest("ssm:AddTagsToResource", parameterArn(region, p.get("Name")), why));
+        }
+      }
+      case "ssm:AddTagsToResource" ->
+          requests.add(new IamRequest("ssm:AddTagsToResource", parameterArn(region, p.get("ResourceId")), why));
       case "ssm:GetParametersByPath" ->
           requests.add(new IamRequest("ssm:GetParametersByPath", parameterArn(region, p.get("Path")), why));
       case "ssm:DeleteParameters", "ssm:GetParameters" -> {

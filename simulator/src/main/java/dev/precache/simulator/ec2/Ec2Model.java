@@ -1,6 +1,7 @@
 package dev.precache.simulator.ec2;
 
 import dev.precache.simulator.AwsException;
+import dev.precache.simulator.instance.InstanceAwsCalls;
 import dev.precache.simulator.RegionContext;
 import dev.precache.simulator.instance.InstanceRuntime;
 import dev.precache.simulator.instance.VolumeImage;
@@ -33,15 +34,18 @@ public final class Ec2Model {
 
     private final RegionContext context;
     private final BottlerocketImages images;
+    private final InstanceAwsCalls instanceCalls;
     private final Map<String, Instance> instances = new LinkedHashMap<>();
     private final Map<String, Volume> volumes = new LinkedHashMap<>();
     private final Map<String, Snapshot> snapshots = new LinkedHashMap<>();
     private final Map<String, LaunchTemplate> launchTemplates = new LinkedHashMap<>();
     private final FastSnapshotRestores fastSnapshotRestores = new FastSnapshotRestores();
 
-    public Ec2Model(RegionContext context, BottlerocketImages images) {
+    /** @param instanceCalls the AWS APIs programs on this region's instances reach with their role */
+    public Ec2Model(RegionContext context, BottlerocketImages images, InstanceAwsCalls instanceCalls) {
         this.context = context;
         this.images = images;
+        this.instanceCalls = instanceCalls;
     }
 
     public String availabilityZone() {
@@ -90,7 +94,8 @@ public final class Ec2Model {
                 spec.subnetId(), spec.instanceProfileArn(), launchTime, privateIp(instances.size()), attached);
         instance.tags.putAll(spec.tags());
         instance.runtime = new InstanceRuntime(instance, context.catalog(), restored,
-                context.iam().instanceRole(context.accountId(), spec.instanceProfileArn(), instanceId));
+                context.iam().instanceRole(context.accountId(), spec.instanceProfileArn(), instanceId), instanceId,
+                instanceCalls);
         instance.runtime.useRegistryFailures(host -> context.faults().registryFailureStatus(host));
         context.faults().pullFailures().forEach(f ->
                 instance.runtime.failPullsMatching(Pattern.compile(f.pattern()), f.message()));

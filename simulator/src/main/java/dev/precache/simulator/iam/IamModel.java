@@ -91,6 +91,11 @@ public final class IamModel {
       }
 
       @Override
+      public String roleName() {
+        return iam.roleOfProfile(profileArn).orElse("");
+      }
+
+      @Override
       public boolean allows(String action, String resource) {
         return iam.roleOfProfile(profileArn).filter(role -> iam.allows(role, action, resource)).isPresent();
       }

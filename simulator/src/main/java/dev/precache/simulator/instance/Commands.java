@@ -7,11 +7,12 @@ import java.util.List;
 
 /**
  * The programs a Run Command script can reach. AWS-RunShellScript on Bottlerocket runs in the control
- * container, which has a shell and apiclient; ctr and systemctl exist only on the host, reached through
- * {@code apiclient exec admin sheltie}. Anything else is "command not found", as in a real shell.
+ * container, which has a shell and apiclient; {@code apiclient exec admin} runs a command in the admin container,
+ * which has curl and base64 and sheltie; ctr and systemctl exist only on the host, reached through sheltie. Anything
+ * else is "command not found", as in a real shell.
  */
 final class Commands {
-  enum Context { CONTROL_CONTAINER, HOST }
+  enum Context { CONTROL_CONTAINER, ADMIN_CONTAINER, HOST }
 
   private static final long APICLIENT_EXEC_MILLIS = 300;
   private static final long SYSTEMCTL_MILLIS = 800;
@@ -20,13 +21,15 @@ final class Commands {
   private final DiskFree df;
   private final EcrCredentialProvider ecrCredentialProvider;
   private final DiskRead dd;
+  private final Curl curl;
   private boolean kubeletActive = true;
 
-  Commands(Ctr ctr, DiskFree df, EcrCredentialProvider ecrCredentialProvider, DiskRead dd) {
+  Commands(Ctr ctr, DiskFree df, EcrCredentialProvider ecrCredentialProvider, DiskRead dd, Curl curl) {
     this.ctr = ctr;
     this.df = df;
     this.ecrCredentialProvider = ecrCredentialProvider;
     this.dd = dd;
+    this.curl = curl;
   }
 
   boolean kubeletActive() {
@@ -55,6 +58,9 @@ final class Commands {
       case EcrCredentialProvider.PATH ->
           context == Context.HOST ? ecrCredentialProvider.create(args, io) : notFound(program, io);
       case "apiclient" -> context == Context.CONTROL_CONTAINER ? apiclient(args, io) : notFound(program, io);
+      case "sheltie" -> context == Context.ADMIN_CONTAINER ? sheltie(args, io) : notFound(program, io);
+      case "curl" -> context == Context.ADMIN_CONTAINER ? curl.create(args, io) : notFound(program, io);
+      case "base64" -> context == Context.ADMIN_CONTAINER ? base64(args, io) : notFound(program, io);
       case "ctr" -> context == Context.HOST ? ctr.create(args, io) : notFound(program, io);
       case "systemctl" -> context == Context.HOST ? systemctl(args, io) : notFound(program, io);
       case "df" -> context == Context.HOST ? df.create(args, io) : failure(io, 0, 1, "df: the simulated control "
@@ -137,13 +143,36 @@ final class Commands {
   }
 
   private Job apiclient(List<String> args, Io io) {
-    if (args.size() < 3 || !args.subList(0, 3).equals(List.of("exec", "admin", "sheltie"))) {
-      return failure(io, 0, 1, "apiclient: the simulated apiclient supports only `apiclient exec admin sheltie [command...]`");
+    if (args.size() < 3 || !args.subList(0, 2).equals(List.of("exec", "admin"))) {
+      return failure(io, 0, 1, "apiclient: the simulated apiclient supports only `apiclient exec admin command...`");
     }
-    List<String> command = args.subList(3, args.size());
-    return new DelegatingJob(io, APICLIENT_EXEC_MILLIS,
-        () -> command.isEmpty() ? script(io.stdin(), Context.HOST, io, "bash") : create(command, Context.HOST, io),
+    List<String> command = args.subList(2, args.size());
+    return new DelegatingJob(io, APICLIENT_EXEC_MILLIS, () -> create(command, Context.ADMIN_CONTAINER, io),
         status -> status);
+  }
+
+  /** sheltie: the host's namespaces from the admin container; without a command, a shell reading stdin. */
+  private Job sheltie(List<String> command, Io io) {
+    return command.isEmpty() ? script(io.stdin(), Context.HOST, io, "bash") : create(command, Context.HOST, io);
+  }
+
+  /** coreutils base64 on stdin: encodes, or with {@code -d} decodes (invalid input: exit 1). */
+  private static Job base64(List<String> args, Io io) {
+    boolean decode = args.equals(List.of("-d")) || args.equals(List.of("--decode"));
+    if (!decode && !args.isEmpty()) {
+      return failure(io, 0, 1, "base64: the simulated base64 takes only -d and reads stdin");
+    }
+    return new TimedJob(io, 0, () -> {
+      try {
+        io.stdout().append(decode
+            ? new String(java.util.Base64.getMimeDecoder().decode(io.stdin().strip()), java.nio.charset.StandardCharsets.UTF_8)
+            : java.util.Base64.getEncoder().encodeToString(io.stdin().getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\n");
+        return 0;
+      } catch (IllegalArgumentException e) {
+        io.stderr().append("base64: invalid input\n");
+        return 1;
+      }
+    });
   }
 
   private Job systemctl(List<String> args, Io io) {

@@ -9,6 +9,9 @@ public interface InstanceRole {
   /** {@code arn:aws:sts::<account>:assumed-role/<role>/<instance>}, as AWS names an instance role's caller. */
   String callerArn();
 
+  /** The role's name, as IMDS lists it under {@code iam/security-credentials/}; empty without a profile. */
+  String roleName();
+
   /** Whether the role exists and may call the action on the resource ({@code *} for actions without one). */
   boolean allows(String action, String resource);
 
@@ -19,6 +22,11 @@ public interface InstanceRole {
     return new InstanceRole() {
       @Override
       public String callerArn() {
+        return "";
+      }
+
+      @Override
+      public String roleName() {
         return "";
       }
 

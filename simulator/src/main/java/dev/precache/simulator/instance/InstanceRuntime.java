@@ -38,13 +38,19 @@ public final class InstanceRuntime {
    * as this role.
    */
   public InstanceRuntime(HostSpec host, RegistryCatalog registry, List<VolumeImage> restoredContents, InstanceRole role) {
+    this(host, registry, restoredContents, role, "i-local", InstanceAwsCalls.unreachable());
+  }
+
+  /** ... and whose programs reach these AWS APIs, as the role, through the instance {@code instanceId}'s IMDS. */
+  public InstanceRuntime(HostSpec host, RegistryCatalog registry, List<VolumeImage> restoredContents, InstanceRole role,
+      String instanceId, InstanceAwsCalls aws) {
     this.host = host;
     this.traffic = new PullTraffic(host, store::usedBytes);
     PullJob.Environment environment = new PullJob.Environment(host, registry, store, traffic, faults, new HashMap<>(),
         registryHost -> registryFailure.apply(registryHost));
     this.commands = new Commands(new Ctr(environment, () -> clock), new DiskFree(host, this::usedBytes),
         new EcrCredentialProvider(registry, role),
-        new DiskRead(host, () -> clock));
+        new DiskRead(host, () -> clock), new Curl(new InstanceMetadata(role, instanceId), aws, role, () -> clock));
     for (VolumeImage image : restoredContents) {
       CatalogImage version = registry.imageByIndexDigest(image.indexDigest()).orElseThrow(() ->
           new IllegalArgumentException("restored volume: the registries never served index " + image.indexDigest()));

@@ -2,11 +2,18 @@ package dev.precache.simulator.instance;
 
 import dev.precache.simulator.instance.ShellScript.Connector;
 import dev.precache.simulator.instance.ShellScript.Step;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Runs a script's pipelines in order, honouring {@code &&}, {@code ||}, {@code set -e} and {@code set -o pipefail};
- * exits with the last status.
+ * exits with the last status. Variables live in the script's own environment: assigned by {@code NAME=value} or
+ * {@code NAME=$(commands)} (a subshell: the commands see a copy of the variables and pipefail, their output with trailing newlines removed is the
+ * value, their status the step's), expanded in the words of each step as it runs.
  */
 final class ScriptJob extends Job {
   private final List<Step> steps;
@@ -16,13 +23,24 @@ final class ScriptJob extends Job {
   private int status;
   private boolean exitOnError;
   private boolean pipefail;
-  private PipelineJob current;
+  private final Map<String, String> variables;
+  private Job current;
+  private String assigning;
+  private StringBuilder substituted;
+
+  private static final Pattern ASSIGNMENT = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=(.*)", Pattern.DOTALL);
 
   ScriptJob(Io io, ShellScript script, Commands commands, Commands.Context context) {
+    this(io, script, commands, context, new HashMap<>());
+  }
+
+  private ScriptJob(Io io, ShellScript script, Commands commands, Commands.Context context,
+      Map<String, String> variables) {
     super(io);
     this.steps = script.steps();
     this.commands = commands;
     this.context = context;
+    this.variables = variables;
   }
 
   @Override
@@ -68,7 +86,7 @@ final class ScriptJob extends Job {
         applySet(step.pipeline().get(0));
         continue;
       }
-      current = new PipelineJob(io, step.pipeline(), commands, context, pipefail);
+      current = assignmentOrPipeline(step);
       current.start(now);
       if (!current.finished()) {
         return;
@@ -78,7 +96,68 @@ final class ScriptJob extends Job {
     finish(status);
   }
 
+  /**
+   * The job of a step: an assignment (at once, or its command substitution's subshell) or the pipeline with its
+   * words expanded.
+   */
+  private Job assignmentOrPipeline(Step step) {
+    assigning = null;
+    Matcher assignment = step.pipeline().size() == 1 && step.pipeline().get(0).size() == 1
+        ? ASSIGNMENT.matcher(step.pipeline().get(0).get(0)) : null;
+    if (assignment != null && assignment.matches()) {
+      String name = assignment.group(1);
+      String value = assignment.group(2);
+      if (value.indexOf(ShellScript.SUBSTITUTION_START) == 0
+          && value.indexOf(ShellScript.SUBSTITUTION_END) == value.length() - 1) {
+        assigning = name;
+        substituted = new StringBuilder();
+        Io subshell = new Io("", substituted, io.stderr());
+        try {
+          ScriptJob substitution = new ScriptJob(subshell, ShellScript.parse(value.substring(1, value.length() - 1)),
+              commands, context, new HashMap<>(variables));
+          substitution.pipefail = pipefail; // bash's subshells keep pipefail; errexit they do not (no inherit_errexit)
+          return substitution;
+        } catch (ShellScript.SyntaxError e) {
+          return Commands.failure(io, 0, 2, "bash: command substitution: " + e.getMessage());
+        }
+      }
+      if (value.indexOf(ShellScript.SUBSTITUTION_START) < 0) {
+        variables.put(name, expand(value));
+        return new TimedJob(io, 0, () -> 0);
+      }
+    }
+    List<List<String>> pipeline = new ArrayList<>();
+    for (List<String> command : step.pipeline()) {
+      List<String> words = new ArrayList<>();
+      for (String word : command) {
+        if (word.indexOf(ShellScript.SUBSTITUTION_START) >= 0) {
+          return Commands.failure(io, 0, 2, "sh: the simulated shell substitutes commands only as NAME=$(...)");
+        }
+        words.add(expand(word));
+      }
+      pipeline.add(words);
+    }
+    return new PipelineJob(io, pipeline, commands, context, pipefail);
+  }
+
+  /** The word with each marked variable replaced by its value; an unset variable is empty. */
+  private String expand(String word) {
+    StringBuilder expanded = new StringBuilder();
+    int at = 0;
+    int start;
+    while ((start = word.indexOf(ShellScript.VARIABLE_START, at)) >= 0) {
+      int end = word.indexOf(ShellScript.VARIABLE_END, start);
+      expanded.append(word, at, start).append(variables.getOrDefault(word.substring(start + 1, end), ""));
+      at = end + 1;
+    }
+    return expanded.append(word.substring(at)).toString();
+  }
+
   private void stepFinished(int exitCode) {
+    if (assigning != null) {
+      variables.put(assigning, substituted.toString().replaceFirst("\\n+$", ""));
+      assigning = null;
+    }
     status = exitCode;
     boolean chainGoesOn = next < steps.size() && steps.get(next).connector() != Connector.ALWAYS;
     if (exitOnError && status != 0 && !chainGoesOn) {

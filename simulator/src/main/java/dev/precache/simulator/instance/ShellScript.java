@@ -6,11 +6,22 @@ import java.util.List;
 /**
  * The small shell language a Run Command script may use: words with single quotes, double quotes and
  * backslash escapes; commands joined by {@code |} into pipelines; pipelines separated by newlines or
- * {@code ;} or chained with {@code &&} and {@code ||}; {@code #} comments. No expansion of any kind.
+ * {@code ;} or chained with {@code &&} and {@code ||}; {@code #} comments. Of expansions only variables
+ * ({@code $NAME}, {@code ${NAME}}, unquoted or in double quotes, never split into words) and, as the whole value of
+ * an assignment, command substitution ({@code NAME=$(...)}): what a script needs to carry a value from one command
+ * to the next without writing it anywhere. {@link ScriptJob} expands them when the step runs; here they are marked
+ * in the words with the characters below, which no script text contains.
  */
 record ShellScript(List<Step> steps) {
 
   enum Connector { ALWAYS, IF_SUCCEEDED, IF_FAILED }
+
+  /** A variable's name is written between these two. */
+  static final char VARIABLE_START = '\u0001';
+  static final char VARIABLE_END = '\u0002';
+  /** A command substitution's script text is written between these two. */
+  static final char SUBSTITUTION_START = '\u0003';
+  static final char SUBSTITUTION_END = '\u0004';
 
   /** A pipeline and when it runs, relative to the status of what ran before it. */
   record Step(Connector connector, List<List<String>> pipeline) {}
@@ -101,6 +112,9 @@ record ShellScript(List<Step> steps) {
           inWord = true;
         }
         i += 2; // a backslash before a newline continues the line
+      } else if (c == '$') {
+        i = dollar(text, i, word);
+        inWord = true;
       } else if (c == '#' && !inWord) {
         while (i < text.length() && text.charAt(i) != '\n') {
           i++;
@@ -145,7 +159,9 @@ record ShellScript(List<Step> steps) {
       if (c == '"') {
         return i + 1;
       }
-      if (c == '\\' && i + 1 < text.length() && "\"\\$`\n".indexOf(text.charAt(i + 1)) >= 0) {
+      if (c == '$') {
+        i = dollar(text, i, word);
+      } else if (c == '\\' && i + 1 < text.length() && "\"\\$`\n".indexOf(text.charAt(i + 1)) >= 0) {
         if (text.charAt(i + 1) != '\n') {
           word.append(text.charAt(i + 1));
         }
@@ -156,5 +172,58 @@ record ShellScript(List<Step> steps) {
       }
     }
     throw new SyntaxError("unexpected EOF while looking for matching `\"'");
+  }
+
+  /**
+   * Marks the expansion starting with the {@code $} at {@code at}: a variable, or a command substitution (its text up
+   * to the matching parenthesis, quotes respected); a {@code $} before anything else is itself. Returns the index
+   * after it.
+   */
+  private static int dollar(String text, int at, StringBuilder word) throws SyntaxError {
+    int i = at + 1;
+    if (i < text.length() && text.charAt(i) == '(') {
+      int end = closingParenthesis(text, i + 1);
+      word.append(SUBSTITUTION_START).append(text, i + 1, end).append(SUBSTITUTION_END);
+      return end + 1;
+    }
+    boolean braced = i < text.length() && text.charAt(i) == '{';
+    int from = braced ? i + 1 : i;
+    int end = from;
+    while (end < text.length() && (Character.isLetterOrDigit(text.charAt(end)) || text.charAt(end) == '_')) {
+      end++;
+    }
+    if (end == from || braced && (end >= text.length() || text.charAt(end) != '}')) {
+      if (braced) {
+        throw new SyntaxError("${" + text.substring(from, Math.min(end + 1, text.length())) + ": bad substitution");
+      }
+      word.append('$');
+      return i;
+    }
+    word.append(VARIABLE_START).append(text, from, end).append(VARIABLE_END);
+    return braced ? end + 1 : end;
+  }
+
+  private static int closingParenthesis(String text, int from) throws SyntaxError {
+    int depth = 1;
+    char quote = 0;
+    for (int i = from; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (quote != 0) {
+        if (c == quote) {
+          quote = 0;
+        } else if (c == '\\' && quote == '"') {
+          i++;
+        }
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '\\') {
+        i++;
+      } else if (c == '(') {
+        depth++;
+      } else if (c == ')' && --depth == 0) {
+        return i;
+      }
+    }
+    throw new SyntaxError("unexpected EOF while looking for matching `)'");
   }
 }

@@ -30,6 +30,7 @@ public final class SsmModel {
     private final RegionContext context;
     private final Ec2Model ec2;
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+    private final Map<String, Map<String, String>> parameterTags = new LinkedHashMap<>();
     private final Map<String, Command> commands = new LinkedHashMap<>();
 
     public SsmModel(RegionContext context, Ec2Model ec2) {
@@ -39,9 +40,22 @@ public final class SsmModel {
 
     // ---- Parameter Store ----
 
-    public long putParameter(String name, String type, String value, boolean overwrite, String description, long now) {
+    /**
+     * @param keyId a SecureString's KMS key, null for {@link Parameter#DEFAULT_KEY}
+     * @param tags  only when creating: PutParameter refuses tags with Overwrite, as AWS does
+     */
+    public long putParameter(String name, String type, String value, boolean overwrite, String description,
+                             String keyId, Map<String, String> tags, long now) {
         if (name.startsWith("/aws/")) {
             throw new AwsException("AccessDeniedException", "No access to reserved parameter name: " + name + ".");
+        }
+        if (overwrite && !tags.isEmpty()) {
+            throw new AwsException("ValidationException", "Invalid request: tags and overwrite can't be used together. "
+                    + "To create a parameter with tags, please remove overwrite flag. To update tags for an existing "
+                    + "parameter, please use AddTagsToResource or RemoveTagsFromResource.");
+        }
+        if (keyId != null && !type.equals("SecureString")) {
+            throw new AwsException("ValidationException", "KeyId is required for SecureString type parameter only.");
         }
         Parameter existing = parameters.get(name);
         if (existing != null && !overwrite) {
@@ -50,8 +64,22 @@ public final class SsmModel {
         }
         long version = existing == null ? 1 : existing.version() + 1;
         parameters.put(name, new Parameter(name, type, value, version, Instant.ofEpochMilli(now),
-                description == null && existing != null ? existing.description() : description));
+                description == null && existing != null ? existing.description() : description,
+                type.equals("SecureString") ? (keyId == null ? Parameter.DEFAULT_KEY : keyId) : null));
+        if (!tags.isEmpty()) {
+            addTags(name, tags);
+        }
         return version;
+    }
+
+    /** AddTagsToResource of a parameter: keys already there take the new values. */
+    public void addTags(String name, Map<String, String> tags) {
+        parameter(name);
+        parameterTags.computeIfAbsent(name, n -> new LinkedHashMap<>()).putAll(tags);
+    }
+
+    public Map<String, String> tagsOf(String name) {
+        return Map.copyOf(parameterTags.getOrDefault(name, Map.of()));
     }
 
     public Optional<Parameter> findParameter(String name) {
@@ -60,7 +88,7 @@ public final class SsmModel {
             return Optional.of(stored);
         }
         return ec2.images().byParameter(name)
-                .map(image -> new Parameter(name, "String", image.imageId(), 1, Instant.EPOCH, null));
+                .map(image -> new Parameter(name, "String", image.imageId(), 1, Instant.EPOCH, null, null));
     }
 
     public Parameter parameter(String name) {
@@ -84,6 +112,7 @@ public final class SsmModel {
         if (parameters.remove(name) == null) {
             throw new AwsException("ParameterNotFound", "Parameter " + name + " not found.");
         }
+        parameterTags.remove(name);
     }
 
     public Collection<Parameter> storedParameters() {

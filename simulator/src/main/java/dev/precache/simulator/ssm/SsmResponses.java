@@ -45,7 +45,8 @@ public final class SsmResponses {
             case "PutParameter" -> {
                 long version = model.putParameter(request.path("Name").asText(),
                         request.path("Type").asText("String"), request.path("Value").asText(),
-                        request.path("Overwrite").asBoolean(false), text(request, "Description"), now);
+                        request.path("Overwrite").asBoolean(false), text(request, "Description"),
+                        text(request, "KeyId"), tags(request.path("Tags")), now);
                 out.put("Version", version).put("Tier", "Standard");
             }
             case "GetParameter" -> writeParameter(out.putObject("Parameter"),
@@ -59,6 +60,13 @@ public final class SsmResponses {
                 }
             }
             case "DeleteParameter" -> model.deleteParameter(request.path("Name").asText());
+            case "AddTagsToResource" -> {
+                if (!request.path("ResourceType").asText().equals("Parameter")) {
+                    throw new AwsException("InvalidResourceType", "The resource type is not simulated: "
+                            + request.path("ResourceType").asText());
+                }
+                model.addTags(request.path("ResourceId").asText(), tags(request.path("Tags")));
+            }
             case "DeleteParameters" -> deleteParameters(request, out);
             case "DescribeParameters" -> {
                 ArrayNode list = out.putArray("Parameters");
@@ -248,6 +256,12 @@ public final class SsmResponses {
     }
 
     // ---- wire helpers ----
+
+    private static Map<String, String> tags(JsonNode array) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        array.forEach(tag -> tags.put(tag.path("Key").asText(), tag.path("Value").asText()));
+        return tags;
+    }
 
     private static List<String> strings(JsonNode array) {
         List<String> values = new ArrayList<>();

@@ -81,6 +81,11 @@ class InstanceRuntimeTest {
       }
 
       @Override
+      public String roleName() {
+        return "builder";
+      }
+
+      @Override
       public boolean allows(String action, String resource) {
         return action.equals("ecr:GetAuthorizationToken");
       }
