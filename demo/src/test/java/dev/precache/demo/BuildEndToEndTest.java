@@ -189,7 +189,10 @@ class BuildEndToEndTest {
   @Test
   void statusAndWatchShowARunningPullsBytesOfItsTotalRateAndTimeLeft() throws Exception {
     Cloud cloud = start(0.03);
-    String workflowId = build("--detach", "-q", LLAMA).out().strip();
+    // gp3's baseline 125 MiB/s, not the 1000 the plan would provision: the download takes ~2 simulated minutes
+    // (~4 s here), long enough for two probes, a heartbeat and a status to meet it under way.
+    String workflowId = build("--detach", "-q", "--volume-throughput", "125", "--volume-iops", "3000", LLAMA)
+        .out().strip();
     String figures = Pattern.quote(LLAMA) + " \\(linux/amd64\\): [0-9.]+ of 16\\.1 GB, [0-9]+ MB/s, about [0-9hms]+ left";
     StringWriter watched = new StringWriter();
     CompletableFuture<Integer> watch = CompletableFuture.supplyAsync(
