@@ -71,6 +71,23 @@ final class CommandRunner {
   }
 
   /**
+   * What the wait heartbeats at each poll of its command: the command ID itself, or a record holding it as
+   * {@code commandId} with more for whoever watches (a pull's {@link PullProbe}). A retry reads the ID back from it.
+   */
+  @FunctionalInterface
+  interface PollDetails {
+    Object at(String commandId);
+  }
+
+  static final PollDetails COMMAND_ID = commandId -> commandId;
+
+  /** As {@link #run}, heartbeating {@code details} at each poll. */
+  String run(String region, String instanceId, String step, Supplier<String> command, Duration executionTimeout,
+      PollDetails details) {
+    return runTimed(region, instanceId, step, command, executionTimeout, details).stdout();
+  }
+
+  /**
    * A command's standard output and how long it ran on the instance: SSM's ExecutionStartDateTime to
    * ExecutionEndDateTime, the agent's own clock, so neither delivery nor polling is counted.
    */
@@ -79,9 +96,14 @@ final class CommandRunner {
   /** As {@link #run}, with the command's execution time on the instance. */
   TimedOutput runTimed(String region, String instanceId, String step, Supplier<String> command,
       Duration executionTimeout) {
+    return runTimed(region, instanceId, step, command, executionTimeout, COMMAND_ID);
+  }
+
+  private TimedOutput runTimed(String region, String instanceId, String step, Supplier<String> command,
+      Duration executionTimeout, PollDetails details) {
     SsmClient ssm = clients.ssm(region);
     String comment = comment(step);
-    Optional<String> heartbeated = Activity.getExecutionContext().getHeartbeatDetails(String.class);
+    Optional<String> heartbeated = heartbeatedCommandId();
     // Until a command is known, heartbeats keep the one an earlier attempt left, if any, for the next retry.
     String known = heartbeated.orElse(null);
     Optional<String> resumable = polling.untilAnswered(step + ": look for its command", known, () -> heartbeated
@@ -95,9 +117,9 @@ final class CommandRunner {
       commandId = sendOnce(ssm, instanceId, step, command.get(), executionTimeout, known);
       log.info("{}: sent command {} to {}", step, commandId, instanceId);
     }
-    Activity.getExecutionContext().heartbeat(commandId);
+    Activity.getExecutionContext().heartbeat(details.at(commandId));
     Instant deadline = Instant.now().plus(DELIVERY_TIMEOUT).plus(executionTimeout).plus(polling.interval());
-    GetCommandInvocationResponse done = await(ssm, instanceId, commandId, step, deadline);
+    GetCommandInvocationResponse done = await(ssm, instanceId, commandId, step, deadline, details);
     return new TimedOutput(nullToEmpty(done.standardOutputContent()), executedMillis(done));
   }
 
@@ -107,9 +129,14 @@ final class CommandRunner {
    * a report, never a reason to fail the command.
    */
   static long executedMillis(GetCommandInvocationResponse invocation) {
-    Optional<Instant> start = instant(invocation.executionStartDateTime());
+    Optional<Instant> start = executionStart(invocation);
     Optional<Instant> end = instant(invocation.executionEndDateTime());
     return start.isPresent() && end.isPresent() ? Duration.between(start.get(), end.get()).toMillis() : 0;
+  }
+
+  /** When the command began on the instance, by the agent's clock; empty when SSM gave none that reads. */
+  static Optional<Instant> executionStart(GetCommandInvocationResponse invocation) {
+    return instant(invocation.executionStartDateTime());
   }
 
   private static Optional<Instant> instant(String text) {
@@ -192,18 +219,19 @@ final class CommandRunner {
   }
 
   private GetCommandInvocationResponse await(SsmClient ssm, String instanceId, String commandId, String step,
-      Instant deadline) {
+      Instant deadline, PollDetails details) {
     Instant visibleBy = Instant.now().plus(INVOCATION_VISIBLE_WITHIN);
     Polling.Wait wait = polling.newWait();
     while (Instant.now().isBefore(deadline)) {
+      Object heartbeat = details.at(commandId);
       Optional<GetCommandInvocationResponse> visible = polling.untilAnswered(step + ": read command " + commandId,
-          commandId, () -> invocation(ssm, instanceId, commandId));
+          heartbeat, () -> invocation(ssm, instanceId, commandId));
       if (visible.isEmpty()) {
         if (Instant.now().isAfter(visibleBy)) {
           throw ApplicationFailure.newFailure(
               step + ": command " + commandId + " never showed up on " + instanceId, AwsFailures.TRANSIENT_COMMAND);
         }
-        wait.pause(commandId);
+        wait.pause(heartbeat);
         continue;
       }
       GetCommandInvocationResponse invocation = visible.get();
@@ -211,7 +239,7 @@ final class CommandRunner {
         throw transientFailure(step, commandId, invocation.statusDetails(), invocation);
       }
       switch (invocation.status()) {
-        case PENDING, IN_PROGRESS, DELAYED, CANCELLING -> wait.pause(commandId);
+        case PENDING, IN_PROGRESS, DELAYED, CANCELLING -> wait.pause(heartbeat);
         case SUCCESS -> {
           log.info("{}: command {} succeeded", step, commandId);
           return invocation;
@@ -222,6 +250,17 @@ final class CommandRunner {
     }
     throw ApplicationFailure.newFailure(
         step + ": command " + commandId + " did not finish in time", AwsFailures.TRANSIENT_COMMAND);
+  }
+
+  /**
+   * The command ID an earlier attempt heartbeated: its details, or their {@code commandId} when they are a record
+   * ({@link PollDetails}); decoded untyped, so either shape (and a worker's from before the records) reads.
+   */
+  private static Optional<String> heartbeatedCommandId() {
+    return Activity.getExecutionContext().getHeartbeatDetails(Object.class)
+        .map(details -> details instanceof Map<?, ?> record ? record.get("commandId") : details)
+        .filter(String.class::isInstance)
+        .map(String.class::cast);
   }
 
   /** The command's invocation on the instance, or empty while SSM does not know it (yet). */

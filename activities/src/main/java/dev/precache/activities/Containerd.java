@@ -6,9 +6,11 @@ import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -206,6 +208,40 @@ final class Containerd {
   /** The image names of {@code ctr images ls -q}, one per line. */
   static List<String> parseImageNames(String output) {
     return Arrays.stream(output.split("\\R")).map(String::strip).filter(line -> !line.isEmpty()).toList();
+  }
+
+  /** {@code ctr content active}: REF SIZE AGE of each download under way (cmd/ctr/commands/content). */
+  static final String LIST_ACTIVE_DOWNLOADS = SHELTIE + CTR + " content active";
+  /** go-units' decimal abbreviations, as {@code ctr content active} prints sizes (units.HumanSize). */
+  private static final Map<String, Long> DECIMAL_UNITS = Map.of(
+      "B", 1L, "kB", 1_000L, "MB", 1_000_000L, "GB", 1_000_000_000L, "TB", 1_000_000_000_000L);
+  private static final Pattern HUMAN_SIZE = Pattern.compile("([0-9.]+)([kMGT]?B)");
+  /** containerd's ingest ref for a layer: remotes.MakeRefKey's {@code layer-<digest>}. */
+  private static final Pattern LAYER_REF = Pattern.compile("layer-(sha256:[0-9a-f]{64})");
+
+  /**
+   * The output of {@link #LIST_ACTIVE_DOWNLOADS}: layer digest → bytes written so far, to go-units' four
+   * significant digits. Refs that are not layers (manifests, configs: small) and lines that do not parse are left
+   * out: this is for showing progress, never for deciding anything.
+   */
+  static Map<String, Long> parseActiveDownloads(String output) {
+    Map<String, Long> downloading = new LinkedHashMap<>();
+    for (String line : output.split("\\R")) {
+      String[] columns = line.trim().split("\\s+");
+      if (columns.length < 2) {
+        continue;
+      }
+      Matcher ref = LAYER_REF.matcher(columns[0]);
+      Matcher size = HUMAN_SIZE.matcher(columns[1]);
+      if (ref.matches() && size.matches()) {
+        try {
+          downloading.put(ref.group(1), Math.round(Double.parseDouble(size.group(1)) * DECIMAL_UNITS.get(size.group(2))));
+        } catch (NumberFormatException unreadable) {
+          // "1.2.3MB" matches the pattern and is no number: left out like any other unreadable line
+        }
+      }
+    }
+    return downloading;
   }
 
   /** {@code ctr content ls -q digest==a digest==b}: which of these blobs the content store holds. */

@@ -198,8 +198,11 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
   }
 
   private CachedImage pull(PullSpec spec, String step, Supplier<String> command) {
+    // Heartbeats how far the pull is when the build said which layers it holds (InstanceActivities.PullProgress).
+    CommandRunner.PollDetails details = spec.layers() == null ? CommandRunner.COMMAND_ID
+        : new PullProbe(clients.ssm(spec.region()), spec, polling.interval().multipliedBy(PullProbe.POLLS_PER_PROBE))::poll;
     try {
-      String output = commands.run(spec.region(), spec.instanceId(), step, command, PULL_TIMEOUT);
+      String output = commands.run(spec.region(), spec.instanceId(), step, command, PULL_TIMEOUT, details);
       CachedImage pulled = Containerd.parseImageList(output).stream()
           .filter(listed -> listed.ref().equals(spec.image()) && listed.hasPlatform(spec.platform()))
           .findFirst()

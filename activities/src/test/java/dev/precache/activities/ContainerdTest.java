@@ -8,6 +8,7 @@ import dev.precache.workflows.BuildFailures;
 import dev.precache.workflows.VolumeUsage;
 import io.temporal.failure.ApplicationFailure;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ContainerdTest {
@@ -148,5 +149,21 @@ class ContainerdTest {
         new Containerd.CheckedLine("docker.io/library/nginx:1.27", "sha256:aaaa", "complete (7/7)", true),
         new Containerd.CheckedLine("docker.io/library/alpine:3.2", "sha256:bbbb", "unavailable (0/?)", false),
         new Containerd.CheckedLine("quay.io/x/broken:1", "sha256:cccc", "error", false));
+  }
+
+  @Test
+  void activeDownloadsAreReadAsLayerDigestsAndTheBytesWrittenInDecimalUnits() {
+    String layer = "sha256:" + "a".repeat(64);
+    String other = "sha256:" + "b".repeat(64);
+    // As ctr's tabwriter prints it: REF SIZE AGE, sizes by go-units' HumanSize (4 significant digits, no space).
+    String output = String.join("\n",
+        "REF                                                                            SIZE     AGE",
+        "layer-" + layer + "   5.123GB  About a minute",
+        "layer-" + other + "   512B     Less than a second",
+        "manifest-" + "sha256:" + "c".repeat(64) + "   1.2kB    2 seconds",
+        "layer-" + "sha256:" + "d".repeat(64) + "   1.2.3MB  2 seconds");
+
+    assertThat(Containerd.parseActiveDownloads(output))
+        .containsExactly(Map.entry(layer, 5_123_000_000L), Map.entry(other, 512L));
   }
 }

@@ -29,7 +29,9 @@ import dev.precache.workflows.CachedImage;
 import dev.precache.workflows.InstanceActivities;
 import dev.precache.workflows.InstanceActivities.KeepSpec;
 import dev.precache.workflows.InstanceActivities.PreparedVolume;
+import dev.precache.workflows.InstanceActivities.PullProgress;
 import dev.precache.workflows.InstanceActivities.PullSpec;
+import dev.precache.workflows.ResolvedLayer;
 import dev.precache.workflows.InstanceActivities.VerifySpec;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestActivityEnvironment;
@@ -183,6 +185,32 @@ class InstanceActivitiesImplTest {
     assertThat(sentComments()).containsExactly(
         "precache: pull docker.io/library/busybox:1.36 for linux/amd64",
         "precache: list images after pull docker.io/library/busybox:1.36 for linux/amd64");
+  }
+
+  @Test
+  void aRetriedPullResumesTheCommandItsProgressHeartbeatNamesAndSendsOnlyProbes() {
+    String layer = "sha256:" + "1".repeat(64);
+    env.setHeartbeatDetails(new PullProgress("cmd-previous", PUBLIC_IMAGE, "linux/amd64", 1_000L, 4_000L, null));
+    when(ssm.sendCommand(any(SendCommandRequest.class))).thenReturn(sent("probe-1"), sent("probe-2"));
+    whenInvoked(ssm, INSTANCE, "cmd-previous", invocation(pullStep(PUBLIC_IMAGE, "linux/amd64"), IN_PROGRESS),
+        invocation(pullStep(PUBLIC_IMAGE, "linux/amd64"), IN_PROGRESS),
+        invocation(pullStep(PUBLIC_IMAGE, "linux/amd64"), SUCCESS, null, LISTING, "", 0));
+    List<Object> heartbeats = new java.util.concurrent.CopyOnWriteArrayList<>();
+    env.setActivityHeartbeatListener(Object.class, heartbeats::add);
+
+    CachedImage cached = activities.pullImage(new PullSpec(REGION, INSTANCE, IDENTITY, PUBLIC_IMAGE, "linux/amd64",
+        List.of(new ResolvedLayer(layer, "application/vnd.oci.image.layer.v1.tar+gzip", 4_000L))));
+
+    assertThat(cached.digest()).isEqualTo("sha256:bbbb");
+    ArgumentCaptor<SendCommandRequest> sentRequests = ArgumentCaptor.forClass(SendCommandRequest.class);
+    verify(ssm, atLeastOnce()).sendCommand(sentRequests.capture());
+    assertThat(sentRequests.getAllValues()).extracting(SendCommandRequest::comment)
+        .allMatch(comment -> comment.startsWith("precache: probe 1 of pull " + PUBLIC_IMAGE)
+            || comment.startsWith("precache: probe 2 of pull " + PUBLIC_IMAGE));
+    // The probes' answers never came (GetCommandInvocation does not know them): the pull went on without figures.
+    assertThat(heartbeats).isNotEmpty().allSatisfy(details ->
+        assertThat(details).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+            .containsEntry("commandId", "cmd-previous").containsEntry("downloadedBytes", null));
   }
 
   @Test

@@ -42,6 +42,7 @@ public final class LocalCloud implements AutoCloseable {
   /** The worker's production poll interval (5 s) at time scale 1; scaled down with the simulator's clock. */
   static final Duration POLL_INTERVAL_AT_SCALE_1 = Duration.ofSeconds(5);
   private static final Duration MIN_POLL_INTERVAL = Duration.ofMillis(20);
+  private static final Duration MIN_HEARTBEAT_DETAILS_EVERY = Duration.ofMillis(200);
   private static final Duration CLI_POLL_INTERVAL = Duration.ofMillis(250);
   /** Enough for an idle worker to stop its pollers; a running activity is interrupted after it. */
   private static final Duration WORKER_SHUTDOWN_GRACE = Duration.ofSeconds(2);
@@ -119,7 +120,7 @@ public final class LocalCloud implements AutoCloseable {
         StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY_ID, SECRET_ACCESS_KEY)), pollInterval());
     started.add(aws);
     worker = WorkerHost.start(client, WorkerWiring.forAws(aws, pollInterval(), registryEndpoints(), logins),
-        activitySlots);
+        activitySlots, heartbeatDetailsEvery());
     started.add(() -> worker.shutdown(WORKER_SHUTDOWN_GRACE));
   }
 
@@ -127,6 +128,11 @@ public final class LocalCloud implements AutoCloseable {
   public Duration pollInterval() {
     Duration scaled = Duration.ofNanos((long) (POLL_INTERVAL_AT_SCALE_1.toNanos() * timeScale));
     return scaled.compareTo(MIN_POLL_INTERVAL) < 0 ? MIN_POLL_INTERVAL : scaled;
+  }
+
+  /** The poll interval, but no heartbeat RPC more often than a few a second per activity on a shared machine. */
+  private Duration heartbeatDetailsEvery() {
+    return pollInterval().compareTo(MIN_HEARTBEAT_DETAILS_EVERY) < 0 ? MIN_HEARTBEAT_DETAILS_EVERY : pollInterval();
   }
 
   public double timeScale() {

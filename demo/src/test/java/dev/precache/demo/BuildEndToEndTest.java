@@ -11,9 +11,15 @@ import dev.precache.demo.LocalCloud.CliRun;
 import dev.precache.simulator.Cloud;
 import dev.precache.simulator.ec2.Snapshot;
 import dev.precache.workflows.BuildResult;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -173,6 +179,36 @@ class BuildEndToEndTest {
     for (String image : List.of(BUSYBOX, ECR_SAMPLE)) {
       assertThat(pullCommandsFor(cloud, image)).as("pull commands for " + image).hasSize(2); // one per platform
     }
+    assertNothingLeft(cloud);
+  }
+
+  /**
+   * While LLAMA (16.1 GB) pulls, {@code status} and the plain lines of {@code watch} say how much of it is on the
+   * instance, how fast it comes and how long it has left, from the pull activity's heartbeats.
+   */
+  @Test
+  void statusAndWatchShowARunningPullsBytesOfItsTotalRateAndTimeLeft() throws Exception {
+    Cloud cloud = start(0.03);
+    // gp3's baseline 125 MiB/s, not the 1000 the plan would provision: the download takes ~2 simulated minutes
+    // (~4 s here), long enough for two probes, a heartbeat and a status to meet it under way.
+    String workflowId = build("--detach", "-q", "--volume-throughput", "125", "--volume-iops", "3000", LLAMA)
+        .out().strip();
+    String figures = Pattern.quote(LLAMA) + " \\(linux/amd64\\): [0-9.]+ of 16\\.1 GB, [0-9]+ MB/s, about [0-9hms]+ left";
+    StringWriter watched = new StringWriter();
+    CompletableFuture<Integer> watch = CompletableFuture.supplyAsync(
+        () -> local.runCli(new PrintWriter(watched, true), new PrintWriter(new StringWriter(), true), "watch", workflowId));
+    List<String> statuses = new ArrayList<>();
+    awaitUntil("status with a running pull's figures", Duration.ofSeconds(120), () -> {
+      LockSupport.parkNanos(Duration.ofMillis(200).toNanos()); // a status a poll, not a busy loop on 2 cores
+      CliRun status = local.runCli("status", workflowId);
+      statuses.add(status.out());
+      return Pattern.compile("(?m)^  " + figures + "$").matcher(status.out()).find() || watch.isDone();
+    });
+
+    assertThat(statuses.get(statuses.size() - 1)).containsPattern("pulls: 0 of 1 done\n  " + figures);
+    assertThat(watch.get(120, TimeUnit.SECONDS)).isZero();
+    assertThat(watched.toString()).containsPattern("(?m)^  \\.\\.\\. " + figures + "$")
+        .contains("All done! Created snapshot");
     assertNothingLeft(cloud);
   }
 

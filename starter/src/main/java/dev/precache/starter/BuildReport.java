@@ -34,7 +34,8 @@ record BuildReport(
     Result result,
     VolumePerformance volumePerformance,
     String instanceWarning,
-    IncrementalBuild incremental) {
+    IncrementalBuild incremental,
+    List<Download> downloads) {
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -48,11 +49,23 @@ record BuildReport(
   /** A step retrying: which activity, on which attempt, and why the last one failed. */
   record Retry(String activity, int attempt, Integer maximumAttempts, String lastError) {}
 
-  BuildReport withRetries(List<ActivityAttempt> retrying) {
+  /**
+   * A running pull as its activity last heartbeated it: compressed layer bytes on the instance of the pull's total,
+   * the rate between the last two probes and the seconds left at that rate (both null until two probes answered).
+   */
+  record Download(String image, String platform, long downloadedBytes, long totalBytes, Long bytesPerSecond,
+                  Long secondsLeft) {}
+
+  /** With what the build's running activities add: the steps retrying, the pulls' downloads. */
+  BuildReport withActivities(List<ActivityAttempt> activities) {
     return new BuildReport(workflowId, state, step, pulls, snapshotId, snapshotPercent, error,
-        retrying.stream().map(a -> new Retry(a.type(), a.attempt(), a.maximumAttempts() > 0 ? a.maximumAttempts() : null,
-            a.lastFailure())).toList(), volumeSizeGiB, volumeUsage, result, volumePerformance, instanceWarning,
-        incremental);
+        activities.stream().filter(ActivityAttempt::retrying)
+            .map(a -> new Retry(a.type(), a.attempt(), a.maximumAttempts() > 0 ? a.maximumAttempts() : null,
+                a.lastFailure())).toList(), volumeSizeGiB, volumeUsage, result, volumePerformance, instanceWarning,
+        incremental, activities.stream().map(ActivityAttempt::pull).filter(pull -> pull != null)
+            .map(pull -> new Download(pull.image(), pull.platform(), pull.downloadedBytes(), pull.totalBytes(),
+                pull.bytesPerSecond(),
+                PullFigures.secondsLeft(pull.downloadedBytes(), pull.totalBytes(), pull.bytesPerSecond()))).toList());
   }
 
   /** What a successful build made; {@code upToDate}: the newest snapshot already held it, nothing was launched. */
@@ -68,7 +81,7 @@ record BuildReport(
 
   static BuildReport running(String workflowId) {
     return new BuildReport(workflowId, BuildState.RUNNING, null, List.of(), null, null, null, List.of(), null, null,
-        null, null, null, null);
+        null, null, null, null, List.of());
   }
 
   static BuildReport of(String workflowId, BuildState state, BuildProgress progress, String error, Result result) {
@@ -76,7 +89,7 @@ record BuildReport(
       return new BuildReport(workflowId, state, null, List.of(), result == null ? null : result.snapshotId(), null,
           error, List.of(), result == null ? null : result.volumeSizeGiB(), result == null ? null : result.volumeUsage(),
           result, result == null ? null : result.volumePerformance(), result == null ? null : result.instanceWarning(),
-          result == null ? null : result.incremental());
+          result == null ? null : result.incremental(), List.of());
     }
     return new BuildReport(workflowId, state, Step.of(progress.step()),
         progress.pulls() == null ? List.of() : progress.pulls(),
@@ -85,7 +98,7 @@ record BuildReport(
         List.of(), progress.volumeSizeGiB(), progress.volumeUsage(), result,
         result != null ? result.volumePerformance() : progress.volumePerformance(),
         result != null ? result.instanceWarning() : progress.instanceWarning(),
-        result != null ? result.incremental() : progress.incremental());
+        result != null ? result.incremental() : progress.incremental(), List.of());
   }
 
   static void print(PrintWriter out, Object document) {

@@ -51,11 +51,10 @@ final class BuildStatus {
           BuildReport.Result.of(build.getResult(BuildResult.class), elapsed));
     }
     if (state == BuildState.RUNNING) {
-      List<ActivityAttempt> retrying = description.getRawDescription().getPendingActivitiesList().stream()
+      List<ActivityAttempt> activities = description.getRawDescription().getPendingActivitiesList().stream()
           .map(info -> ActivityAttempt.of(info, connection.client().getOptions().getDataConverter()))
-          .filter(ActivityAttempt::retrying)
           .toList();
-      return BuildReport.of(workflowId, state, progress, null, null).withRetries(retrying);
+      return BuildReport.of(workflowId, state, progress, null, null).withActivities(activities);
     }
     try {
       build.getResult(BuildResult.class);

@@ -12,15 +12,19 @@ import dev.precache.workflows.VolumeUsage;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * Turns successive progress answers into a log that prints each line once: {@code [n/9] title} per step (a
- * step passed between two polls is still printed, in order), the volume's size and why, each finished pull, each
- * new snapshot percent, each retry of a step with its attempt and last error, and at the end what was built.
+ * step passed between two polls is still printed, in order), the volume's size and why, each running pull's bytes
+ * (at most every {@link #FIGURES_EVERY}), each finished pull, each new snapshot percent, each retry of a step with
+ * its attempt and last error, and at the end what was built.
  */
 final class ProgressPrinter implements ProgressView {
   private static final int ERROR_SHOWN_MAX = 300;
@@ -31,6 +35,9 @@ final class ProgressPrinter implements ProgressView {
   private int stepsPrinted;
   private final Set<String> pullsPrinted = new HashSet<>();
   private final Set<String> retriesPrinted = new HashSet<>();
+  /** When each running pull's figures were last printed. */
+  private final Map<String, Instant> figuresPrinted = new HashMap<>();
+  private static final Duration FIGURES_EVERY = Duration.ofSeconds(30);
   private int percentPrinted = -1;
   private boolean sizePrinted;
   private Integer volumeSizeGiB;
@@ -48,7 +55,10 @@ final class ProgressPrinter implements ProgressView {
     this(out, unicode, true);
   }
 
-  /** @param percentLines whether each new snapshot percent gets a line (a terminal shows it on its live line) */
+  /**
+   * @param percentLines whether each new snapshot percent, and a running pull's bytes every 30 s, get a line (a
+   *                     terminal shows them on its live line)
+   */
   ProgressPrinter(PrintWriter out, boolean unicode, boolean percentLines) {
     this.out = out;
     this.done = unicode ? "✓" : "ok";
@@ -90,6 +100,9 @@ final class ProgressPrinter implements ProgressView {
       incremental = progress.incremental();
     }
     printStepsThrough(progress.step(), progress.pulls());
+    if (progress.step() == BuildStep.PULL_IMAGES && progress.pulls() != null && percentLines) {
+      printFigures(progress.pulls(), activities);
+    }
     if (progress.step() == BuildStep.SNAPSHOT && progress.snapshotId() != null && percentLines) {
       int percent = snapshotPercent(progress, activities);
       if (percent > percentPrinted) {
@@ -225,6 +238,21 @@ final class ProgressPrinter implements ProgressView {
     }
     preparedPrinted = true;
     out.println("  " + incremental.preparedSummary());
+  }
+
+  private void printFigures(List<ImagePull> pulls, List<ActivityAttempt> activities) {
+    Instant now = Instant.now();
+    for (ImagePull pull : pulls) {
+      String key = pull.image() + " " + pull.platform();
+      // The first line waits for a rate (the second probe): bytes alone say little in a log.
+      PullFigures.progressOf(pull, activities).filter(PullFigures::hasRateOrIsUnpacking).ifPresent(progress -> {
+        Instant last = figuresPrinted.get(key);
+        if (last == null || !now.isBefore(last.plus(FIGURES_EVERY))) {
+          figuresPrinted.put(key, now);
+          out.println("  ... " + pull.image() + " (" + pull.platform() + "): " + PullFigures.text(progress));
+        }
+      });
+    }
   }
 
   private void printPulls(List<ImagePull> pulls) {

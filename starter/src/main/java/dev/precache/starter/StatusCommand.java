@@ -71,6 +71,10 @@ final class StatusCommand implements Callable<Integer> {
     if (!report.pulls().isEmpty()) {
       long done = report.pulls().stream().filter(pull -> pull.state() == ImagePull.State.DONE).count();
       out.println("pulls: " + done + " of " + report.pulls().size() + " done");
+      for (BuildReport.Download download : report.downloads()) {
+        out.println("  " + download.image() + " (" + download.platform() + "): "
+            + PullFigures.text(download.downloadedBytes(), download.totalBytes(), download.bytesPerSecond()));
+      }
     }
     if (report.volumeSizeGiB() != null) {
       printVolume(out, report.volumeSizeGiB(), report.volumeUsage());

@@ -190,7 +190,7 @@ class CliProcessTest {
     JsonNode report = new ObjectMapper().readTree(build.out());
     assertThat(report.fieldNames()).toIterable().containsExactly(
         "workflowId", "state", "step", "pulls", "snapshotId", "snapshotPercent", "error", "retries", "volumeSizeGiB",
-        "volumeUsage", "result", "volumePerformance", "instanceWarning", "incremental");
+        "volumeUsage", "result", "volumePerformance", "instanceWarning", "incremental", "downloads");
     assertThat(report.get("state").asText()).isEqualTo("SUCCEEDED");
     assertThat(report.get("result").get("snapshotId").asText()).isEqualTo(SNAPSHOT);
     assertThat(report.get("result").get("publishedParameter").asText()).isEqualTo("/precache/snap");

@@ -35,6 +35,12 @@ public final class WorkerHost implements AutoCloseable {
    * the SDK's 600 would evict running builds from the cache (and replay them) at about 100 builds.
    */
   static final int MAX_WORKFLOW_THREADS = 4000;
+  /**
+   * Heartbeats reach the server at most this often; without a cap the SDK sends them every 0.8 heartbeat timeouts
+   * (24 s), and what the CLI shows from their details (a pull's bytes, the snapshot's percent) would lag by that.
+   * The production poll interval: one heartbeat per poll.
+   */
+  static final Duration HEARTBEAT_DETAILS_EVERY = Duration.ofSeconds(5);
 
   private final WorkerFactory factory;
 
@@ -44,22 +50,32 @@ public final class WorkerHost implements AutoCloseable {
 
   public static WorkerHost start(WorkflowClient client, BuildImplementations implementations,
                                  int maxConcurrentActivities) {
-    return start(client, implementations, maxConcurrentActivities, true);
+    return start(client, implementations, maxConcurrentActivities, true, HEARTBEAT_DETAILS_EVERY);
+  }
+
+  /**
+   * @param heartbeatDetailsEvery how stale the heartbeat details the server holds may get (a simulator running
+   *                              faster than real time wants less, as it does of the poll interval)
+   */
+  public static WorkerHost start(WorkflowClient client, BuildImplementations implementations,
+                                 int maxConcurrentActivities, Duration heartbeatDetailsEvery) {
+    return start(client, implementations, maxConcurrentActivities, true, heartbeatDetailsEvery);
   }
 
   /** A worker that runs activities only, beside workflow workers elsewhere: scales and restarts on its own. */
   public static WorkerHost startActivitiesOnly(WorkflowClient client, BuildImplementations implementations,
                                                int maxConcurrentActivities) {
-    return start(client, implementations, maxConcurrentActivities, false);
+    return start(client, implementations, maxConcurrentActivities, false, HEARTBEAT_DETAILS_EVERY);
   }
 
   private static WorkerHost start(WorkflowClient client, BuildImplementations implementations,
-                                  int maxConcurrentActivities, boolean workflows) {
+                                  int maxConcurrentActivities, boolean workflows, Duration heartbeatDetailsEvery) {
     WorkerFactory factory = WorkerFactory.newInstance(client, WorkerFactoryOptions.newBuilder()
         .setMaxWorkflowThreadCount(MAX_WORKFLOW_THREADS)
         .build());
     Worker worker = factory.newWorker(SnapshotBuildWorkflow.TASK_QUEUE, WorkerOptions.newBuilder()
         .setMaxConcurrentActivityExecutionSize(maxConcurrentActivities)
+        .setMaxHeartbeatThrottleInterval(heartbeatDetailsEvery)
         .build());
     if (workflows) {
       worker.registerWorkflowImplementationTypes(implementations.workflowType(), PlanWorkflowImpl.class,

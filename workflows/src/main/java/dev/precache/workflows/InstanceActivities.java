@@ -80,7 +80,27 @@ public interface InstanceActivities {
    */
   record PreparedVolume(List<String> removedImages, List<String> presentLayers, VolumeUsage usage) {}
 
-  record PullSpec(String region, String instanceId, BuildIdentity identity, String image, String platform) {}
+  /**
+   * @param layers the platform's layers as resolved, so the pull can tell how far along it is ({@link PullProgress});
+   *               null when the build did not resolve first (or began before {@code pull-progress}): no figures
+   */
+  record PullSpec(String region, String instanceId, BuildIdentity identity, String image, String platform,
+                  List<ResolvedLayer> layers) {
+    public PullSpec(String region, String instanceId, BuildIdentity identity, String image, String platform) {
+      this(region, instanceId, identity, image, platform, null);
+    }
+  }
+
+  /**
+   * What {@link #pullImage} heartbeats: its command (so a retry resumes it) and, once probed, how far the pull is.
+   * The figures are null until the first probe answered, and for a pull without {@link PullSpec#layers()}.
+   *
+   * @param downloadedBytes compressed layer bytes on the instance, complete layers and downloads under way
+   * @param totalBytes      the pull's compressed layer bytes, as resolved
+   * @param bytesPerSecond  the download rate between the last two probes; null after the first
+   */
+  record PullProgress(String commandId, String image, String platform, Long downloadedBytes, Long totalBytes,
+                      Long bytesPerSecond) {}
 
   record VerifySpec(String region, String instanceId, List<String> images, List<String> platforms) {}
 

@@ -72,6 +72,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   static final String TEARDOWN_DURING_SNAPSHOT = "teardown-during-snapshot";
   /** The change that starts the largest pulls first and, unless the request says, sizes parallelism by the plan. */
   static final String PULL_SCHEDULE = "pull-schedule";
+  /** The change that hands each pull its resolved layers, so that it heartbeats how far along it is. */
+  static final String PULL_PROGRESS = "pull-progress";
   /** The change that launches build instances with the region's builder stack's instance profile. */
   static final String BUILDER_STACK = "builder-stack";
   /**
@@ -424,8 +426,10 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     ImagePull pull = pulls.get(index);
     try {
       pulls.set(index, new ImagePull(pull.image(), pull.platform(), State.PULLING, null, null));
+      List<ResolvedLayer> layers = preflight != null
+          && Workflow.getVersion(PULL_PROGRESS, Workflow.DEFAULT_VERSION, 1) >= 1 ? resolved(pull).layers() : null;
       CachedImage cached = instance(PULL, "pull " + pull.image() + " " + pull.platform())
-          .pullImage(new PullSpec(region, instanceId, identity, pull.image(), pull.platform()));
+          .pullImage(new PullSpec(region, instanceId, identity, pull.image(), pull.platform(), layers));
       if (preflight != null && !resolved(pull).digest().equals(cached.digest())) {
         // The tag moved after it was resolved: what is on the volume is not what was sized, checked and recorded.
         throw ApplicationFailure.newNonRetryableFailure(pull.image() + " moved between resolving and pulling: "

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.mockito.ArgumentCaptor;
 
 /** The build's first step: resolving before launching, sizing, skipping unchanged builds, catching moved tags. */
 class ResolveFirstWorkflowTest {
@@ -36,6 +37,23 @@ class ResolveFirstWorkflowTest {
   final TestWorkflowExtension testWorkflow = FakeCloud.extension();
 
   private final FakeCloud cloud = new FakeCloud();
+
+  @Test
+  void eachPullIsHandedItsPlatformsResolvedLayersSoItCanTellHowFarItIs(TestWorkflowEnvironment env,
+      WorkflowClient client, Worker worker) {
+    cloud.register(worker);
+    env.start();
+    BuildRequest request = FakeCloud.request();
+
+    FakeCloud.newBuild(client, worker, "layers-handed").build(request);
+
+    ArgumentCaptor<PullSpec> pulls = ArgumentCaptor.forClass(PullSpec.class);
+    verify(cloud.instance, times(request.images().size() * request.platforms().size())).pullImage(pulls.capture());
+    // As the registry resolved that image × platform (FakeCloud's: a base layer per platform, an app layer each).
+    assertThat(pulls.getAllValues()).allSatisfy(pull -> assertThat(pull.layers()).isEqualTo(FakeCloud.resolved(
+        new RegistryActivities.ResolveSpec(List.of(pull.image()), List.of(pull.platform()))).get(0).layers()));
+    assertThat(pulls.getAllValues()).extracting(pull -> pull.layers().get(1).digest()).doesNotHaveDuplicates();
+  }
 
   @Test
   void aMissingImageFailsTheBuildBeforeAnythingIsLaunched(TestWorkflowEnvironment env, WorkflowClient client,

@@ -7,9 +7,12 @@ import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.doThrow;
 
 import dev.precache.workflows.StackActivities.StackSpec;
+import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowStub;
+import io.temporal.common.WorkflowExecutionHistory;
+import io.temporal.common.converter.DefaultDataConverter;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.TestWorkflowExtension;
@@ -24,6 +27,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -82,6 +86,8 @@ class SnapshotBuildReplayTest {
   private static final String INDEXED_HISTORY = "histories/max-pulls-indexed.json";
   /** Recorded after {@code least-privilege-tags}: the snapshot is tagged published before -op is written. */
   private static final String PUBLISHED_TAG_HISTORY = "histories/happy-path-published-tag.json";
+  /** Since each pull is handed its resolved layers, to heartbeat how far it is ({@code pull-progress} version 1). */
+  private static final String PULL_PROGRESS_HISTORY = "histories/happy-path-pull-progress.json";
 
   @RegisterExtension
   final TestWorkflowExtension testWorkflow = FakeCloud.extension();
@@ -121,6 +127,18 @@ class SnapshotBuildReplayTest {
     assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(FITTED_HISTORY,
         ChecksSsmFirst.class))
         .hasMessageContaining(NonDeterministicException.class.getName());
+  }
+
+  @Test
+  void replaysABuildWhosePullsWereHandedTheirLayers() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(PULL_PROGRESS_HISTORY, SnapshotBuildWorkflowImpl.class);
+    WorkflowExecutionHistory history = WorkflowExecutionHistory.fromJson(
+        Files.readString(Path.of("src/test/resources", PULL_PROGRESS_HISTORY)));
+    assertThat(history.getEvents().stream().filter(HistoryEvent::hasMarkerRecordedEventAttributes)
+        .map(event -> DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(0,
+            Optional.of(event.getMarkerRecordedEventAttributes().getDetailsMap().get("changeId")), String.class,
+            String.class)))
+        .contains(SnapshotBuildWorkflowImpl.PULL_PROGRESS);
   }
 
   @Test
@@ -324,6 +342,18 @@ class SnapshotBuildReplayTest {
 
     String history = client.fetchHistory("happy-path-published-tag").toJson(true);
     Files.writeString(Path.of("src/test/resources", PUBLISHED_TAG_HISTORY), history);
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "precache.recordHistory", matches = "true")
+  void recordTheHappyPathWhosePullsAreHandedTheirLayers(TestWorkflowEnvironment env, WorkflowClient client,
+      Worker worker) throws IOException {
+    new FakeCloud().register(worker);
+    env.start();
+    FakeCloud.newBuild(client, worker, "happy-path-pull-progress").build(FakeCloud.request());
+
+    String history = client.fetchHistory("happy-path-pull-progress").toJson(true);
+    Files.writeString(Path.of("src/test/resources", PULL_PROGRESS_HISTORY), history);
   }
 
   /** 100 images × 2 platforms: the validator's maximum, too many to index whole. */
