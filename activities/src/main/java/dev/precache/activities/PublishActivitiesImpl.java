@@ -1,10 +1,13 @@
 package dev.precache.activities;
 
+import dev.precache.workflows.LifecycleTags;
 import dev.precache.workflows.PublishActivities;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.ec2.model.CreateTagsRequest;
+import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ssm.model.ParameterType;
 import software.amazon.awssdk.services.ssm.model.PutParameterRequest;
 
@@ -34,6 +37,10 @@ public final class PublishActivitiesImpl implements PublishActivities {
     try {
       polling.untilAnswered("publish " + snapshotId + " to " + parameterName, parameterName,
           () -> clients.ssm(region).putParameter(request));
+      // Retention reads the parameter back from this tag, wherever it lives, to keep what it names.
+      CreateTagsRequest tag = CreateTagsRequest.builder().resources(snapshotId)
+          .tags(Tag.builder().key(LifecycleTags.PUBLISHED).value(parameterName).build()).build();
+      polling.untilAnswered("tag " + snapshotId + " published", parameterName, () -> clients.ec2(region).createTags(tag));
       log.info("Published {} to {}", snapshotId, parameterName);
     } catch (SdkException e) {
       throw AwsFailures.classify("publish " + snapshotId + " to " + parameterName, e);

@@ -2,6 +2,7 @@ package dev.precache.activities;
 
 import dev.precache.workflows.BuildFailures;
 import dev.precache.workflows.BuildIdentity;
+import dev.precache.workflows.LifecycleTags;
 import dev.precache.workflows.PreviousSnapshot;
 import dev.precache.workflows.SnapshotActivities;
 import dev.precache.workflows.SnapshotContent;
@@ -22,6 +23,7 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.CreateSnapshotRequest;
+import software.amazon.awssdk.services.ec2.model.CreateTagsRequest;
 import software.amazon.awssdk.services.ec2.model.DeleteSnapshotRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeSnapshotsRequest;
@@ -177,6 +179,9 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
               .build())
           .snapshots().stream().map(Snapshot::snapshotId).toList();
       for (String snapshotId : snapshotIds) {
+        // The tag first: the worker's IAM policy allows DeleteSnapshot only on a snapshot tagged failed or expired.
+        ec2.createTags(CreateTagsRequest.builder().resources(snapshotId)
+            .tags(Tag.builder().key(LifecycleTags.STATUS).value(LifecycleTags.FAILED).build()).build());
         delete(ec2, snapshotId);
         Activity.getExecutionContext().heartbeat(snapshotId);
       }

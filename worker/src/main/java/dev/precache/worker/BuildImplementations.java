@@ -4,6 +4,7 @@ import dev.precache.workflows.BuilderActivities;
 import dev.precache.workflows.InstanceActivities;
 import dev.precache.workflows.PublishActivities;
 import dev.precache.workflows.RegistryActivities;
+import dev.precache.workflows.RetentionActivities;
 import dev.precache.workflows.SnapshotActivities;
 import dev.precache.workflows.SnapshotBuildWorkflow;
 import dev.precache.workflows.StackActivities;
@@ -20,4 +21,5 @@ public record BuildImplementations(
     SnapshotActivities snapshot,
     PublishActivities publish,
     RegistryActivities registry,
-    BuilderActivities builder) {}
+    BuilderActivities builder,
+    RetentionActivities retention) {}

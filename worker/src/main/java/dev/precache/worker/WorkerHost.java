@@ -3,6 +3,7 @@ package dev.precache.worker;
 import dev.precache.workflows.BuilderSetupWorkflowImpl;
 import dev.precache.workflows.PlanWorkflowImpl;
 import dev.precache.workflows.SnapshotBuildWorkflow;
+import dev.precache.workflows.SnapshotRetentionWorkflowImpl;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
@@ -61,10 +62,11 @@ public final class WorkerHost implements AutoCloseable {
         .build());
     if (workflows) {
       worker.registerWorkflowImplementationTypes(implementations.workflowType(), PlanWorkflowImpl.class,
-          BuilderSetupWorkflowImpl.class);
+          BuilderSetupWorkflowImpl.class, SnapshotRetentionWorkflowImpl.class);
     }
     worker.registerActivitiesImplementations(implementations.stack(), implementations.instance(),
-        implementations.snapshot(), implementations.publish(), implementations.registry(), implementations.builder());
+        implementations.snapshot(), implementations.publish(), implementations.registry(), implementations.builder(),
+        implementations.retention());
     factory.start();
     return new WorkerHost(factory);
   }

@@ -28,6 +28,9 @@ import java.util.Map;
  * @param volumeThroughputMiBps gp3 throughput of the build volume, MiB/s (null: chosen, {@link VolumePerformance})
  * @param volumeIops            gp3 IOPS of the build volume (null: chosen, {@link VolumePerformance})
  * @param force                 build even when the newest snapshot of this name already holds the same digests
+ * @param keepSnapshots         after a successful build, keep this many of the newest completed snapshots of its
+ *                              name in the region and delete the older ones nothing uses ({@link Retention}); null
+ *                              keeps every one ({@code --keep})
  */
 public record BuildRequest(
     String name,
@@ -49,7 +52,18 @@ public record BuildRequest(
     Integer pullParallelism,
     Integer volumeThroughputMiBps,
     Integer volumeIops,
-    boolean force) {
+    boolean force,
+    Integer keepSnapshots) {
+
+  /** A request as precache before {@code keepSnapshots} spelled it: keeps every snapshot. */
+  public BuildRequest(String name, String region, List<String> images, List<String> platforms, String amiParameter,
+      String instanceType, boolean encrypt, String kmsKeyId, Integer volumeSizeGiB, String instanceRole,
+      String securityGroupId, String subnetId, String outputParameterName, boolean publicIp, Map<String, String> tags,
+      Duration timeout, Integer pullParallelism, Integer volumeThroughputMiBps, Integer volumeIops, boolean force) {
+    this(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, volumeSizeGiB, instanceRole,
+        securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
+        volumeThroughputMiBps, volumeIops, force, null);
+  }
 
   /** A request as precache before {@code force} spelled it: never forced. */
   public BuildRequest(String name, String region, List<String> images, List<String> platforms, String amiParameter,
@@ -65,7 +79,7 @@ public record BuildRequest(
   public BuildRequest withVolumeSizeGiB(int sizeGiB) {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, sizeGiB,
         instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
-        volumeThroughputMiBps, volumeIops, force);
+        volumeThroughputMiBps, volumeIops, force, keepSnapshots);
   }
 
   /** This request with the data volume's gp3 throughput and IOPS decided. */
@@ -73,13 +87,20 @@ public record BuildRequest(
   public BuildRequest withPullParallelism(int parallelism) {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
         volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
-        parallelism, volumeThroughputMiBps, volumeIops, force);
+        parallelism, volumeThroughputMiBps, volumeIops, force, keepSnapshots);
   }
 
   public BuildRequest withVolumePerformance(int throughputMiBps, int iops) {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
         volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
-        pullParallelism, throughputMiBps, iops, force);
+        pullParallelism, throughputMiBps, iops, force, keepSnapshots);
+  }
+
+  /** This request keeping {@code keep} snapshots of its name ({@code --keep}; a schedule's default). */
+  public BuildRequest withKeepSnapshots(Integer keep) {
+    return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
+        volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
+        pullParallelism, volumeThroughputMiBps, volumeIops, force, keep);
   }
 
   /** A request with snapshot.sh's defaults for everything but the region and the images. */

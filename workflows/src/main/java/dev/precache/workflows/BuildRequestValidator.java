@@ -141,10 +141,14 @@ public final class BuildRequestValidator {
     int pullParallelism = orDefault(request.pullParallelism(), DEFAULT_PULL_PARALLELISM);
     requireBetween(pullParallelism, 1, 32, "pullParallelism", "");
 
+    if (request.keepSnapshots() != null) {
+      requireBetween(request.keepSnapshots(), 1, RetentionRequest.MAX_KEEP, "keepSnapshots", "");
+    }
+
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, request.encrypt(),
         request.kmsKeyId(), volumeSizeGiB, request.instanceRole(), request.securityGroupId(), request.subnetId(),
         request.outputParameterName(), request.publicIp(), tags, timeout, pullParallelism,
-        request.volumeThroughputMiBps(), request.volumeIops(), request.force());
+        request.volumeThroughputMiBps(), request.volumeIops(), request.force(), request.keepSnapshots());
   }
 
   private static List<String> images(List<String> requested) {

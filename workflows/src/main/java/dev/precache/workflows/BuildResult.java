@@ -21,6 +21,8 @@ import java.util.List;
  * @param volumePerformance  the volume's gp3 throughput and IOPS and why (null for builds before instance fit,
  *                           and when nothing was launched)
  * @param instanceWarning    what the build instance could not do for these pulls, or null
+ * @param retention          what {@code --keep} deleted and kept after the build, or null without it; its
+ *                           {@code warning} says why it did not complete (the build succeeded all the same)
  */
 public record BuildResult(
     String snapshotId,
@@ -35,13 +37,27 @@ public record BuildResult(
     VolumeSizing sizing,
     VolumeUsage volumeUsage,
     VolumePerformance volumePerformance,
-    String instanceWarning) {
+    String instanceWarning,
+    RetentionReport retention) {
+
+  /** A result as builds before retention return it. */
+  public BuildResult(String snapshotId, String region, int volumeSizeGiB, List<CachedImage> images,
+      List<StepTiming> steps, String stackName, String instanceId, String publishedParameter, boolean upToDate,
+      VolumeSizing sizing, VolumeUsage volumeUsage, VolumePerformance volumePerformance, String instanceWarning) {
+    this(snapshotId, region, volumeSizeGiB, images, steps, stackName, instanceId, publishedParameter, upToDate,
+        sizing, volumeUsage, volumePerformance, instanceWarning, null);
+  }
+
+  public BuildResult withRetention(RetentionReport report) {
+    return new BuildResult(snapshotId, region, volumeSizeGiB, images, steps, stackName, instanceId,
+        publishedParameter, upToDate, sizing, volumeUsage, volumePerformance, instanceWarning, report);
+  }
 
   /** A result as builds before the instance-fit change return it. */
   public BuildResult(String snapshotId, String region, int volumeSizeGiB, List<CachedImage> images,
       List<StepTiming> steps, String stackName, String instanceId, String publishedParameter, boolean upToDate,
       VolumeSizing sizing, VolumeUsage volumeUsage) {
     this(snapshotId, region, volumeSizeGiB, images, steps, stackName, instanceId, publishedParameter, upToDate,
-        sizing, volumeUsage, null, null);
+        sizing, volumeUsage, null, null, null);
   }
 }

@@ -125,7 +125,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     // The teardown is registered here, before the stack is deployed: every way out of the steps below runs it.
     // The snapshot's compensation is registered in snapshotVolume, before createSnapshot.
     try {
-      BuildResult result = withinDeadline(request.timeout(), () -> runSteps(request, identity));
+      BuildResult result = RetentionAfterBuild.applied(request,
+          withinDeadline(request.timeout(), () -> runSteps(request, identity)));
       setStatus(Status.SUCCEEDED);
       return result;
     } catch (TemporalFailure stepFailure) {

@@ -16,7 +16,7 @@ import java.util.OptionalLong;
  * name, a hash of the content (every image × platform with its digests), the list itself, and the bytes the
  * images took. EC2 allows 50 tags of at most 256 characters; the snapshot also carries Name, the build and
  * workflow IDs and up to {@link BuildRequestValidator#MAX_USER_TAGS} user tags, so the list is one string cut
- * into as many 256-character tags as are left ({@code precache:images:1}, {@code :2}, …; read back by
+ * into as many 256-character tags as are left, less the {@link LifecycleTags} written later ({@code precache:images:1}, {@code :2}, …; read back by
  * concatenation). A list that does not fit ends in {@value #CUT}; the content hash always covers everything.
  */
 public final class SnapshotContent {
@@ -59,7 +59,7 @@ public final class SnapshotContent {
     tags.put(CONTENT, hash(images));
     tags.put(COMPRESSED_BYTES, Long.toString(VolumeSizing.distinctCompressedBytes(images)));
     tags.put(VOLUME_USED_BYTES, Long.toString(usage.usedBytes()));
-    int chunks = Math.max(1, EC2_MAX_TAGS - ACTIVITY_TAGS - FIXED_TAGS - userTags);
+    int chunks = Math.max(1, EC2_MAX_TAGS - ACTIVITY_TAGS - FIXED_TAGS - LifecycleTags.RESERVED - userTags);
     String list = String.join(",", images.stream()
         .map(image -> image.image() + " " + image.platform() + " " + image.digest())
         .toList());

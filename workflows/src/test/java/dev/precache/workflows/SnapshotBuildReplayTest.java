@@ -105,6 +105,12 @@ class SnapshotBuildReplayTest {
   }
 
   @Test
+  void replaysABuildThatAppliedRetentionAfterwards() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(RetentionAfterBuildTest.HISTORY,
+        SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
   void aWorkflowThatLaunchesBeforeResolvingCannotReplayTheResolvedHistory() {
     assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(RESOLVED_HISTORY,
         ChecksSsmFirst.class))

@@ -155,6 +155,7 @@ public final class Ec2Responses {
     private void describeVolumes(QueryRequest request, XmlWriter xml) {
         Predicate<Volume> filter = filters(request.ec2Filters(), Map.of(
                 "volume-id", v -> v.id,
+                "snapshot-id", v -> v.spec.snapshotId() == null ? "" : v.spec.snapshotId(),
                 "status", Volume::state,
                 "attachment.instance-id", v -> v.attachment == null ? "" : v.attachment.instanceId(),
                 "attachment.device", v -> v.attachment == null ? "" : v.attachment.device()), v -> v.tags);
