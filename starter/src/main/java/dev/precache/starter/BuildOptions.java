@@ -37,6 +37,7 @@ final class BuildOptions {
       Map.entry("pullParallelism", "--parallelism"),
       Map.entry("volumeThroughputMiBps", "--volume-throughput"),
       Map.entry("volumeIops", "--volume-iops"),
+      Map.entry("keepSnapshots", "--keep"),
       Map.entry("force", "--force"));
 
   @Option(names = {"-r", "--region"},
@@ -108,13 +109,18 @@ final class BuildOptions {
       description = "Build even when the newest snapshot of this build name already holds the same image digests.")
   boolean force;
 
+  @Option(names = "--keep", paramLabel = "N",
+      description = "After a successful build, keep the newest N completed snapshots of this build name in the "
+          + "region and delete older ones nothing uses (default: keep all; schedules: 3).")
+  Integer keep;
+
   /** The request as the flags say it; other defaults are the validator's job. */
   BuildRequest toRequest(List<String> images) {
     List<String> platforms = architectures.isEmpty() ? null
         : architectures.stream().map(BuildOptions::platform).toList();
     return new BuildRequest(name, region != null ? region : regionFromEnvironment(), List.copyOf(images), platforms, ami, instanceType, encrypt, kmsId,
         snapshotSize, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tagMap(),
-        timeout, parallelism, volumeThroughput, volumeIops, force);
+        timeout, parallelism, volumeThroughput, volumeIops, force, keep);
   }
 
   /** The {@code --tag} flags as a map; a key given twice is refused, as AWS refuses duplicate keys. */

@@ -48,7 +48,8 @@ final class BuildSpecFile {
       String timeout,
       Integer parallelism,
       Integer volumeThroughput,
-      Integer volumeIops) {}
+      Integer volumeIops,
+      Integer keep) {}
 
   /** How each {@link BuildRequest} field is spelled in the file, for validation messages. */
   private static final Map<String, String> KEY_OF_FIELD = Map.ofEntries(
@@ -56,7 +57,8 @@ final class BuildSpecFile {
       Map.entry("kmsKeyId", "kmsId"),
       Map.entry("volumeSizeGiB", "snapshotSize"),
       Map.entry("pullParallelism", "parallelism"),
-      Map.entry("volumeThroughputMiBps", "volumeThroughput"));
+      Map.entry("volumeThroughputMiBps", "volumeThroughput"),
+      Map.entry("keepSnapshots", "keep"));
 
   private static final YAMLMapper YAML = YAMLMapper.builder()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -136,7 +138,8 @@ final class BuildSpecFile {
         spec.instanceType(), Boolean.TRUE.equals(spec.encrypt()), spec.kmsId(), spec.snapshotSize(),
         spec.instanceRole(), spec.securityGroupId(), spec.subnetId(), spec.outputParameterName(),
         !Boolean.FALSE.equals(spec.publicIp()), spec.tags() == null ? Map.of() : spec.tags(),
-        timeout(spec.timeout(), source), spec.parallelism(), spec.volumeThroughput(), spec.volumeIops());
+        timeout(spec.timeout(), source), spec.parallelism(), spec.volumeThroughput(), spec.volumeIops(), false,
+        spec.keep());
   }
 
   private static Duration timeout(String timeout, String source) throws InvalidSpecException {
