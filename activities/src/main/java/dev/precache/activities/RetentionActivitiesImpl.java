@@ -88,6 +88,11 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
           .build()));
       deleteSnapshot(ec2, snapshotId);
       return new Expiry(snapshotId, true, null);
+    } catch (AwsServiceException e) {
+      if ("InvalidSnapshot.NotFound".equals(AwsFailures.errorCode(e))) {
+        return new Expiry(snapshotId, true, null);
+      }
+      throw AwsFailures.classify("expire snapshot " + snapshotId, e);
     } catch (SdkException e) {
       throw AwsFailures.classify("expire snapshot " + snapshotId, e);
     }

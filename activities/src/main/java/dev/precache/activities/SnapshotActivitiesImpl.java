@@ -179,10 +179,9 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
               .build())
           .snapshots().stream().map(Snapshot::snapshotId).toList();
       for (String snapshotId : snapshotIds) {
-        // The tag first: the worker's IAM policy allows DeleteSnapshot only on a snapshot tagged failed or expired.
-        ec2.createTags(CreateTagsRequest.builder().resources(snapshotId)
-            .tags(Tag.builder().key(LifecycleTags.STATUS).value(LifecycleTags.FAILED).build()).build());
-        delete(ec2, snapshotId);
+        if (markedFailed(ec2, snapshotId)) {
+          delete(ec2, snapshotId);
+        }
         Activity.getExecutionContext().heartbeat(snapshotId);
       }
     } catch (SdkException e) {
@@ -206,6 +205,24 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
           .orElse(null);
     } catch (SdkException e) {
       throw AwsFailures.classify("find the newest snapshot of " + buildName, e);
+    }
+  }
+
+  /**
+   * Tags the build's own snapshot {@code precache:status=failed}, which the worker's IAM policy requires before
+   * DeleteSnapshot; false when it is already gone.
+   */
+  private static boolean markedFailed(Ec2Client ec2, String snapshotId) {
+    try {
+      ec2.createTags(CreateTagsRequest.builder().resources(snapshotId)
+          .tags(Tag.builder().key(LifecycleTags.STATUS).value(LifecycleTags.FAILED).build()).build());
+      return true;
+    } catch (AwsServiceException e) {
+      if (!"InvalidSnapshot.NotFound".equals(AwsFailures.errorCode(e))) {
+        throw AwsFailures.classify("tag snapshot " + snapshotId + " failed", e);
+      }
+      log.info("Snapshot {} already gone", snapshotId);
+      return false;
     }
   }
 

@@ -29,12 +29,15 @@ class PublishActivitiesImplTest {
 
   private final SsmClient ssm = mock(SsmClient.class);
   private final AwsClients clients = mock(AwsClients.class);
+  private final software.amazon.awssdk.services.ec2.Ec2Client ec2 =
+      mock(software.amazon.awssdk.services.ec2.Ec2Client.class);
   private TestActivityEnvironment env;
   private PublishActivities publish;
 
   @BeforeEach
   void setUp() {
     when(clients.ssm(REGION)).thenReturn(ssm);
+    when(clients.ec2(REGION)).thenReturn(ec2);
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(new PublishActivitiesImpl(clients, FAST_POLL));
     publish = env.newActivityStub(PublishActivities.class, OPTIONS);
@@ -56,6 +59,10 @@ class PublishActivitiesImplTest {
 
     verify(ssm).putParameter(PutParameterRequest.builder()
         .name("/karpenter/gpu/snapshot-id").type(ParameterType.STRING).overwrite(true).value("snap-1").build());
+    // Retention finds the parameter again from this tag and keeps the snapshot it names.
+    verify(ec2).createTags(software.amazon.awssdk.services.ec2.model.CreateTagsRequest.builder().resources("snap-1")
+        .tags(software.amazon.awssdk.services.ec2.model.Tag.builder().key("precache:published")
+            .value("/karpenter/gpu/snapshot-id").build()).build());
   }
 
   @Test

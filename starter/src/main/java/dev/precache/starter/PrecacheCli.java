@@ -20,7 +20,7 @@ import picocli.CommandLine.ScopeType;
     subcommands = {
         BuildCommand.class, PlanCommand.class, StatusCommand.class, WatchCommand.class, CancelCommand.class,
         ListCommand.class,
-        ScheduleCommand.class, SnapshotsCommand.class, SetupCommand.class, NodeClassCommand.class
+        ScheduleCommand.class, SnapshotsCommand.class, JanitorCommand.class, SetupCommand.class, NodeClassCommand.class
     },
     footerHeading = "%n",
     footer = {

@@ -2,6 +2,7 @@ package dev.precache.worker;
 
 import dev.precache.workflows.BuilderActivities;
 import dev.precache.workflows.InstanceActivities;
+import dev.precache.workflows.JanitorActivities;
 import dev.precache.workflows.PublishActivities;
 import dev.precache.workflows.RegistryActivities;
 import dev.precache.workflows.RetentionActivities;
@@ -22,4 +23,5 @@ public record BuildImplementations(
     PublishActivities publish,
     RegistryActivities registry,
     BuilderActivities builder,
-    RetentionActivities retention) {}
+    RetentionActivities retention,
+    JanitorActivities janitor) {}

@@ -1,6 +1,7 @@
 package dev.precache.worker;
 
 import dev.precache.workflows.BuilderSetupWorkflowImpl;
+import dev.precache.workflows.JanitorWorkflowImpl;
 import dev.precache.workflows.PlanWorkflowImpl;
 import dev.precache.workflows.SnapshotBuildWorkflow;
 import dev.precache.workflows.SnapshotRetentionWorkflowImpl;
@@ -62,11 +63,11 @@ public final class WorkerHost implements AutoCloseable {
         .build());
     if (workflows) {
       worker.registerWorkflowImplementationTypes(implementations.workflowType(), PlanWorkflowImpl.class,
-          BuilderSetupWorkflowImpl.class, SnapshotRetentionWorkflowImpl.class);
+          BuilderSetupWorkflowImpl.class, SnapshotRetentionWorkflowImpl.class, JanitorWorkflowImpl.class);
     }
     worker.registerActivitiesImplementations(implementations.stack(), implementations.instance(),
         implementations.snapshot(), implementations.publish(), implementations.registry(), implementations.builder(),
-        implementations.retention());
+        implementations.retention(), implementations.janitor(), new BuildLivenessActivitiesImpl(client));
     factory.start();
     return new WorkerHost(factory);
   }

@@ -7,6 +7,7 @@ import dev.precache.activities.RegistryActivitiesImpl;
 import dev.precache.activities.RetentionActivitiesImpl;
 import dev.precache.activities.RegistryEndpoints;
 import dev.precache.activities.InstanceActivitiesImpl;
+import dev.precache.activities.JanitorActivitiesImpl;
 import dev.precache.activities.PublishActivitiesImpl;
 import dev.precache.activities.SnapshotActivitiesImpl;
 import dev.precache.activities.StackActivitiesImpl;
@@ -31,7 +32,8 @@ public final class WorkerWiring {
         new PublishActivitiesImpl(aws, pollInterval),
         new RegistryActivitiesImpl(aws, registries, logins),
         new BuilderActivitiesImpl(aws, pollInterval),
-        new RetentionActivitiesImpl(aws, pollInterval));
+        new RetentionActivitiesImpl(aws, pollInterval),
+        new JanitorActivitiesImpl(aws, pollInterval));
   }
 
   private WorkerWiring() {}

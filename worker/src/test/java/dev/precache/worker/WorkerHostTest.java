@@ -13,6 +13,7 @@ import dev.precache.workflows.BuildSearchAttributes;
 import dev.precache.workflows.BuilderActivities;
 import dev.precache.workflows.InstanceActivities;
 import dev.precache.workflows.PublishActivities;
+import dev.precache.workflows.JanitorActivities;
 import dev.precache.workflows.RegistryActivities;
 import dev.precache.workflows.RetentionActivities;
 import dev.precache.workflows.SnapshotActivities;
@@ -44,7 +45,8 @@ class WorkerHostTest {
       publish,
       mock(RegistryActivities.class, withSettings().withoutAnnotations()),
       mock(BuilderActivities.class, withSettings().withoutAnnotations()),
-      mock(RetentionActivities.class, withSettings().withoutAnnotations()));
+      mock(RetentionActivities.class, withSettings().withoutAnnotations()),
+      mock(JanitorActivities.class, withSettings().withoutAnnotations()));
 
   private DevServer server;
   private WorkflowServiceStubs stubs;

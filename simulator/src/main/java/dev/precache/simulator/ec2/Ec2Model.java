@@ -243,6 +243,16 @@ public final class Ec2Model {
         return volumes.values().stream().filter(v -> ids.isEmpty() || ids.contains(v.id)).filter(filter).toList();
     }
 
+    /** DeleteVolume: only a volume attached to nothing ("VolumeInUse" otherwise, as EC2 answers). */
+    public void deleteVolume(String volumeId) {
+        Volume volume = volumes(List.of(volumeId), v -> true).get(0);
+        if (volume.attachment != null) {
+            throw new AwsException("VolumeInUse", "Volume " + volumeId + " is currently attached to "
+                    + volume.attachment.instanceId());
+        }
+        volumes.remove(volumeId);
+    }
+
     // ---- snapshots ----
 
     public Snapshot createSnapshot(String volumeId, String description, Map<String, String> tags, long now) {

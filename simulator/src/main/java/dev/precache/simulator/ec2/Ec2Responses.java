@@ -29,6 +29,10 @@ public final class Ec2Responses {
             case "StopInstances" -> stateChanges(model.stop(request.list("InstanceId"), request.flag("Force"), now), xml);
             case "TerminateInstances" -> stateChanges(model.terminate(request.list("InstanceId"), now), xml);
             case "DescribeVolumes" -> describeVolumes(request, xml);
+            case "DeleteVolume" -> {
+                model.deleteVolume(request.required("VolumeId"));
+                xml.element("return", true);
+            }
             case "CreateSnapshot" -> createSnapshot(request, xml, now);
             case "DescribeSnapshots" -> describeSnapshots(request, xml, now);
             case "DeleteSnapshot" -> {
