@@ -1,5 +1,6 @@
 package dev.precache.activities;
 
+import dev.precache.workflows.CopyActivities;
 import dev.precache.workflows.LifecycleTags;
 import dev.precache.workflows.RetentionActivities;
 import dev.precache.workflows.SnapshotContent;
@@ -185,7 +186,8 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
     tags.keySet().removeIf(key -> key.startsWith(SnapshotContent.IMAGES_PREFIX));
     return new StoredSnapshot(snapshot.snapshotId(), region, tags.get(SnapshotContent.NAME),
         snapshot.stateAsString(), snapshot.startTime(), snapshot.volumeSize() == null ? 0 : snapshot.volumeSize(),
-        tags.get(SnapshotContent.CONTENT), tags.get(LifecycleTags.PARENT), null, null,
+        tags.get(SnapshotContent.CONTENT), tags.get(LifecycleTags.PARENT), tags.get(CopyActivities.SOURCE_SNAPSHOT),
+        tags.get(CopyActivities.SOURCE_REGION),
         List.copyOf(usedBy.getOrDefault(snapshot.snapshotId(), List.of())), tags);
   }
 

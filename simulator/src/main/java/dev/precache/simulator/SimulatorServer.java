@@ -194,7 +194,8 @@ public final class SimulatorServer implements AutoCloseable {
                 long now = cloud.advance();
                 Region models = cloud.region(region);
                 return logged(now, service, request.action(), region, () -> Reply.xml(switch (service) {
-                    case "ec2" -> new Ec2Responses(models.ec2(), Cloud.ACCOUNT_ID).handle(request, requestId, now);
+                    case "ec2" -> new Ec2Responses(models.ec2(), Cloud.ACCOUNT_ID, r -> cloud.region(r).ec2())
+                            .handle(request, requestId, now);
                     case "cloudformation" -> new CloudFormationResponses(models.cloudFormation())
                             .handle(request, requestId, now);
                     case "sts" -> new StsResponses(Cloud.ACCOUNT_ID).handle(request, requestId);

@@ -1,6 +1,7 @@
 package dev.precache.starter;
 
 import dev.precache.workflows.BuildRequest;
+import dev.precache.workflows.RegionCopy;
 import dev.precache.workflows.InvalidRequestException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +39,8 @@ final class BuildOptions {
       Map.entry("volumeThroughputMiBps", "--volume-throughput"),
       Map.entry("volumeIops", "--volume-iops"),
       Map.entry("keepSnapshots", "--keep"),
+      Map.entry("copyToRegions", "--copy-to-region"),
+      Map.entry("shareWithAccounts", "--share-with-account"),
       Map.entry("force", "--force"));
 
   @Option(names = {"-r", "--region"},
@@ -114,13 +117,32 @@ final class BuildOptions {
           + "region and delete older ones nothing uses (default: keep all; schedules: 3).")
   Integer keep;
 
+  @Option(names = "--copy-to-region", paramLabel = "REGION[=KMS_KEY]",
+      description = "Copy the snapshot to this region once it completes and publish it there under -op "
+          + "(repeatable); with -e, =KMS_KEY encrypts the copy with that region's key.")
+  List<String> copyToRegions = new ArrayList<>();
+
+  @Option(names = "--share-with-account", paramLabel = "ACCOUNT_ID",
+      description = "Let this 12-digit account create volumes from the snapshot and its copies (repeatable).")
+  List<String> shareWithAccounts = new ArrayList<>();
+
+  /** {@code REGION} or {@code REGION=KMS_KEY}. */
+  private List<RegionCopy> copies() {
+    return copyToRegions.stream().map(copy -> {
+      int equals = copy.indexOf('=');
+      return equals < 0 ? new RegionCopy(copy.trim(), null)
+          : new RegionCopy(copy.substring(0, equals).trim(), copy.substring(equals + 1).trim());
+    }).toList();
+  }
+
   /** The request as the flags say it; other defaults are the validator's job. */
   BuildRequest toRequest(List<String> images) {
     List<String> platforms = architectures.isEmpty() ? null
         : architectures.stream().map(BuildOptions::platform).toList();
     return new BuildRequest(name, region != null ? region : regionFromEnvironment(), List.copyOf(images), platforms, ami, instanceType, encrypt, kmsId,
         snapshotSize, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tagMap(),
-        timeout, parallelism, volumeThroughput, volumeIops, force, keep);
+        timeout, parallelism, volumeThroughput, volumeIops, force, keep,
+        copyToRegions.isEmpty() ? null : copies(), shareWithAccounts.isEmpty() ? null : List.copyOf(shareWithAccounts));
   }
 
   /** The {@code --tag} flags as a map; a key given twice is refused, as AWS refuses duplicate keys. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.precache.workflows.BuildProgress;
 import dev.precache.workflows.BuildResult;
 import dev.precache.workflows.RetentionReport;
+import dev.precache.workflows.SnapshotCopy;
 import dev.precache.workflows.BuildStep;
 import dev.precache.workflows.CachedImage;
 import dev.precache.workflows.VolumePerformance;
@@ -56,12 +57,13 @@ record BuildReport(
   /** What a successful build made; {@code upToDate}: the newest snapshot already held it, nothing was launched. */
   record Result(String snapshotId, String region, int volumeSizeGiB, List<CachedImage> images,
                 String publishedParameter, Long elapsedSeconds, boolean upToDate, VolumeUsage volumeUsage,
-                VolumePerformance volumePerformance, String instanceWarning, RetentionOutcome retention) {
+                VolumePerformance volumePerformance, String instanceWarning, RetentionOutcome retention,
+                List<SnapshotCopy> copies) {
     static Result of(BuildResult result, Duration elapsed) {
       return new Result(result.snapshotId(), result.region(), result.volumeSizeGiB(), result.images(),
           result.publishedParameter(), elapsed == null ? null : elapsed.toSeconds(), result.upToDate(),
           result.volumeUsage(), result.volumePerformance(), result.instanceWarning(),
-          RetentionOutcome.of(result.retention()));
+          RetentionOutcome.of(result.retention()), result.copies() == null ? List.of() : result.copies());
     }
   }
 

@@ -137,6 +137,11 @@ final class ProgressPrinter implements ProgressView {
     if (result.publishedParameter() != null) {
       out.println("  published " + result.snapshotId() + " to SSM parameter " + result.publishedParameter());
     }
+    if (result.copies() != null) {
+      result.copies().forEach(copy -> out.println("  copied to " + copy.region() + ": " + copy.snapshotId()
+          + (copy.publishedParameter() == null ? "" : ", published to SSM parameter " + copy.publishedParameter()
+          + " there")));
+    }
     printRetention(result.retention());
     out.println("All done! Created snapshot in " + result.region() + ": " + result.snapshotId());
     out.flush();

@@ -1,6 +1,7 @@
 package dev.precache.worker;
 
 import dev.precache.workflows.BuilderActivities;
+import dev.precache.workflows.CopyActivities;
 import dev.precache.workflows.InstanceActivities;
 import dev.precache.workflows.JanitorActivities;
 import dev.precache.workflows.PublishActivities;
@@ -24,4 +25,5 @@ public record BuildImplementations(
     RegistryActivities registry,
     BuilderActivities builder,
     RetentionActivities retention,
-    JanitorActivities janitor) {}
+    JanitorActivities janitor,
+    CopyActivities copy) {}

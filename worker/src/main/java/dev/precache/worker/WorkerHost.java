@@ -67,7 +67,8 @@ public final class WorkerHost implements AutoCloseable {
     }
     worker.registerActivitiesImplementations(implementations.stack(), implementations.instance(),
         implementations.snapshot(), implementations.publish(), implementations.registry(), implementations.builder(),
-        implementations.retention(), implementations.janitor(), new BuildLivenessActivitiesImpl(client));
+        implementations.retention(), implementations.janitor(), implementations.copy(),
+        new BuildLivenessActivitiesImpl(client));
     factory.start();
     return new WorkerHost(factory);
   }

@@ -6,6 +6,7 @@ import dev.precache.activities.DockerConfig;
 import dev.precache.activities.RegistryActivitiesImpl;
 import dev.precache.activities.RetentionActivitiesImpl;
 import dev.precache.activities.RegistryEndpoints;
+import dev.precache.activities.CopyActivitiesImpl;
 import dev.precache.activities.InstanceActivitiesImpl;
 import dev.precache.activities.JanitorActivitiesImpl;
 import dev.precache.activities.PublishActivitiesImpl;
@@ -33,7 +34,8 @@ public final class WorkerWiring {
         new RegistryActivitiesImpl(aws, registries, logins),
         new BuilderActivitiesImpl(aws, pollInterval),
         new RetentionActivitiesImpl(aws, pollInterval),
-        new JanitorActivitiesImpl(aws, pollInterval));
+        new JanitorActivitiesImpl(aws, pollInterval),
+        new CopyActivitiesImpl(aws, pollInterval));
   }
 
   private WorkerWiring() {}

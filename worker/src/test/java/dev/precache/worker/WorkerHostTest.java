@@ -13,6 +13,7 @@ import dev.precache.workflows.BuildSearchAttributes;
 import dev.precache.workflows.BuilderActivities;
 import dev.precache.workflows.InstanceActivities;
 import dev.precache.workflows.PublishActivities;
+import dev.precache.workflows.CopyActivities;
 import dev.precache.workflows.JanitorActivities;
 import dev.precache.workflows.RegistryActivities;
 import dev.precache.workflows.RetentionActivities;
@@ -46,7 +47,8 @@ class WorkerHostTest {
       mock(RegistryActivities.class, withSettings().withoutAnnotations()),
       mock(BuilderActivities.class, withSettings().withoutAnnotations()),
       mock(RetentionActivities.class, withSettings().withoutAnnotations()),
-      mock(JanitorActivities.class, withSettings().withoutAnnotations()));
+      mock(JanitorActivities.class, withSettings().withoutAnnotations()),
+      mock(CopyActivities.class, withSettings().withoutAnnotations()));
 
   private DevServer server;
   private WorkflowServiceStubs stubs;

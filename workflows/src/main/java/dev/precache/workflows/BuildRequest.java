@@ -28,6 +28,10 @@ import java.util.Map;
  * @param volumeThroughputMiBps gp3 throughput of the build volume, MiB/s (null: chosen, {@link VolumePerformance})
  * @param volumeIops            gp3 IOPS of the build volume (null: chosen, {@link VolumePerformance})
  * @param force                 build even when the newest snapshot of this name already holds the same digests
+ * @param copyToRegions         regions to copy the completed snapshot to, each published there too
+ *                              ({@code --copy-to-region}); null or empty: none
+ * @param shareWithAccounts     12-digit accounts given createVolumePermission on the snapshot and its copies
+ *                              ({@code --share-with-account}); null or empty: none
  * @param keepSnapshots         after a successful build, keep this many of the newest completed snapshots of its
  *                              name in the region and delete the older ones nothing uses ({@link Retention}); null
  *                              keeps every one ({@code --keep})
@@ -53,7 +57,20 @@ public record BuildRequest(
     Integer volumeThroughputMiBps,
     Integer volumeIops,
     boolean force,
-    Integer keepSnapshots) {
+    Integer keepSnapshots,
+    List<RegionCopy> copyToRegions,
+    List<String> shareWithAccounts) {
+
+  /** A request as precache before copies spelled it: one region, shared with no one. */
+  public BuildRequest(String name, String region, List<String> images, List<String> platforms, String amiParameter,
+      String instanceType, boolean encrypt, String kmsKeyId, Integer volumeSizeGiB, String instanceRole,
+      String securityGroupId, String subnetId, String outputParameterName, boolean publicIp, Map<String, String> tags,
+      Duration timeout, Integer pullParallelism, Integer volumeThroughputMiBps, Integer volumeIops, boolean force,
+      Integer keepSnapshots) {
+    this(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, volumeSizeGiB, instanceRole,
+        securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
+        volumeThroughputMiBps, volumeIops, force, keepSnapshots, null, null);
+  }
 
   /** A request as precache before {@code keepSnapshots} spelled it: keeps every snapshot. */
   public BuildRequest(String name, String region, List<String> images, List<String> platforms, String amiParameter,
@@ -62,7 +79,7 @@ public record BuildRequest(
       Duration timeout, Integer pullParallelism, Integer volumeThroughputMiBps, Integer volumeIops, boolean force) {
     this(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, volumeSizeGiB, instanceRole,
         securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
-        volumeThroughputMiBps, volumeIops, force, null);
+        volumeThroughputMiBps, volumeIops, force, null, null, null);
   }
 
   /** A request as precache before {@code force} spelled it: never forced. */
@@ -79,7 +96,7 @@ public record BuildRequest(
   public BuildRequest withVolumeSizeGiB(int sizeGiB) {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, sizeGiB,
         instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
-        volumeThroughputMiBps, volumeIops, force, keepSnapshots);
+        volumeThroughputMiBps, volumeIops, force, keepSnapshots, copyToRegions, shareWithAccounts);
   }
 
   /** This request with the data volume's gp3 throughput and IOPS decided. */
@@ -87,20 +104,30 @@ public record BuildRequest(
   public BuildRequest withPullParallelism(int parallelism) {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
         volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
-        parallelism, volumeThroughputMiBps, volumeIops, force, keepSnapshots);
+        parallelism, volumeThroughputMiBps, volumeIops, force, keepSnapshots, copyToRegions, shareWithAccounts);
   }
 
   public BuildRequest withVolumePerformance(int throughputMiBps, int iops) {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
         volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
-        pullParallelism, throughputMiBps, iops, force, keepSnapshots);
+        pullParallelism, throughputMiBps, iops, force, keepSnapshots, copyToRegions, shareWithAccounts);
   }
 
   /** This request keeping {@code keep} snapshots of its name ({@code --keep}; a schedule's default). */
   public BuildRequest withKeepSnapshots(Integer keep) {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
         volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
-        pullParallelism, volumeThroughputMiBps, volumeIops, force, keep);
+        pullParallelism, volumeThroughputMiBps, volumeIops, force, keep, copyToRegions, shareWithAccounts);
+  }
+
+  /** The copies asked for, never null. */
+  public List<RegionCopy> copies() {
+    return copyToRegions == null ? List.of() : copyToRegions;
+  }
+
+  /** The accounts to share with, never null. */
+  public List<String> sharedWith() {
+    return shareWithAccounts == null ? List.of() : shareWithAccounts;
   }
 
   /** A request with snapshot.sh's defaults for everything but the region and the images. */

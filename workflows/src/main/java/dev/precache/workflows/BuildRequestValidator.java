@@ -144,11 +144,48 @@ public final class BuildRequestValidator {
     if (request.keepSnapshots() != null) {
       requireBetween(request.keepSnapshots(), 1, RetentionRequest.MAX_KEEP, "keepSnapshots", "");
     }
+    List<RegionCopy> copies = copies(request, region);
+    List<String> accounts = accounts(request.sharedWith());
 
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, request.encrypt(),
         request.kmsKeyId(), volumeSizeGiB, request.instanceRole(), request.securityGroupId(), request.subnetId(),
         request.outputParameterName(), request.publicIp(), tags, timeout, pullParallelism,
-        request.volumeThroughputMiBps(), request.volumeIops(), request.force(), request.keepSnapshots());
+        request.volumeThroughputMiBps(), request.volumeIops(), request.force(), request.keepSnapshots(),
+        copies.isEmpty() ? null : copies, accounts.isEmpty() ? null : accounts);
+  }
+
+  /** At most this many regions to copy to, and accounts to share with: a build waits for every copy. */
+  public static final int MAX_COPIES = 10;
+  public static final int MAX_SHARED_ACCOUNTS = 20;
+  private static final java.util.regex.Pattern ACCOUNT = java.util.regex.Pattern.compile("[0-9]{12}");
+
+  private static List<RegionCopy> copies(BuildRequest request, String region) {
+    List<RegionCopy> copies = request.copies();
+    require(copies.size() <= MAX_COPIES, "copyToRegions", "at most " + MAX_COPIES + " regions, got " + copies.size());
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (RegionCopy copy : copies) {
+      require(copy != null && copy.region() != null && isRegion(copy.region()), "copyToRegions",
+          "must be AWS regions such as us-east-1, got '" + (copy == null ? null : copy.region()) + "'");
+      require(!copy.region().equals(region), "copyToRegions", "the snapshot is built in " + region
+          + " already; copy it to other regions");
+      require(seen.add(copy.region()), "copyToRegions", copy.region() + " is given twice");
+      require(copy.kmsKeyId() == null || request.encrypt(), "copyToRegions",
+          "a KMS key for " + copy.region() + " is only allowed with encrypt");
+      require(copy.kmsKeyId() == null || KMS_KEY.matcher(copy.kmsKeyId()).matches(), "copyToRegions",
+          "the KMS key for " + copy.region() + " must be a KMS key ID, ARN or alias");
+    }
+    return List.copyOf(copies);
+  }
+
+  private static List<String> accounts(List<String> accounts) {
+    require(accounts.size() <= MAX_SHARED_ACCOUNTS, "shareWithAccounts",
+        "at most " + MAX_SHARED_ACCOUNTS + " accounts, got " + accounts.size());
+    for (String account : accounts) {
+      require(account != null && ACCOUNT.matcher(account).matches(), "shareWithAccounts",
+          "must be 12-digit AWS account IDs, got '" + account + "'");
+    }
+    require(accounts.stream().distinct().count() == accounts.size(), "shareWithAccounts", "an account is given twice");
+    return List.copyOf(accounts);
   }
 
   private static List<String> images(List<String> requested) {

@@ -21,6 +21,8 @@ import java.util.List;
  * @param volumePerformance  the volume's gp3 throughput and IOPS and why (null for builds before instance fit,
  *                           and when nothing was launched)
  * @param instanceWarning    what the build instance could not do for these pulls, or null
+ * @param copies             the snapshot's copies in other regions, each published there ({@code --copy-to-region});
+ *                           null for builds before copies
  * @param retention          what {@code --keep} deleted and kept after the build, or null without it; its
  *                           {@code warning} says why it did not complete (the build succeeded all the same)
  */
@@ -38,19 +40,34 @@ public record BuildResult(
     VolumeUsage volumeUsage,
     VolumePerformance volumePerformance,
     String instanceWarning,
-    RetentionReport retention) {
+    RetentionReport retention,
+    List<SnapshotCopy> copies) {
+
+  /** A result as builds before copies return it. */
+  public BuildResult(String snapshotId, String region, int volumeSizeGiB, List<CachedImage> images,
+      List<StepTiming> steps, String stackName, String instanceId, String publishedParameter, boolean upToDate,
+      VolumeSizing sizing, VolumeUsage volumeUsage, VolumePerformance volumePerformance, String instanceWarning,
+      RetentionReport retention) {
+    this(snapshotId, region, volumeSizeGiB, images, steps, stackName, instanceId, publishedParameter, upToDate,
+        sizing, volumeUsage, volumePerformance, instanceWarning, retention, null);
+  }
 
   /** A result as builds before retention return it. */
   public BuildResult(String snapshotId, String region, int volumeSizeGiB, List<CachedImage> images,
       List<StepTiming> steps, String stackName, String instanceId, String publishedParameter, boolean upToDate,
       VolumeSizing sizing, VolumeUsage volumeUsage, VolumePerformance volumePerformance, String instanceWarning) {
     this(snapshotId, region, volumeSizeGiB, images, steps, stackName, instanceId, publishedParameter, upToDate,
-        sizing, volumeUsage, volumePerformance, instanceWarning, null);
+        sizing, volumeUsage, volumePerformance, instanceWarning, null, null);
   }
 
   public BuildResult withRetention(RetentionReport report) {
     return new BuildResult(snapshotId, region, volumeSizeGiB, images, steps, stackName, instanceId,
-        publishedParameter, upToDate, sizing, volumeUsage, volumePerformance, instanceWarning, report);
+        publishedParameter, upToDate, sizing, volumeUsage, volumePerformance, instanceWarning, report, copies);
+  }
+
+  public BuildResult withCopies(List<SnapshotCopy> made) {
+    return new BuildResult(snapshotId, region, volumeSizeGiB, images, steps, stackName, instanceId,
+        publishedParameter, upToDate, sizing, volumeUsage, volumePerformance, instanceWarning, retention, made);
   }
 
   /** A result as builds before the instance-fit change return it. */

@@ -103,6 +103,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private boolean parallelismRequested;
   /** Whether pulls start largest first, as many as the plan chose unless the request said ({@link #PULL_SCHEDULE}). */
   private boolean pullsScheduled;
+  /** The snapshot's copies to other regions and its shares; deleted again if the build fails. */
+  private final RegionCopies copies = new RegionCopies();
 
   @Override
   public BuildResult build(BuildRequest input) {
@@ -130,7 +132,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
       setStatus(Status.SUCCEEDED);
       return result;
     } catch (TemporalFailure stepFailure) {
-      tearDownAfterFailure(request.region(), identity);
+      tearDownAfterFailure(request, identity);
       throw concluded(stepFailure, request.timeout());
     } finally {
       finished = true;
@@ -199,7 +201,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     });
 
     return new BuildResult(snapshotId, region, request.volumeSizeGiB(), images, List.copyOf(timings), stackName,
-        instanceId, publishedParameter, false, sizing, volumeUsage, volumePerformance, instanceWarning);
+        instanceId, publishedParameter, false, sizing, volumeUsage, volumePerformance, instanceWarning)
+        .withCopies(copies.made(request, identity, snapshotId));
   }
 
   /** The request with its pulls' parallelism and the volume's throughput and IOPS chosen for this instance. */
@@ -480,7 +483,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
    * volume deleted, no createSnapshot attempt still in flight can add one after the lookup. A teardown failure
    * is logged and must not hide why the build failed.
    */
-  private void tearDownAfterFailure(String region, BuildIdentity identity) {
+  private void tearDownAfterFailure(BuildRequest request, BuildIdentity identity) {
+    String region = request.region();
     List<TemporalFailure> failures = new ArrayList<>();
     try {
       tearDown(region, identity);
@@ -500,6 +504,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
         Workflow.upsertTypedSearchAttributes(SNAPSHOT_ID.valueUnset());
       }
     }
+    copies.deleteCopies(request, identity, failures);
     if (!failures.isEmpty()) {
       log.error("teardown after a failed build did not complete; stack {} or snapshots tagged {} may be left behind",
           stackName, identity.buildId());

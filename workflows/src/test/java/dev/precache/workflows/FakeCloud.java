@@ -44,6 +44,7 @@ final class FakeCloud {
   final RegistryActivities registry = mock(RegistryActivities.class, withSettings().withoutAnnotations());
   final BuilderActivities builder = mock(BuilderActivities.class, withSettings().withoutAnnotations());
   final RetentionActivities retention = mock(RetentionActivities.class, withSettings().withoutAnnotations());
+  final CopyActivities copies = mock(CopyActivities.class, withSettings().withoutAnnotations());
   static final String BUILDER_PROFILE = "precache-builder-InstanceProfile-0A1B2C3D4E5F";
   /** The bytes {@code df} reports used after the pulls: 3 GiB. */
   static final VolumeUsage USAGE = new VolumeUsage(20L << 30, 3L << 30, 17L << 30);
@@ -111,7 +112,7 @@ final class FakeCloud {
   }
 
   void register(Worker worker) {
-    worker.registerActivitiesImplementations(stack, instance, snapshots, publish, registry, builder, retention);
+    worker.registerActivitiesImplementations(stack, instance, snapshots, publish, registry, builder, retention, copies);
   }
 
   static SnapshotBuildWorkflow newBuild(WorkflowClient client, Worker worker, String workflowId) {

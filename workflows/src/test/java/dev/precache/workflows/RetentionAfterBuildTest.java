@@ -79,7 +79,7 @@ class RetentionAfterBuildTest {
 
     assertThat(result.snapshotId()).isEqualTo(FakeCloud.SNAPSHOT_ID);
     assertThat(result.retention().warning()).contains("not authorized to DescribeSnapshots")
-        .contains("precache snapshots prune --name gpu-models --keep 2");
+        .contains("precache snapshots prune -r us-west-2 --name gpu-models --keep 2");
     assertThat(cloud.snapshotsInAccount).containsKey(FakeCloud.SNAPSHOT_ID);
     verify(cloud.retention, never()).expireSnapshot(any(), any());
   }

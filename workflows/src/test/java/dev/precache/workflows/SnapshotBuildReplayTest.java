@@ -111,6 +111,11 @@ class SnapshotBuildReplayTest {
   }
 
   @Test
+  void replaysABuildThatCopiedItsSnapshotToAnotherRegion() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(RegionCopiesTest.HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
   void aWorkflowThatLaunchesBeforeResolvingCannotReplayTheResolvedHistory() {
     assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(RESOLVED_HISTORY,
         ChecksSsmFirst.class))
