@@ -201,11 +201,15 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
       // Listed in full before deleting, so that deleting does not shift the pages still to be read.
       List<String> snapshotIds = ec2.describeSnapshotsPaginator(DescribeSnapshotsRequest.builder()
               .ownerIds("self")
-              .filters(buildTag(identity.buildId()))
+              // Never a published one (a copy published in its region stays): IAM would refuse it anyway.
+              .filters(buildTag(identity.buildId()), Filter.builder().name("tag:" + SnapshotLifecycle.STATE)
+                  .values(SnapshotLifecycle.BUILDING, SnapshotLifecycle.FAILED).build())
               .build())
           .snapshots().stream().map(Snapshot::snapshotId).toList();
       for (String snapshotId : snapshotIds) {
-        delete(ec2, snapshotId);
+        if (markedFailed(ec2, snapshotId)) {
+          delete(ec2, snapshotId);
+        }
         Activity.getExecutionContext().heartbeat(snapshotId);
       }
     } catch (SdkException e) {
@@ -338,6 +342,24 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
           snapshot.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value, (a, b) -> b)));
     } catch (SdkException e) {
       throw AwsFailures.classify("describe " + snapshotId, e);
+    }
+  }
+
+  /**
+   * Tags the build's own snapshot {@code precache:state=failed}, which the worker's IAM policy requires before
+   * DeleteSnapshot (and by which the janitor finds it if the deletion does not complete); false when it is gone.
+   */
+  private static boolean markedFailed(Ec2Client ec2, String snapshotId) {
+    try {
+      ec2.createTags(CreateTagsRequest.builder().resources(snapshotId)
+          .tags(Tag.builder().key(SnapshotLifecycle.STATE).value(SnapshotLifecycle.FAILED).build()).build());
+      return true;
+    } catch (AwsServiceException e) {
+      if (!"InvalidSnapshot.NotFound".equals(AwsFailures.errorCode(e))) {
+        throw AwsFailures.classify("tag snapshot " + snapshotId + " failed", e);
+      }
+      log.info("Snapshot {} already gone", snapshotId);
+      return false;
     }
   }
 

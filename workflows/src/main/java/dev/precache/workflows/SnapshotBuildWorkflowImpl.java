@@ -125,6 +125,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private boolean parallelismRequested;
   /** Whether pulls start largest first, as many as the plan chose unless the request said ({@link #PULL_SCHEDULE}). */
   private boolean pullsScheduled;
+  /** The snapshot's copies to other regions and its shares; deleted again if the build fails. */
+  private final RegionCopies copies = new RegionCopies();
 
   @Override
   public BuildResult build(BuildRequest input) {
@@ -150,15 +152,16 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     // The teardown is registered here, before the stack is deployed: every way out of the steps below runs it.
     // The snapshot's compensation is registered in snapshotVolume, before createSnapshot.
     try {
-      BuildResult result = withinDeadline(request.timeout(), () -> runSteps(request, identity));
+      BuildResult built = withinDeadline(request.timeout(), () -> runSteps(request, identity));
       if (publishedTo != null && CancellationScope.current().isCancelRequested()) {
         // Temporal records a run asked to cancel as cancelled whatever it returns: say what the cancel found.
         failure = "cancel arrived after " + snapshotId + " was published to " + publishedTo + "; nothing was undone";
         log.info("{}", failure);
         setStatus(Status.CANCELLED);
         metrics.finished(Outcome.CANCELLED, BuildMetrics.NO_FAILURE);
-        return result;
+        return built;
       }
+      BuildResult result = RetentionAfterBuild.applied(request, built);
       setStatus(Status.SUCCEEDED);
       metrics.finished(Outcome.SUCCEEDED, BuildMetrics.NO_FAILURE);
       if (result.upToDate()) {
@@ -166,7 +169,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
       }
       return result;
     } catch (TemporalFailure stepFailure) {
-      tearDownAfterFailure(request.region(), identity);
+      tearDownAfterFailure(request, identity);
       throw concluded(stepFailure, request.timeout());
     } finally {
       finished = true;
@@ -265,7 +268,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
 
     return new BuildResult(snapshotId, region, request.volumeSizeGiB(), images, List.copyOf(timings), stackName,
         instanceId, publishedParameter, false, sizing, volumeUsage, volumePerformance, instanceWarning,
-        incremental == null ? null : incremental.report());
+        incremental == null ? null : incremental.report())
+        .withCopies(copies.made(request, identity, snapshotId));
   }
 
   /** The request with its pulls' parallelism and the volume's throughput and IOPS chosen for this instance. */
@@ -453,8 +457,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     if (preflight != null) {
       Map<String, String> lineage = incremental == null ? Map.of() : incremental.tags();
       tags = new LinkedHashMap<>(request.tags());
-      // With --fast-restore the snapshot gets one more tag later (SnapshotContent.FAST_RESTORE): keep it a place.
-      int laterTags = request.fastRestoreZones().isEmpty() ? 0 : 1;
+      // Places for what is tagged later (FSR or retention), and for a copy's source tag (SnapshotLifecycle).
+      int laterTags = SnapshotLifecycle.LATER_TAGS + (request.copies().isEmpty() ? 0 : 1);
       tags.putAll(SnapshotContent.tags(request.name(), preflight.images(), volumeUsage,
           request.tags().size() + laterTags + lineage.size()));
       tags.putAll(lineage);
@@ -617,7 +621,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
    * volume deleted, no createSnapshot attempt still in flight can add one after the lookup. A teardown failure
    * is logged and must not hide why the build failed.
    */
-  private void tearDownAfterFailure(String region, BuildIdentity identity) {
+  private void tearDownAfterFailure(BuildRequest request, BuildIdentity identity) {
+    String region = request.region();
     List<TemporalFailure> failures = new ArrayList<>();
     try {
       tearDown(region, identity);
@@ -639,6 +644,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
         Workflow.upsertTypedSearchAttributes(SNAPSHOT_ID.valueUnset());
       }
     }
+    copies.deleteCopies(request, identity, failures);
     if (!failures.isEmpty()) {
       log.error("teardown after a failed build did not complete; stack {} or snapshots tagged {} may be left behind",
           stackName, identity.buildId());

@@ -223,6 +223,17 @@ class SnapshotBuildReplayTest {
   }
 
   @Test
+  void replaysABuildThatAppliedRetentionAfterwards() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(RetentionAfterBuildTest.HISTORY,
+        SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void replaysABuildThatCopiedItsSnapshotToAnotherRegion() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(RegionCopiesTest.HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
   void aWorkflowThatLaunchesBeforeResolvingCannotReplayTheResolvedHistory() {
     assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(RESOLVED_HISTORY,
         ChecksSsmFirst.class))
