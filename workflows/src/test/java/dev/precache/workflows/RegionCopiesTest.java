@@ -29,7 +29,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** {@code --copy-to-region} and {@code --share-with-account}: copies waited for, published per region, undone on failure. */
 class RegionCopiesTest {
 
+  /** Recorded at copies version 1: copies carried the source's tags as they were. */
   static final String HISTORY = "histories/happy-path-copies.json";
+  /** Recorded at version {@link RegionCopies#MARKS_COPIES_PUBLISHED}: each copy tagged published before -op. */
+  static final String PUBLISHED_COPIES_HISTORY = "histories/happy-path-copies-published.json";
   private static final String EAST = "us-east-1";
   private static final String COPY_ID = "snap-0c0c0c0c0c0c0c0c0";
   private static final String ACCOUNT = "210987654321";
@@ -114,6 +117,7 @@ class RegionCopiesTest {
     cloud.register(worker);
     env.start();
     FakeCloud.newBuild(client, worker, "happy-path-copies").build(copiedRequest());
-    Files.writeString(Path.of("src/test/resources", HISTORY), client.fetchHistory("happy-path-copies").toJson(true));
+    Files.writeString(Path.of("src/test/resources", PUBLISHED_COPIES_HISTORY),
+        client.fetchHistory("happy-path-copies").toJson(true));
   }
 }

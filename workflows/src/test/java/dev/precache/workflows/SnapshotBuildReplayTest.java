@@ -234,6 +234,12 @@ class SnapshotBuildReplayTest {
   }
 
   @Test
+  void replaysABuildThatMarkedItsCopyPublishedBeforeNamingIt() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(RegionCopiesTest.PUBLISHED_COPIES_HISTORY,
+        SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
   void aWorkflowThatLaunchesBeforeResolvingCannotReplayTheResolvedHistory() {
     assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecutionFromResource(RESOLVED_HISTORY,
         ChecksSsmFirst.class))
