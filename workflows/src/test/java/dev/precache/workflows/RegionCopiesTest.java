@@ -15,16 +15,19 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
-import org.mockito.InOrder;
 import io.temporal.testing.TestWorkflowExtension;
 import io.temporal.worker.Worker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.mockito.ArgumentCaptor;
+import org.mockito.InOrder;
 
 /** {@code --copy-to-region} and {@code --share-with-account}: copies waited for, published per region, undone on failure. */
 class RegionCopiesTest {
@@ -91,6 +94,29 @@ class RegionCopiesTest {
     verify(cloud.snapshots, never()).deleteBuildSnapshots(eq(FakeCloud.REGION), any());
     verify(cloud.snapshots).deleteBuildSnapshots(eq(EAST), any());
     verify(cloud.snapshots, never()).markSnapshotPublished(eq(EAST), any());
+  }
+
+  @Test
+  void aCrowdedBuildWithCopiesLeavesItsCopyAndRetentionAPlaceWithinEc2sFifty(TestWorkflowEnvironment env,
+      WorkflowClient client, Worker worker) {
+    copyCompletesAfterOnePoll();
+    cloud.register(worker);
+    env.start();
+    Map<String, String> userTags = new HashMap<>();
+    for (int i = 0; i < BuildRequestValidator.MAX_USER_TAGS; i++) {
+      userTags.put("key-" + i, "value");
+    }
+
+    FakeCloud.newBuild(client, worker, "crowded-copies").build(
+        BuildRequestValidatorTest.with(copiedRequest(), "tags", userTags));
+
+    ArgumentCaptor<SnapshotActivities.SnapshotSpec> spec = ArgumentCaptor.forClass(SnapshotActivities.SnapshotSpec.class);
+    verify(cloud.snapshots).createSnapshot(spec.capture());
+    int own = spec.getValue().tags().size() - userTags.size() + SnapshotContent.ACTIVITY_TAGS;
+    // The copy: the source's tags and precache:source-snapshot; then retention's precache:retention before deletion.
+    assertThat(own + 1 + SnapshotLifecycle.LATER_TAGS).isLessThanOrEqualTo(
+        SnapshotContent.EC2_MAX_TAGS - BuildRequestValidator.MAX_USER_TAGS);
+    assertThat(spec.getValue().tags().keySet()).anyMatch(key -> key.startsWith(SnapshotContent.IMAGES_PREFIX));
   }
 
   @Test
