@@ -78,13 +78,17 @@ class WorkerPolicyTest {
   }
 
   @Test
-  void onlyABuildsSnapshotIsCopiedAndTheCopyIsBornBuilding() {
+  void onlyABuildsPublishedSnapshotIsCopiedAndTheCopyIsBornBuilding() {
     String copy = "arn:aws:ec2:us-east-1::snapshot/*";
     IamRequest source = new IamRequest("ec2:CopySnapshot", SNAPSHOT, "test")
         .with("aws:RequestTag/precache:build-id", "b-1")
         .with("aws:RequestTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.BUILDING);
 
-    assertThat(policy.evaluate(source.with("aws:ResourceTag/precache:build-id", "b-1"))).isEqualTo(Decision.ALLOWED);
+    assertThat(policy.evaluate(source.with("aws:ResourceTag/precache:build-id", "b-1")
+        .with("aws:ResourceTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.PUBLISHED))).isEqualTo(Decision.ALLOWED);
+    assertThat(policy.evaluate(source.with("aws:ResourceTag/precache:build-id", "b-1")
+        .with("aws:ResourceTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.BUILDING)))
+        .as("one not yet published").isEqualTo(Decision.IMPLICITLY_DENIED);
     assertThat(policy.evaluate(source)).as("a snapshot precache did not make").isEqualTo(Decision.IMPLICITLY_DENIED);
     assertThat(policy.evaluate(new IamRequest("ec2:CopySnapshot", copy, "test")
         .with("aws:RequestTag/precache:build-id", "b-1")
