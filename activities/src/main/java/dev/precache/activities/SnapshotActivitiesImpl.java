@@ -203,11 +203,16 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
       List<String> snapshotIds = polling.untilAnswered(step + ": list them", step,
           () -> ec2.describeSnapshotsPaginator(DescribeSnapshotsRequest.builder()
                   .ownerIds("self")
-                  .filters(buildTag(identity.buildId()))
+                  // Never a published one (a copy published in its region stays): IAM would refuse it anyway.
+                  .filters(buildTag(identity.buildId()), Filter.builder().name("tag:" + SnapshotLifecycle.STATE)
+                      .values(SnapshotLifecycle.BUILDING, SnapshotLifecycle.FAILED).build())
                   .build())
               .snapshots().stream().map(Snapshot::snapshotId).toList());
       for (String snapshotId : snapshotIds) {
-        polling.untilAnswered("delete snapshot " + snapshotId, snapshotId, () -> delete(ec2, snapshotId));
+        if (polling.untilAnswered("tag snapshot " + snapshotId + " failed", snapshotId,
+            () -> markedFailed(ec2, snapshotId))) {
+          polling.untilAnswered("delete snapshot " + snapshotId, snapshotId, () -> delete(ec2, snapshotId));
+        }
         Activity.getExecutionContext().heartbeat(snapshotId);
       }
     } catch (SdkException e) {
@@ -343,6 +348,24 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
           snapshot.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value, (a, b) -> b)));
     } catch (SdkException e) {
       throw AwsFailures.classify("describe " + snapshotId, e);
+    }
+  }
+
+  /**
+   * Tags the build's own snapshot {@code precache:state=failed}, which the worker's IAM policy requires before
+   * DeleteSnapshot (and by which the janitor finds it if the deletion does not complete); false when it is gone.
+   */
+  private static boolean markedFailed(Ec2Client ec2, String snapshotId) {
+    try {
+      ec2.createTags(CreateTagsRequest.builder().resources(snapshotId)
+          .tags(Tag.builder().key(SnapshotLifecycle.STATE).value(SnapshotLifecycle.FAILED).build()).build());
+      return true;
+    } catch (AwsServiceException e) {
+      if (!"InvalidSnapshot.NotFound".equals(AwsFailures.errorCode(e))) {
+        throw e;
+      }
+      log.info("Snapshot {} already gone", snapshotId);
+      return false;
     }
   }
 

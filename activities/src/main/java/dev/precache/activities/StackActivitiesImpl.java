@@ -129,6 +129,8 @@ public final class StackActivitiesImpl implements StackActivities {
   private static List<Tag> tags(BuildIdentity identity, Map<String, String> requestTags) {
     Map<String, String> tags = new TreeMap<>(requestTags == null ? Map.of() : requestTags);
     tags.put(BUILD_ID_TAG, identity.buildId());
+    // The janitor asks Temporal about this workflow before it removes a stack whose build it cannot see.
+    tags.put(SnapshotActivitiesImpl.WORKFLOW_ID_TAG, identity.workflowId());
     List<Tag> result = new ArrayList<>();
     tags.forEach((key, value) -> result.add(Tag.builder().key(key).value(value).build()));
     return result;

@@ -225,12 +225,21 @@ class SnapshotActivitiesImplTest {
     assertThat(lookups.getAllValues()).allSatisfy(lookup -> {
       assertThat(lookup.ownerIds()).containsExactly("self");
       assertThat(lookup.filters()).containsExactly(
-          Filter.builder().name("tag:precache:build-id").values(IDENTITY.buildId()).build());
+          Filter.builder().name("tag:precache:build-id").values(IDENTITY.buildId()).build(),
+          Filter.builder().name("tag:precache:state").values("building", "failed").build());
     });
     ArgumentCaptor<DeleteSnapshotRequest> deletes = ArgumentCaptor.forClass(DeleteSnapshotRequest.class);
     verify(ec2, times(3)).deleteSnapshot(deletes.capture());
     assertThat(deletes.getAllValues()).extracting(DeleteSnapshotRequest::snapshotId)
         .containsExactly("snap-pending", "snap-error", "snap-completed");
+    // Each is tagged failed before its deletion: the worker's IAM policy deletes nothing else.
+    org.mockito.InOrder order = org.mockito.Mockito.inOrder(ec2);
+    for (String id : List.of("snap-pending", "snap-error", "snap-completed")) {
+      order.verify(ec2).createTags(software.amazon.awssdk.services.ec2.model.CreateTagsRequest.builder().resources(id)
+          .tags(software.amazon.awssdk.services.ec2.model.Tag.builder().key("precache:state").value("failed").build())
+          .build());
+      order.verify(ec2).deleteSnapshot(DeleteSnapshotRequest.builder().snapshotId(id).build());
+    }
   }
 
   @Test
@@ -239,8 +248,9 @@ class SnapshotActivitiesImplTest {
     when(ec2.describeSnapshotsPaginator(any(DescribeSnapshotsRequest.class))).thenCallRealMethod();
     when(ec2.describeSnapshots(any(DescribeSnapshotsRequest.class))).thenReturn(
         page(null, snapshot("snap-gone", SnapshotState.COMPLETED), snapshot("snap-1", SnapshotState.COMPLETED)));
-    when(ec2.deleteSnapshot(DeleteSnapshotRequest.builder().snapshotId("snap-gone").build()))
-        .thenThrow(ec2Error(400, "InvalidSnapshot.NotFound"));
+    when(ec2.createTags(software.amazon.awssdk.services.ec2.model.CreateTagsRequest.builder().resources("snap-gone")
+        .tags(software.amazon.awssdk.services.ec2.model.Tag.builder().key("precache:state").value("failed").build())
+        .build())).thenThrow(ec2Error(400, "InvalidSnapshot.NotFound"));
 
     activities.deleteBuildSnapshots(REGION, IDENTITY);
 

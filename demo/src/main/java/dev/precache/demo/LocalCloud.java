@@ -53,6 +53,8 @@ public final class LocalCloud implements AutoCloseable {
   private DevServer temporal;
   private WorkflowClient client;
   private WorkerHost worker;
+  /** The registry logins the worker holds, kept for a worker started again on a fresh server. */
+  private DockerConfig logins = DockerConfig.empty();
 
   private LocalCloud(double timeScale) {
     this.timeScale = timeScale;
@@ -115,7 +117,28 @@ public final class LocalCloud implements AutoCloseable {
     }
   }
 
+  /**
+   * Kills the worker and the in-memory Temporal server, as when the process of {@code worker --dev} without the
+   * Temporal CLI dies: its builds, and their teardown, die with it and what they made stays in the simulator. Then
+   * starts a fresh server and worker on the same simulator.
+   */
+  public void replaceTemporal() throws IOException, InterruptedException {
+    worker.shutdown(Duration.ZERO);
+    client.getWorkflowServiceStubs().shutdownNow();
+    temporal.close();
+    started.remove(temporal);
+    temporal = DevServer.start(0);
+    started.add(temporal);
+    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(
+        WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
+    started.add(stubs::shutdown);
+    client = WorkflowClient.newInstance(stubs,
+        WorkflowClientOptions.newBuilder().setNamespace(DevServer.NAMESPACE).build());
+    startWorker(WorkerHost.DEFAULT_MAX_CONCURRENT_ACTIVITIES, logins);
+  }
+
   private void startWorker(int activitySlots, DockerConfig logins) {
+    this.logins = logins;
     AwsClients aws = new AwsClients(URI.create(simulator.endpoint()),
         StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY_ID, SECRET_ACCESS_KEY)), pollInterval());
     started.add(aws);

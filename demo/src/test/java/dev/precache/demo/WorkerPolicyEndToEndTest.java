@@ -41,11 +41,12 @@ import software.amazon.awssdk.services.cloudformation.model.Capability;
 /**
  * deploy/iam/worker-policy.json against what precache does: every AWS call of a setup that updates an older builder
  * stack, a build whose stack rolls back, a build that publishes (with a private ECR image, an image of another private
- * registry whose login the worker parks for its pull, and -op), the same build up
- * to date, a build whose snapshot fails, a cancelled build, and the builder's deletion, creation and deletion, as the simulator recorded them, plus the calls CloudFormation makes
- * with the worker's credentials for those stacks and the calls retention will make under the tag contract
- * ({@link SnapshotLifecycle}). Every one must be allowed; every action the policy grants must be used by one of
- * them; and what precache must not be able to do is denied.
+ * registry whose login the worker parks for its pull, and -op), the same build up to date, a build whose snapshot
+ * fails, a cancelled build, a build copied to a second region and shared, retention deleting the first build's
+ * snapshot, a janitor sweep, and the builder's deletion, creation and deletion, as the simulator recorded them, plus
+ * the calls CloudFormation makes with the worker's credentials for those stacks. Every one must be allowed; every
+ * action the policy grants must be used by one of them (the janitor's removals are checked by JanitorEndToEndTest);
+ * and what precache must not be able to do is denied.
  */
 class WorkerPolicyEndToEndTest {
   private static final double TIME_SCALE = 0.005;
@@ -57,7 +58,8 @@ class WorkerPolicyEndToEndTest {
   private static final String PRIVATE_REGISTRY_IMAGE = PRIVATE_HOST + "/team/app:v1";
   private static final String LLAMA = "quay.io/redhat-ai-services/modelcar-catalog:llama-3.1-8b-instruct";
   private static final String QWEN = "quay.io/redhat-ai-services/modelcar-catalog:qwen2.5-7b-instruct";
-  private static final String SNAPSHOTS = "arn:aws:ec2:" + REGION + "::snapshot/";
+  private static final String COPY_REGION = "us-east-1";
+  private static final String SHARED_ACCOUNT = "210987654321";
   private static final String INSTANCES = "arn:aws:ec2:" + REGION + ":" + ACCOUNT + ":instance/";
 
   private LocalCloud local;
@@ -89,20 +91,21 @@ class WorkerPolicyEndToEndTest {
     int cloudFormationRequests = checked.size() - workerRequests;
     List<IamRequest> registry = ecrPulls(calls);
     checked.addAll(registry);
-    List<IamRequest> retention = retentionContract(published);
-    checked.addAll(retention);
 
     List<IamRequest> refused = checked.stream().filter(r -> policy.evaluate(r) != Decision.ALLOWED).toList();
     assertThat(refused).as("calls the policy refuses").isEmpty();
     assertThat(unusedGrants(policy, checked)).as("statement: actions no call uses").isEqualTo(Map.of(
         // Pulls park no credentials any more (the instance gets its ECR token itself); teardown's sweep deletes what
         // a pull of an older worker left, which none of this run's builds leaves.
-        "ParkedRegistryCredentials", Set.of("ssm:DeleteParameters"),
+        "ParkedRegistryCredentials", Set.of("ssm:DeleteParameter", "ssm:DeleteParameters"),
         // Only a --fast-restore build enables, waits for and disables FSR (RestoreTimeEndToEndTest runs those);
         // none of this run's builds asks for it.
         "ReadEc2", Set.of("ec2:DescribeFastSnapshotRestores"),
         "FastRestoreOfBuildSnapshots", Set.of("ec2:EnableFastSnapshotRestores", "ec2:DisableFastSnapshotRestores",
-            "ec2:DeleteTags")));
+            "ec2:DeleteTags"),
+        // The janitor deletes a volume a build left (JanitorEndToEndTest checks its calls); this run leaves none.
+        // (Its TerminateInstances grant also covers CloudFormation's teardown of the build instances.)
+        "JanitorRemovesLeftBuildResources", Set.of("ec2:DeleteVolume")));
 
     Map<String, IamRequest> forbidden = ForbiddenRequests.of(REGION, ACCOUNT, published);
     Map<String, Decision> decisions = new LinkedHashMap<>();
@@ -115,11 +118,12 @@ class WorkerPolicyEndToEndTest {
     Set<String> actions = new TreeSet<>();
     checked.forEach(r -> actions.add(r.action()));
     System.out.printf("worker policy: %d calls recorded, %d IAM requests checked (%d by the worker, %d by"
-            + " CloudFormation on its behalf, %d by ECR pulls, %d of the retention contract), %d actions, %d allowed,"
+            + " CloudFormation on its behalf, %d by ECR pulls), %d actions, %d allowed,"
             + " %d denied; %d forbidden requests, %d denied%n", calls.size(), checked.size(), workerRequests,
-        cloudFormationRequests, registry.size(), retention.size(), actions.size(), checked.size() - refused.size(), refused.size(),
+        cloudFormationRequests, registry.size(), actions.size(), checked.size() - refused.size(), refused.size(),
         forbidden.size(), decisions.values().stream().filter(d -> d != Decision.ALLOWED).count());
-    assertThat(actions).as("what the check covers").contains("ssm:SendCommand", "ec2:DeleteSnapshot",
+    assertThat(actions).as("what the check covers").contains("ssm:SendCommand", "ec2:DeleteSnapshot", "ec2:CopySnapshot",
+        "ec2:ModifySnapshotAttribute",
         "ec2:CreateSnapshot", "ec2:RunInstances", "iam:PassRole", "cloudformation:UpdateStack", "iam:DeleteRole");
   }
 
@@ -194,6 +198,18 @@ class WorkerPolicyEndToEndTest {
     assertOk(local.runCli("cancel", cancelled));
     assertThat(local.runCli("watch", cancelled).err()).contains("build cancelled");
 
+    // Published again, copied and shared; retention then deletes the first snapshot, which nothing names any more.
+    CliRun copied = local.runCli("build", "-r", REGION, "-q", "--name", "iam", "--force", "-op", "/precache/iam/snapshot",
+        "--copy-to-region", COPY_REGION, "--share-with-account", SHARED_ACCOUNT, BUSYBOX + "," + PRIVATE_ECR);
+    assertOk(copied);
+    String first = published;
+    published = copied.out().strip();
+    assertOk(local.runCli("snapshots", "prune", "-r", REGION, "--name", "iam", "--keep", "1"));
+    assertThat(cloud.snapshot(first)).as("expired by retention").isEmpty();
+    assertThat(cloud.region(COPY_REGION).ec2().allSnapshots()).singleElement().extracting(Snapshot::tags)
+        .satisfies(tags -> assertThat(tags).containsEntry(SnapshotLifecycle.STATE, SnapshotLifecycle.PUBLISHED));
+    assertOk(local.runCli("janitor", "-r", REGION, "--older-than", "0s"));
+
     assertOk(local.runCli("setup", "-r", REGION, "--delete", "--force"));
     assertThat(local.runCli("setup", "-r", REGION).out()).as("setup makes it anew").startsWith("created precache-builder");
     assertOk(local.runCli("setup", "-r", REGION, "--delete", "--force"));
@@ -219,25 +235,6 @@ class WorkerPolicyEndToEndTest {
     }
     assertThat(pulls).as("pulls from private ECR").isNotEmpty();
     return pulls;
-  }
-
-  /**
-   * What retention ({@code snapshots prune}) does to a snapshot it chose, under the contract of
-   * {@link SnapshotLifecycle}: tag it {@value SnapshotLifecycle#RETENTION}={@value SnapshotLifecycle#EXPIRED}, then
-   * delete it. Retention is not in the code yet; these are the calls its policy statements are for.
-   */
-  private static List<IamRequest> retentionContract(String published) {
-    Map<String, String> publishedTags = Map.of("precache:build-id", "b-1", SnapshotLifecycle.STATE,
-        SnapshotLifecycle.PUBLISHED);
-    IamRequest expire = new IamRequest("ec2:CreateTags", SNAPSHOTS + published, "retention: expire")
-        .withTags("aws:ResourceTag/", publishedTags)
-        .with("aws:RequestTag/" + SnapshotLifecycle.RETENTION, SnapshotLifecycle.EXPIRED)
-        .with("aws:TagKeys", SnapshotLifecycle.RETENTION);
-    Map<String, String> expiredTags = new LinkedHashMap<>(publishedTags);
-    expiredTags.put(SnapshotLifecycle.RETENTION, SnapshotLifecycle.EXPIRED);
-    IamRequest delete = new IamRequest("ec2:DeleteSnapshot", SNAPSHOTS + published, "retention: delete")
-        .withTags("aws:ResourceTag/", expiredTags);
-    return List.of(expire, delete);
   }
 
   /** A SendCommand to a build instance of this run, as allowed, beside the forbidden one to an untagged instance. */

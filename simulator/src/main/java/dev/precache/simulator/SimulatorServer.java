@@ -183,7 +183,7 @@ public final class SimulatorServer implements AutoCloseable {
      */
     private Reply logged(long now, String service, String operation, String region, Map<String, String> parameters,
             Region models, Supplier<Reply> answer) {
-        Map<String, Map<String, String>> resourceTags = NamedResources.tags(service, parameters, models);
+        Map<String, Map<String, String>> resourceTags = NamedResources.tags(service, parameters, models, cloud::region);
         try {
             cloud.faults().maybeFail(service, operation);
             Reply reply = answer.get();
@@ -204,7 +204,8 @@ public final class SimulatorServer implements AutoCloseable {
                 Region models = cloud.region(region);
                 return logged(now, service, request.action(), region, FlatParameters.of(request), models,
                         () -> Reply.xml(switch (service) {
-                    case "ec2" -> new Ec2Responses(models.ec2(), Cloud.ACCOUNT_ID).handle(request, requestId, now);
+                    case "ec2" -> new Ec2Responses(models.ec2(), Cloud.ACCOUNT_ID, r -> cloud.region(r).ec2())
+                            .handle(request, requestId, now);
                     case "cloudformation" -> new CloudFormationResponses(models.cloudFormation())
                             .handle(request, requestId, now);
                     case "sts" -> new StsResponses(Cloud.ACCOUNT_ID).handle(request, requestId);

@@ -77,6 +77,12 @@ final class BuildCommand implements Callable<Integer> {
       return CliError.usage("invalid --nodeclass", "it applies once the build succeeds, which --detach does not wait for",
           "later: precache nodeclass ID --apply " + nodeClass.name).report(err);
     }
+    String keyPolicy = SharedKeyPolicy.statement(request);
+    if (keyPolicy != null) {
+      err.println("note: the accounts shared with need this statement in the key policy of "
+          + String.join("; ", SharedKeyPolicy.keys(request)) + ":");
+      err.println(keyPolicy);
+    }
     PrintWriter out = spec.commandLine().getOut();
     boolean json = output == OutputFormat.json;
     // As snapshot.sh does: whenever stdout carries a result for scripts, the log goes to stderr.

@@ -1,6 +1,7 @@
 package dev.precache.starter;
 
 import dev.precache.workflows.BuildRequest;
+import dev.precache.workflows.RegionCopy;
 import dev.precache.workflows.InvalidRequestException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,7 +41,10 @@ final class BuildOptions {
       Map.entry("force", "--force"),
       Map.entry("volumeInitializationRate", "--volume-initialization-rate"),
       Map.entry("fastRestore", "--fast-restore"),
-      Map.entry("fromPrevious", "--from-previous"));
+      Map.entry("fromPrevious", "--from-previous"),
+      Map.entry("keepSnapshots", "--keep"),
+      Map.entry("copyToRegions", "--copy-to-region"),
+      Map.entry("shareWithAccounts", "--share-with-account"));
 
   @Option(names = {"-r", "--region"},
       description = "AWS region of the build instance and the snapshot (default: $AWS_REGION, then $AWS_DEFAULT_REGION).")
@@ -135,6 +139,29 @@ final class BuildOptions {
       description = "Start from an empty volume and pull everything (the default for one-off builds).")
   boolean fromScratch;
 
+  @Option(names = "--keep", paramLabel = "N",
+      description = "After a successful build, keep the newest N completed snapshots of this build name in the "
+          + "region and delete older ones nothing uses (default: keep all; schedules: 3).")
+  Integer keep;
+
+  @Option(names = "--copy-to-region", paramLabel = "REGION[=KMS_KEY]",
+      description = "Copy the snapshot to this region once it completes and publish it there under -op "
+          + "(repeatable); with -e, =KMS_KEY encrypts the copy with that region's key.")
+  List<String> copyToRegions = new ArrayList<>();
+
+  @Option(names = "--share-with-account", paramLabel = "ACCOUNT_ID",
+      description = "Let this 12-digit account create volumes from the snapshot and its copies (repeatable).")
+  List<String> shareWithAccounts = new ArrayList<>();
+
+  /** {@code REGION} or {@code REGION=KMS_KEY}. */
+  private List<RegionCopy> copies() {
+    return copyToRegions.stream().map(copy -> {
+      int equals = copy.indexOf('=');
+      return equals < 0 ? new RegionCopy(copy.trim(), null)
+          : new RegionCopy(copy.substring(0, equals).trim(), copy.substring(equals + 1).trim());
+    }).toList();
+  }
+
   /** The request as the flags say it; other defaults are the validator's job. */
   BuildRequest toRequest(List<String> images) {
     List<String> platforms = architectures.isEmpty() ? null
@@ -142,7 +169,8 @@ final class BuildOptions {
     return new BuildRequest(name, region != null ? region : regionFromEnvironment(), List.copyOf(images), platforms, ami, instanceType, encrypt, kmsId,
         snapshotSize, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tagMap(),
         timeout, parallelism, volumeThroughput, volumeIops, force, volumeInitializationRate, fastRestore, verify,
-        fromPrevious());
+        fromPrevious(), keep, copyToRegions.isEmpty() ? null : copies(),
+        shareWithAccounts.isEmpty() ? null : List.copyOf(shareWithAccounts));
   }
 
   /** {@code --from-previous}, {@code --from-scratch}, or neither (null: the workflow's default for how it started). */

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.precache.workflows.BuildProgress;
 import dev.precache.workflows.BuildResult;
+import dev.precache.workflows.RetentionReport;
+import dev.precache.workflows.SnapshotCopy;
 import dev.precache.workflows.BuildStep;
 import dev.precache.workflows.CachedImage;
 import dev.precache.workflows.IncrementalBuild;
@@ -71,11 +73,22 @@ record BuildReport(
   /** What a successful build made; {@code upToDate}: the newest snapshot already held it, nothing was launched. */
   record Result(String snapshotId, String region, int volumeSizeGiB, List<CachedImage> images,
                 String publishedParameter, Long elapsedSeconds, boolean upToDate, VolumeUsage volumeUsage,
-                VolumePerformance volumePerformance, String instanceWarning, IncrementalBuild incremental) {
+                VolumePerformance volumePerformance, String instanceWarning, IncrementalBuild incremental,
+                RetentionOutcome retention, List<SnapshotCopy> copies) {
     static Result of(BuildResult result, Duration elapsed) {
       return new Result(result.snapshotId(), result.region(), result.volumeSizeGiB(), result.images(),
           result.publishedParameter(), elapsed == null ? null : elapsed.toSeconds(), result.upToDate(),
-          result.volumeUsage(), result.volumePerformance(), result.instanceWarning(), result.incremental());
+          result.volumeUsage(), result.volumePerformance(), result.instanceWarning(), result.incremental(),
+          RetentionOutcome.of(result.retention()), result.copies() == null ? List.of() : result.copies());
+    }
+  }
+
+  /** {@code --keep}'s outcome: the snapshots it deleted, how many of the name it kept, or why it did not complete. */
+  record RetentionOutcome(int keep, List<String> deleted, int kept, String warning) {
+    static RetentionOutcome of(RetentionReport report) {
+      return report == null ? null : new RetentionOutcome(report.keep(),
+          report.with(RetentionReport.Verdict.DELETED).stream().map(e -> e.snapshot().snapshotId()).toList(),
+          report.with(RetentionReport.Verdict.KEEP).size(), report.warning());
     }
   }
 

@@ -49,7 +49,8 @@ final class BuildSpecFile {
       Integer parallelism,
       Integer volumeThroughput,
       Integer volumeIops,
-      Boolean fromPrevious) {}
+      Boolean fromPrevious,
+      Integer keep) {}
 
   /** How each {@link BuildRequest} field is spelled in the file, for validation messages. */
   private static final Map<String, String> KEY_OF_FIELD = Map.ofEntries(
@@ -57,7 +58,8 @@ final class BuildSpecFile {
       Map.entry("kmsKeyId", "kmsId"),
       Map.entry("volumeSizeGiB", "snapshotSize"),
       Map.entry("pullParallelism", "parallelism"),
-      Map.entry("volumeThroughputMiBps", "volumeThroughput"));
+      Map.entry("volumeThroughputMiBps", "volumeThroughput"),
+      Map.entry("keepSnapshots", "keep"));
 
   private static final YAMLMapper YAML = YAMLMapper.builder()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -138,7 +140,7 @@ final class BuildSpecFile {
         spec.instanceRole(), spec.securityGroupId(), spec.subnetId(), spec.outputParameterName(),
         !Boolean.FALSE.equals(spec.publicIp()), spec.tags() == null ? Map.of() : spec.tags(),
         timeout(spec.timeout(), source), spec.parallelism(), spec.volumeThroughput(), spec.volumeIops(), false,
-        spec.fromPrevious());
+        null, List.of(), false, spec.fromPrevious(), spec.keep(), null, null);
   }
 
   private static Duration timeout(String timeout, String source) throws InvalidSpecException {

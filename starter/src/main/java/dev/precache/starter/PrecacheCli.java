@@ -20,7 +20,8 @@ import picocli.CommandLine.ScopeType;
     subcommands = {
         BuildCommand.class, PlanCommand.class, StatusCommand.class, WatchCommand.class, CancelCommand.class,
         ListCommand.class,
-        ScheduleCommand.class, SetupCommand.class, NodeClassCommand.class, VerifyCommand.class
+        ScheduleCommand.class, SnapshotsCommand.class, JanitorCommand.class, SetupCommand.class, NodeClassCommand.class,
+        VerifyCommand.class
     },
     footerHeading = "%n",
     footer = {

@@ -3,6 +3,7 @@ package dev.precache.starter;
 import dev.precache.workflows.BuildProgress;
 import dev.precache.workflows.BuildResult;
 import dev.precache.workflows.BuildStep;
+import dev.precache.workflows.RetentionReport;
 import dev.precache.workflows.ImagePull;
 import dev.precache.workflows.IncrementalBuild;
 import dev.precache.workflows.VolumePerformance;
@@ -134,6 +135,7 @@ final class ProgressPrinter implements ProgressView {
       out.println("Up to date: " + result.snapshotId() + " already holds these " + result.images().size()
           + " image(s) at the same digests; nothing was launched"
           + (result.publishedParameter() == null ? "." : "; published to " + result.publishedParameter() + "."));
+      printRetention(result.retention());
       out.flush();
       return;
     }
@@ -163,8 +165,29 @@ final class ProgressPrinter implements ProgressView {
     if (result.publishedParameter() != null) {
       out.println("  published " + result.snapshotId() + " to SSM parameter " + result.publishedParameter());
     }
+    if (result.copies() != null) {
+      result.copies().forEach(copy -> out.println("  copied to " + copy.region() + ": " + copy.snapshotId()
+          + (copy.publishedParameter() == null ? "" : ", published to SSM parameter " + copy.publishedParameter()
+          + " there")));
+    }
+    printRetention(result.retention());
     out.println("All done! Created snapshot in " + result.region() + ": " + result.snapshotId());
     out.flush();
+  }
+
+  /** What {@code --keep} did after the build. */
+  private void printRetention(RetentionReport retention) {
+    if (retention == null) {
+      return;
+    }
+    if (retention.warning() != null) {
+      out.println("  warning: " + retention.warning());
+      return;
+    }
+    List<String> deleted = retention.with(RetentionReport.Verdict.DELETED).stream()
+        .map(entry -> entry.snapshot().snapshotId()).toList();
+    out.println("  kept " + retention.with(RetentionReport.Verdict.KEEP).size() + " snapshot(s) (--keep "
+        + retention.keep() + "), deleted " + (deleted.isEmpty() ? "none" : String.join(", ", deleted)));
   }
 
   /** Once the first step has sized the volume: the size and why. */

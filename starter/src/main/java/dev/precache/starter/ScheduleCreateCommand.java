@@ -2,6 +2,7 @@ package dev.precache.starter;
 
 import dev.precache.workflows.BuildRequest;
 import dev.precache.workflows.BuildRequestValidator;
+import dev.precache.workflows.RetentionRequest;
 import dev.precache.workflows.InvalidRequestException;
 import io.temporal.client.schedules.Schedule;
 import java.io.PrintWriter;
@@ -86,7 +87,7 @@ final class ScheduleCreateCommand implements Callable<Integer> {
     ScheduleTiming timing;
     try {
       ScheduleRules.requireScheduleId(scheduleId);
-      request = request();
+      request = withDefaultRetention(request());
       timing = timing();
     } catch (CliError e) {
       return e.report(err);
@@ -99,6 +100,11 @@ final class ScheduleCreateCommand implements Callable<Integer> {
       spec.commandLine().getOut().println("Created schedule " + scheduleId + ": " + BuildWorkflowOptions.summary(request));
       return CommandLine.ExitCode.OK;
     });
+  }
+
+  /** A schedule builds night after night: without {@code --keep} it would keep every snapshot forever. */
+  static BuildRequest withDefaultRetention(BuildRequest request) {
+    return request.keepSnapshots() != null ? request : request.withKeepSnapshots(RetentionRequest.DEFAULT_KEEP);
   }
 
   /**

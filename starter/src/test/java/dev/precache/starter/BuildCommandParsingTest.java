@@ -3,6 +3,7 @@ package dev.precache.starter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.precache.workflows.BuildRequest;
+import dev.precache.workflows.RegionCopy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -90,6 +91,31 @@ class BuildCommandParsingTest {
     assertThat(parse("build", "--from-previous", "img").fromPrevious()).isTrue();
     assertThat(parse("build", "--from-scratch", "img").fromPrevious()).isFalse();
     assertThat(parse("build", "img").fromPrevious()).isNull();
+  }
+
+  @Test
+  void keepCopiesAndSharesMapToTheRequestAndBesideMainsFlags() {
+    BuildRequest request = parse("build", "-e", "--keep", "4", "--copy-to-region", "us-east-1",
+        "--copy-to-region", "eu-west-1=alias/precache", "--share-with-account", "210987654321", "--fast-restore",
+        "us-west-2a", "--from-previous", "img");
+
+    assertThat(request.keepSnapshots()).isEqualTo(4);
+    assertThat(request.copyToRegions()).containsExactly(new RegionCopy("us-east-1", null),
+        new RegionCopy("eu-west-1", "alias/precache"));
+    assertThat(request.shareWithAccounts()).containsExactly("210987654321");
+    assertThat(request.fastRestoreZones()).containsExactly("us-west-2a");
+    assertThat(request.fromPrevious()).isTrue();
+    assertThat(parse("build", "img")).extracting(BuildRequest::keepSnapshots, BuildRequest::copyToRegions,
+        BuildRequest::shareWithAccounts).containsOnlyNulls();
+  }
+
+  @Test
+  void aCopyToTheBuildsOwnRegionIsAUsageErrorNamingTheFlag() {
+    int exit = cli.execute("build", "-r", "us-west-2", "--copy-to-region", "us-west-2", "img");
+
+    assertThat(exit).isEqualTo(2);
+    assertThat(err.toString()).contains("--copy-to-region", "copy it to other regions");
+    assertThat(connections).hasValue(0);
   }
 
   @Test

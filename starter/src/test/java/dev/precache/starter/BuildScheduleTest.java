@@ -28,6 +28,17 @@ class BuildScheduleTest {
   }
 
   @Test
+  void aScheduleKeepsThreeSnapshotsUnlessItsBuildSaysOtherwise() {
+    assertThat(ScheduleCreateCommand.withDefaultRetention(REQUEST).keepSnapshots()).isEqualTo(3);
+    assertThat(ScheduleCreateCommand.withDefaultRetention(REQUEST.withKeepSnapshots(7)).keepSnapshots()).isEqualTo(7);
+    Schedule schedule = BuildSchedule.of("gpu-nightly", ScheduleCreateCommand.withDefaultRetention(REQUEST),
+        nightly(Overlap.SKIP));
+    BuildRequest scheduled = ((ScheduleActionStartWorkflow) schedule.getAction()).getArguments()
+        .get(0, BuildRequest.class);
+    assertThat(scheduled.keepSnapshots()).isEqualTo(3);
+  }
+
+  @Test
   void cronSpecWithTimeZoneAndJitter() {
     Schedule schedule = BuildSchedule.of("gpu-nightly", REQUEST, nightly(Overlap.SKIP));
 

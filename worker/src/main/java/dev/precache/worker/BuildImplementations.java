@@ -1,9 +1,12 @@
 package dev.precache.worker;
 
 import dev.precache.workflows.BuilderActivities;
+import dev.precache.workflows.CopyActivities;
 import dev.precache.workflows.InstanceActivities;
+import dev.precache.workflows.JanitorActivities;
 import dev.precache.workflows.PublishActivities;
 import dev.precache.workflows.RegistryActivities;
+import dev.precache.workflows.RetentionActivities;
 import dev.precache.workflows.SnapshotActivities;
 import dev.precache.workflows.SnapshotBuildWorkflow;
 import dev.precache.workflows.StackActivities;
@@ -21,4 +24,7 @@ public record BuildImplementations(
     SnapshotActivities snapshot,
     PublishActivities publish,
     RegistryActivities registry,
-    BuilderActivities builder) {}
+    BuilderActivities builder,
+    RetentionActivities retention,
+    JanitorActivities janitor,
+    CopyActivities copy) {}

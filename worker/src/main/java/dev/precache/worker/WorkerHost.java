@@ -1,9 +1,11 @@
 package dev.precache.worker;
 
 import dev.precache.workflows.BuilderSetupWorkflowImpl;
+import dev.precache.workflows.JanitorWorkflowImpl;
 import dev.precache.workflows.PlanWorkflowImpl;
 import dev.precache.workflows.VerifySnapshotWorkflowImpl;
 import dev.precache.workflows.SnapshotBuildWorkflow;
+import dev.precache.workflows.SnapshotRetentionWorkflowImpl;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
@@ -79,11 +81,13 @@ public final class WorkerHost implements AutoCloseable {
         .build());
     if (workflows) {
       worker.registerWorkflowImplementationTypes(implementations.workflowType(), PlanWorkflowImpl.class,
-          VerifySnapshotWorkflowImpl.class,
-          BuilderSetupWorkflowImpl.class);
+          VerifySnapshotWorkflowImpl.class, BuilderSetupWorkflowImpl.class, SnapshotRetentionWorkflowImpl.class,
+          JanitorWorkflowImpl.class);
     }
     worker.registerActivitiesImplementations(implementations.stack(), implementations.instance(),
-        implementations.snapshot(), implementations.publish(), implementations.registry(), implementations.builder());
+        implementations.snapshot(), implementations.publish(), implementations.registry(), implementations.builder(),
+        implementations.retention(), implementations.janitor(), implementations.copy(),
+        new BuildLivenessActivitiesImpl(client));
     factory.start();
     return new WorkerHost(factory);
   }

@@ -4,8 +4,11 @@ import dev.precache.activities.AwsClients;
 import dev.precache.activities.BuilderActivitiesImpl;
 import dev.precache.activities.DockerConfig;
 import dev.precache.activities.RegistryActivitiesImpl;
+import dev.precache.activities.RetentionActivitiesImpl;
 import dev.precache.activities.RegistryEndpoints;
+import dev.precache.activities.CopyActivitiesImpl;
 import dev.precache.activities.InstanceActivitiesImpl;
+import dev.precache.activities.JanitorActivitiesImpl;
 import dev.precache.activities.PublishActivitiesImpl;
 import dev.precache.activities.SnapshotActivitiesImpl;
 import dev.precache.activities.StackActivitiesImpl;
@@ -30,7 +33,10 @@ public final class WorkerWiring {
         new SnapshotActivitiesImpl(aws, pollInterval, BuildTimeouts.SNAPSHOT_POLL_WINDOW),
         new PublishActivitiesImpl(aws, pollInterval),
         new RegistryActivitiesImpl(aws, registries, logins),
-        new BuilderActivitiesImpl(aws, pollInterval));
+        new BuilderActivitiesImpl(aws, pollInterval),
+        new RetentionActivitiesImpl(aws, pollInterval),
+        new JanitorActivitiesImpl(aws, pollInterval),
+        new CopyActivitiesImpl(aws, pollInterval));
   }
 
   private WorkerWiring() {}

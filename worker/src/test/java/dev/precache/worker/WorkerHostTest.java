@@ -13,7 +13,10 @@ import dev.precache.workflows.BuildSearchAttributes;
 import dev.precache.workflows.BuilderActivities;
 import dev.precache.workflows.InstanceActivities;
 import dev.precache.workflows.PublishActivities;
+import dev.precache.workflows.CopyActivities;
+import dev.precache.workflows.JanitorActivities;
 import dev.precache.workflows.RegistryActivities;
+import dev.precache.workflows.RetentionActivities;
 import dev.precache.workflows.SnapshotActivities;
 import dev.precache.workflows.SnapshotBuildWorkflow;
 import dev.precache.workflows.StackActivities;
@@ -42,7 +45,10 @@ class WorkerHostTest {
       mock(SnapshotActivities.class, withSettings().withoutAnnotations()),
       publish,
       mock(RegistryActivities.class, withSettings().withoutAnnotations()),
-      mock(BuilderActivities.class, withSettings().withoutAnnotations()));
+      mock(BuilderActivities.class, withSettings().withoutAnnotations()),
+      mock(RetentionActivities.class, withSettings().withoutAnnotations()),
+      mock(JanitorActivities.class, withSettings().withoutAnnotations()),
+      mock(CopyActivities.class, withSettings().withoutAnnotations()));
 
   private DevServer server;
   private WorkflowServiceStubs stubs;

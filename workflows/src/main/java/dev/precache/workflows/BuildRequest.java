@@ -37,6 +37,13 @@ import java.util.Map;
  * @param fromPrevious          create the build volume from the newest completed snapshot of this name and region
  *                              and pull only what changed ({@code --from-previous}; false: {@code --from-scratch});
  *                              null: true for a build a schedule started, false for one-off builds
+ * @param keepSnapshots         after a successful build, keep this many of the newest completed snapshots of its
+ *                              name in the region and delete the older ones nothing uses ({@link Retention}); null
+ *                              keeps every one ({@code --keep})
+ * @param copyToRegions         regions to copy the completed snapshot to, each published there too
+ *                              ({@code --copy-to-region}); null or empty: none
+ * @param shareWithAccounts     12-digit accounts given createVolumePermission on the snapshot and its copies
+ *                              ({@code --share-with-account}); null or empty: none
  */
 public record BuildRequest(
     String name,
@@ -62,10 +69,25 @@ public record BuildRequest(
     Integer volumeInitializationRateMiBps,
     List<String> fastRestoreZones,
     boolean verify,
-    Boolean fromPrevious) {
+    Boolean fromPrevious,
+    Integer keepSnapshots,
+    List<RegionCopy> copyToRegions,
+    List<String> shareWithAccounts) {
 
   public BuildRequest {
     fastRestoreZones = fastRestoreZones == null ? List.of() : List.copyOf(fastRestoreZones);
+  }
+
+  /** A request as precache before retention and copies spelled it: keeps every snapshot, one region, no shares. */
+  public BuildRequest(String name, String region, List<String> images, List<String> platforms, String amiParameter,
+      String instanceType, boolean encrypt, String kmsKeyId, Integer volumeSizeGiB, String instanceRole,
+      String securityGroupId, String subnetId, String outputParameterName, boolean publicIp, Map<String, String> tags,
+      Duration timeout, Integer pullParallelism, Integer volumeThroughputMiBps, Integer volumeIops, boolean force,
+      Integer volumeInitializationRateMiBps, List<String> fastRestoreZones, boolean verify, Boolean fromPrevious) {
+    this(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, volumeSizeGiB, instanceRole,
+        securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
+        volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones, verify, fromPrevious,
+        null, null, null);
   }
 
   /** A request as precache before {@code fromPrevious} spelled it: the default for where it was started. */
@@ -125,7 +147,8 @@ public record BuildRequest(
   public BuildRequest withVolumeSizeGiB(int sizeGiB) {
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId, sizeGiB,
         instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout, pullParallelism,
-        volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones, verify, fromPrevious);
+        volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones, verify, fromPrevious,
+        keepSnapshots, copyToRegions, shareWithAccounts);
   }
 
   /** This request with its pulls' parallelism decided; null leaves it to the workflow's plan. */
@@ -133,7 +156,7 @@ public record BuildRequest(
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
         volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
         parallelism, volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones, verify,
-        fromPrevious);
+        fromPrevious, keepSnapshots, copyToRegions, shareWithAccounts);
   }
 
   /** This request with the data volume's gp3 throughput and IOPS decided. */
@@ -141,7 +164,7 @@ public record BuildRequest(
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
         volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
         pullParallelism, throughputMiBps, iops, force, volumeInitializationRateMiBps, fastRestoreZones, verify,
-        fromPrevious);
+        fromPrevious, keepSnapshots, copyToRegions, shareWithAccounts);
   }
 
   /** This request, verified ({@code --verify}) or not before publishing. */
@@ -149,7 +172,25 @@ public record BuildRequest(
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
         volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
         pullParallelism, volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones,
-        verified, fromPrevious);
+        verified, fromPrevious, keepSnapshots, copyToRegions, shareWithAccounts);
+  }
+
+  /** This request keeping {@code keep} snapshots of its name ({@code --keep}; a schedule's default). */
+  public BuildRequest withKeepSnapshots(Integer keep) {
+    return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, encrypt, kmsKeyId,
+        volumeSizeGiB, instanceRole, securityGroupId, subnetId, outputParameterName, publicIp, tags, timeout,
+        pullParallelism, volumeThroughputMiBps, volumeIops, force, volumeInitializationRateMiBps, fastRestoreZones,
+        verify, fromPrevious, keep, copyToRegions, shareWithAccounts);
+  }
+
+  /** The copies asked for, never null. */
+  public List<RegionCopy> copies() {
+    return copyToRegions == null ? List.of() : copyToRegions;
+  }
+
+  /** The accounts to share with, never null. */
+  public List<String> sharedWith() {
+    return shareWithAccounts == null ? List.of() : shareWithAccounts;
   }
 
   /** A request with snapshot.sh's defaults for everything but the region and the images. */

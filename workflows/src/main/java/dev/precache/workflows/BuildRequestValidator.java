@@ -2,6 +2,7 @@ package dev.precache.workflows;
 
 import java.time.Duration;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -25,8 +26,9 @@ public final class BuildRequestValidator {
    * User tags a request may carry: EC2's 50 per snapshot less precache's own, of which there are at most 13
    * (Name, precache:build-id, precache:workflow-id and precache:state from the snapshot activity;
    * {@link SnapshotContent}'s six and at least one image-list tag; precache:parent-snapshot of an incremental build
-   * and precache:fast-restore of a --fast-restore one). The stack carries them plus precache:build-id, under
-   * CloudFormation's 50.
+   * and one tag written later, precache:fast-restore or retention's precache:retention, {@link
+   * SnapshotLifecycle#LATER_TAGS}). A copy carries precache:source-snapshot in place of precache:parent-snapshot.
+   * The stack carries them plus precache:build-id and precache:workflow-id, under CloudFormation's 50.
    */
   public static final int MAX_USER_TAGS = 37;
   /** AWS's tag key and value lengths, in Unicode characters. */
@@ -161,12 +163,18 @@ public final class BuildRequestValidator {
     List<String> zones = fastRestoreZones(request.fastRestoreZones(), region);
     require(rate == null || zones.isEmpty(), "fastRestore", "a volume initialisation rate overrides fast snapshot "
         + "restore (EBS uses the rate when both apply): choose one of --volume-initialization-rate and --fast-restore");
+    if (request.keepSnapshots() != null) {
+      requireBetween(request.keepSnapshots(), 1, RetentionRequest.MAX_KEEP, "keepSnapshots", "");
+    }
+    List<RegionCopy> copies = copies(request, region);
+    List<String> accounts = accounts(request.sharedWith());
 
     return new BuildRequest(name, region, images, platforms, amiParameter, instanceType, request.encrypt(),
         request.kmsKeyId(), volumeSizeGiB, request.instanceRole(), request.securityGroupId(), request.subnetId(),
         request.outputParameterName(), request.publicIp(), tags, timeout, pullParallelism,
         request.volumeThroughputMiBps(), request.volumeIops(), request.force(), rate, zones, request.verify(),
-        request.fromPrevious());
+        request.fromPrevious(), request.keepSnapshots(), copies.isEmpty() ? null : copies,
+        accounts.isEmpty() ? null : accounts);
   }
 
   /**
@@ -185,6 +193,40 @@ public final class BuildRequestValidator {
     require(zones.size() <= RestoreTimeModel.MAX_FAST_RESTORE_ZONES, "fastRestore",
         "at most " + RestoreTimeModel.MAX_FAST_RESTORE_ZONES + " Availability Zones, got " + zones.size());
     return zones;
+  }
+
+  /** At most this many regions to copy to, and accounts to share with: a build waits for every copy. */
+  public static final int MAX_COPIES = 10;
+  public static final int MAX_SHARED_ACCOUNTS = 20;
+  private static final Pattern ACCOUNT = Pattern.compile("[0-9]{12}");
+
+  private static List<RegionCopy> copies(BuildRequest request, String region) {
+    List<RegionCopy> copies = request.copies();
+    require(copies.size() <= MAX_COPIES, "copyToRegions", "at most " + MAX_COPIES + " regions, got " + copies.size());
+    Set<String> seen = new HashSet<>();
+    for (RegionCopy copy : copies) {
+      require(copy != null && copy.region() != null && isRegion(copy.region()), "copyToRegions",
+          "must be AWS regions such as us-east-1, got '" + (copy == null ? null : copy.region()) + "'");
+      require(!copy.region().equals(region), "copyToRegions", "the snapshot is built in " + region
+          + " already; copy it to other regions");
+      require(seen.add(copy.region()), "copyToRegions", copy.region() + " is given twice");
+      require(copy.kmsKeyId() == null || request.encrypt(), "copyToRegions",
+          "a KMS key for " + copy.region() + " is only allowed with encrypt");
+      require(copy.kmsKeyId() == null || KMS_KEY.matcher(copy.kmsKeyId()).matches(), "copyToRegions",
+          "the KMS key for " + copy.region() + " must be a KMS key ID, ARN or alias");
+    }
+    return List.copyOf(copies);
+  }
+
+  private static List<String> accounts(List<String> accounts) {
+    require(accounts.size() <= MAX_SHARED_ACCOUNTS, "shareWithAccounts",
+        "at most " + MAX_SHARED_ACCOUNTS + " accounts, got " + accounts.size());
+    for (String account : accounts) {
+      require(account != null && ACCOUNT.matcher(account).matches(), "shareWithAccounts",
+          "must be 12-digit AWS account IDs, got '" + account + "'");
+    }
+    require(accounts.stream().distinct().count() == accounts.size(), "shareWithAccounts", "an account is given twice");
+    return List.copyOf(accounts);
   }
 
   private static List<String> images(List<String> requested) {

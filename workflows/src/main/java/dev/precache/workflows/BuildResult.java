@@ -22,6 +22,10 @@ import java.util.List;
  *                           and when nothing was launched)
  * @param instanceWarning    what the build instance could not do for these pulls, or null
  * @param incremental        what an incremental rebuild started from and wrote; null for a build from scratch
+ * @param retention          what {@code --keep} deleted and kept after the build, or null without it; its
+ *                           {@code warning} says why it did not complete (the build succeeded all the same)
+ * @param copies             the snapshot's copies in other regions, each published there ({@code --copy-to-region});
+ *                           null for builds before copies
  */
 public record BuildResult(
     String snapshotId,
@@ -37,14 +41,37 @@ public record BuildResult(
     VolumeUsage volumeUsage,
     VolumePerformance volumePerformance,
     String instanceWarning,
-    IncrementalBuild incremental) {
+    IncrementalBuild incremental,
+    RetentionReport retention,
+    List<SnapshotCopy> copies) {
+
+  /** A result as builds before retention and copies return it. */
+  public BuildResult(String snapshotId, String region, int volumeSizeGiB, List<CachedImage> images,
+      List<StepTiming> steps, String stackName, String instanceId, String publishedParameter, boolean upToDate,
+      VolumeSizing sizing, VolumeUsage volumeUsage, VolumePerformance volumePerformance, String instanceWarning,
+      IncrementalBuild incremental) {
+    this(snapshotId, region, volumeSizeGiB, images, steps, stackName, instanceId, publishedParameter, upToDate,
+        sizing, volumeUsage, volumePerformance, instanceWarning, incremental, null, null);
+  }
 
   /** A result as builds before incremental rebuilds return it. */
   public BuildResult(String snapshotId, String region, int volumeSizeGiB, List<CachedImage> images,
       List<StepTiming> steps, String stackName, String instanceId, String publishedParameter, boolean upToDate,
       VolumeSizing sizing, VolumeUsage volumeUsage, VolumePerformance volumePerformance, String instanceWarning) {
     this(snapshotId, region, volumeSizeGiB, images, steps, stackName, instanceId, publishedParameter, upToDate,
-        sizing, volumeUsage, volumePerformance, instanceWarning, null);
+        sizing, volumeUsage, volumePerformance, instanceWarning, (IncrementalBuild) null);
+  }
+
+  public BuildResult withRetention(RetentionReport report) {
+    return new BuildResult(snapshotId, region, volumeSizeGiB, images, steps, stackName, instanceId,
+        publishedParameter, upToDate, sizing, volumeUsage, volumePerformance, instanceWarning, incremental, report,
+        copies);
+  }
+
+  public BuildResult withCopies(List<SnapshotCopy> made) {
+    return new BuildResult(snapshotId, region, volumeSizeGiB, images, steps, stackName, instanceId,
+        publishedParameter, upToDate, sizing, volumeUsage, volumePerformance, instanceWarning, incremental, retention,
+        made);
   }
 
   /** A result as builds before the instance-fit change return it. */

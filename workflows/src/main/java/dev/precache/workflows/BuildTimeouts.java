@@ -71,6 +71,12 @@ public final class BuildTimeouts {
   public static final ActivityOptions RESOLVE_IMAGES = heartbeating(Duration.ofMinutes(3));
   public static final ActivityOptions FIND_SNAPSHOT = heartbeating(Duration.ofMinutes(2));
   public static final ActivityOptions DESCRIBE_INSTANCE_TYPE = heartbeating(Duration.ofMinutes(2));
+  /** Listing a region's snapshots with what uses them, and deleting one: a few pages of EC2 and SSM reads. */
+  public static final ActivityOptions RETENTION = heartbeating(Duration.ofMinutes(5));
+  /** CopySnapshot and ModifySnapshotAttribute: one call each, the copy's wait is AWAIT_SNAPSHOT's. */
+  public static final ActivityOptions COPY_SNAPSHOT = heartbeating(Duration.ofMinutes(5));
+  /** A janitor's removal waits for a stack's deletion, as teardown does. */
+  public static final ActivityOptions JANITOR = heartbeating(Duration.ofMinutes(30));
 
   /** Teardown keeps retrying transient errors for a long time: giving up would leak the stack. */
   public static final ActivityOptions TEARDOWN = ActivityOptions.newBuilder()

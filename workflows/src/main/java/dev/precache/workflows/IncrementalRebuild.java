@@ -25,7 +25,7 @@ final class IncrementalRebuild {
   /** The change that creates the volume from the previous snapshot: builds recorded before it start from scratch. */
   static final String CHANGE = "incremental-rebuild";
   /** The snapshot a snapshot's volume was created from. */
-  static final String PARENT_TAG = "precache:parent-snapshot";
+  static final String PARENT_TAG = SnapshotContent.PARENT;
 
   private static final Logger log = Workflow.getLogger(IncrementalRebuild.class);
 

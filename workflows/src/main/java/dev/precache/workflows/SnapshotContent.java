@@ -16,8 +16,9 @@ import java.util.OptionalLong;
  * What a snapshot holds, written on the snapshot itself as tags so it outlives Temporal's retention: the build
  * name, a hash of the content (every image × platform with its digests), the list itself, and the bytes the
  * images took. EC2 allows 50 tags of at most 256 characters; the snapshot also carries Name, the build and
- * workflow IDs, its {@link SnapshotLifecycle#STATE} and up to {@link BuildRequestValidator#MAX_USER_TAGS} user tags, so the list is one string cut
- * into as many 256-character tags as are left ({@code precache:images:1}, {@code :2}, …; read back by
+ * workflow IDs, its {@link SnapshotLifecycle#STATE}, up to {@link BuildRequestValidator#MAX_USER_TAGS} user tags and
+ * the places kept for later ({@link SnapshotLifecycle#LATER_TAGS}), so the list is one string cut into as many
+ * 256-character tags as are left ({@code precache:images:1}, {@code :2}, …; read back by
  * concatenation). A list that does not fit ends in {@value #CUT}; the content hash always covers everything.
  */
 public final class SnapshotContent {
@@ -29,6 +30,8 @@ public final class SnapshotContent {
   /** The Availability Zones fast snapshot restore is enabled in, comma-separated; absent when it is not. */
   public static final String FAST_RESTORE = "precache:fast-restore";
   public static final String IMAGES_PREFIX = "precache:images:";
+  /** The snapshot an incremental rebuild's volume was created from ({@link IncrementalRebuild}); absent from scratch. */
+  public static final String PARENT = "precache:parent-snapshot";
 
   /** EC2's limits on one resource's tags. */
   static final int EC2_MAX_TAGS = 50;
@@ -52,7 +55,8 @@ public final class SnapshotContent {
   }
 
   /**
-   * The tags describing a snapshot of {@code images}, for a build whose request carries {@code userTags} tags.
+   * The tags describing a snapshot of {@code images}, beside {@code userTags} others: the request's, its lineage and
+   * the places kept for tags written later.
    *
    * @param usage the volume as measured after the pulls
    */

@@ -50,6 +50,8 @@ final class FakeCloud {
   final PublishActivities publish = mock(PublishActivities.class, withSettings().withoutAnnotations());
   final RegistryActivities registry = mock(RegistryActivities.class, withSettings().withoutAnnotations());
   final BuilderActivities builder = mock(BuilderActivities.class, withSettings().withoutAnnotations());
+  final RetentionActivities retention = mock(RetentionActivities.class, withSettings().withoutAnnotations());
+  final CopyActivities copies = mock(CopyActivities.class, withSettings().withoutAnnotations());
   static final String BUILDER_PROFILE = "precache-builder-InstanceProfile-0A1B2C3D4E5F";
   /** The bytes {@code df} reports used after the pulls: 3 GiB. */
   static final VolumeUsage USAGE = new VolumeUsage(20L << 30, 3L << 30, 17L << 30);
@@ -123,7 +125,7 @@ final class FakeCloud {
   static TestWorkflowExtension extension(Scope metrics) {
     TestWorkflowExtension.Builder builder = TestWorkflowExtension.newBuilder()
         .registerWorkflowImplementationTypes(SnapshotBuildWorkflowImpl.class, PlanWorkflowImpl.class,
-            VerifySnapshotWorkflowImpl.class)
+            VerifySnapshotWorkflowImpl.class, SnapshotRetentionWorkflowImpl.class)
         .setDoNotStart(true);
     for (SearchAttributeKey<?> key : BuildSearchAttributes.ALL) {
       builder.registerSearchAttribute(key.getName(), key.getValueType());
@@ -138,7 +140,7 @@ final class FakeCloud {
   }
 
   void register(Worker worker) {
-    worker.registerActivitiesImplementations(stack, instance, snapshots, publish, registry, builder);
+    worker.registerActivitiesImplementations(stack, instance, snapshots, publish, registry, builder, retention, copies);
   }
 
   static SnapshotBuildWorkflow newBuild(WorkflowClient client, Worker worker, String workflowId) {

@@ -138,7 +138,7 @@ class SnapshotBuildReplayTest {
         .map(event -> DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(0,
             Optional.of(event.getMarkerRecordedEventAttributes().getDetailsMap().get("changeId")), String.class,
             String.class)))
-        .contains(SnapshotBuildWorkflowImpl.PULL_PROGRESS);
+        .contains(ImagePulls.PULL_PROGRESS);
   }
 
   @Test
@@ -267,6 +267,23 @@ class SnapshotBuildReplayTest {
 
     String history = client.fetchHistory("incremental-rebuild").toJson(true);
     Files.writeString(Path.of("src/test/resources", INCREMENTAL_HISTORY), history);
+  }
+
+  @Test
+  void replaysABuildThatAppliedRetentionAfterwards() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(RetentionAfterBuildTest.HISTORY,
+        SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void replaysABuildThatCopiedItsSnapshotToAnotherRegion() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(RegionCopiesTest.HISTORY, SnapshotBuildWorkflowImpl.class);
+  }
+
+  @Test
+  void replaysABuildThatMarkedItsCopyPublishedBeforeNamingIt() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(RegionCopiesTest.PUBLISHED_COPIES_HISTORY,
+        SnapshotBuildWorkflowImpl.class);
   }
 
   @Test

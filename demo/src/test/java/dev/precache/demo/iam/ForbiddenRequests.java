@@ -46,6 +46,19 @@ public final class ForbiddenRequests {
     forbidden.put("create a snapshot that is born published", new IamRequest("ec2:CreateSnapshot", snapshots + "*",
         "forbidden").with("aws:RequestTag/precache:build-id", "b-1")
         .with("aws:RequestTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.PUBLISHED));
+    forbidden.put("mark a published snapshot failed (then delete it)", new IamRequest("ec2:CreateTags",
+        snapshots + published, "forbidden").withTags("aws:ResourceTag/", publishedTags)
+        .with("aws:RequestTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.FAILED)
+        .with("aws:TagKeys", SnapshotLifecycle.STATE));
+    forbidden.put("copy a snapshot precache did not make", new IamRequest("ec2:CopySnapshot", snapshots + "snap-x",
+        "forbidden").with("aws:ResourceTag/Name", "database-backup").with("aws:RequestTag/precache:build-id", "b-1")
+        .with("aws:RequestTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.BUILDING));
+    forbidden.put("share a snapshot precache did not make", new IamRequest("ec2:ModifySnapshotAttribute",
+        snapshots + "snap-x", "forbidden").with("aws:ResourceTag/Name", "database-backup"));
+    forbidden.put("delete a volume that is not a build's", new IamRequest("ec2:DeleteVolume",
+        "arn:aws:ec2:" + region + ":" + account + ":volume/vol-db", "forbidden").with("aws:ResourceTag/Name", "db"));
+    forbidden.put("terminate an instance directly that is not a build's", new IamRequest("ec2:TerminateInstances",
+        instances + "i-production", "forbidden").with("aws:ResourceTag/Name", "production"));
     forbidden.put("snapshot a volume that is not a build's", new IamRequest("ec2:CreateSnapshot",
         "arn:aws:ec2:" + region + ":" + account + ":volume/vol-db", "forbidden").with("aws:ResourceTag/Name", "db"));
     forbidden.put("launch an instance without precache's tag", viaCloudFormation);

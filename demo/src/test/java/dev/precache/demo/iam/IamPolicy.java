@@ -15,7 +15,9 @@ import java.util.regex.Pattern;
  * ("Policy evaluation logic", "IAM JSON policy elements: Condition operators") describes it: a request is allowed
  * when an Allow statement matches it and no Deny statement does; an explicit Deny wins; otherwise it is denied by
  * default. A statement matches when its Action (or NotAction), its Resource (or NotResource) and every condition
- * match. Supported: {@code *} and {@code ?} wildcards (actions case-insensitive, resources case-sensitive), the
+ * match. Supported: {@code *} and {@code ?} wildcards (actions case-insensitive, resources case-sensitive) and the
+ * special characters {@code ${*}}, {@code ${?}}, {@code ${$}} that stand for a literal {@code *}, {@code ?},
+ * {@code $} ("IAM policy elements: Variables and tags", "Special characters"), the
  * operators String[Not]Equals[IgnoreCase], String[Not]Like, Arn[Not]Like, Arn[Not]Equals, Bool and Null, each with
  * {@code IfExists}, and the ForAllValues/ForAnyValue set qualifiers. Anything else (policy variables, numeric and
  * date operators, Principal) is refused when the policy is read, so a policy that uses it cannot pass unchecked.
@@ -59,7 +61,8 @@ public final class IamPolicy {
       require(statement.has("Resource") != statement.has("NotResource"), sid + ": needs Resource or NotResource");
       List<String> actions = strings(statement.has("Action") ? statement.get("Action") : statement.get("NotAction"));
       List<String> resources = strings(statement.has("Resource") ? statement.get("Resource") : statement.get("NotResource"));
-      resources.forEach(resource -> require(!resource.contains("${"), sid + ": policy variables are not supported"));
+      resources.forEach(resource -> require(!withoutSpecialCharacters(resource).contains("${"),
+          sid + ": policy variables are not supported"));
       statements.add(new Statement(sid, effect.equals("Allow"), actions, statement.has("NotAction"), resources,
           statement.has("NotResource"), conditions(sid, statement.path("Condition"))));
     }
@@ -164,9 +167,27 @@ public final class IamPolicy {
         .findFirst();
   }
 
+  private static final List<String> SPECIAL_CHARACTERS = List.of("${*}", "${?}", "${$}");
+
+  private static String withoutSpecialCharacters(String pattern) {
+    String rest = pattern;
+    for (String special : SPECIAL_CHARACTERS) {
+      rest = rest.replace(special, "");
+    }
+    return rest;
+  }
+
   private static Pattern wildcard(String pattern, boolean ignoreCase) {
     StringBuilder regex = new StringBuilder();
-    for (char c : pattern.toCharArray()) {
+    for (int i = 0; i < pattern.length(); i++) {
+      char c = pattern.charAt(i);
+      if (c == '$' && SPECIAL_CHARACTERS.contains(pattern.substring(i, Math.min(pattern.length(), i + 4)))) {
+        // The literal character: CopySnapshot's new snapshot is authorized as snapshot/* (EC2 User Guide,
+        // "Example policies for working with the AWS CLI or an AWS SDK", Copy snapshots).
+        regex.append(Pattern.quote(String.valueOf(pattern.charAt(i + 2))));
+        i += 3;
+        continue;
+      }
       switch (c) {
         case '*' -> regex.append(".*");
         case '?' -> regex.append('.');

@@ -154,6 +154,16 @@ class IamPolicyTest {
   }
 
   @Test
+  void specialCharactersStandForTheLiteralCharacter() throws IOException {
+    IamPolicy policy = policy(allow("ec2:CopySnapshot", "arn:aws:ec2:*::snapshot/${*}"));
+
+    assertThat(policy.evaluate(request("ec2:CopySnapshot", "arn:aws:ec2:us-east-1::snapshot/*")))
+        .isEqualTo(Decision.ALLOWED);
+    assertThat(policy.evaluate(request("ec2:CopySnapshot", "arn:aws:ec2:us-east-1::snapshot/snap-1")))
+        .as("${*} is no wildcard").isEqualTo(Decision.IMPLICITLY_DENIED);
+  }
+
+  @Test
   void aPolicyUsingWhatTheEvaluatorDoesNotKnowIsRefusedNotMisread() {
     assertThatThrownBy(() -> policy(allow("ec2:RunInstances", "*", "{\"NumericLessThan\":{\"ec2:VolumeSize\":\"100\"}}")))
         .hasMessageContaining("condition operator NumericLessThan is not supported");

@@ -41,10 +41,15 @@ public final class WorkerCalls {
       }
       case "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents", "cloudformation:DeleteStack" -> {
         String stack = p.get("StackName");
+        if (stack == null) {
+          // Listing every stack (the janitor): authorized on no stack in particular.
+          requests.add(new IamRequest("cloudformation:" + call.operation(), "*", why));
+          break;
+        }
         requests.add(new IamRequest("cloudformation:" + call.operation(), stackArn(region, stack), why)
             .withTags("aws:ResourceTag/", call.resourceTags().getOrDefault(stack, Map.of())));
       }
-      case "ec2:DescribeInstances", "ec2:DescribeSnapshots", "ec2:DescribeInstanceTypes",
+      case "ec2:DescribeInstances", "ec2:DescribeSnapshots", "ec2:DescribeInstanceTypes", "ec2:DescribeVolumes",
           "ssm:GetCommandInvocation", "ssm:ListCommands", "ssm:DescribeInstanceInformation",
           "ecr:GetAuthorizationToken" -> requests.add(new IamRequest(call.service() + ":" + call.operation(), "*", why));
       case "ec2:CreateSnapshot" -> {
@@ -60,6 +65,25 @@ public final class WorkerCalls {
         requests.add(new IamRequest("ec2:CreateTags", snapshot.resource(), snapshot.context(), why)
             .with("ec2:CreateAction", "CreateSnapshot"));
       }
+      case "ec2:CopySnapshot" -> {
+        // The source in its region, then the new snapshot, which IAM names snapshot/* (EC2 User Guide, "Example
+        // policies for working with the AWS CLI or an AWS SDK": Copy snapshots); tags on create as for CreateSnapshot.
+        String source = p.get("SourceSnapshotId");
+        Map<String, String> requestTags = tags(p, "TagSpecification.1.Tag", "Key", "Value");
+        requests.add(new IamRequest("ec2:CopySnapshot", ec2Arn(p.get("SourceRegion"), source), why)
+            .withTags("aws:RequestTag/", requestTags).with("aws:TagKeys", requestTags.keySet().toArray(String[]::new))
+            .withTags("aws:ResourceTag/", call.resourceTags().getOrDefault(source, Map.of())));
+        IamRequest copy = new IamRequest("ec2:CopySnapshot", "arn:aws:ec2:" + region + "::snapshot/*", why)
+            .withTags("aws:RequestTag/", requestTags).with("aws:TagKeys", requestTags.keySet().toArray(String[]::new));
+        requests.add(copy);
+        requests.add(new IamRequest("ec2:CreateTags", copy.resource(), copy.context(), why)
+            .with("ec2:CreateAction", "CopySnapshot"));
+      }
+      case "ec2:ModifySnapshotAttribute" -> requests.add(new IamRequest("ec2:ModifySnapshotAttribute",
+          ec2Arn(region, p.get("SnapshotId")), why)
+          .withTags("aws:ResourceTag/", call.resourceTags().getOrDefault(p.get("SnapshotId"), Map.of())));
+      case "ec2:DeleteVolume" -> requests.add(new IamRequest("ec2:DeleteVolume", ec2Arn(region, p.get("VolumeId")), why)
+          .withTags("aws:ResourceTag/", call.resourceTags().getOrDefault(p.get("VolumeId"), Map.of())));
       case "ec2:CreateTags" -> {
         Map<String, String> requestTags = tags(p, "Tag", "Key", "Value");
         for (String id : indexed(p, "ResourceId")) {
@@ -71,9 +95,9 @@ public final class WorkerCalls {
       }
       case "ec2:DeleteSnapshot" -> requests.add(new IamRequest("ec2:DeleteSnapshot", ec2Arn(region, p.get("SnapshotId")),
           why).withTags("aws:ResourceTag/", call.resourceTags().getOrDefault(p.get("SnapshotId"), Map.of())));
-      case "ec2:StopInstances" -> {
+      case "ec2:StopInstances", "ec2:TerminateInstances" -> {
         for (String id : indexed(p, "InstanceId")) {
-          requests.add(new IamRequest("ec2:StopInstances", ec2Arn(region, id), why)
+          requests.add(new IamRequest("ec2:" + call.operation(), ec2Arn(region, id), why)
               .withTags("aws:ResourceTag/", call.resourceTags().getOrDefault(id, Map.of())));
         }
       }

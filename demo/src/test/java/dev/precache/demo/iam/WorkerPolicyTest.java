@@ -50,17 +50,53 @@ class WorkerPolicyTest {
   }
 
   @Test
-  void aSnapshotIsDeletableWhileBuildingOrOnceExpiredNeverWhilePublished() {
+  void aSnapshotIsDeletableOnceItsBuildMarkedItFailedOrRetentionExpiredItNeverWhilePublished() {
     IamRequest delete = new IamRequest("ec2:DeleteSnapshot", SNAPSHOT, "test").with("aws:ResourceTag/precache:build-id",
         "b-1");
 
-    assertThat(policy.evaluate(delete.with("aws:ResourceTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.BUILDING)))
+    assertThat(policy.evaluate(delete.with("aws:ResourceTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.FAILED)))
         .isEqualTo(Decision.ALLOWED);
+    assertThat(policy.evaluate(delete.with("aws:ResourceTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.BUILDING)))
+        .as("not yet marked failed").isEqualTo(Decision.IMPLICITLY_DENIED);
     assertThat(policy.evaluate(delete.with("aws:ResourceTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.PUBLISHED)))
         .isEqualTo(Decision.IMPLICITLY_DENIED);
     assertThat(policy.evaluate(delete.with("aws:ResourceTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.PUBLISHED)
         .with("aws:ResourceTag/" + SnapshotLifecycle.RETENTION, SnapshotLifecycle.EXPIRED))).isEqualTo(Decision.ALLOWED);
     assertThat(policy.evaluate(delete)).as("made before the state tag").isEqualTo(Decision.IMPLICITLY_DENIED);
+  }
+
+  @Test
+  void onlyABuildingSnapshotIsMarkedFailed() {
+    IamRequest markFailed = new IamRequest("ec2:CreateTags", SNAPSHOT, "test")
+        .with("aws:RequestTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.FAILED)
+        .with("aws:TagKeys", SnapshotLifecycle.STATE);
+
+    assertThat(policy.evaluate(markFailed.with("aws:ResourceTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.BUILDING)))
+        .isEqualTo(Decision.ALLOWED);
+    assertThat(policy.evaluate(markFailed.with("aws:ResourceTag/" + SnapshotLifecycle.STATE,
+        SnapshotLifecycle.PUBLISHED))).isEqualTo(Decision.IMPLICITLY_DENIED);
+  }
+
+  @Test
+  void onlyABuildsPublishedSnapshotIsCopiedAndTheCopyIsBornBuilding() {
+    String copy = "arn:aws:ec2:us-east-1::snapshot/*";
+    IamRequest source = new IamRequest("ec2:CopySnapshot", SNAPSHOT, "test")
+        .with("aws:RequestTag/precache:build-id", "b-1")
+        .with("aws:RequestTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.BUILDING);
+
+    assertThat(policy.evaluate(source.with("aws:ResourceTag/precache:build-id", "b-1")
+        .with("aws:ResourceTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.PUBLISHED))).isEqualTo(Decision.ALLOWED);
+    assertThat(policy.evaluate(source.with("aws:ResourceTag/precache:build-id", "b-1")
+        .with("aws:ResourceTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.BUILDING)))
+        .as("one not yet published").isEqualTo(Decision.IMPLICITLY_DENIED);
+    assertThat(policy.evaluate(source)).as("a snapshot precache did not make").isEqualTo(Decision.IMPLICITLY_DENIED);
+    assertThat(policy.evaluate(new IamRequest("ec2:CopySnapshot", copy, "test")
+        .with("aws:RequestTag/precache:build-id", "b-1")
+        .with("aws:RequestTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.BUILDING))).isEqualTo(Decision.ALLOWED);
+    assertThat(policy.evaluate(new IamRequest("ec2:CopySnapshot", copy, "test")
+        .with("aws:RequestTag/precache:build-id", "b-1")
+        .with("aws:RequestTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.PUBLISHED)))
+        .as("a copy born published").isEqualTo(Decision.IMPLICITLY_DENIED);
   }
 
   @Test

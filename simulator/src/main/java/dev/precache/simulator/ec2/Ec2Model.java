@@ -9,8 +9,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
@@ -37,6 +39,8 @@ public final class Ec2Model {
     private final InstanceAwsCalls instanceCalls;
     private final Map<String, Instance> instances = new LinkedHashMap<>();
     private final Map<String, Volume> volumes = new LinkedHashMap<>();
+    /** Accounts a snapshot's createVolumePermission names, by snapshot ID. */
+    private final Map<String, Set<String>> volumePermissions = new LinkedHashMap<>();
     private final Map<String, Snapshot> snapshots = new LinkedHashMap<>();
     private final Map<String, LaunchTemplate> launchTemplates = new LinkedHashMap<>();
     private final FastSnapshotRestores fastSnapshotRestores = new FastSnapshotRestores();
@@ -282,6 +286,16 @@ public final class Ec2Model {
         return volumes.values().stream().filter(v -> ids.isEmpty() || ids.contains(v.id)).filter(filter).toList();
     }
 
+    /** DeleteVolume: only a volume attached to nothing ("VolumeInUse" otherwise, as EC2 answers). */
+    public void deleteVolume(String volumeId) {
+        Volume volume = volumes(List.of(volumeId), v -> true).get(0);
+        if (volume.attachment != null) {
+            throw new AwsException("VolumeInUse", "Volume " + volumeId + " is currently attached to "
+                    + volume.attachment.instanceId());
+        }
+        volumes.remove(volumeId);
+    }
+
     // ---- snapshots ----
 
     public Snapshot createSnapshot(String volumeId, String description, Map<String, String> tags, long now) {
@@ -302,6 +316,38 @@ public final class Ec2Model {
                 blocks);
         snapshots.put(snapshot.id(), snapshot);
         return snapshot;
+    }
+
+    /**
+     * CopySnapshot into this region: the source's contents and bytes, copied at the cross-region rate. EC2 copies
+     * only a completed snapshot ("IncorrectState" otherwise); the copy is encrypted when asked or when its source is.
+     */
+    public Snapshot copySnapshot(Snapshot source, String description, boolean encrypted, String kmsKeyId,
+                                 Map<String, String> tags, long now) {
+        if (!source.progress(now).status().equals("completed")) {
+            throw new AwsException("IncorrectState", "Snapshot " + source.id() + " is not in the completed state");
+        }
+        boolean copyEncrypted = encrypted || source.encrypted();
+        Snapshot copy = new Snapshot(context.ids().next("snap"), "vol-ffffffff", source.volumeSizeGiB(), description,
+                copyEncrypted, copyEncrypted ? (kmsKeyId != null ? kmsKeyId : "alias/aws/ebs") : null,
+                Instant.ofEpochMilli(now), new LinkedHashMap<>(tags), source.contents(), source.bytes(),
+                now + Snapshot.copyDurationMillis(source.bytes()), null,
+                // "The first snapshot copy to another Region is always a full copy" (EBS User Guide, "Copy an
+                // Amazon EBS snapshot"): the copy stores every block, with no parent in its region.
+                new SnapshotBlocks(null, source.blocks().fullBytes(), source.blocks().fullBytes()));
+        snapshots.put(copy.id(), copy);
+        return copy;
+    }
+
+    /** ModifySnapshotAttribute createVolumePermission add / remove. */
+    public void modifyVolumePermission(String snapshotId, List<String> add, List<String> remove) {
+        Set<String> accounts = volumePermissions.computeIfAbsent(snapshot(snapshotId).id(), id -> new LinkedHashSet<>());
+        accounts.addAll(add);
+        accounts.removeAll(remove);
+    }
+
+    public Set<String> volumePermissions(String snapshotId) {
+        return Set.copyOf(volumePermissions.getOrDefault(snapshot(snapshotId).id(), Set.of()));
     }
 
     public Snapshot snapshot(String snapshotId) {

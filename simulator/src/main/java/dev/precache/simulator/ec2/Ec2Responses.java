@@ -14,10 +14,19 @@ public final class Ec2Responses {
 
     private final Ec2Model model;
     private final String accountId;
+    /** Another region's EC2, for CopySnapshot's source. */
+    private final Function<String, Ec2Model> regions;
 
     public Ec2Responses(Ec2Model model, String accountId) {
+        this(model, accountId, region -> {
+            throw new AwsException("InvalidParameterValue", "no region " + region);
+        });
+    }
+
+    public Ec2Responses(Ec2Model model, String accountId, Function<String, Ec2Model> regions) {
         this.model = model;
         this.accountId = accountId;
+        this.regions = regions;
     }
 
     public String handle(QueryRequest request, String requestId, long now) {
@@ -35,8 +44,34 @@ public final class Ec2Responses {
             case "DisableFastSnapshotRestores" -> fastSnapshotRestoreOutcome(model.disableFastSnapshotRestores(
                     snapshotIds(request), request.list("AvailabilityZone"), now), xml, now);
             case "DescribeFastSnapshotRestores" -> describeFastSnapshotRestores(request, xml, now);
+            case "DeleteVolume" -> {
+                model.deleteVolume(request.required("VolumeId"));
+                xml.element("return", true);
+            }
             case "CreateSnapshot" -> createSnapshot(request, xml, now);
             case "DescribeSnapshots" -> describeSnapshots(request, xml, now);
+            case "CopySnapshot" -> copySnapshot(request, xml, now);
+            case "ModifySnapshotAttribute" -> {
+                if (!request.get("Attribute").orElse("createVolumePermission").equals("createVolumePermission")) {
+                    throw new AwsException("InvalidParameterValue", "only createVolumePermission is simulated");
+                }
+                List<String> add = new java.util.ArrayList<>(request.list("UserId"));
+                request.members("CreateVolumePermission.Add").forEach(p -> p.get("UserId").ifPresent(add::add));
+                List<String> remove = new java.util.ArrayList<>();
+                request.members("CreateVolumePermission.Remove").forEach(p -> p.get("UserId").ifPresent(remove::add));
+                if (request.get("OperationType").orElse("add").equals("remove")) {
+                    remove.addAll(request.list("UserId"));
+                    add.removeAll(request.list("UserId"));
+                }
+                model.modifyVolumePermission(request.required("SnapshotId"), add, remove);
+                xml.element("return", true);
+            }
+            case "DescribeSnapshotAttribute" -> {
+                String snapshotId = request.required("SnapshotId");
+                xml.element("snapshotId", snapshotId).start("createVolumePermission");
+                model.volumePermissions(snapshotId).forEach(account -> xml.start("item").element("userId", account).end());
+                xml.end();
+            }
             case "DeleteSnapshot" -> {
                 model.deleteSnapshot(request.required("SnapshotId"));
                 xml.element("return", true);
@@ -167,6 +202,7 @@ public final class Ec2Responses {
     private void describeVolumes(QueryRequest request, XmlWriter xml) {
         Predicate<Volume> filter = filters(request.ec2Filters(), Map.of(
                 "volume-id", v -> v.id,
+                "snapshot-id", v -> v.spec.snapshotId() == null ? "" : v.spec.snapshotId(),
                 "status", Volume::state,
                 "attachment.instance-id", v -> v.attachment == null ? "" : v.attachment.instanceId(),
                 "attachment.device", v -> v.attachment == null ? "" : v.attachment.device()), v -> v.tags);
@@ -280,6 +316,21 @@ public final class Ec2Responses {
         Snapshot snapshot = model.createSnapshot(request.required("VolumeId"),
                 request.get("Description").orElse(""), tags, now);
         writeSnapshot(xml, snapshot, now);
+    }
+
+    private void copySnapshot(QueryRequest request, XmlWriter xml, long now) {
+        Snapshot source = regions.apply(request.required("SourceRegion")).snapshot(request.required("SourceSnapshotId"));
+        Map<String, String> tags = new java.util.LinkedHashMap<>();
+        for (QueryRequest spec : request.members("TagSpecification")) {
+            if (spec.get("ResourceType").orElse("snapshot").equals("snapshot")) {
+                tags.putAll(spec.tags("Tag"));
+            }
+        }
+        Snapshot copy = model.copySnapshot(source, request.get("Description").orElse(
+                "[Copied " + source.id() + " from " + request.required("SourceRegion") + "] " + source.description()),
+                request.flag("Encrypted"), request.get("KmsKeyId").orElse(null), tags, now);
+        xml.element("snapshotId", copy.id());
+        writeTags(xml, copy.tags());
     }
 
     private void describeSnapshots(QueryRequest request, XmlWriter xml, long now) {
