@@ -8,6 +8,7 @@ import dev.precache.demo.LocalCloud.CliRun;
 import dev.precache.demo.iam.IamPolicy;
 import dev.precache.demo.iam.IamRequest;
 import dev.precache.demo.iam.WorkerCalls;
+import dev.precache.demo.iam.WorkerPolicies;
 import dev.precache.simulator.Cloud;
 import dev.precache.simulator.RequestLog.Call;
 import dev.precache.simulator.cloudformation.Stack;
@@ -18,7 +19,6 @@ import dev.precache.simulator.ec2.LaunchSpec;
 import dev.precache.simulator.fault.FaultConfig;
 import dev.precache.workflows.BuilderActivities;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -128,9 +128,9 @@ class JanitorEndToEndTest {
     assertNothingLeft(cloud);
   }
 
-  /** Every call of the sweep is one deploy/iam/worker-policy.json allows (WorkerPolicyEndToEndTest's check). */
+  /** Every call of the sweep is one the worker policies allow together (WorkerPolicyEndToEndTest's check). */
   private static void assertSweepAllowedByTheWorkerPolicy(List<Call> calls) throws IOException {
-    IamPolicy policy = IamPolicy.read(Path.of("../deploy/iam/worker-policy.json"));
+    IamPolicy policy = WorkerPolicies.read();
     WorkerCalls worker = new WorkerCalls(Cloud.ACCOUNT_ID);
     List<IamRequest> checked = new ArrayList<>();
     for (int i = 0; i < calls.size(); i++) {

@@ -15,6 +15,7 @@ import dev.precache.demo.iam.IamPolicy;
 import dev.precache.demo.iam.IamPolicy.Decision;
 import dev.precache.demo.iam.IamRequest;
 import dev.precache.demo.iam.WorkerCalls;
+import dev.precache.demo.iam.WorkerPolicies;
 import dev.precache.simulator.Cloud;
 import dev.precache.simulator.RequestLog.Call;
 import dev.precache.simulator.ec2.Snapshot;
@@ -39,14 +40,14 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.services.cloudformation.model.Capability;
 
 /**
- * deploy/iam/worker-policy.json against what precache does: every AWS call of a setup that updates an older builder
- * stack, a build whose stack rolls back, a build that publishes (with a private ECR image, an image of another private
- * registry whose login the worker parks for its pull, and -op), the same build up to date, a build whose snapshot
- * fails, a cancelled build, a build copied to a second region and shared, retention deleting the first build's
- * snapshot, a janitor sweep, and the builder's deletion, creation and deletion, as the simulator recorded them, plus
- * the calls CloudFormation makes with the worker's credentials for those stacks. Every one must be allowed; every
- * action the policy grants must be used by one of them (the janitor's removals are checked by JanitorEndToEndTest);
- * and what precache must not be able to do is denied.
+ * The worker policies (deploy/iam/worker-policy.json and worker-lifecycle-policy.json, evaluated together) against what
+ * precache does: every AWS call of a setup that updates an older builder stack, a build whose stack rolls back, a build
+ * that publishes (with a private ECR image, an image of another private registry whose login the worker parks for its
+ * pull, and -op), the same build up to date, a build whose snapshot fails, a cancelled build, a build copied to a
+ * second region and shared, retention deleting the first build's snapshot, a janitor sweep, and the builder's deletion,
+ * creation and deletion, as the simulator recorded them, plus the calls CloudFormation makes with the worker's
+ * credentials for those stacks. Every one must be allowed; every action the policy grants must be used by one of them
+ * (the janitor's removals are checked by JanitorEndToEndTest); and what precache must not be able to do is denied.
  */
 class WorkerPolicyEndToEndTest {
   private static final double TIME_SCALE = 0.005;
@@ -73,7 +74,7 @@ class WorkerPolicyEndToEndTest {
 
   @Test
   void everyCallPrecacheMakesIsAllowedAndNothingItMustNotDo() throws Exception {
-    IamPolicy policy = IamPolicy.read(Path.of("../deploy/iam/worker-policy.json"));
+    IamPolicy policy = WorkerPolicies.read();
     local = LocalCloud.start(TIME_SCALE, privateRegistryCatalog(), privateRegistryLogin());
     Cloud cloud = local.cloud();
     int firstCall = leaveAnOlderBuilderStack(cloud);

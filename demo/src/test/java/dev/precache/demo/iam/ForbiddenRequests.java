@@ -5,9 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Requests deploy/iam/worker-policy.json must refuse, each named by what it would let a worker (or a bug in it) do:
- * the issue's list (a shell on any instance, deleting good snapshots, untagged launches, stacks and roles not
- * precache's) and the ways around the tag contract ({@link SnapshotLifecycle}).
+ * Requests the worker policies ({@link WorkerPolicies}) must refuse, each named by what it would let a worker (or a bug
+ * in it) do: the issue's list (a shell on any instance, deleting good snapshots, untagged launches, stacks and roles
+ * not precache's) and the ways around the tag contract ({@link SnapshotLifecycle}).
  */
 public final class ForbiddenRequests {
 

@@ -41,17 +41,26 @@ public final class IamPolicy {
     this.statements = statements;
   }
 
-  public static IamPolicy read(Path file) throws IOException {
-    return parse(new ObjectMapper().readTree(file.toFile()));
+  /**
+   * The policies attached to one principal, evaluated together as IAM does: their statements' union (an explicit
+   * Deny in one wins over an Allow in another). Sids must be unique across them, as {@link #grants()} names by Sid.
+   */
+  public static IamPolicy read(Path... files) throws IOException {
+    List<Statement> statements = new ArrayList<>();
+    for (Path file : files) {
+      addStatements(new ObjectMapper().readTree(file.toFile()), statements);
+    }
+    return new IamPolicy(List.copyOf(statements));
   }
 
   public static IamPolicy parse(String json) throws IOException {
-    return parse(new ObjectMapper().readTree(json));
+    List<Statement> statements = new ArrayList<>();
+    addStatements(new ObjectMapper().readTree(json), statements);
+    return new IamPolicy(List.copyOf(statements));
   }
 
-  private static IamPolicy parse(JsonNode policy) {
+  private static void addStatements(JsonNode policy, List<Statement> statements) {
     require(policy.path("Version").asText().equals("2012-10-17"), "Version must be 2012-10-17");
-    List<Statement> statements = new ArrayList<>();
     for (JsonNode statement : list(policy.path("Statement"))) {
       String sid = statement.path("Sid").asText("#" + statements.size());
       require(!statement.has("Principal") && !statement.has("NotPrincipal"), sid + ": an identity policy has no Principal");
@@ -59,6 +68,7 @@ public final class IamPolicy {
       require(effect.equals("Allow") || effect.equals("Deny"), sid + ": Effect must be Allow or Deny");
       require(statement.has("Action") != statement.has("NotAction"), sid + ": needs Action or NotAction");
       require(statement.has("Resource") != statement.has("NotResource"), sid + ": needs Resource or NotResource");
+      require(statements.stream().noneMatch(s -> s.sid().equals(sid)), sid + ": Sid used twice");
       List<String> actions = strings(statement.has("Action") ? statement.get("Action") : statement.get("NotAction"));
       List<String> resources = strings(statement.has("Resource") ? statement.get("Resource") : statement.get("NotResource"));
       resources.forEach(resource -> require(!withoutSpecialCharacters(resource).contains("${"),
@@ -66,7 +76,6 @@ public final class IamPolicy {
       statements.add(new Statement(sid, effect.equals("Allow"), actions, statement.has("NotAction"), resources,
           statement.has("NotResource"), conditions(sid, statement.path("Condition"))));
     }
-    return new IamPolicy(List.copyOf(statements));
   }
 
   private static List<Condition> conditions(String sid, JsonNode block) {

@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.precache.demo.iam.IamPolicy.Decision;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The evaluator against the IAM User Guide's evaluation logic ("Policy evaluation logic": default deny, an explicit
@@ -182,6 +185,35 @@ class IamPolicyTest {
     assertThat(policy.allowingStatements(request("iam:GetRole", "*"))).isEmpty();
   }
 
+  @Test
+  void policiesReadTogetherAreOneUnionInWhichADenyInOneWinsOverAnAllowInAnother(@TempDir Path dir) throws IOException {
+    Path allows = Files.writeString(dir.resolve("allows.json"), document(
+        "{\"Sid\":\"Describe\",\"Effect\":\"Allow\",\"Action\":\"ec2:DescribeSnapshots\",\"Resource\":\"*\"}",
+        "{\"Sid\":\"Delete\",\"Effect\":\"Allow\",\"Action\":\"ec2:DeleteSnapshot\",\"Resource\":\"*\"}"));
+    Path other = Files.writeString(dir.resolve("other.json"), document(
+        "{\"Sid\":\"Tag\",\"Effect\":\"Allow\",\"Action\":\"ec2:CreateTags\",\"Resource\":\"*\"}",
+        "{\"Sid\":\"NoDelete\",\"Effect\":\"Deny\",\"Action\":\"ec2:DeleteSnapshot\",\"Resource\":\"" + SNAPSHOT
+            + "\"}"));
+
+    IamPolicy both = IamPolicy.read(allows, other);
+
+    assertThat(both.evaluate(request("ec2:DescribeSnapshots", SNAPSHOT))).isEqualTo(Decision.ALLOWED);
+    assertThat(both.evaluate(request("ec2:CreateTags", SNAPSHOT))).isEqualTo(Decision.ALLOWED);
+    assertThat(both.evaluate(request("ec2:DeleteSnapshot", SNAPSHOT))).isEqualTo(Decision.EXPLICITLY_DENIED);
+    assertThat(IamPolicy.read(allows).evaluate(request("ec2:DeleteSnapshot", SNAPSHOT))).isEqualTo(Decision.ALLOWED);
+    assertThat(both.grants()).containsOnlyKeys("Describe", "Delete", "Tag");
+  }
+
+  @Test
+  void aSidInTwoOfThePoliciesIsRefused(@TempDir Path dir) throws IOException {
+    String statement = "{\"Sid\":\"Describe\",\"Effect\":\"Allow\",\"Action\":\"ec2:DescribeSnapshots\",\"Resource\":\"*\"}";
+    Path one = Files.writeString(dir.resolve("one.json"), document(statement));
+    Path two = Files.writeString(dir.resolve("two.json"), document(statement));
+
+    assertThatThrownBy(() -> IamPolicy.read(one, two)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Describe: Sid used twice");
+  }
+
   private static IamRequest request(String action, String resource) {
     return new IamRequest(action, resource, Map.of(), "test");
   }
@@ -196,6 +228,10 @@ class IamPolicyTest {
   }
 
   private static IamPolicy policy(String... statements) throws IOException {
-    return IamPolicy.parse("{\"Version\":\"2012-10-17\",\"Statement\":[" + String.join(",", List.of(statements)) + "]}");
+    return IamPolicy.parse(document(statements));
+  }
+
+  private static String document(String... statements) {
+    return "{\"Version\":\"2012-10-17\",\"Statement\":[" + String.join(",", List.of(statements)) + "]}";
   }
 }

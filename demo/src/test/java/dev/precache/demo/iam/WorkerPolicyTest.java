@@ -5,16 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.precache.demo.iam.IamPolicy.Decision;
 import dev.precache.workflows.SnapshotLifecycle;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * deploy/iam/worker-policy.json without a cloud: what precache must not do is denied, and the same request with the
- * one thing that makes it precache's is allowed, so each denial comes from the condition that names precache's
- * resources, not from a policy that allows nothing. WorkerPolicyEndToEndTest checks the calls of real runs.
+ * The worker policies ({@link WorkerPolicies}, together) without a cloud: what precache must not do is denied, and the
+ * same request with the one thing that makes it precache's is allowed, so each denial comes from the condition that
+ * names precache's resources, not from a policy that allows nothing. WorkerPolicyEndToEndTest checks the calls of real
+ * runs.
  */
 class WorkerPolicyTest {
 
@@ -28,7 +28,7 @@ class WorkerPolicyTest {
 
   @BeforeAll
   static void readPolicy() throws IOException {
-    policy = IamPolicy.read(Path.of("../deploy/iam/worker-policy.json"));
+    policy = WorkerPolicies.read();
   }
 
   @Test
