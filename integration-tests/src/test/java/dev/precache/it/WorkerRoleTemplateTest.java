@@ -10,33 +10,67 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * deploy/cloudformation/worker-role.yaml: its managed policy is deploy/iam/worker-policy.json verbatim; cfn-lint
- * (AWS's template linter, with the resource specifications) accepts it and refuses a broken copy; and the AWS CLI's
- * {@code cloudformation deploy}, the documented command, deploys it to moto, whose role then trusts EKS Pod
- * Identity (with sts:TagSession) and, with OidcProviderUrl, exactly the chart's service account through IRSA.
+ * deploy/cloudformation/worker-role.yaml: its two managed policies are deploy/iam/worker-policy.json and
+ * worker-lifecycle-policy.json verbatim, both attached to the role, each within IAM's size quota; cfn-lint (AWS's
+ * template linter, with the resource specifications) accepts it and refuses a broken copy; and the AWS CLI's
+ * {@code cloudformation deploy}, the documented command, deploys it to moto, whose role then has both policies and
+ * trusts EKS Pod Identity (with sts:TagSession) and, with OidcProviderUrl, exactly the chart's service account through IRSA.
  */
 class WorkerRoleTemplateTest {
   @RegisterExtension
   static final MotoServer MOTO = new MotoServer();
 
   static final Path TEMPLATE = Path.of("../deploy/cloudformation/worker-role.yaml");
-  static final Path POLICY = Path.of("../deploy/iam/worker-policy.json");
+  /** Each managed policy resource of the template and the file that is its PolicyDocument. */
+  static final Map<String, Path> POLICIES = Map.of(
+      "WorkerPolicy", Path.of("../deploy/iam/worker-policy.json"),
+      "WorkerLifecyclePolicy", Path.of("../deploy/iam/worker-lifecycle-policy.json"));
+  /**
+   * A customer managed policy is at most 6,144 characters, white space not counted (IAM User Guide, "IAM and AWS STS
+   * quotas", character limits: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+   */
+  static final int MANAGED_POLICY_QUOTA = 6_144;
   static final String OIDC = "oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
-  void theManagedPolicyIsTheWorkerPolicyFile() throws IOException {
-    JsonNode inTemplate = YAML.readTree(TEMPLATE.toFile())
-        .at("/Resources/WorkerPolicy/Properties/PolicyDocument");
-    assertThat(inTemplate)
-        .as("WorkerPolicy's PolicyDocument in %s differs from %s: paste the JSON file into the template", TEMPLATE, POLICY)
-        .isEqualTo(JSON.readTree(POLICY.toFile()));
+  void theManagedPoliciesAreTheWorkerPolicyFilesAndTheRoleAttachesBoth() throws IOException {
+    JsonNode resources = YAML.readTree(TEMPLATE.toFile()).path("Resources");
+    List<String> managedPolicies = new ArrayList<>();
+    resources.fields().forEachRemaining(resource -> {
+      if (resource.getValue().path("Type").asText().equals("AWS::IAM::ManagedPolicy")) {
+        managedPolicies.add(resource.getKey());
+      }
+    });
+    assertThat(managedPolicies).containsExactlyInAnyOrderElementsOf(POLICIES.keySet());
+    for (Map.Entry<String, Path> policy : POLICIES.entrySet()) {
+      assertThat(resources.at("/" + policy.getKey() + "/Properties/PolicyDocument"))
+          .as("%s's PolicyDocument in %s differs from %s: paste the JSON file into the template", policy.getKey(),
+              TEMPLATE, policy.getValue())
+          .isEqualTo(JSON.readTree(policy.getValue().toFile()));
+    }
+    assertThat(resources.at("/WorkerRole/Properties/ManagedPolicyArns")).extracting(arn -> arn.path("Ref").asText())
+        .containsExactlyInAnyOrderElementsOf(POLICIES.keySet());
+  }
+
+  @Test
+  void eachPolicyFileMinifiedAsIamCountsItIsWithinTheManagedPolicyQuota() throws IOException {
+    Map<Path, Integer> sizes = new LinkedHashMap<>();
+    for (Path file : POLICIES.values()) {
+      // Jackson writes the document without white space outside its strings: what IAM counts.
+      sizes.put(file, JSON.writeValueAsString(JSON.readTree(file.toFile())).length());
+    }
+    System.out.println("managed policy sizes without white space (quota " + MANAGED_POLICY_QUOTA + "): " + sizes);
+    assertThat(sizes).allSatisfy((file, size) ->
+        assertThat(size).as("%s without white space", file).isLessThanOrEqualTo(MANAGED_POLICY_QUOTA));
   }
 
   @Test
@@ -80,6 +114,12 @@ class WorkerRoleTemplateTest {
     ObjectNode condition = (ObjectNode) irsa.at("/Condition/StringEquals");
     assertThat(condition.path(OIDC + ":sub").asText()).isEqualTo("system:serviceaccount:precache:precache-worker");
     assertThat(condition.path(OIDC + ":aud").asText()).isEqualTo("sts.amazonaws.com");
+
+    Run attached = aws(aws, "iam", "list-attached-role-policies", "--role-name", "precache-worker",
+        "--query", "AttachedPolicies[].PolicyArn", "--output", "json");
+    assertThat(attached.exitCode()).as("%s", attached).isZero();
+    System.out.println("managed policies attached to the deployed role (moto):\n" + attached.output());
+    assertThat(JSON.readTree(attached.output())).as("both worker policies").hasSize(POLICIES.size());
   }
 
   record Run(int exitCode, String output) {}

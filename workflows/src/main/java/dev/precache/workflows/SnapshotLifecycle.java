@@ -2,7 +2,7 @@ package dev.precache.workflows;
 
 /**
  * Where a snapshot stands, written on it as tags so that IAM can tell a build's product from a snapshot still being
- * built (deploy/iam/worker-policy.json lets the worker delete only one its build marked failed, or one retention
+ * built (the worker policies in deploy/iam/ let the worker delete only one its build marked failed, or one retention
  * expired):
  *
  * <ul>
