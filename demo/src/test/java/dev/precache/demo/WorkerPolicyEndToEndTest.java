@@ -96,9 +96,9 @@ class WorkerPolicyEndToEndTest {
     List<IamRequest> refused = checked.stream().filter(r -> policy.evaluate(r) != Decision.ALLOWED).toList();
     assertThat(refused).as("calls the policy refuses").isEmpty();
     assertThat(unusedGrants(policy, checked)).as("statement: actions no call uses").isEqualTo(Map.of(
-        // Pulls park no credentials any more (the instance gets its ECR token itself); teardown's sweep deletes what
-        // a pull of an older worker left, which none of this run's builds leaves.
-        "ParkedRegistryCredentials", Set.of("ssm:DeleteParameter", "ssm:DeleteParameters"),
+        // Teardown's sweep deletes a login a pull could not delete itself (PrivateRegistryEndToEndTest), or what a
+        // pull of an older worker left: none of this run's builds leaves one.
+        "ParkedRegistryCredentials", Set.of("ssm:DeleteParameters"),
         // Only a --fast-restore build enables, waits for and disables FSR (RestoreTimeEndToEndTest runs those);
         // none of this run's builds asks for it.
         "ReadEc2", Set.of("ec2:DescribeFastSnapshotRestores"),
