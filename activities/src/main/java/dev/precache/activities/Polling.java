@@ -90,13 +90,13 @@ final class Polling {
 
   /**
    * One call of a wait loop, a read or an idempotent request: throttling, 5xx and timeouts are ridden out here,
-   * with jittered exponential backoff ({@link #firstBackoff}, {@link #backoffAfter}), heartbeating
+   * with jittered exponential backoff ({@link #firstBackoff(SdkException)}, {@link #backoffAfter}), heartbeating
    * {@code details} (the loop's own, so a retry still resumes from them), so one refused poll no longer fails the
    * whole wait. A permanent error is thrown at once; the activity's timeouts bound the rest. Not for a call that
    * must not be repeated: a try that timed out may have been done.
    */
   <T> T untilAnswered(String action, Object details, Supplier<T> call) {
-    Duration backoff = firstBackoff();
+    Duration backoff = null;
     int refused = 0;
     ActivityExecutionContext context = Activity.getExecutionContext();
     while (true) {
@@ -112,10 +112,10 @@ final class Polling {
           throw failure;
         }
         refused++;
+        backoff = backoff == null ? firstBackoff(e) : backoffAfter(backoff);
         log.info("{}: try {} refused, trying again within {} ms: {}", action, refused, backoff.toMillis(),
             AwsFailures.summary(e));
         heartbeatAndWait(details, jittered(backoff));
-        backoff = backoffAfter(backoff);
       }
     }
   }
@@ -127,7 +127,7 @@ final class Polling {
    * is the result. A permanent error is thrown at once.
    */
   <T> T once(String action, Object details, Supplier<T> call, Supplier<Optional<T>> lookUp) {
-    Duration backoff = firstBackoff();
+    Duration backoff = null;
     while (true) {
       try {
         return heartbeating(details, call);
@@ -136,9 +136,9 @@ final class Polling {
         if (failure.isNonRetryable()) {
           throw failure;
         }
+        backoff = backoff == null ? firstBackoff(e) : backoffAfter(backoff);
         log.info("{}: refused, trying again within {} ms: {}", action, backoff.toMillis(), AwsFailures.summary(e));
         heartbeatAndWait(details, jittered(backoff));
-        backoff = backoffAfter(backoff);
         if (!(e instanceof SdkServiceException service && service.isThrottlingException())) {
           Optional<T> done = untilAnswered(action + ": was it done?", details, lookUp);
           if (done.isPresent()) {
@@ -150,12 +150,15 @@ final class Polling {
   }
 
   /**
-   * The first pause of a backoff, before full jitter: a fifth of the poll interval, 1 s at the production 5 s (the
-   * AWS SDK's own base delay for throttling), as a refused call is one the SDK's retries, up to 3 attempts until
-   * its retry quota is spent, have already given up on.
+   * The first pause of a backoff, before full jitter, as the AWS SDK's standard retry mode chooses its base delay
+   * (SdkDefaultRetrySetting: 1 s for throttling, 100 ms for other transient errors): a fifth of the poll interval
+   * when AWS throttled, a fiftieth (100 ms at the production 5 s) after a 5xx or a timeout, where waiting longer
+   * spares AWS nothing. A refused call is one the SDK's own retries, up to 3 attempts until its retry quota is spent,
+   * have already given up on.
    */
-  Duration firstBackoff() {
-    return interval.dividedBy(5);
+  Duration firstBackoff(SdkException refusal) {
+    return refusal instanceof SdkServiceException service && service.isThrottlingException()
+        ? interval.dividedBy(5) : interval.dividedBy(50);
   }
 
   /**
@@ -163,7 +166,7 @@ final class Polling {
    * 10 s at the production 5 s), so a wait still ends within a poll or two of AWS answering again. The cap keeps
    * that proportion at a simulator's shorter intervals: at eight intervals, under bench/api-storm's 0.5 + 0.5 (three
    * calls in four refused, and the SDK's retry quota spent, so a try is one attempt) an answered call had waited
-   * about ten poll intervals on average; with this cap, full jitter and {@link #firstBackoff}, about one and a half.
+   * about ten poll intervals on average; with this cap and full jitter, one to two.
    */
   Duration backoffAfter(Duration previous) {
     Duration cap = interval.multipliedBy(2).compareTo(MAX_READ_BACKOFF) < 0 ? interval.multipliedBy(2)

@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkServiceException;
 
 class PollingTest {
 
@@ -20,7 +22,7 @@ class PollingTest {
   }
 
   @Test
-  void aRefusedCallBacksOffFromAFifthOfTheIntervalToTwiceItAtMostTenSeconds() {
+  void aThrottledCallBacksOffFromAFifthOfTheIntervalToTwiceItAtMostTenSeconds() {
     assertThat(backoffs(new Polling(Duration.ofSeconds(5)), 6)).containsExactly(Duration.ofSeconds(1),
         Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(8), Duration.ofSeconds(10),
         Duration.ofSeconds(10));
@@ -41,8 +43,21 @@ class PollingTest {
         .anyMatch(pause -> pause.compareTo(Duration.ofSeconds(3)) > 0);
   }
 
+  @Test
+  void aCallRefusedWithA5xxTriesAgainSoonerThanAThrottledOneAsTheSdkDoes() {
+    Polling polling = new Polling(Duration.ofSeconds(5));
+
+    assertThat(polling.firstBackoff(SdkServiceException.builder().statusCode(500).build()))
+        .isEqualTo(Duration.ofMillis(100));
+    assertThat(polling.firstBackoff(THROTTLED)).isEqualTo(Duration.ofSeconds(1));
+    assertThat(Stream.iterate(polling.firstBackoff(SdkClientException.create("timed out")), polling::backoffAfter)
+        .limit(8).toList()).startsWith(Duration.ofMillis(100), Duration.ofMillis(200)).endsWith(Duration.ofSeconds(10));
+  }
+
+  private static final SdkServiceException THROTTLED = SdkServiceException.builder().statusCode(429).build();
+
   private static List<Duration> backoffs(Polling polling, int count) {
-    return Stream.iterate(polling.firstBackoff(), polling::backoffAfter).limit(count).toList();
+    return Stream.iterate(polling.firstBackoff(THROTTLED), polling::backoffAfter).limit(count).toList();
   }
 
   @Test
