@@ -80,6 +80,11 @@ class NodeClassFromBuildTest {
   }
 
   private static Resource<GenericKubernetesResource> createClass(String name) {
+    return createClass(KUBE, name);
+  }
+
+  /** A Bottlerocket EC2NodeClass {@code name} with only the OS volume, created on {@code kube}. */
+  static Resource<GenericKubernetesResource> createClass(KubeApiServer kube, String name) {
     GenericKubernetesResource nodeClass = new GenericKubernetesResource();
     nodeClass.setApiVersion("karpenter.k8s.aws/v1");
     nodeClass.setKind("EC2NodeClass");
@@ -90,7 +95,7 @@ class NodeClassFromBuildTest {
         "subnetSelectorTerms", List.of(Map.of("tags", Map.of("karpenter.sh/discovery", "test"))),
         "securityGroupSelectorTerms", List.of(Map.of("tags", Map.of("karpenter.sh/discovery", "test"))),
         "blockDeviceMappings", List.of(OS_VOLUME)));
-    Resource<GenericKubernetesResource> resource = KUBE.client()
+    Resource<GenericKubernetesResource> resource = kube.client()
         .genericKubernetesResources(NodeClassApplyTest.EC2_NODE_CLASS).resource(nodeClass);
     resource.create();
     return resource;

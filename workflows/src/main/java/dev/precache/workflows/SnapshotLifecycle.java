@@ -26,8 +26,9 @@ public final class SnapshotLifecycle {
   public static final String RETENTION = "precache:retention";
   public static final String EXPIRED = "expired";
   /**
-   * {@code <kube context>/<EC2NodeClass name>} of a class set to this snapshot: retention keeps a snapshot carrying
-   * it. {@code nodeclass --apply} does not write it yet.
+   * {@code <kube context>/<EC2NodeClass name>} of each class set to this snapshot ({@link NodeClassTag}): retention
+   * keeps a snapshot carrying it. Written by {@link NodeClassSnapshotWorkflow} after {@code nodeclass --apply} and
+   * {@code build --nodeclass}, which also take the class off the snapshot it named before.
    */
   public static final String NODECLASS = "precache:nodeclass";
   /**
