@@ -122,6 +122,11 @@ class NodeClassFromBuildTest {
 
     assertThat(run.exitCode()).as("%s", run).isZero();
     assertThat(run.out()).contains("EC2NodeClass gpu-build: /dev/xvdb from " + SNAPSHOT);
+    // This stand-in worker runs no tagging workflow: the class is applied all the same, and a warning says why the
+    // snapshot is not tagged.
+    assertThat(run.err()).contains("warning: EC2NodeClass gpu-build is set, but snapshot " + SNAPSHOT + " was not "
+        + "tagged precache:nodeclass=" + KubeApiServer.CONTEXT + "/gpu-build (retention does not know the class uses "
+        + "it): the worker did not answer within 30 s; workflow precache-nodeclass-us-west-2-" + SNAPSHOT);
     assertThat(devices(gpu)).containsExactly(OS_VOLUME, BUILT_DATA_VOLUME);
     assertThat(STARTED).hasSize(1);
   }

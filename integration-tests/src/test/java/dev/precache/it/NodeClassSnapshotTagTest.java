@@ -71,6 +71,14 @@ class NodeClassSnapshotTagTest extends RealBuildTest {
     assertThat(verdicts.get(build1)).startsWith("EXPIRE");
     assertThat(verdicts.get(build2)).startsWith("KEEP");
     assertThat(aws.cloud().snapshot(build1)).as("a dry run deletes nothing").isPresent();
+
+    // A snapshot that is not this account's: the class is applied, the snapshot left alone with a note, and the
+    // class still comes off the one it named.
+    Cli.Run foreign = cli.run("nodeclass", "--snapshot-id", "snap-0123456789abcdef0", "-r", "us-west-2", "--apply",
+        "gpu-tagged", "--kubeconfig", kubeconfig);
+    assertThat(foreign.exitCode()).as("%s", foreign).isZero();
+    assertThat(foreign.err()).contains("note: snapshot snap-0123456789abcdef0 no snapshot snap-0123456789abcdef0");
+    assertThat(nodeClassTag(build2)).isEqualTo(CPU);
   }
 
   private static String nodeClassTag(String snapshotId) {
