@@ -84,6 +84,10 @@ public final class NodeClassActivitiesImpl implements NodeClassActivities {
       if ("InvalidSnapshot.NotFound".equals(AwsFailures.errorCode(e))) {
         return new Change(snapshotId, null, "no snapshot " + snapshotId + " in " + region);
       }
+      if ("TagLimitExceeded".equals(AwsFailures.errorCode(e))) {
+        // SnapshotLifecycle.LATER_TAGS keeps no place for this tag: a build with 50 tags leaves none.
+        return new Change(snapshotId, null, "not tagged: it has EC2's 50 tags already (" + e.getMessage() + ")");
+      }
       throw AwsFailures.classify(step, e);
     } catch (SdkException e) {
       throw AwsFailures.classify(step, e);
