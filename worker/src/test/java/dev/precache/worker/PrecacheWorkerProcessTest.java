@@ -122,9 +122,9 @@ class PrecacheWorkerProcessTest {
       HttpResponse<String> ready = awaitStatus(base.resolve("/readyz"), 200, Duration.ofSeconds(30));
       assertThat(new ObjectMapper().readTree(ready.body()).get("checks")).allSatisfy(check ->
           assertThat(check.get("ok").asBoolean()).as(ready.body()).isTrue());
-      // The SDK's own series once it has polled.
-      assertThat(get(base.resolve("/metrics")).body()).contains("temporal_long_request_total{", "namespace=\"default\"",
-          "jvm_memory_used_bytes");
+      // The SDK's own series once it has polled (its pollers start as the worker does, not as /readyz turns 200).
+      assertThat(awaitMetric(base.resolve("/metrics"), "temporal_long_request_total{", Duration.ofSeconds(30)))
+          .contains("namespace=\"default\"", "jvm_memory_used_bytes");
       assertThat(worker.terminate(Duration.ofSeconds(60))).isIn(0, 143);
     } finally {
       server.destroy();
@@ -164,6 +164,18 @@ class PrecacheWorkerProcessTest {
   private static HttpResponse<String> get(URI uri) throws Exception {
     return HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY).build().send(
         HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(15)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The metrics text once it has the series, failing with what it had at the deadline. */
+  private static String awaitMetric(URI uri, String series, Duration timeout) throws Exception {
+    Instant deadline = Instant.now().plus(timeout);
+    String body = get(uri).body();
+    while (!body.contains(series) && Instant.now().isBefore(deadline)) {
+      Thread.sleep(500);
+      body = get(uri).body();
+    }
+    assertThat(body).contains(series);
+    return body;
   }
 
   private static HttpResponse<String> awaitStatus(URI uri, int status, Duration timeout) throws Exception {
