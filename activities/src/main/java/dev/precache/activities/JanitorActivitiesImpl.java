@@ -147,7 +147,7 @@ public final class JanitorActivitiesImpl implements JanitorActivities {
             case VOLUME -> ec2.deleteVolume(DeleteVolumeRequest.builder().volumeId(leftover.id()).build());
             case PARAMETER -> clients.ssm(region).deleteParameter(DeleteParameterRequest.builder()
                 .name(leftover.id()).build());
-            case SNAPSHOT -> RetentionActivitiesImpl.deleteSnapshot(ec2, leftover.id());
+            case SNAPSHOT -> SnapshotActivitiesImpl.deleteSnapshot(ec2, leftover.id());
             case STACK -> throw new IllegalStateException("stacks are deleted above");
           }
         } catch (AwsServiceException e) {

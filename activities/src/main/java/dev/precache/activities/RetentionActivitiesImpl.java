@@ -22,7 +22,6 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.CreateTagsRequest;
-import software.amazon.awssdk.services.ec2.model.DeleteSnapshotRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeSnapshotsRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeVolumesRequest;
 import software.amazon.awssdk.services.ec2.model.Filter;
@@ -85,7 +84,7 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
           .resources(snapshotId)
           .tags(Tag.builder().key(SnapshotLifecycle.RETENTION).value(SnapshotLifecycle.EXPIRED).build())
           .build()));
-      deleteSnapshot(ec2, snapshotId);
+      SnapshotActivitiesImpl.deleteSnapshot(ec2, snapshotId);
       return new Expiry(snapshotId, true, null);
     } catch (AwsServiceException e) {
       if ("InvalidSnapshot.NotFound".equals(AwsFailures.errorCode(e))) {
@@ -94,18 +93,6 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
       throw AwsFailures.classify("expire snapshot " + snapshotId, e);
     } catch (SdkException e) {
       throw AwsFailures.classify("expire snapshot " + snapshotId, e);
-    }
-  }
-
-  /** DeleteSnapshot, tolerating one already gone. */
-  static void deleteSnapshot(Ec2Client ec2, String snapshotId) {
-    try {
-      ec2.deleteSnapshot(DeleteSnapshotRequest.builder().snapshotId(snapshotId).build());
-      log.info("Deleted snapshot {}", snapshotId);
-    } catch (AwsServiceException e) {
-      if (!"InvalidSnapshot.NotFound".equals(AwsFailures.errorCode(e))) {
-        throw e;
-      }
     }
   }
 

@@ -211,7 +211,7 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
       for (String snapshotId : snapshotIds) {
         if (polling.untilAnswered("tag snapshot " + snapshotId + " failed", snapshotId,
             () -> markedFailed(ec2, snapshotId))) {
-          polling.untilAnswered("delete snapshot " + snapshotId, snapshotId, () -> delete(ec2, snapshotId));
+          polling.untilAnswered("delete snapshot " + snapshotId, snapshotId, () -> deleteSnapshot(ec2, snapshotId));
         }
         Activity.getExecutionContext().heartbeat(snapshotId);
       }
@@ -373,7 +373,7 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
    * EC2 accepts the deletion of a pending snapshot too; it takes effect once the snapshot completes. A snapshot
    * already gone (a try that timed out after EC2 took it) is deleted too.
    */
-  private static Void delete(Ec2Client ec2, String snapshotId) {
+  static Void deleteSnapshot(Ec2Client ec2, String snapshotId) {
     try {
       ec2.deleteSnapshot(DeleteSnapshotRequest.builder().snapshotId(snapshotId).build());
       log.info("Deleted snapshot {}", snapshotId);
