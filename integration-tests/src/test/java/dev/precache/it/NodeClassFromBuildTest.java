@@ -80,6 +80,11 @@ class NodeClassFromBuildTest {
   }
 
   private static Resource<GenericKubernetesResource> createClass(String name) {
+    return createClass(KUBE, name);
+  }
+
+  /** A Bottlerocket EC2NodeClass {@code name} with only the OS volume, created on {@code kube}. */
+  static Resource<GenericKubernetesResource> createClass(KubeApiServer kube, String name) {
     GenericKubernetesResource nodeClass = new GenericKubernetesResource();
     nodeClass.setApiVersion("karpenter.k8s.aws/v1");
     nodeClass.setKind("EC2NodeClass");
@@ -90,7 +95,7 @@ class NodeClassFromBuildTest {
         "subnetSelectorTerms", List.of(Map.of("tags", Map.of("karpenter.sh/discovery", "test"))),
         "securityGroupSelectorTerms", List.of(Map.of("tags", Map.of("karpenter.sh/discovery", "test"))),
         "blockDeviceMappings", List.of(OS_VOLUME)));
-    Resource<GenericKubernetesResource> resource = KUBE.client()
+    Resource<GenericKubernetesResource> resource = kube.client()
         .genericKubernetesResources(NodeClassApplyTest.EC2_NODE_CLASS).resource(nodeClass);
     resource.create();
     return resource;
@@ -117,6 +122,11 @@ class NodeClassFromBuildTest {
 
     assertThat(run.exitCode()).as("%s", run).isZero();
     assertThat(run.out()).contains("EC2NodeClass gpu-build: /dev/xvdb from " + SNAPSHOT);
+    // This stand-in worker runs no tagging workflow: the class is applied all the same, and a warning says why the
+    // snapshot is not tagged.
+    assertThat(run.err()).contains("warning: EC2NodeClass gpu-build is set, but snapshot " + SNAPSHOT + " was not "
+        + "tagged precache:nodeclass=" + KubeApiServer.CONTEXT + "/gpu-build (retention does not know the class uses "
+        + "it): the worker did not answer within 30 s; workflow precache-nodeclass-us-west-2-" + SNAPSHOT);
     assertThat(devices(gpu)).containsExactly(OS_VOLUME, BUILT_DATA_VOLUME);
     assertThat(STARTED).hasSize(1);
   }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.precache.workflows.BuildRequestValidator;
 import dev.precache.workflows.SnapshotCompatibility;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -36,6 +37,10 @@ import picocli.CommandLine.Spec;
         "the usage the build measured stays under kubelet's 85%% image-GC threshold;",
         "the gp3 throughput/IOPS the build's volume had (else gp3's baseline) and its",
         "encryption. Flags override each.",
+        "",
+        "With --apply, the worker then tags the snapshot precache:nodeclass=",
+        "<context>/<class> (retention keeps it) and takes the class off the snapshot",
+        "it named before; a failure to tag is a warning.",
         "",
         "Exit codes: 0 printed or applied; 1 the build has no snapshot, or the API",
         "server refused (nothing changed); 2 bad input (nothing read or changed)."})
@@ -80,6 +85,11 @@ final class NodeClassCommand implements Callable<Integer> {
   @Option(names = "--context", paramLabel = "NAME", description = "With --apply: kubeconfig context (default: current).")
   String context;
 
+  @Option(names = {"-r", "--region"}, paramLabel = "REGION",
+      description = "With --apply --snapshot-id: the snapshot's region, where the worker tags it with the class "
+          + "(default: $AWS_REGION, then $AWS_DEFAULT_REGION; a build's own region otherwise).")
+  String region;
+
   @Override
   public Integer call() {
     checkFlags();
@@ -89,9 +99,11 @@ final class NodeClassCommand implements Callable<Integer> {
       try (NodeClassApplier applier = NodeClassApplier.connect(kubeconfig, context)) {
         DataVolumeMapping mapping = mapping();
         warn(NodeClassCompatibility.warnings(built, applier.spec(applyTo)), spec.commandLine().getErr());
-        List<?> stored = applier.apply(applyTo, mapping.toEntry());
+        NodeClassApplier.Applied applied = applier.apply(applyTo, mapping.toEntry());
         out.println("EC2NodeClass " + applyTo + ": " + DataVolumeMapping.DEVICE_NAME + " from " + mapping.snapshotId()
-            + "; devices now " + deviceNames(stored));
+            + "; devices now " + deviceNames(applied.devices()));
+        out.flush();
+        markSnapshot(applier, mapping.snapshotId(), applied, out);
       }
       out.flush();
       return CommandLine.ExitCode.OK;
@@ -118,6 +130,20 @@ final class NodeClassCommand implements Callable<Integer> {
     return CommandLine.ExitCode.OK;
   }
 
+  /** Tags the snapshot with the class (on the worker); a failure is a warning: the class is applied. */
+  private void markSnapshot(NodeClassApplier applier, String snapshot, NodeClassApplier.Applied applied,
+      PrintWriter out) {
+    PrintWriter err = spec.commandLine().getErr();
+    String where = builtRegion != null ? builtRegion : region != null ? region : BuildOptions.regionFromEnvironment();
+    try (TemporalConnection connection = cli.connect()) {
+      NodeClassMarker.mark(connection, where, snapshot, applier, applyTo, applied, out, err);
+    } catch (CliError e) {
+      err.println("warning: EC2NodeClass " + applyTo + " is set, but snapshot " + snapshot + " was not tagged "
+          + "(retention does not know the class uses it): " + e.getMessage());
+      err.flush();
+    }
+  }
+
   private void checkFlags() {
     if (workflowId == null && snapshotId == null) {
       throw CliError.usage("missing build ID or --snapshot-id", "the entry needs a snapshot", null);
@@ -129,8 +155,12 @@ final class NodeClassCommand implements Callable<Integer> {
       DataVolumeOptions.checkSnapshotId(snapshotId);
     }
     volume.check();
-    if (applyTo == null && (kubeconfig != null || context != null)) {
-      throw CliError.usage("invalid " + (kubeconfig != null ? "--kubeconfig" : "--context"), "only with --apply", null);
+    if (applyTo == null && (kubeconfig != null || context != null || region != null)) {
+      throw CliError.usage("invalid " + (kubeconfig != null ? "--kubeconfig" : context != null ? "--context"
+          : "--region"), "only with --apply", null);
+    }
+    if (region != null && !BuildRequestValidator.isRegion(region)) {
+      throw CliError.usage("invalid --region", "must be an AWS region such as us-west-2, got '" + region + "'", null);
     }
     if (applyTo != null && (output != null || nodeClassFile != null)) {
       throw CliError.usage("invalid " + (output != null ? "--output" : "--nodeclass-file"),
@@ -146,6 +176,8 @@ final class NodeClassCommand implements Callable<Integer> {
 
   /** The snapshot's snapshotter and variant: its build's, or for {@code --snapshot-id} Bottlerocket's default. */
   private SnapshotCompatibility built = SnapshotCompatibility.ofBuild(null);
+  /** The build's region, once read. */
+  private String builtRegion;
 
   private DataVolumeMapping mapping() {
     if (workflowId == null) {
@@ -156,6 +188,7 @@ final class NodeClassCommand implements Callable<Integer> {
       build = FinishedBuild.read(connection, workflowId);
     }
     built = build.compatibility();
+    builtRegion = build.result().region();
     return volume.forBuild(build, spec.commandLine().getErr());
   }
 

@@ -93,6 +93,16 @@ public final class WorkerCalls {
               .withTags("aws:ResourceTag/", call.resourceTags().getOrDefault(id, Map.of())));
         }
       }
+      case "ec2:DeleteTags" -> {
+        // DeleteTags is authorized per resource with the keys it removes as aws:TagKeys (Service Authorization
+        // Reference, Amazon EC2: DeleteTags).
+        Map<String, String> requestTags = tags(p, "Tag", "Key", "Value");
+        for (String id : indexed(p, "ResourceId")) {
+          requests.add(new IamRequest("ec2:DeleteTags", ec2Arn(region, id), why)
+              .with("aws:TagKeys", requestTags.keySet().toArray(String[]::new))
+              .withTags("aws:ResourceTag/", call.resourceTags().getOrDefault(id, Map.of())));
+        }
+      }
       case "ec2:DeleteSnapshot" -> requests.add(new IamRequest("ec2:DeleteSnapshot", ec2Arn(region, p.get("SnapshotId")),
           why).withTags("aws:ResourceTag/", call.resourceTags().getOrDefault(p.get("SnapshotId"), Map.of())));
       case "ec2:StopInstances", "ec2:TerminateInstances" -> {
