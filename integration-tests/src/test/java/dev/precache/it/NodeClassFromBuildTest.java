@@ -60,6 +60,10 @@ class NodeClassFromBuildTest {
     }
   }
 
+  /** What the CLI says of this stand-in worker, which polls the builds' queue but has no tagging workflow. */
+  private static final String OLDER_WORKER = "the worker on task queue " + SnapshotBuildWorkflow.TASK_QUEUE
+      + " cannot run NodeClassSnapshotWorkflow, an older precache? Unknown workflow type \"NodeClassSnapshotWorkflow\"";
+
   private TestWorkflowEnvironment temporal;
   private Cli cli;
 
@@ -122,11 +126,10 @@ class NodeClassFromBuildTest {
 
     assertThat(run.exitCode()).as("%s", run).isZero();
     assertThat(run.out()).contains("EC2NodeClass gpu-build: /dev/xvdb from " + SNAPSHOT);
-    // This stand-in worker runs no tagging workflow: the class is applied all the same, and a warning says why the
-    // snapshot is not tagged.
+    // This stand-in worker runs no tagging workflow: the class is applied all the same, and a warning says, as soon
+    // as the worker has failed the workflow's first task, why the snapshot is not tagged.
     assertThat(run.err()).contains("warning: EC2NodeClass gpu-build is set, but snapshot " + SNAPSHOT + " was not "
-        + "tagged precache:nodeclass=" + KubeApiServer.CONTEXT + "/gpu-build (retention does not know the class uses "
-        + "it): the worker did not answer within 30 s; workflow precache-nodeclass-us-west-2-" + SNAPSHOT);
+        + "tagged precache:nodeclass=" + KubeApiServer.CONTEXT + "/gpu-build (" + OLDER_WORKER);
     assertThat(devices(gpu)).containsExactly(OS_VOLUME, BUILT_DATA_VOLUME);
     assertThat(STARTED).hasSize(1);
   }
@@ -154,7 +157,9 @@ class NodeClassFromBuildTest {
         KUBE.kubeconfig().toString(), "--initialization-rate", "300");
 
     assertThat(run.exitCode()).as("%s", run).isZero();
-    assertThat(run.err()).startsWith("note: volume 53 GiB, not the snapshot's 50");
+    assertThat(run.err()).startsWith("note: volume 53 GiB, not the snapshot's 50")
+        .contains("warning: EC2NodeClass gpu-later is set, but snapshot " + SNAPSHOT + " was not tagged "
+            + "precache:nodeclass=" + KubeApiServer.CONTEXT + "/gpu-later (" + OLDER_WORKER);
     assertThat(devices(gpu)).hasSize(2).first().isEqualTo(OS_VOLUME);
     assertThat(devices(gpu).get(1).get("ebs")).asInstanceOf(MAP)
         .containsAllEntriesOf((Map<?, ?>) BUILT_DATA_VOLUME.get("ebs"))

@@ -40,7 +40,8 @@ import picocli.CommandLine.Spec;
         "",
         "With --apply, the worker then tags the snapshot precache:nodeclass=",
         "<context>/<class> (retention keeps it) and takes the class off the snapshot",
-        "it named before; a failure to tag is a warning.",
+        "it named before. Without Temporal the class is still applied: the snapshot",
+        "is then not tagged (a note, or a warning when a configured server is down).",
         "",
         "Exit codes: 0 printed or applied; 1 the build has no snapshot, or the API",
         "server refused (nothing changed); 2 bad input (nothing read or changed)."})
@@ -130,17 +131,22 @@ final class NodeClassCommand implements Callable<Integer> {
     return CommandLine.ExitCode.OK;
   }
 
-  /** Tags the snapshot with the class (on the worker); a failure is a warning: the class is applied. */
+  /**
+   * Tags the snapshot with the class (on the worker), best-effort: the class is applied whatever happens here, so
+   * connecting, marking and closing each end in at most one line on stderr, never in an error.
+   */
   private void markSnapshot(NodeClassApplier applier, String snapshot, NodeClassApplier.Applied applied,
       PrintWriter out) {
-    PrintWriter err = spec.commandLine().getErr();
+    NodeClassMarker marker = new NodeClassMarker(applyTo, snapshot, applier.tagValue(applyTo), out,
+        spec.commandLine().getErr());
     String where = builtRegion != null ? builtRegion : region != null ? region : BuildOptions.regionFromEnvironment();
+    boolean configured = cli.temporalConfigured();
     try (TemporalConnection connection = cli.connect()) {
-      NodeClassMarker.mark(connection, where, snapshot, applier, applyTo, applied, out, err);
-    } catch (CliError e) {
-      err.println("warning: EC2NodeClass " + applyTo + " is set, but snapshot " + snapshot + " was not tagged "
-          + "(retention does not know the class uses it): " + e.getMessage());
-      err.flush();
+      marker.mark(connection, where, applied);
+    } catch (RuntimeException e) {
+      // Without a server configured, an apply of --snapshot-id needs none: not marking is expected, a note.
+      marker.notMarked(!configured, e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName(), configured ? "re-run the apply once the server is reachable"
+          : "to mark it, re-run the apply with --address / TEMPORAL_ADDRESS naming the server precache's worker uses");
     }
   }
 

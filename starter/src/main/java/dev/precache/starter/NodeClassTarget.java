@@ -58,7 +58,8 @@ final class NodeClassTarget {
       NodeClassApplier.Applied applied = applier.apply(name, mapping.toEntry());
       log.println("EC2NodeClass " + name + ": " + DataVolumeMapping.DEVICE_NAME + " from " + mapping.snapshotId());
       log.flush();
-      NodeClassMarker.mark(connection, build.result().region(), mapping.snapshotId(), applier, name, applied, log, err);
+      new NodeClassMarker(name, mapping.snapshotId(), applier.tagValue(name), log, err)
+          .mark(connection, build.result().region(), applied);
       return 0;
     } catch (CliError e) {
       return CliError.failed("snapshot built, but EC2NodeClass " + name + " was not updated", e.getMessage(),
