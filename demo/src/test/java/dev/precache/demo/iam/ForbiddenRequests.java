@@ -89,6 +89,10 @@ public final class ForbiddenRequests {
         .with("aws:RequestTag/precache:build-id", "b-1"));
     forbidden.put("create a precache-* stack without a build ID", new IamRequest("cloudformation:CreateStack",
         "arn:aws:cloudformation:" + region + ":" + account + ":stack/precache-x/1", "forbidden"));
+    forbidden.put("read every stack's outputs and parameters (DescribeStacks without a name)", new IamRequest(
+        "cloudformation:DescribeStacks", "*", "forbidden"));
+    forbidden.put("describe a stack that is not precache's", new IamRequest("cloudformation:DescribeStacks",
+        "arn:aws:cloudformation:" + region + ":" + account + ":stack/production/1", "forbidden"));
     forbidden.put("update a build stack (only the builder's is updated)", new IamRequest("cloudformation:UpdateStack",
         "arn:aws:cloudformation:" + region + ":" + account + ":stack/precache-b-1/1", "forbidden")
         .with("aws:RequestTag/precache:component", "builder"));
