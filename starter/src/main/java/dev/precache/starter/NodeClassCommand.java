@@ -132,8 +132,8 @@ final class NodeClassCommand implements Callable<Integer> {
   }
 
   /**
-   * Tags the snapshot with the class (on the worker), best-effort: the class is applied whatever happens here, so
-   * connecting, marking and closing each end in at most one line on stderr, never in an error.
+   * Tags the snapshot with the class (on the worker), best-effort: the class is applied whatever happens here, so a
+   * failure to connect, mark or close is one line on stderr ({@link NodeClassMarker#notMarked}), never an error.
    */
   private void markSnapshot(NodeClassApplier applier, String snapshot, NodeClassApplier.Applied applied,
       PrintWriter out) {
@@ -145,7 +145,8 @@ final class NodeClassCommand implements Callable<Integer> {
       marker.mark(connection, where, applied);
     } catch (RuntimeException e) {
       // Without a server configured, an apply of --snapshot-id needs none: not marking is expected, a note.
-      marker.notMarked(!configured, e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName(), configured ? "re-run the apply once the server is reachable"
+      String cause = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+      marker.notMarked(!configured, cause, configured ? "re-run the apply once the server is reachable"
           : "to mark it, re-run the apply with --address / TEMPORAL_ADDRESS naming the server precache's worker uses");
     }
   }

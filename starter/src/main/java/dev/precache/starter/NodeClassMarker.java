@@ -129,8 +129,8 @@ final class NodeClassMarker {
         if (Instant.now().isAfter(deadline)) {
           boolean polled = new WorkerPresence(connection, err).present();
           notMarked(false, polled ? "the worker did not answer within " + WAIT.toSeconds() + " s"
-              : "no worker polls task queue " + SnapshotBuildWorkflow.TASK_QUEUE + " on " + connection.server().address(),
-              queued);
+              : "no worker polls task queue " + SnapshotBuildWorkflow.TASK_QUEUE + " on "
+                  + connection.server().address(), queued);
           return null;
         }
       }

@@ -30,7 +30,8 @@ import org.mockito.InOrder;
  * {@link NodeClassSnapshotWorkflowImpl}: the new snapshot tagged before the previous one is untagged; a recorded
  * marking replays (a tagging queued for a day may be picked up by the next worker version). Record it again, after
  * an intended and versioned change, with
- * {@code mvn -o -pl workflows test -Dtest=NodeClassSnapshotWorkflowTest -Dprecache.recordHistory=true}, keeping this one.
+ * {@code mvn -o -pl workflows test -Dtest=NodeClassSnapshotWorkflowTest -Dprecache.recordHistory=true}, keeping
+ * this one.
  */
 class NodeClassSnapshotWorkflowTest {
   /** A class moved from snap-1 to snap-2: both activities, in that order. */
