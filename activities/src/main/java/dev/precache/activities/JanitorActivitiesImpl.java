@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.Stack;
 import software.amazon.awssdk.services.cloudformation.model.StackStatus;
 import software.amazon.awssdk.services.ec2.Ec2Client;
@@ -63,11 +64,19 @@ public final class JanitorActivitiesImpl implements JanitorActivities {
     }
   }
 
+  /**
+   * ListStacks names the stacks (no outputs, parameters or tags: IAM grants it on "*" only); only a build's
+   * ({@code precache-*}) is then described for its tags, so DescribeStacks stays on precache's stacks. A stack
+   * gone between the two calls is no leftover.
+   */
   private List<Leftover> stacks(String region) {
-    return clients.cloudFormation(region).describeStacksPaginator(b -> {}).stacks().stream()
-        .filter(stack -> stack.stackName().startsWith("precache-")
-            && !BuilderActivities.STACK_NAME.equals(stack.stackName())
-            && stack.stackStatus() != StackStatus.DELETE_COMPLETE)
+    CloudFormationClient cloudFormation = clients.cloudFormation(region);
+    return cloudFormation.listStacksPaginator(b -> {}).stackSummaries().stream()
+        .filter(summary -> summary.stackName().startsWith("precache-")
+            && !BuilderActivities.STACK_NAME.equals(summary.stackName())
+            && summary.stackStatus() != StackStatus.DELETE_COMPLETE)
+        .map(summary -> StackActivitiesImpl.describe(cloudFormation, summary.stackName()))
+        .filter(stack -> stack != null && stack.stackStatus() != StackStatus.DELETE_COMPLETE)
         .map(stack -> Map.entry(stack, stackTags(stack)))
         .filter(entry -> entry.getValue().containsKey(BUILD_ID_TAG))
         .map(entry -> new Leftover(Kind.STACK, entry.getKey().stackName(), region, entry.getValue().get(BUILD_ID_TAG),

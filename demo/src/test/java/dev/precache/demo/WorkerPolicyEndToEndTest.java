@@ -20,7 +20,12 @@ import dev.precache.simulator.Cloud;
 import dev.precache.simulator.RequestLog.Call;
 import dev.precache.simulator.ec2.Snapshot;
 import dev.precache.workflows.BuilderActivities;
+import dev.precache.workflows.NodeClassMarkRequest;
+import dev.precache.workflows.NodeClassMarking;
+import dev.precache.workflows.NodeClassSnapshotWorkflow;
+import dev.precache.workflows.SnapshotBuildWorkflow;
 import dev.precache.workflows.SnapshotLifecycle;
+import io.temporal.client.WorkflowOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -48,6 +53,7 @@ import software.amazon.awssdk.services.cloudformation.model.Capability;
  * creation and deletion, as the simulator recorded them, plus the calls CloudFormation makes with the worker's
  * credentials for those stacks. Every one must be allowed; every action the policy grants must be used by one of them
  * (the janitor's removals are checked by JanitorEndToEndTest); and what precache must not be able to do is denied.
+ * Between the two published builds, an EC2NodeClass's snapshot tag moves from the first to the second.
  */
 class WorkerPolicyEndToEndTest {
   private static final double TIME_SCALE = 0.005;
@@ -205,6 +211,13 @@ class WorkerPolicyEndToEndTest {
     assertOk(copied);
     String first = published;
     published = copied.out().strip();
+    // An EC2NodeClass set to the first snapshot, then to the new one (the tagging nodeclass --apply starts after
+    // applying; no cluster here): the first loses the tag, so retention may delete it.
+    markNodeClass(first, null);
+    assertThat(cloud.snapshot(first).orElseThrow().tags()).containsEntry(SnapshotLifecycle.NODECLASS, "demo/gpu");
+    markNodeClass(published, first);
+    assertThat(cloud.snapshot(first).orElseThrow().tags()).doesNotContainKey(SnapshotLifecycle.NODECLASS);
+    assertThat(cloud.snapshot(published).orElseThrow().tags()).containsEntry(SnapshotLifecycle.NODECLASS, "demo/gpu");
     assertOk(local.runCli("snapshots", "prune", "-r", REGION, "--name", "iam", "--keep", "1"));
     assertThat(cloud.snapshot(first)).as("expired by retention").isEmpty();
     assertThat(cloud.region(COPY_REGION).ec2().allSnapshots()).singleElement().extracting(Snapshot::tags)
@@ -217,6 +230,13 @@ class WorkerPolicyEndToEndTest {
     assertNothingLeft(cloud);
     assertThat(cloud.snapshot(published)).as("the published snapshot survives everything").isPresent();
     return published;
+  }
+
+  private void markNodeClass(String snapshotId, String previousSnapshotId) {
+    NodeClassMarking marking = local.client().newWorkflowStub(NodeClassSnapshotWorkflow.class, WorkflowOptions.newBuilder()
+            .setTaskQueue(SnapshotBuildWorkflow.TASK_QUEUE).setWorkflowId("iam-nodeclass-" + snapshotId).build())
+        .mark(new NodeClassMarkRequest(REGION, snapshotId, previousSnapshotId, "demo/gpu"));
+    assertThat(marking.applied().note()).as("%s", marking).isNull();
   }
 
   /**

@@ -23,6 +23,7 @@ final class Cli {
 
   private final WorkflowClient client;
 
+  /** @param client the test's Temporal server; null: no server configured, as for a user who has none */
   Cli(WorkflowClient client) {
     this.client = client;
   }
@@ -58,9 +59,19 @@ final class Cli {
   }
 
   Run run(String... args) {
+    return execute(client == null ? PrecacheCli.withoutTemporal(POLL_INTERVAL)
+        : new PrecacheCli(() -> TemporalConnection.borrowing(client), POLL_INTERVAL), args);
+  }
+
+  /** Runs the CLI as {@code main} makes it: its server from {@code --address} and the environment, not the test's. */
+  static Run runAsInstalled(String... args) {
+    return execute(new PrecacheCli(POLL_INTERVAL), args);
+  }
+
+  private static Run execute(PrecacheCli cli, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine commandLine = new PrecacheCli(() -> TemporalConnection.borrowing(client), POLL_INTERVAL).commandLine();
+    CommandLine commandLine = cli.commandLine();
     commandLine.setOut(new PrintWriter(out, true));
     commandLine.setErr(new PrintWriter(err, true));
     int exitCode = commandLine.execute(args);

@@ -108,6 +108,44 @@ class NodeClassApplyTest {
         .doesNotContainKey("volumeInitializationRate");
   }
 
+  @Test
+  void withoutTemporalTheClassIsAppliedAndANoteSaysTheSnapshotIsNotMarked() {
+    Resource<GenericKubernetesResource> solo = createClass("solo", List.of(OS_VOLUME));
+
+    Cli.Run run = apply("solo", "--snapshot-id", SNAPSHOT, "-r", "us-west-2");
+
+    assertThat(run.exitCode()).as("%s", run).isZero();
+    assertThat(run.out()).isEqualTo("EC2NodeClass solo: /dev/xvdb from " + SNAPSHOT
+        + "; devices now /dev/xvda, /dev/xvdb\n");
+    assertThat(run.err()).isEqualTo("note: EC2NodeClass solo is set, but snapshot " + SNAPSHOT + " was not tagged "
+        + "precache:nodeclass=" + KubeApiServer.CONTEXT + "/solo (no Temporal server configured, and none answers at "
+        + "127.0.0.1:7233): retention may delete it unless an SSM parameter names it or it is among the newest N "
+        + "(--keep) of its name; to mark it, re-run the apply with --address / TEMPORAL_ADDRESS naming the server "
+        + "precache's worker uses\n");
+    assertThat(devices(solo)).hasSize(2).last().extracting("ebs").asInstanceOf(MAP)
+        .containsEntry("snapshotID", SNAPSHOT);
+  }
+
+  @Test
+  void aConfiguredTemporalServerThatIsDownIsAWarningAndTheClassIsStillApplied() {
+    Resource<GenericKubernetesResource> down = createClass("down", List.of(OS_VOLUME));
+    String nobody = LoopbackPort.HOST + ":" + LoopbackPort.free();
+
+    Cli.Run run = Cli.runAsInstalled("nodeclass", "--apply", "down", "--snapshot-id", SNAPSHOT, "-r", "us-west-2",
+        "--kubeconfig", KUBE.kubeconfig().toString(), "--context", KubeApiServer.CONTEXT, "--address", nobody);
+
+    assertThat(run.exitCode()).as("%s", run).isZero();
+    assertThat(run.out()).isEqualTo("EC2NodeClass down: /dev/xvdb from " + SNAPSHOT
+        + "; devices now /dev/xvda, /dev/xvdb\n");
+    assertThat(run.err()).startsWith("warning: EC2NodeClass down is set, but snapshot " + SNAPSHOT + " was not tagged "
+            + "precache:nodeclass=" + KubeApiServer.CONTEXT + "/down (cannot reach the Temporal server at " + nobody)
+        .endsWith("retention may delete it unless an SSM parameter names it or it is among the newest N (--keep) of "
+            + "its name; re-run the apply once the server is reachable\n")
+        .doesNotContain("note:").hasLineCount(1);
+    assertThat(devices(down)).hasSize(2).last().extracting("ebs").asInstanceOf(MAP)
+        .containsEntry("snapshotID", SNAPSHOT);
+  }
+
   /** deploy/'s example is a class the real CRD accepts, and the entry precache sets replaces the example's. */
   @Test
   void theDeployExampleIsAcceptedAndItsDataVolumeReplaced() throws IOException {

@@ -60,6 +60,10 @@ class NodeClassFromBuildTest {
     }
   }
 
+  /** What the CLI says of this stand-in worker, which polls the builds' queue but has no tagging workflow. */
+  private static final String OLDER_WORKER = "the worker on task queue " + SnapshotBuildWorkflow.TASK_QUEUE
+      + " cannot run NodeClassSnapshotWorkflow, an older precache? Unknown workflow type \"NodeClassSnapshotWorkflow\"";
+
   private TestWorkflowEnvironment temporal;
   private Cli cli;
 
@@ -80,6 +84,11 @@ class NodeClassFromBuildTest {
   }
 
   private static Resource<GenericKubernetesResource> createClass(String name) {
+    return createClass(KUBE, name);
+  }
+
+  /** A Bottlerocket EC2NodeClass {@code name} with only the OS volume, created on {@code kube}. */
+  static Resource<GenericKubernetesResource> createClass(KubeApiServer kube, String name) {
     GenericKubernetesResource nodeClass = new GenericKubernetesResource();
     nodeClass.setApiVersion("karpenter.k8s.aws/v1");
     nodeClass.setKind("EC2NodeClass");
@@ -90,7 +99,7 @@ class NodeClassFromBuildTest {
         "subnetSelectorTerms", List.of(Map.of("tags", Map.of("karpenter.sh/discovery", "test"))),
         "securityGroupSelectorTerms", List.of(Map.of("tags", Map.of("karpenter.sh/discovery", "test"))),
         "blockDeviceMappings", List.of(OS_VOLUME)));
-    Resource<GenericKubernetesResource> resource = KUBE.client()
+    Resource<GenericKubernetesResource> resource = kube.client()
         .genericKubernetesResources(NodeClassApplyTest.EC2_NODE_CLASS).resource(nodeClass);
     resource.create();
     return resource;
@@ -117,6 +126,10 @@ class NodeClassFromBuildTest {
 
     assertThat(run.exitCode()).as("%s", run).isZero();
     assertThat(run.out()).contains("EC2NodeClass gpu-build: /dev/xvdb from " + SNAPSHOT);
+    // This stand-in worker runs no tagging workflow: the class is applied all the same, and a warning says, as soon
+    // as the worker has failed the workflow's first task, why the snapshot is not tagged.
+    assertThat(run.err()).contains("warning: EC2NodeClass gpu-build is set, but snapshot " + SNAPSHOT + " was not "
+        + "tagged precache:nodeclass=" + KubeApiServer.CONTEXT + "/gpu-build (" + OLDER_WORKER);
     assertThat(devices(gpu)).containsExactly(OS_VOLUME, BUILT_DATA_VOLUME);
     assertThat(STARTED).hasSize(1);
   }
@@ -144,7 +157,9 @@ class NodeClassFromBuildTest {
         KUBE.kubeconfig().toString(), "--initialization-rate", "300");
 
     assertThat(run.exitCode()).as("%s", run).isZero();
-    assertThat(run.err()).startsWith("note: volume 53 GiB, not the snapshot's 50");
+    assertThat(run.err()).startsWith("note: volume 53 GiB, not the snapshot's 50")
+        .contains("warning: EC2NodeClass gpu-later is set, but snapshot " + SNAPSHOT + " was not tagged "
+            + "precache:nodeclass=" + KubeApiServer.CONTEXT + "/gpu-later (" + OLDER_WORKER);
     assertThat(devices(gpu)).hasSize(2).first().isEqualTo(OS_VOLUME);
     assertThat(devices(gpu).get(1).get("ebs")).asInstanceOf(MAP)
         .containsAllEntriesOf((Map<?, ?>) BUILT_DATA_VOLUME.get("ebs"))

@@ -38,12 +38,30 @@ final class NodeClassApplier implements AutoCloseable {
   private static final int ATTEMPTS = 3;
   private static final int REQUEST_RETRIES = 2;
 
+  /** What a cluster without a kubeconfig context (the in-cluster service account) is called in the snapshot's tag. */
+  static final String IN_CLUSTER = "in-cluster";
+
   private final KubernetesClient client;
   private final String where;
+  private final String contextName;
 
-  private NodeClassApplier(KubernetesClient client, String where) {
+  private NodeClassApplier(KubernetesClient client, String where, String contextName) {
     this.client = client;
     this.where = where;
+    this.contextName = contextName;
+  }
+
+  /**
+   * What an apply changed.
+   *
+   * @param devices            the class's list as the server stored it
+   * @param previousSnapshotId the {@code /dev/xvdb} snapshot the class named just before, or null
+   */
+  record Applied(List<?> devices, String previousSnapshotId) {}
+
+  /** The class as the snapshot's {@code precache:nodeclass} tag names it: {@code <context or in-cluster>/<name>}. */
+  String tagValue(String name) {
+    return contextName + "/" + name;
   }
 
   /**
@@ -73,15 +91,17 @@ final class NodeClassApplier implements AutoCloseable {
     // fabric8 retries a 5xx up to 10 times, pausing longer each time (20 s in all here); some refusals are 500s (an
     // apply of a field the CRD lacks, kubernetes' typed-patch error): ride out a blip, do not hang on an answer.
     config.setRequestRetryBackoffLimit(REQUEST_RETRIES);
-    return new NodeClassApplier(new KubernetesClientBuilder().withConfig(config).build(), config.getMasterUrl());
+    return new NodeClassApplier(new KubernetesClientBuilder().withConfig(config).build(), config.getMasterUrl(),
+        config.getCurrentContext() == null ? IN_CLUSTER : config.getCurrentContext().getName());
   }
 
   /**
-   * Sets {@code entry} on the EC2NodeClass {@code name} and returns the class's list as the server stored it.
+   * Sets {@code entry} on the EC2NodeClass {@code name}; returns the class's list as the server stored it and the
+   * snapshot its entry named in the version the apply replaced.
    *
    * @throws CliError exit 1 when the class is missing or the server refuses (its schema validation names the field)
    */
-  List<?> apply(String name, Map<String, Object> entry) {
+  Applied apply(String name, Map<String, Object> entry) {
     for (int attempt = 1; ; attempt++) {
       GenericKubernetesResource live = read(name);
       GenericKubernetesResource change = new GenericKubernetesResource();
@@ -97,7 +117,8 @@ final class NodeClassApplier implements AutoCloseable {
         GenericKubernetesResource applied = client.genericKubernetesResources(EC2_NODE_CLASS).resource(change)
             .fieldValidation(FieldValidateable.Validation.STRICT)
             .fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
-        return applied.get("spec", "blockDeviceMappings");
+        return new Applied(applied.get("spec", "blockDeviceMappings"),
+            snapshotOf(live.get("spec", "blockDeviceMappings"), (String) entry.get("deviceName")));
       } catch (KubernetesClientException e) {
         if (e.getCode() == HttpURLConnection.HTTP_CONFLICT && attempt < ATTEMPTS) {
           continue; // changed since it was read: read it again
@@ -105,6 +126,19 @@ final class NodeClassApplier implements AutoCloseable {
         throw refused(name, e);
       }
     }
+  }
+
+  private static String snapshotOf(List<?> devices, String deviceName) {
+    if (devices == null) {
+      return null;
+    }
+    for (Object device : devices) {
+      if (device instanceof Map<?, ?> map && deviceName.equals(map.get("deviceName"))
+          && map.get("ebs") instanceof Map<?, ?> ebs && ebs.get("snapshotID") instanceof String snapshotId) {
+        return snapshotId;
+      }
+    }
+    return null;
   }
 
   /**

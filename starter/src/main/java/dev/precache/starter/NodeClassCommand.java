@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.precache.workflows.BuildRequestValidator;
 import dev.precache.workflows.SnapshotCompatibility;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -36,6 +37,11 @@ import picocli.CommandLine.Spec;
         "the usage the build measured stays under kubelet's 85%% image-GC threshold;",
         "the gp3 throughput/IOPS the build's volume had (else gp3's baseline) and its",
         "encryption. Flags override each.",
+        "",
+        "With --apply, the worker then tags the snapshot precache:nodeclass=",
+        "<context>/<class> (retention keeps it) and takes the class off the snapshot",
+        "it named before. Without Temporal the class is still applied: the snapshot",
+        "is then not tagged (a note, or a warning when a configured server is down).",
         "",
         "Exit codes: 0 printed or applied; 1 the build has no snapshot, or the API",
         "server refused (nothing changed); 2 bad input (nothing read or changed)."})
@@ -80,6 +86,11 @@ final class NodeClassCommand implements Callable<Integer> {
   @Option(names = "--context", paramLabel = "NAME", description = "With --apply: kubeconfig context (default: current).")
   String context;
 
+  @Option(names = {"-r", "--region"}, paramLabel = "REGION",
+      description = "With --apply --snapshot-id: the snapshot's region, where the worker tags it with the class "
+          + "(default: $AWS_REGION, then $AWS_DEFAULT_REGION; a build's own region otherwise).")
+  String region;
+
   @Override
   public Integer call() {
     checkFlags();
@@ -89,9 +100,11 @@ final class NodeClassCommand implements Callable<Integer> {
       try (NodeClassApplier applier = NodeClassApplier.connect(kubeconfig, context)) {
         DataVolumeMapping mapping = mapping();
         warn(NodeClassCompatibility.warnings(built, applier.spec(applyTo)), spec.commandLine().getErr());
-        List<?> stored = applier.apply(applyTo, mapping.toEntry());
+        NodeClassApplier.Applied applied = applier.apply(applyTo, mapping.toEntry());
         out.println("EC2NodeClass " + applyTo + ": " + DataVolumeMapping.DEVICE_NAME + " from " + mapping.snapshotId()
-            + "; devices now " + deviceNames(stored));
+            + "; devices now " + deviceNames(applied.devices()));
+        out.flush();
+        markSnapshot(applier, mapping.snapshotId(), applied, out);
       }
       out.flush();
       return CommandLine.ExitCode.OK;
@@ -118,6 +131,26 @@ final class NodeClassCommand implements Callable<Integer> {
     return CommandLine.ExitCode.OK;
   }
 
+  /**
+   * Tags the snapshot with the class (on the worker), best-effort: the class is applied whatever happens here, so a
+   * failure to connect, mark or close is one line on stderr ({@link NodeClassMarker#notMarked}), never an error.
+   */
+  private void markSnapshot(NodeClassApplier applier, String snapshot, NodeClassApplier.Applied applied,
+      PrintWriter out) {
+    NodeClassMarker marker = new NodeClassMarker(applyTo, snapshot, applier.tagValue(applyTo), out,
+        spec.commandLine().getErr());
+    String where = builtRegion != null ? builtRegion : region != null ? region : BuildOptions.regionFromEnvironment();
+    boolean configured = cli.temporalConfigured();
+    try (TemporalConnection connection = cli.connect()) {
+      marker.mark(connection, where, applied);
+    } catch (RuntimeException e) {
+      // Without a server configured, an apply of --snapshot-id needs none: not marking is expected, a note.
+      String cause = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+      marker.notMarked(!configured, cause, configured ? "re-run the apply once the server is reachable"
+          : "to mark it, re-run the apply with --address / TEMPORAL_ADDRESS naming the server precache's worker uses");
+    }
+  }
+
   private void checkFlags() {
     if (workflowId == null && snapshotId == null) {
       throw CliError.usage("missing build ID or --snapshot-id", "the entry needs a snapshot", null);
@@ -129,8 +162,12 @@ final class NodeClassCommand implements Callable<Integer> {
       DataVolumeOptions.checkSnapshotId(snapshotId);
     }
     volume.check();
-    if (applyTo == null && (kubeconfig != null || context != null)) {
-      throw CliError.usage("invalid " + (kubeconfig != null ? "--kubeconfig" : "--context"), "only with --apply", null);
+    if (applyTo == null && (kubeconfig != null || context != null || region != null)) {
+      throw CliError.usage("invalid " + (kubeconfig != null ? "--kubeconfig" : context != null ? "--context"
+          : "--region"), "only with --apply", null);
+    }
+    if (region != null && !BuildRequestValidator.isRegion(region)) {
+      throw CliError.usage("invalid --region", "must be an AWS region such as us-west-2, got '" + region + "'", null);
     }
     if (applyTo != null && (output != null || nodeClassFile != null)) {
       throw CliError.usage("invalid " + (output != null ? "--output" : "--nodeclass-file"),
@@ -146,6 +183,8 @@ final class NodeClassCommand implements Callable<Integer> {
 
   /** The snapshot's snapshotter and variant: its build's, or for {@code --snapshot-id} Bottlerocket's default. */
   private SnapshotCompatibility built = SnapshotCompatibility.ofBuild(null);
+  /** The build's region, once read. */
+  private String builtRegion;
 
   private DataVolumeMapping mapping() {
     if (workflowId == null) {
@@ -156,6 +195,7 @@ final class NodeClassCommand implements Callable<Integer> {
       build = FinishedBuild.read(connection, workflowId);
     }
     built = build.compatibility();
+    builtRegion = build.result().region();
     return volume.forBuild(build, spec.commandLine().getErr());
   }
 

@@ -55,9 +55,11 @@ final class NodeClassTarget {
       FinishedBuild build = FinishedBuild.read(connection, workflowId);
       DataVolumeMapping mapping = new DataVolumeOptions().forBuild(build, err);
       NodeClassCommand.warn(NodeClassCompatibility.warnings(build.compatibility(), applier.spec(name)), err);
-      applier.apply(name, mapping.toEntry());
+      NodeClassApplier.Applied applied = applier.apply(name, mapping.toEntry());
       log.println("EC2NodeClass " + name + ": " + DataVolumeMapping.DEVICE_NAME + " from " + mapping.snapshotId());
       log.flush();
+      new NodeClassMarker(name, mapping.snapshotId(), applier.tagValue(name), log, err)
+          .mark(connection, build.result().region(), applied);
       return 0;
     } catch (CliError e) {
       return CliError.failed("snapshot built, but EC2NodeClass " + name + " was not updated", e.getMessage(),

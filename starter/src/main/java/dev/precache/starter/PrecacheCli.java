@@ -45,6 +45,8 @@ public final class PrecacheCli {
   static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
 
   private final BiFunction<String, String, TemporalConnection> connector;
+  /** Whether a Temporal server is named; null: ask the environment and {@code --address}. */
+  private final Boolean temporalNamed;
   private final Duration pollInterval;
   private final Supplier<Interrupts> interrupts;
   private final boolean interactive;
@@ -61,6 +63,7 @@ public final class PrecacheCli {
   /** A CLI on the server the environment and {@code --address} / {@code --namespace} name. */
   public PrecacheCli(Duration pollInterval) {
     this.connector = TemporalConnection::fromEnvironment;
+    this.temporalNamed = null;
     this.pollInterval = pollInterval;
     this.interrupts = Interrupts::onSigint;
     this.interactive = true;
@@ -68,10 +71,26 @@ public final class PrecacheCli {
 
   /** A CLI on a connection someone else made (tests, an in-process server); the flags are ignored. */
   public PrecacheCli(Supplier<TemporalConnection> connector, Duration pollInterval) {
+    this(connector, true, pollInterval);
+  }
+
+  private PrecacheCli(Supplier<TemporalConnection> connector, boolean temporalNamed, Duration pollInterval) {
     this.connector = (address, namespace) -> connector.get();
+    this.temporalNamed = temporalNamed;
     this.pollInterval = pollInterval;
     this.interrupts = Interrupts::none;
     this.interactive = false;
+  }
+
+  /**
+   * A CLI with no Temporal server configured and none to reach, as for a user who has none (tests of what works
+   * without one): a command that needs a server fails as it does when the local default does not answer.
+   */
+  public static PrecacheCli withoutTemporal(Duration pollInterval) {
+    return new PrecacheCli(() -> {
+      throw CliError.failed("no Temporal server configured, and none answers at " + TemporalConnection.DEFAULT_ADDRESS,
+          null, TemporalErrors.START_A_SERVER);
+    }, false, pollInterval);
   }
 
   public static void main(String[] args) {
@@ -119,6 +138,14 @@ public final class PrecacheCli {
     TemporalConnection connection = connector.apply(address, namespace);
     lastServer = connection.server();
     return connection;
+  }
+
+  /**
+   * Whether a Temporal server was named ({@code --address}, {@code TEMPORAL_ADDRESS}, a config profile) rather than
+   * left to the local default: a command that can do without one tells its absence apart from a server that is down.
+   */
+  boolean temporalConfigured() {
+    return temporalNamed != null ? temporalNamed : address != null || TemporalConnection.environmentNamesServer();
   }
 
   Duration pollInterval() {

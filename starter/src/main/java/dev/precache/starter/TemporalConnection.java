@@ -9,6 +9,7 @@ import io.temporal.client.schedules.ScheduleClientOptions;
 import io.temporal.envconfig.ClientConfigProfile;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.io.IOException;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -79,9 +80,22 @@ public final class TemporalConnection implements AutoCloseable {
     return connection;
   }
 
+  /**
+   * Whether {@code TEMPORAL_ADDRESS} or the config file's profile names a server (else the local default is used);
+   * an unreadable config file counts as naming one, since it was meant to.
+   */
+  static boolean environmentNamesServer() {
+    try {
+      return ClientConfigProfile.load().getAddress() != null;
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
   /** Uses a client someone else owns and closes (an in-process server, a test). */
   public static TemporalConnection borrowing(WorkflowClient client) {
-    return new TemporalConnection(client, null);
+    return new TemporalConnection(Objects.requireNonNull(client, "no client to borrow: PrecacheCli.withoutTemporal "
+        + "is the CLI without a server"), null);
   }
 
   public WorkflowClient client() {

@@ -4,6 +4,7 @@ import dev.precache.workflows.BuilderActivities;
 import dev.precache.workflows.CopyActivities;
 import dev.precache.workflows.InstanceActivities;
 import dev.precache.workflows.JanitorActivities;
+import dev.precache.workflows.NodeClassActivities;
 import dev.precache.workflows.PublishActivities;
 import dev.precache.workflows.RegistryActivities;
 import dev.precache.workflows.RetentionActivities;
@@ -27,4 +28,5 @@ public record BuildImplementations(
     BuilderActivities builder,
     RetentionActivities retention,
     JanitorActivities janitor,
-    CopyActivities copy) {}
+    CopyActivities copy,
+    NodeClassActivities nodeClass) {}

@@ -2,6 +2,7 @@ package dev.precache.worker;
 
 import dev.precache.workflows.BuilderSetupWorkflowImpl;
 import dev.precache.workflows.JanitorWorkflowImpl;
+import dev.precache.workflows.NodeClassSnapshotWorkflowImpl;
 import dev.precache.workflows.PlanWorkflowImpl;
 import dev.precache.workflows.VerifySnapshotWorkflowImpl;
 import dev.precache.workflows.SnapshotBuildWorkflow;
@@ -82,11 +83,12 @@ public final class WorkerHost implements AutoCloseable {
     if (workflows) {
       worker.registerWorkflowImplementationTypes(implementations.workflowType(), PlanWorkflowImpl.class,
           VerifySnapshotWorkflowImpl.class, BuilderSetupWorkflowImpl.class, SnapshotRetentionWorkflowImpl.class,
-          JanitorWorkflowImpl.class);
+          JanitorWorkflowImpl.class, NodeClassSnapshotWorkflowImpl.class);
     }
     worker.registerActivitiesImplementations(implementations.stack(), implementations.instance(),
         implementations.snapshot(), implementations.publish(), implementations.registry(), implementations.builder(),
         implementations.retention(), implementations.janitor(), implementations.copy(),
+        implementations.nodeClass(),
         new BuildLivenessActivitiesImpl(client));
     factory.start();
     return new WorkerHost(factory);

@@ -4,6 +4,7 @@ import dev.precache.activities.AwsClients;
 import dev.precache.activities.BuilderActivitiesImpl;
 import dev.precache.activities.DockerConfig;
 import dev.precache.activities.RegistryActivitiesImpl;
+import dev.precache.activities.NodeClassActivitiesImpl;
 import dev.precache.activities.RetentionActivitiesImpl;
 import dev.precache.activities.RegistryEndpoints;
 import dev.precache.activities.CopyActivitiesImpl;
@@ -36,7 +37,8 @@ public final class WorkerWiring {
         new BuilderActivitiesImpl(aws, pollInterval),
         new RetentionActivitiesImpl(aws, pollInterval),
         new JanitorActivitiesImpl(aws, pollInterval),
-        new CopyActivitiesImpl(aws, pollInterval));
+        new CopyActivitiesImpl(aws, pollInterval),
+        new NodeClassActivitiesImpl(aws, pollInterval));
   }
 
   private WorkerWiring() {}

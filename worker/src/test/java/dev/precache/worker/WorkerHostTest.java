@@ -14,6 +14,7 @@ import dev.precache.workflows.BuilderActivities;
 import dev.precache.workflows.InstanceActivities;
 import dev.precache.workflows.PublishActivities;
 import dev.precache.workflows.CopyActivities;
+import dev.precache.workflows.NodeClassActivities;
 import dev.precache.workflows.JanitorActivities;
 import dev.precache.workflows.RegistryActivities;
 import dev.precache.workflows.RetentionActivities;
@@ -48,7 +49,8 @@ class WorkerHostTest {
       mock(BuilderActivities.class, withSettings().withoutAnnotations()),
       mock(RetentionActivities.class, withSettings().withoutAnnotations()),
       mock(JanitorActivities.class, withSettings().withoutAnnotations()),
-      mock(CopyActivities.class, withSettings().withoutAnnotations()));
+      mock(CopyActivities.class, withSettings().withoutAnnotations()),
+      mock(NodeClassActivities.class, withSettings().withoutAnnotations()));
 
   private DevServer server;
   private WorkflowServiceStubs stubs;

@@ -73,6 +73,8 @@ public final class BuildTimeouts {
   public static final ActivityOptions DESCRIBE_INSTANCE_TYPE = heartbeating(Duration.ofMinutes(2));
   /** Listing a region's snapshots with what uses them, and deleting one: a few pages of EC2 and SSM reads. */
   public static final ActivityOptions RETENTION = heartbeating(Duration.ofMinutes(5));
+  /** Tagging a snapshot with the EC2NodeClass set to it: a DescribeSnapshots and a CreateTags or DeleteTags. */
+  public static final ActivityOptions NODECLASS_TAG = heartbeating(Duration.ofMinutes(2));
   /** CopySnapshot and ModifySnapshotAttribute: one call each, the copy's wait is AWAIT_SNAPSHOT's. */
   public static final ActivityOptions COPY_SNAPSHOT = heartbeating(Duration.ofMinutes(5));
   /** A janitor's removal waits for a stack's deletion, as teardown does. */

@@ -26,8 +26,9 @@ public final class SnapshotLifecycle {
   public static final String RETENTION = "precache:retention";
   public static final String EXPIRED = "expired";
   /**
-   * {@code <kube context>/<EC2NodeClass name>} of a class set to this snapshot: retention keeps a snapshot carrying
-   * it. {@code nodeclass --apply} does not write it yet.
+   * {@code <kube context>/<EC2NodeClass name>} of each class set to this snapshot ({@link NodeClassTag}): retention
+   * keeps a snapshot carrying it. Written by {@link NodeClassSnapshotWorkflow} after {@code nodeclass --apply} and
+   * {@code build --nodeclass}, which also take the class off the snapshot it named before.
    */
   public static final String NODECLASS = "precache:nodeclass";
   /**
@@ -35,7 +36,8 @@ public final class SnapshotLifecycle {
    * while FSR is on, or {@value #RETENTION} once retention expires it (never while FSR is on: retention keeps such a
    * snapshot, and disabling FSR removes the tag). The state tag changes value, never adds one. {@link SnapshotContent}
    * leaves this place free, and one more for a build with copies: a copy carries
-   * {@link CopyActivities#SOURCE_SNAPSHOT} in place of its source's {@link SnapshotContent#PARENT}.
+   * {@link CopyActivities#SOURCE_SNAPSHOT} in place of its source's {@link SnapshotContent#PARENT}. {@value #NODECLASS}
+   * has no place kept: on a snapshot whose build used all 50 tags, the nodeclass tagging reports that it could not.
    */
   static final int LATER_TAGS = 1;
 

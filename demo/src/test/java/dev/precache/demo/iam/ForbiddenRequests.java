@@ -35,6 +35,18 @@ public final class ForbiddenRequests {
         "forbidden").with("aws:ResourceTag/Name", "database-backup")
         .with("aws:RequestTag/" + SnapshotLifecycle.RETENTION, SnapshotLifecycle.EXPIRED)
         .with("aws:TagKeys", SnapshotLifecycle.RETENTION));
+    forbidden.put("tag another snapshot key alongside a nodeclass", new IamRequest("ec2:CreateTags",
+        snapshots + published, "forbidden").withTags("aws:ResourceTag/", publishedTags)
+        .with("aws:RequestTag/" + SnapshotLifecycle.NODECLASS, "ctx/gpu")
+        .with("aws:RequestTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.FAILED)
+        .with("aws:TagKeys", SnapshotLifecycle.NODECLASS, SnapshotLifecycle.STATE));
+    forbidden.put("tag a snapshot precache did not make with a nodeclass", new IamRequest("ec2:CreateTags",
+        snapshots + "snap-x", "forbidden").with("aws:ResourceTag/Name", "database-backup")
+        .with("aws:RequestTag/" + SnapshotLifecycle.NODECLASS, "ctx/gpu")
+        .with("aws:TagKeys", SnapshotLifecycle.NODECLASS));
+    forbidden.put("remove a published snapshot's state tag, as if untagging a nodeclass", new IamRequest(
+        "ec2:DeleteTags", snapshots + published, "forbidden").withTags("aws:ResourceTag/", publishedTags)
+        .with("aws:TagKeys", SnapshotLifecycle.STATE));
     forbidden.put("turn a published snapshot back into a deletable one", new IamRequest("ec2:CreateTags",
         snapshots + published, "forbidden").withTags("aws:ResourceTag/", publishedTags)
         .with("aws:RequestTag/" + SnapshotLifecycle.STATE, SnapshotLifecycle.BUILDING)
@@ -77,6 +89,10 @@ public final class ForbiddenRequests {
         .with("aws:RequestTag/precache:build-id", "b-1"));
     forbidden.put("create a precache-* stack without a build ID", new IamRequest("cloudformation:CreateStack",
         "arn:aws:cloudformation:" + region + ":" + account + ":stack/precache-x/1", "forbidden"));
+    forbidden.put("read every stack's outputs and parameters (DescribeStacks without a name)", new IamRequest(
+        "cloudformation:DescribeStacks", "*", "forbidden"));
+    forbidden.put("describe a stack that is not precache's", new IamRequest("cloudformation:DescribeStacks",
+        "arn:aws:cloudformation:" + region + ":" + account + ":stack/production/1", "forbidden"));
     forbidden.put("update a build stack (only the builder's is updated)", new IamRequest("cloudformation:UpdateStack",
         "arn:aws:cloudformation:" + region + ":" + account + ":stack/precache-b-1/1", "forbidden")
         .with("aws:RequestTag/precache:component", "builder"));

@@ -40,15 +40,17 @@ public final class WorkerCalls {
             .withTags("aws:ResourceTag/", call.resourceTags().getOrDefault(stack, Map.of())));
       }
       case "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents", "cloudformation:DeleteStack" -> {
+        // By name only: DescribeStacks without one is authorized on "*" (and would read every stack's outputs), so
+        // the janitor lists with ListStacks and describes only precache's; a call without a name is unmapped here.
         String stack = p.get("StackName");
         if (stack == null) {
-          // Listing every stack (the janitor): authorized on no stack in particular.
-          requests.add(new IamRequest("cloudformation:" + call.operation(), "*", why));
-          break;
+          throw new AssertionError(why + " names no stack: the worker describes stacks by name");
         }
         requests.add(new IamRequest("cloudformation:" + call.operation(), stackArn(region, stack), why)
             .withTags("aws:ResourceTag/", call.resourceTags().getOrDefault(stack, Map.of())));
       }
+      // ListStacks has no resource type (Service Authorization Reference): "*", stack summaries only.
+      case "cloudformation:ListStacks" -> requests.add(new IamRequest("cloudformation:ListStacks", "*", why));
       case "ec2:DescribeInstances", "ec2:DescribeSnapshots", "ec2:DescribeInstanceTypes", "ec2:DescribeVolumes",
           "ssm:GetCommandInvocation", "ssm:ListCommands", "ssm:DescribeInstanceInformation",
           "ecr:GetAuthorizationToken" -> requests.add(new IamRequest(call.service() + ":" + call.operation(), "*", why));
@@ -89,6 +91,16 @@ public final class WorkerCalls {
         for (String id : indexed(p, "ResourceId")) {
           requests.add(new IamRequest("ec2:CreateTags", ec2Arn(region, id), why)
               .withTags("aws:RequestTag/", requestTags)
+              .with("aws:TagKeys", requestTags.keySet().toArray(String[]::new))
+              .withTags("aws:ResourceTag/", call.resourceTags().getOrDefault(id, Map.of())));
+        }
+      }
+      case "ec2:DeleteTags" -> {
+        // DeleteTags is authorized per resource with the keys it removes as aws:TagKeys (Service Authorization
+        // Reference, Amazon EC2: DeleteTags).
+        Map<String, String> requestTags = tags(p, "Tag", "Key", "Value");
+        for (String id : indexed(p, "ResourceId")) {
+          requests.add(new IamRequest("ec2:DeleteTags", ec2Arn(region, id), why)
               .with("aws:TagKeys", requestTags.keySet().toArray(String[]::new))
               .withTags("aws:ResourceTag/", call.resourceTags().getOrDefault(id, Map.of())));
         }
