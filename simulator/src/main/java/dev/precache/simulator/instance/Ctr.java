@@ -270,7 +270,7 @@ final class Ctr {
    * client-side and the flag is accepted but read by no one: since containerd v2.1.0 (commit 024775dab, "set dl
    * options on resolver") content.NewFetchConfig no longer reads it and client.Fetch sets no limiter, so every
    * layer downloads at once. containerd 1.7's ctr pulls client-side by default ({@code --local} is a BoolT flag)
-   * and applies the flag (cmd/ctr/commands/content/fetch.go:148-150); without it, no limit (client/pull.go:264).
+   * and applies the flag (v1.7.27 cmd/ctr/commands/content/fetch.go:149-151); without it, no limit (client/pull.go:264).
    */
   private Job pull(String namespace, List<String> args, Io io) {
     boolean containerd2 = environment.host().kubernetesMinorVersion() >= 33;
