@@ -65,8 +65,8 @@ final class Containerd {
    * pipefail makes a provider that could not get a token (the role lacks ecr:GetAuthorizationToken) fail the pull
    * with its error, rather than xargs running nothing and the pull "succeeding".
    */
-  static String pull(String image, String platform, boolean ecr) {
-    String ctrPull = ctrPull(platform);
+  static String pull(String image, String platform, boolean ecr, boolean clientSide) {
+    String ctrPull = ctrPull(platform, clientSide);
     if (!ecr) {
       return SHELTIE + ctrPull + ' ' + shellSafe(image);
     }
@@ -87,7 +87,8 @@ final class Containerd {
    * keeps, its output or the worker. A refused read (the role may not read the parameter) prints SSM's error, which
    * then holds no value, and fails the pull.
    */
-  static String pullWithParameterLogin(String image, String platform, String region, String parameterName) {
+  static String pullWithParameterLogin(String image, String platform, String region, String parameterName,
+      boolean clientSide) {
     String imds = "http://169.254.169.254/latest";
     String metadataToken = "-H \"X-aws-ec2-metadata-token: $token\" ";
     String request = "{\\\"Name\\\":\\\"" + shellSafe(parameterName) + "\\\",\\\"WithDecryption\\\":true}";
@@ -105,7 +106,7 @@ final class Containerd {
         + "echo \"$response\" | grep -q \"\\\"Value\\\"\" || echo \"ssm GetParameter " + parameterName
         + " with the instance role: $response\"; "
         + "login=$(echo \"$response\" | " + jsonField("Value", ":") + " | base64 -d); "
-        + "sheltie " + ctrPull(platform) + " --user \"$login\" " + shellSafe(image) + "'";
+        + "sheltie " + ctrPull(platform, clientSide) + " --user \"$login\" " + shellSafe(image) + "'";
   }
 
   /** grep and cut taking a string field's value out of JSON: {@code "name"<separator>"value"}. */
@@ -113,22 +114,36 @@ final class Containerd {
     return "grep -o \"\\\"" + name + "\\\"" + separator + "\\\"[^\\\"]*\\\"\" | cut -d \"\\\"\" -f 4";
   }
 
-  private static String ctrPull(String platform) {
-    return CTR + " images pull --label io.cri-containerd.image=managed --label " + PINNED_LABEL
-        + " --platform " + shellSafe(platform);
+  /**
+   * {@code clientSide}: with {@code --local} (PullSchedule.clientSide says when). ctr then fetches with the
+   * containerd client instead of the daemon's transfer service (cmd/ctr/commands/images/pull.go, containerd v2.1 and
+   * main: the {@code !cliContext.Bool("local")} branch is the transfer service): every layer at once (client.Fetch
+   * sets no download limiter) instead of 3 shared by all pulls, then each platform unpacked into {@code --snapshotter}
+   * (the default, as for the transfer service). What a node reads is the same: the namespace ({@code -n}), the
+   * image's labels (content.Fetch: WithPullLabels), {@code --platform}, {@code --user} (GetResolver), the content
+   * (kept under the image's gc references) and the unpacked snapshots. One difference: a client-side pull records
+   * the image before unpacking it, so an unpack that fails (no space) leaves the image listed, not unpacked; the
+   * pull fails then, is retried, and verifying checks {@code ctr images check}'s UNPACKED. On containerd 1.7
+   * {@code --local} is ctr's default already (a BoolT flag).
+   */
+  private static String ctrPull(String platform, boolean clientSide) {
+    return CTR + " images pull" + (clientSide ? " --local" : "") + " --label io.cri-containerd.image=managed --label "
+        + PINNED_LABEL + " --platform " + shellSafe(platform);
   }
 
   /**
    * The pull, then the image's listing when it succeeded: the pull's result comes from its own command, with
    * no second command (and poll) after it.
    */
-  static String pullAndList(String image, String platform, boolean ecr) {
-    return pull(image, platform, ecr) + " && " + listImages(List.of(image));
+  static String pullAndList(String image, String platform, boolean ecr, boolean clientSide) {
+    return pull(image, platform, ecr, clientSide) + " && " + listImages(List.of(image));
   }
 
   /** {@link #pullWithParameterLogin}, then the image's listing when it succeeded. */
-  static String pullWithParameterLoginAndList(String image, String platform, String region, String parameterName) {
-    return pullWithParameterLogin(image, platform, region, parameterName) + " && " + listImages(List.of(image));
+  static String pullWithParameterLoginAndList(String image, String platform, String region, String parameterName,
+      boolean clientSide) {
+    return pullWithParameterLogin(image, platform, region, parameterName, clientSide) + " && "
+        + listImages(List.of(image));
   }
 
   /**

@@ -159,7 +159,8 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
     Optional<RegistryLogin> login = EcrRegistry.ofHost(host).isPresent() ? Optional.empty() : logins.loginFor(host);
     if (login.isEmpty()) {
       boolean ecr = EcrRegistry.ofHost(host).isPresent();
-      return pull(spec, step, () -> Containerd.pullAndList(spec.image(), spec.platform(), ecr));
+      return pull(spec, step, () -> Containerd.pullAndList(spec.image(), spec.platform(), ecr,
+          spec.clientSide()));
     }
     String parameter = loginParameterName(spec.identity(), host, spec.image(), spec.platform());
     try {
@@ -169,7 +170,8 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
     }
     try {
       return pull(spec, step,
-          () -> Containerd.pullWithParameterLoginAndList(spec.image(), spec.platform(), spec.region(), parameter));
+          () -> Containerd.pullWithParameterLoginAndList(spec.image(), spec.platform(), spec.region(), parameter,
+              spec.clientSide()));
     } finally {
       try {
         credentials.unpark(spec.region(), parameter);

@@ -16,19 +16,33 @@ class ContainerdTest {
   @Test
   void everyPullFlagComesBeforeTheImageReference() {
     String ecr = "123456789012.dkr.ecr.us-west-2.amazonaws.com/precache/sample-model:v1";
-    for (String command : List.of(Containerd.pull("docker.io/library/busybox:1.36", "linux/amd64", false),
-        Containerd.pull(ecr, "linux/amd64", true).replaceFirst("'$", ""))) {
+    for (String command : List.of(Containerd.pull("docker.io/library/busybox:1.36", "linux/amd64", false, false),
+        Containerd.pull(ecr, "linux/amd64", true, false).replaceFirst("'$", ""))) {
       assertThat(command.substring(command.lastIndexOf(' ') + 1)).doesNotStartWith("-");
       assertThat(command).contains(" images pull --label io.cri-containerd.image=managed"
-          + " --label io.cri-containerd.pinned=pinned --platform linux/amd64 ");
+          + " --label io.cri-containerd.pinned=pinned --platform linux/amd64 ").doesNotContain("--local");
     }
-    assertThat(Containerd.pull(ecr, "linux/amd64", true)).endsWith(" --platform linux/amd64 --user AWS:{} " + ecr + "'");
+    assertThat(Containerd.pull(ecr, "linux/amd64", true, false))
+        .endsWith(" --platform linux/amd64 --user AWS:{} " + ecr + "'");
+  }
+
+  @Test
+  void aClientSidePullAsksForLocalBeforeTheReferenceAndKeepsEveryOtherFlag() {
+    String ecr = "123456789012.dkr.ecr.us-west-2.amazonaws.com/precache/sample-model:v1";
+    String flags = " images pull --local --label io.cri-containerd.image=managed"
+        + " --label io.cri-containerd.pinned=pinned --platform linux/amd64 ";
+    assertThat(Containerd.pull("docker.io/library/busybox:1.36", "linux/amd64", false, true))
+        .endsWith(flags + "docker.io/library/busybox:1.36");
+    assertThat(Containerd.pull(ecr, "linux/amd64", true, true)).contains(flags + "--user AWS:{} " + ecr + "'");
+    assertThat(Containerd.pullWithParameterLogin("registry.example.com/team/model:1", "linux/amd64", "us-west-2",
+        "/precache/builds/b/registry/registry.example.com/0123", true))
+        .contains(flags + "--user \"$login\" registry.example.com/team/model:1'");
   }
 
   @Test
   void aReferenceTheShellWouldInterpretIsRejected() {
     ApplicationFailure failure = catchThrowableOfType(ApplicationFailure.class,
-        () -> Containerd.pull("docker.io/library/busybox:1.36; rm -rf /", "linux/amd64", true));
+        () -> Containerd.pull("docker.io/library/busybox:1.36; rm -rf /", "linux/amd64", true, true));
 
     assertThat(failure.getType()).isEqualTo(BuildFailures.INVALID_REQUEST);
     assertThat(failure.isNonRetryable()).isTrue();

@@ -80,7 +80,7 @@ class ParameterLoginPullScriptTest {
   }
 
   private static String command() {
-    return Containerd.pullWithParameterLoginAndList(IMAGE, "linux/amd64", "us-west-2", PARAMETER);
+    return Containerd.pullWithParameterLoginAndList(IMAGE, "linux/amd64", "us-west-2", PARAMETER, true);
   }
 
   private record Run(int exitCode, String output) {}

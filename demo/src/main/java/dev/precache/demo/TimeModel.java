@@ -118,9 +118,10 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
    * The build's own pull commands (as sent, each {@code ctr images pull … && ctr images ls …}), all started at
    * once on an idle copy of its instance (same type, volume and catalog; the parent snapshot's images already
    * there): how long containerd itself takes for them, with nothing of the control plane (no slots, no SSM, no
-   * polls). Not a lower bound: containerd shares the network fairly among every layer download in flight
-   * (max_concurrent_downloads = 3 per pull, FIGURES.md), so with the network full the slowest image's first layer
-   * comes down slower than one connection's best, which {@link #imageSeconds} assumes. NaN when a replayed pull
+   * polls). Not a lower bound: the network is shared fairly among every layer download in flight (containerd
+   * 2.x's transfer service allows 3 for all its pulls together, a client-side {@code --local} pull every layer of
+   * its image at once), so with the network full the slowest image's first layer comes down slower than one
+   * connection's best, which {@link #imageSeconds} assumes. NaN when a replayed pull
    * fails (an ECR pull: the copy has no instance role to get its token with).
    */
   private static double replayedPullSeconds(Cloud cloud, Instance instance, List<VolumeImage> restored) {
@@ -153,6 +154,11 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
    * on one connection (at best the registry's per-connection rate, the network or the volume, whichever is
    * lowest), and the layers unpack in order, one gzip stream, each no sooner than its own download ends
    * (containerd 2.x) or than every download ends (containerd 1.7's ctr, which fetches first).
+   *
+   * <p>On containerd 2.x this is the bound of a pull through the transfer service, which unpacks as layers arrive.
+   * A client-side pull ({@code --local}, which precache uses for parallel pulls) unpacks only after its whole
+   * fetch, so it cannot beat the 1.7 formula, which is never below this one (the same layers, unpacked no sooner):
+   * keeping the 2.x formula keeps the bound a bound on whichever way ctr pulls, not only on the way precache chose.
    */
   static double imageSeconds(List<CatalogImage.Layer> layers, double layerBytesPerSecond, boolean containerd2) {
     double unpackAll = layers.stream().mapToDouble(l -> l.size() / PullTraffic.UNPACK_BYTES_PER_SECOND).sum();

@@ -93,10 +93,10 @@ public final class BuildTimeModel {
     phases.add(new Phase("prepare", PREPARE, "stop kubelet, remove images"));
     phases.add(new Phase("pull", seconds(pull), String.format(Locale.ROOT,
         "%s at %.0f MB/s (min of %s, volume %.0f, registry %d×%.0f) ∥ unpack at %d×%.0f MB/s"
-            + " ∥ %s written at %.0f MB/s",
+            + " ∥ %s written at %.0f MB/s; %s",
         VolumeSizing.human(bytes), rate / 1e6, network, volume / 1e6, registryConnections(request, pulls),
         REGISTRY_CONNECTION_BYTES_PER_SECOND / 1e6, unpackStreams, UNPACK_BYTES_PER_SECOND / 1e6,
-        VolumeSizing.human(writtenBytes), volume / 1e6)));
+        VolumeSizing.human(writtenBytes), volume / 1e6, downloads(request, pulls))));
     phases.add(new Phase("stop", STOP, "stop instance"));
     phases.add(new Phase("snapshot", SNAPSHOT_START.plus(seconds(writtenBytes / SNAPSHOT_WRITTEN_BYTES_PER_SECOND)),
         VolumeSizing.human(writtenBytes) + " written of " + volumeGiB + " GiB, copied at 150 MiB/s"));
@@ -115,6 +115,13 @@ public final class BuildTimeModel {
       double writtenPerCompressedByte, int volumeGiB) {
     long written = Math.round(VolumeSizing.distinctCompressedBytes(toPull) * writtenPerCompressedByte);
     return estimate(request, capacity, toPull, written, volumeGiB);
+  }
+
+  /** How the pulls download, as {@link PullSchedule#clientSide} decides it. */
+  static String downloads(BuildRequest request, int pulls) {
+    return PullSchedule.clientSide(concurrentPulls(request, pulls), pulls)
+        ? concurrentPulls(request, pulls) + " pulls at once, each downloading every layer at once (ctr --local)"
+        : "1 pull at a time, 3 layers at once (containerd's transfer service)";
   }
 
   /** containerd's layer downloads of the pulls that run at once: 3 each. */

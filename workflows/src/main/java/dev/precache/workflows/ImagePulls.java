@@ -26,6 +26,8 @@ final class ImagePulls {
 
   /** The change that hands each pull its resolved layers, so that it heartbeats how far along it is. */
   static final String PULL_PROGRESS = "pull-progress";
+  /** The change that pulls client-side ({@code ctr images pull --local}) when pulls run in parallel. */
+  static final String CLIENT_SIDE_PULLS = "client-side-pulls";
   private static final Logger log = Workflow.getLogger(ImagePulls.class);
   /** Not TRY_CANCEL: the test server (tests, --dev) hangs on a cancel racing a pull's failure: sdk-java#2391. */
   private static final ActivityOptions PULL = ActivityOptions.newBuilder(BuildTimeouts.PULL_IMAGE)
@@ -67,7 +69,11 @@ final class ImagePulls {
   List<CachedImage> pullAll(BuildRequest request, BuildIdentity identity, String instanceId, Preflight preflight,
       boolean scheduled, boolean parallelismRequested, BuildMetrics metrics) {
     int parallelism = request.pullParallelism();
-    log.info("pulls: {} at a time{}", parallelism, scheduled && !parallelismRequested ? " (planned)" : "");
+    boolean clientSide = PullSchedule.clientSide(parallelism, pulls.size())
+        && Workflow.getVersion(CLIENT_SIDE_PULLS, Workflow.DEFAULT_VERSION, 1) >= 1;
+    log.info("pulls: {} at a time{}, {}", parallelism, scheduled && !parallelismRequested ? " (planned)" : "",
+        clientSide ? "each downloading every layer at once (ctr --local)"
+            : "sharing containerd's 3 downloads (transfer service)");
     List<Integer> order = scheduled
         ? PullSchedule.largestFirst(pulls.stream().map(pull -> resolved(preflight, pull)).toList())
         : IntStream.range(0, pulls.size()).boxed().toList();
@@ -77,7 +83,7 @@ final class ImagePulls {
       for (int index : order) {
         results.put(index, Async.function(() -> pullInTurn(index, slots, allPulls,
             new PullSpec(request.region(), instanceId, identity, pulls.get(index).image(),
-                pulls.get(index).platform()), preflight, metrics)));
+                pulls.get(index).platform(), null, clientSide), preflight, metrics)));
       }
     }).run();
     Promise.allOf(List.copyOf(results.values())).get();
@@ -95,7 +101,7 @@ final class ImagePulls {
           : null;
       CachedImage cached = instance(PULL, "pull " + pull.image() + " " + pull.platform())
           .pullImage(new PullSpec(spec.region(), spec.instanceId(), spec.identity(), spec.image(), spec.platform(),
-              layers));
+              layers, spec.clientSide()));
       if (preflight != null && !resolved(preflight, pull).digest().equals(cached.digest())) {
         // The tag moved after it was resolved: what is on the volume is not what was sized, checked and recorded.
         throw ApplicationFailure.newNonRetryableFailure(pull.image() + " moved between resolving and pulling: "

@@ -81,13 +81,20 @@ public interface InstanceActivities {
   record PreparedVolume(List<String> removedImages, List<String> presentLayers, VolumeUsage usage) {}
 
   /**
-   * @param layers the platform's layers as resolved, so the pull can tell how far along it is ({@link PullProgress});
-   *               null when the build did not resolve first (or began before {@code pull-progress}): no figures
+   * @param layers     the platform's layers as resolved, so the pull can tell how far along it is ({@link PullProgress});
+   *                   null when the build did not resolve first (or began before {@code pull-progress}): no figures
+   * @param clientSide pull with {@code ctr images pull --local} ({@link PullSchedule#clientSide}); false (absent in
+   *                   the pulls of builds before {@code client-side-pulls}): through containerd's transfer service
    */
   record PullSpec(String region, String instanceId, BuildIdentity identity, String image, String platform,
-                  List<ResolvedLayer> layers) {
+                  List<ResolvedLayer> layers, boolean clientSide) {
     public PullSpec(String region, String instanceId, BuildIdentity identity, String image, String platform) {
-      this(region, instanceId, identity, image, platform, null);
+      this(region, instanceId, identity, image, platform, null, false);
+    }
+
+    public PullSpec(String region, String instanceId, BuildIdentity identity, String image, String platform,
+        List<ResolvedLayer> layers) {
+      this(region, instanceId, identity, image, platform, layers, false);
     }
   }
 

@@ -30,6 +30,23 @@ public final class PullSchedule {
   }
 
   /**
+   * Whether the pulls go client-side, {@code ctr images pull --local}: when more than one runs at once. containerd
+   * 2.x's transfer service (ctr's default) paces the downloads of all its pulls with one semaphore of
+   * {@code max_concurrent_downloads}, 3 (core/transfer/local/transfer.go NewTransferService, pull.go
+   * WithDownloadLimiter: containerd v2.1), so parallel pulls would share 3 layer downloads on the whole instance;
+   * a client-side pull downloads every layer of its image at once (client.Fetch sets no limiter) and unpacks them
+   * after its fetch. {@code --max-concurrent-downloads} is no lever: refused without {@code --local}, read by no
+   * one with it since v2.1. A pull alone keeps the transfer service: its 3 downloads are all its own and it
+   * unpacks each layer as it arrives. On containerd 1.7 {@code --local} is already ctr's default.
+   *
+   * @param parallelism pulls at once
+   * @param pulls       image × platform pulls of the build
+   */
+  public static boolean clientSide(int parallelism, int pulls) {
+    return Math.min(parallelism, pulls) > 1;
+  }
+
+  /**
    * The order the pulls start in: largest first (compressed bytes, then as listed), so that the longest pull does
    * not start last and run on alone while the others have finished.
    */

@@ -94,7 +94,10 @@ class BuildTimeModelTest {
     double download = m5Large.downloadSeconds(600 * GIB, 1800e6);
     assertThat(download).isCloseTo(300 + (600 * GIB - 375e9) / 93.75e6, org.assertj.core.api.Assertions.within(0.5));
     assertThat(BuildTimeModel.estimate(parallel, m5Large, twelve, 600 * GIB, 700).phases().get(3).why())
-        .contains("network 1250, 94 after the burst");
+        .contains("network 1250, 94 after the burst")
+        .endsWith("; 12 pulls at once, each downloading every layer at once (ctr --local)");
+    assertThat(BuildTimeModel.estimate(BuildRequestValidator.normalize(with(fast, 1)), m5Large, twelve, 600 * GIB, 700)
+        .phases().get(3).why()).endsWith("; 1 pull at a time, 3 layers at once (containerd's transfer service)");
   }
 
   private static BuildRequest with(BuildRequest request, int parallelism) {

@@ -106,6 +106,28 @@ class FastPathWorkflowTest {
     assertThat(onLargeInstance).isEqualTo(6);
   }
 
+  @Test
+  void parallelPullsGoClientSideAndAPullAloneThroughTheTransferService(TestWorkflowEnvironment env,
+      WorkflowClient client, Worker worker) {
+    List<PullSpec> pulled = Collections.synchronizedList(new ArrayList<>());
+    doAnswer(call -> {
+      pulled.add(call.getArgument(0, PullSpec.class));
+      return FakeCloud.cached(call.getArgument(0, PullSpec.class));
+    }).when(cloud.instance).pullImage(any());
+    cloud.register(worker);
+    env.start();
+    List<String> images = List.of("busybox", "alpine");
+
+    FakeCloud.newBuild(client, worker, "parallel").build(request(images, "g5.2xlarge", null));
+    List<PullSpec> parallel = List.copyOf(pulled);
+    pulled.clear();
+    FakeCloud.newBuild(client, worker, "serial").build(request(images, "g5.2xlarge", 1));
+
+    // Four pulls at once would share containerd 2.x's 3 transfer-service downloads: each goes client-side instead.
+    assertThat(parallel).hasSize(4).allMatch(PullSpec::clientSide);
+    assertThat(pulled).hasSize(4).noneMatch(PullSpec::clientSide);
+  }
+
   private static BuildRequest request(List<String> images, String instanceType, Integer parallelism) {
     return new BuildRequest("fast", FakeCloud.REGION, images, List.of("amd64", "arm64"), null, instanceType, false,
         null, null, null, null, null, null, true, null, null, parallelism, null, null);

@@ -88,6 +88,8 @@ class SnapshotBuildReplayTest {
   private static final String PUBLISHED_TAG_HISTORY = "histories/happy-path-published-tag.json";
   /** Since each pull is handed its resolved layers, to heartbeat how far it is ({@code pull-progress} version 1). */
   private static final String PULL_PROGRESS_HISTORY = "histories/happy-path-pull-progress.json";
+  /** Since parallel pulls go client-side, {@code ctr images pull --local} ({@code client-side-pulls} version 1). */
+  private static final String CLIENT_SIDE_PULLS_HISTORY = "histories/happy-path-client-side-pulls.json";
 
   @RegisterExtension
   final TestWorkflowExtension testWorkflow = FakeCloud.extension();
@@ -139,6 +141,47 @@ class SnapshotBuildReplayTest {
             Optional.of(event.getMarkerRecordedEventAttributes().getDetailsMap().get("changeId")), String.class,
             String.class)))
         .contains(ImagePulls.PULL_PROGRESS);
+  }
+
+  @Test
+  void replaysABuildWhoseParallelPullsWentClientSide() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(CLIENT_SIDE_PULLS_HISTORY, SnapshotBuildWorkflowImpl.class);
+    WorkflowExecutionHistory history = WorkflowExecutionHistory.fromJson(
+        Files.readString(Path.of("src/test/resources", CLIENT_SIDE_PULLS_HISTORY)));
+    assertThat(history.getEvents().stream().filter(HistoryEvent::hasMarkerRecordedEventAttributes)
+        .map(event -> DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(0,
+            Optional.of(event.getMarkerRecordedEventAttributes().getDetailsMap().get("changeId")), String.class,
+            String.class)))
+        .contains(ImagePulls.CLIENT_SIDE_PULLS);
+    List<InstanceActivities.PullSpec> pulls = history.getEvents().stream()
+        .filter(HistoryEvent::hasActivityTaskScheduledEventAttributes)
+        .map(HistoryEvent::getActivityTaskScheduledEventAttributes)
+        .filter(scheduled -> scheduled.getActivityType().getName().equals("PullImage"))
+        .map(scheduled -> DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(0, Optional.of(scheduled.getInput()),
+            InstanceActivities.PullSpec.class, InstanceActivities.PullSpec.class))
+        .toList();
+    assertThat(pulls).hasSize(4).allMatch(InstanceActivities.PullSpec::clientSide);
+    // An older build's pulls, recorded without the field, read as through the transfer service.
+    WorkflowExecutionHistory older = WorkflowExecutionHistory.fromJson(
+        Files.readString(Path.of("src/test/resources", PULL_PROGRESS_HISTORY)));
+    assertThat(older.getEvents().stream().filter(HistoryEvent::hasActivityTaskScheduledEventAttributes)
+        .map(HistoryEvent::getActivityTaskScheduledEventAttributes)
+        .filter(scheduled -> scheduled.getActivityType().getName().equals("PullImage"))
+        .map(scheduled -> DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(0, Optional.of(scheduled.getInput()),
+            InstanceActivities.PullSpec.class, InstanceActivities.PullSpec.class)))
+        .isNotEmpty().noneMatch(InstanceActivities.PullSpec::clientSide);
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "precache.recordHistory", matches = "true")
+  void recordTheHappyPathWhoseParallelPullsGoClientSide(TestWorkflowEnvironment env, WorkflowClient client,
+      Worker worker) throws IOException {
+    new FakeCloud().register(worker);
+    env.start();
+    FakeCloud.newBuild(client, worker, "happy-path-client-side-pulls").build(FakeCloud.request());
+
+    String history = client.fetchHistory("happy-path-client-side-pulls").toJson(true);
+    Files.writeString(Path.of("src/test/resources", CLIENT_SIDE_PULLS_HISTORY), history);
   }
 
   @Test

@@ -263,13 +263,24 @@ final class Ctr {
     return 0;
   }
 
+  /**
+   * containerd 2.x's ctr (cmd/ctr/commands/images/pull.go, v2.1 and main) pulls through the daemon's transfer
+   * service unless {@code --local}; there {@code --max-concurrent-downloads}, {@code --print-chainid} and
+   * {@code --skip-verify} are refused ("requires --local", pull.go:107-115). With {@code --local} it pulls
+   * client-side and the flag is accepted but read by no one: since containerd v2.1.0 (commit 024775dab, "set dl
+   * options on resolver") content.NewFetchConfig no longer reads it and client.Fetch sets no limiter, so every
+   * layer downloads at once. containerd 1.7's ctr pulls client-side by default ({@code --local} is a BoolT flag)
+   * and applies the flag (v1.7.27 cmd/ctr/commands/content/fetch.go:149-151); without it, no limit (client/pull.go:264).
+   */
   private Job pull(String namespace, List<String> args, Io io) {
     boolean containerd2 = environment.host().kubernetesMinorVersion() >= 33;
     Map<String, String> labels = new LinkedHashMap<>();
     List<String> platforms = new ArrayList<>();
     boolean allPlatforms = false;
+    boolean local = !containerd2;
+    Set<String> set = new TreeSet<>();
     Optional<String> user = Optional.empty();
-    int maxConcurrentDownloads = PullJob.MAX_CONCURRENT_DOWNLOADS;
+    int maxConcurrentDownloads = PullJob.UNLIMITED_DOWNLOADS;
     String reference = null;
     int at = 0;
     while (at < args.size()) {
@@ -284,6 +295,8 @@ final class Ctr {
       at = flag.next();
       if (PULL_BOOLEAN_FLAGS.contains(flag.name())) {
         allPlatforms |= flag.name().equals("all-platforms");
+        local |= flag.name().equals("local");
+        set.add(flag.name().equals("k") ? "skip-verify" : flag.name());
         if (flag.value() != null && !flag.inline()) {
           at--; // a boolean flag does not take the next word
         }
@@ -295,6 +308,7 @@ final class Ctr {
       if (flag.value() == null) {
         return Commands.failure(io, 0, 1, "ctr: flag needs an argument: " + arg);
       }
+      set.add(flag.name());
       switch (flag.name()) {
         case "label" -> {
           String[] pair = flag.value().split("=", 2);
@@ -310,7 +324,7 @@ final class Ctr {
                 + "\" for flag -max-concurrent-downloads: parse error");
           }
           if (maxConcurrentDownloads <= 0) {
-            maxConcurrentDownloads = Integer.MAX_VALUE; // 0: no limit
+            maxConcurrentDownloads = PullJob.UNLIMITED_DOWNLOADS; // 0: no limit
           }
         }
         default -> { }
@@ -319,8 +333,18 @@ final class Ctr {
     if (reference == null) {
       return Commands.failure(io, 0, 1, "ctr: please provide an image reference to pull");
     }
+    if (containerd2 && !local) {
+      for (String needsLocal : List.of("max-concurrent-downloads", "print-chainid", "skip-verify")) {
+        if (set.contains(needsLocal)) {
+          return Commands.failure(io, MILLIS, 1, "ctr: \"--" + needsLocal + "\" requires \"--local\" flag");
+        }
+      }
+    }
+    if (containerd2) {
+      maxConcurrentDownloads = PullJob.UNLIMITED_DOWNLOADS; // --local: accepted, read by no one (v2.1)
+    }
     return new PullJob(io, environment, new PullJob.Request(namespace, reference, labels, platforms, allPlatforms,
-        user, containerd2, maxConcurrentDownloads));
+        user, containerd2, local, maxConcurrentDownloads));
   }
 
   /** A command-line flag: {@code -x v}, {@code --x v}, {@code --x=v}; value null when none followed. */

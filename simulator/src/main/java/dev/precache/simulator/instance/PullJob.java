@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,17 +18,20 @@ import java.util.regex.Pattern;
 
 /**
  * {@code ctr images pull}, layer by layer: resolve (a fixed latency, where reference, credential, fault and
- * platform errors surface; the index, manifests and configs are written then), download the missing layers
- * at most {@code max-concurrent-downloads} at a time, unpack each layer in order in one stream, then record
- * the image. containerd 2.x unpacks a layer as soon as it and its parent are there; containerd 1.7's ctr
- * fetches everything first, then unpacks platform after platform (cmd/ctr/commands/images/pull.go). A layer
+ * platform errors surface; the index, manifests and configs are written then), download the missing layers,
+ * unpack each layer in order in one stream, then record the image. Two ways, as ctr has them
+ * (cmd/ctr/commands/images/pull.go, containerd v2.1): through containerd 2.x's transfer service, which paces
+ * the downloads of all its pulls together ({@link TransferService}) and unpacks a layer as soon as it and its
+ * parent are there; or client-side (containerd 1.7's default, 2.x's {@code --local}), which fetches every layer
+ * of the pull at once unless 1.7's {@code --max-concurrent-downloads} limits it (client/pull.go fetch: no
+ * limiter without one), then unpacks platform after platform (pull.go: content.Fetch, then Unpack). A layer
  * the content store holds is not downloaded, a chain the snapshotter holds not unpacked; a layer another pull
  * on the instance is fetching or unpacking is waited for, as containerd's ingest locks do.
  */
 final class PullJob extends Job {
   private static final long RESOLVE_MILLIS = 1500;
-  /** containerd's default {@code max_concurrent_downloads} (CRI config) and ctr's default for a pull. */
-  static final int MAX_CONCURRENT_DOWNLOADS = 3;
+  /** A client-side pull without {@code --max-concurrent-downloads} (or with 0): no limiter, every layer at once. */
+  static final int UNLIMITED_DOWNLOADS = Integer.MAX_VALUE;
   private static final String PROGRESS_BAR = "|++++++++++++++++++++++++++++++++++++++|";
 
   /**
@@ -36,14 +40,23 @@ final class PullJob extends Job {
    */
   record Environment(HostSpec host, RegistryCatalog catalog, ContainerdStore store, PullTraffic traffic,
       List<PullFault> faults, Map<String, PullTraffic.Transfer> inFlight,
-      Function<String, Optional<String>> registryFailure) {}
+      Function<String, Optional<String>> registryFailure, TransferService transferService) {}
 
   /** Injected failure: pulls of references matching the pattern fail with the message. */
   record PullFault(Pattern reference, String message) {}
 
-  /** @param platforms normalized; empty means the host's own platform */
+  /**
+   * @param platforms              normalized; empty means the host's own platform
+   * @param local                  a client-side pull: containerd 1.7's ctr always, 2.x's with {@code --local}
+   * @param maxConcurrentDownloads a client-side pull's own limit ({@link #UNLIMITED_DOWNLOADS}: none)
+   */
   record Request(String namespace, String reference, Map<String, String> labels, List<String> platforms,
-      boolean allPlatforms, Optional<String> user, boolean containerd2, int maxConcurrentDownloads) {}
+      boolean allPlatforms, Optional<String> user, boolean containerd2, boolean local, int maxConcurrentDownloads) {
+
+    boolean viaTransferService() {
+      return containerd2 && !local;
+    }
+  }
 
   /** One layer of one platform, in unpack order, with its chain ID. */
   private record UnpackStep(Layer layer, String chainId) {}
@@ -183,6 +196,9 @@ final class PullJob extends Job {
         hold(chain.get(i));
         if (queued.add(layer.digest()) && !store.holdsBlob(layer.digest())) {
           toDownload.add(layer);
+          if (request.viaTransferService()) {
+            environment.transferService().enqueue(this, layer.digest());
+          }
         }
         toUnpack.add(new UnpackStep(layer, chain.get(i)));
       }
@@ -208,6 +224,7 @@ final class PullJob extends Job {
         store.leaveIngest(layer.digest(), transfer.writtenBytes());
         inFlight.remove(layer.digest());
         downloading.remove(layer);
+        releasePermit();
         failOutOfSpace("ctr: failed to copy: failed to send write: write /var/lib/containerd/io.containerd.content.v1.content/ingest/"
             + RegistryCatalog.digest(request.reference() + "|" + layer.digest()).substring(7)
             + "/data: no space left on device: unknown", now);
@@ -220,6 +237,7 @@ final class PullJob extends Job {
         downloadedBytes += layer.size();
         inFlight.remove(layer.digest());
         downloading.remove(layer);
+        releasePermit();
       }
     }
     if (unpacking != null) {
@@ -238,26 +256,12 @@ final class PullJob extends Job {
         unpackingStep = null;
       }
     }
-    while (downloading.size() < request.maxConcurrentDownloads() && !toDownload.isEmpty()) {
-      Layer next = toDownload.peek();
-      if (store.holdsBlob(next.digest())) {
-        toDownload.poll();
-      } else if (inFlight.containsKey(next.digest())) {
-        break; // another pull fetches it: wait, as containerd's ingest lock makes it
-      } else {
-        toDownload.poll();
-        PullTraffic.Transfer transfer = environment.traffic()
-            .download(next.size(), environment.catalog().pullBytesPerSecond(registry), now);
-        inFlight.put(next.digest(), transfer);
-        downloading.put(next, transfer);
-        store.beginIngest(ContainerdStore.layerRef(next.digest()), transfer);
-      }
-    }
+    startDownloads(now);
     boolean fetched = downloading.isEmpty() && toDownload.isEmpty();
     if (fetched && fetchedAt < 0) {
       fetchedAt = now;
     }
-    boolean mayUnpack = request.containerd2() || fetched;
+    boolean mayUnpack = request.viaTransferService() || fetched;
     while (unpacking == null && mayUnpack && !toUnpack.isEmpty()) {
       UnpackStep step = toUnpack.peek();
       if (store.holdsSnapshot(step.chainId())) {
@@ -273,6 +277,53 @@ final class PullJob extends Job {
     }
     if (fetched && unpacking == null && toUnpack.isEmpty()) {
       complete(now);
+    }
+  }
+
+  /**
+   * Starts the downloads the pull may start now, in layer order. Through the transfer service a layer waits for a
+   * permit of the instance's {@link TransferService}, and one another pull is fetching is passed over (its fetch
+   * goroutine waits on the ingest before asking for a permit); client-side, at most the pull's own limit run, and
+   * the pull waits at a layer another pull is fetching.
+   */
+  private void startDownloads(long now) {
+    ContainerdStore store = environment.store();
+    Map<String, PullTraffic.Transfer> inFlight = environment.inFlight();
+    TransferService service = environment.transferService();
+    boolean viaService = request.viaTransferService();
+    Iterator<Layer> queue = toDownload.iterator();
+    while (queue.hasNext() && (viaService || downloading.size() < request.maxConcurrentDownloads())) {
+      Layer next = queue.next();
+      if (store.holdsBlob(next.digest())) {
+        queue.remove();
+        service.withdraw(this, next.digest());
+        continue;
+      }
+      if (inFlight.containsKey(next.digest())) {
+        if (viaService) {
+          continue;
+        }
+        break; // another pull fetches it: wait, as containerd's ingest lock makes it
+      }
+      if (viaService && !service.mayStart(this, next.digest(),
+          digest -> !store.holdsBlob(digest) && !inFlight.containsKey(digest))) {
+        break;
+      }
+      queue.remove();
+      if (viaService) {
+        service.acquire(this, next.digest());
+      }
+      PullTraffic.Transfer transfer = environment.traffic()
+          .download(next.size(), environment.catalog().pullBytesPerSecond(registry), now);
+      inFlight.put(next.digest(), transfer);
+      downloading.put(next, transfer);
+      store.beginIngest(ContainerdStore.layerRef(next.digest()), transfer);
+    }
+  }
+
+  private void releasePermit() {
+    if (request.viaTransferService()) {
+      environment.transferService().release();
     }
   }
 
@@ -299,8 +350,10 @@ final class PullJob extends Job {
       environment.store().endIngest(ContainerdStore.layerRef(layer.digest()));
       environment.store().leaveIngest(layer.digest(), transfer.writtenBytes());
       environment.inFlight().remove(layer.digest());
+      releasePermit();
     });
     downloading.clear();
+    environment.transferService().withdrawAll(this);
     if (unpacking != null) {
       environment.traffic().abort(unpacking, now);
       environment.inFlight().remove(unpackingStep.chainId());
@@ -322,7 +375,7 @@ final class PullJob extends Job {
     long fetchElapsed = fetchedAt - startedAt;
     String rate = ByteSize.human(downloadedBytes * 1000.0 / Math.max(fetchElapsed, 1)) + "/s";
     StringBuilder out = io.stdout();
-    if (request.containerd2()) {
+    if (request.viaTransferService()) {
       out.append(request.reference()).append("\tsaved\n");
       out.append("└──index (").append(shortDigest(image.indexDigest())).append(")\tcomplete\t").append(PROGRESS_BAR).append('\n');
       selected.forEach(manifest -> out.append("   ├──manifest (").append(shortDigest(manifest.digest()))
@@ -354,6 +407,7 @@ final class PullJob extends Job {
   }
 
   private void fail(String message) {
+    environment.transferService().withdrawAll(this);
     releaseLeases();
     io.stderr().append(message).append('\n');
     finish(1);

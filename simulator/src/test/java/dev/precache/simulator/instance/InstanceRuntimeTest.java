@@ -138,7 +138,7 @@ class InstanceRuntimeTest {
   @Test
   void contentActiveListsTheDownloadsUnderWayWithTheirBytesSoFar() {
     InstanceRuntime runtime = new InstanceRuntime(TestHost.k8s132(), catalog);
-    Execution pulling = runtime.start(pull(LLAMA, "--platform linux/amd64"), 0);
+    Execution pulling = runtime.start(pull(LLAMA, "--platform linux/amd64 --max-concurrent-downloads 3"), 0);
     String active = "apiclient exec admin sheltie ctr -n k8s.io content active";
     Execution listing = runtime.start(active, SHELTIE_AND_RESOLVE + 10_000);
     String[] lines = listing.poll(SHELTIE_AND_RESOLVE + 12_000).stdout().split("\n");

@@ -109,7 +109,7 @@ class LayerModelTest {
   @Test
   void layersFetchThreeAtATimeAndUnpackInOneStream() {
     TestHost host = TestHost.k8s132();
-    ExecutionStatus three = run(new InstanceRuntime(host, catalog), pull(LLAMA, "--platform amd64"));
+    ExecutionStatus three = run(new InstanceRuntime(host, catalog), pull(LLAMA, "--platform amd64 --max-concurrent-downloads 3"));
     ExecutionStatus one = run(new InstanceRuntime(host, catalog), pull(LLAMA, "--platform amd64 --max-concurrent-downloads 1"));
 
     List<Layer> layers = manifest(LLAMA, "amd64").layers();
@@ -153,7 +153,8 @@ class LayerModelTest {
 
   @Test
   void containerd2UnpacksWhileFetchingSoAPullTakesLessThanFetchPlusUnpack() {
-    ExecutionStatus v17 = run(new InstanceRuntime(TestHost.k8s132(), catalog), pull(LLAMA, "--platform amd64"));
+    // The same three layers at a time on both: 1.7 by its flag, 2.x by the transfer service's 3 permits.
+    ExecutionStatus v17 = run(new InstanceRuntime(TestHost.k8s132(), catalog), pull(LLAMA, "--platform amd64 --max-concurrent-downloads 3"));
     Execution v2 = new InstanceRuntime(TestHost.k8s132().withKubernetes(33), catalog)
         .start(pull(LLAMA, "--platform amd64"), 0);
     double v17Total = fetchSeconds(v17) + doneSeconds(v17);
