@@ -48,6 +48,7 @@ public final class AwsClients implements AutoCloseable {
   private static final Duration BASE_DELAY = Duration.ofMillis(100);
   private static final Duration THROTTLED_BASE_DELAY = Duration.ofSeconds(1);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(20);
+  private static final Duration MIN_DELAY = Duration.ofMillis(1);
 
   private final URI endpointOverride;
   private final AwsCredentialsProvider credentials;
@@ -134,9 +135,14 @@ public final class AwsClients implements AutoCloseable {
         .build();
   }
 
+  /**
+   * At least a millisecond: the SDK draws its jitter in whole milliseconds below the delay it computes
+   * ({@code Random.nextInt}), which throws for a delay that rounds down to 0 ms; under 1 ms a 5xx was retried as
+   * an IllegalArgumentException, "bound must be positive", once the poll interval fell under 50 ms.
+   */
   private static Duration scaled(Duration atProductionInterval, Duration pollInterval) {
-    return Duration.ofNanos(Math.max(1, (long) ((double) atProductionInterval.toNanos() * pollInterval.toNanos()
-        / PRODUCTION_POLL_INTERVAL.toNanos())));
+    return Duration.ofNanos(Math.max(MIN_DELAY.toNanos(), (long) ((double) atProductionInterval.toNanos()
+        * pollInterval.toNanos() / PRODUCTION_POLL_INTERVAL.toNanos())));
   }
 
   @Override

@@ -106,9 +106,11 @@ final class CommandRunner {
     Optional<String> heartbeated = heartbeatedCommandId();
     // Until a command is known, heartbeats keep the one an earlier attempt left, if any, for the next retry.
     String known = heartbeated.orElse(null);
-    Optional<String> resumable = polling.untilAnswered(step + ": look for its command", known, () -> heartbeated
-        .filter(commandId -> isResumable(ssm, instanceId, commandId, comment))
-        .or(() -> findResumable(ssm, instanceId, comment, executionTimeout)));
+    // A first attempt has no earlier one whose command could be there: no step is run twice in a build run.
+    Optional<String> resumable = Polling.isFirstAttempt() && heartbeated.isEmpty() ? Optional.empty()
+        : polling.untilAnswered(step + ": look for its command", known, () -> heartbeated
+            .filter(commandId -> isResumable(ssm, instanceId, commandId, comment))
+            .or(() -> findResumable(ssm, instanceId, comment, executionTimeout)));
     String commandId;
     if (resumable.isPresent()) {
       commandId = resumable.get();
@@ -117,9 +119,10 @@ final class CommandRunner {
       commandId = sendOnce(ssm, instanceId, step, command.get(), executionTimeout, known);
       log.info("{}: sent command {} to {}", step, commandId, instanceId);
     }
-    Activity.getExecutionContext().heartbeat(details.at(commandId));
+    Object sent = details.at(commandId);
+    Activity.getExecutionContext().heartbeat(sent);
     Instant deadline = Instant.now().plus(DELIVERY_TIMEOUT).plus(executionTimeout).plus(polling.interval());
-    GetCommandInvocationResponse done = await(ssm, instanceId, commandId, step, deadline, details);
+    GetCommandInvocationResponse done = await(ssm, instanceId, commandId, step, deadline, details, sent);
     return new TimedOutput(nullToEmpty(done.standardOutputContent()), executedMillis(done));
   }
 
@@ -219,11 +222,13 @@ final class CommandRunner {
   }
 
   private GetCommandInvocationResponse await(SsmClient ssm, String instanceId, String commandId, String step,
-      Instant deadline, PollDetails details) {
+      Instant deadline, PollDetails details, Object sent) {
     Instant visibleBy = Instant.now().plus(INVOCATION_VISIBLE_WITHIN);
     Polling.Wait wait = polling.newWait();
+    // The details of a poll are worked out after it, only while the command runs: a pull's probe is no extra call
+    // before a command that is already done is seen done.
+    Object heartbeat = sent;
     while (Instant.now().isBefore(deadline)) {
-      Object heartbeat = details.at(commandId);
       Optional<GetCommandInvocationResponse> visible = polling.untilAnswered(step + ": read command " + commandId,
           heartbeat, () -> invocation(ssm, instanceId, commandId));
       if (visible.isEmpty()) {
@@ -231,6 +236,7 @@ final class CommandRunner {
           throw ApplicationFailure.newFailure(
               step + ": command " + commandId + " never showed up on " + instanceId, AwsFailures.TRANSIENT_COMMAND);
         }
+        heartbeat = details.at(commandId);
         wait.pause(heartbeat);
         continue;
       }
@@ -239,7 +245,10 @@ final class CommandRunner {
         throw transientFailure(step, commandId, invocation.statusDetails(), invocation);
       }
       switch (invocation.status()) {
-        case PENDING, IN_PROGRESS, DELAYED, CANCELLING -> wait.pause(heartbeat);
+        case PENDING, IN_PROGRESS, DELAYED, CANCELLING -> {
+          heartbeat = details.at(commandId);
+          wait.pause(heartbeat);
+        }
         case SUCCESS -> {
           log.info("{}: command {} succeeded", step, commandId);
           return invocation;

@@ -163,22 +163,23 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
           spec.clientSide()));
     }
     String parameter = loginParameterName(spec.identity(), host, spec.image(), spec.platform());
-    try {
-      credentials.park(spec.region(), parameter, spec.identity().buildId(), login.get());
-    } catch (SdkException e) {
-      throw AwsFailures.classify(step + ": park the registry login", e);
-    }
+    credentials.park(spec.region(), parameter, spec.identity().buildId(), login.get(), heartbeatDetails());
     try {
       return pull(spec, step,
           () -> Containerd.pullWithParameterLoginAndList(spec.image(), spec.platform(), spec.region(), parameter,
               spec.clientSide()));
     } finally {
       try {
-        credentials.unpark(spec.region(), parameter);
-      } catch (SdkException e) {
-        log.warn("{}: could not delete {} ({}); teardown deletes it", step, parameter, e.getMessage());
+        credentials.unpark(spec.region(), parameter, heartbeatDetails());
+      } catch (ApplicationFailure e) {
+        log.warn("{}: could not delete {} ({}); teardown deletes it", step, parameter, e.getOriginalMessage());
       }
     }
+  }
+
+  /** What the pull heartbeated last, or an earlier attempt did: heartbeated again while a login is (un)parked. */
+  private static Object heartbeatDetails() {
+    return Activity.getExecutionContext().getHeartbeatDetails(Object.class).orElse(null);
   }
 
   /**

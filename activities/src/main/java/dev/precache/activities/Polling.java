@@ -25,7 +25,7 @@ final class Polling {
 
   private static final Logger log = LoggerFactory.getLogger(Polling.class);
 
-  /** The longest pause between two tries of a read that AWS keeps refusing: backoff, capped. */
+  /** The longest pause between two tries of a call that AWS keeps refusing: backoff, capped. */
   static final Duration MAX_READ_BACKOFF = Duration.ofSeconds(10);
   /**
    * How often a call in progress heartbeats: well inside the heartbeat timeout, as one call may spend that long in
@@ -78,6 +78,14 @@ final class Polling {
     }
   }
 
+  /**
+   * Whether the running activity is on its first attempt, which no other attempt preceded. Temporal counts attempts
+   * from 1; a test environment that reports none (0) counts as a retry, so that a retry's lookups can be tested there.
+   */
+  static boolean isFirstAttempt() {
+    return Activity.getExecutionContext().getInfo().getAttempt() == 1;
+  }
+
   void heartbeatAndWait(Object details, Duration pause) {
     Activity.getExecutionContext().heartbeat(details);
     try {
@@ -90,13 +98,12 @@ final class Polling {
 
   /**
    * One call of a wait loop, a read or an idempotent request: throttling, 5xx and timeouts are ridden out here,
-   * with jittered exponential backoff ({@link #firstBackoff(SdkException)}, {@link #backoffAfter}), heartbeating
+   * with jittered exponential backoff ({@link #backoff}), heartbeating
    * {@code details} (the loop's own, so a retry still resumes from them), so one refused poll no longer fails the
    * whole wait. A permanent error is thrown at once; the activity's timeouts bound the rest. Not for a call that
    * must not be repeated: a try that timed out may have been done.
    */
   <T> T untilAnswered(String action, Object details, Supplier<T> call) {
-    Duration backoff = null;
     int refused = 0;
     ActivityExecutionContext context = Activity.getExecutionContext();
     while (true) {
@@ -111,9 +118,9 @@ final class Polling {
         if (failure.isNonRetryable()) {
           throw failure;
         }
-        refused++;
-        backoff = backoff == null ? firstBackoff(e) : backoffAfter(backoff);
-        log.info("{}: try {} refused, trying again within {} ms: {}", action, refused, backoff.toMillis(),
+        refused += attempts(e);
+        Duration backoff = backoff(refused, e);
+        log.info("{}: {} attempts refused, trying again within {} ms: {}", action, refused, backoff.toMillis(),
             AwsFailures.summary(e));
         heartbeatAndWait(details, jittered(backoff));
       }
@@ -127,7 +134,7 @@ final class Polling {
    * is the result. A permanent error is thrown at once.
    */
   <T> T once(String action, Object details, Supplier<T> call, Supplier<Optional<T>> lookUp) {
-    Duration backoff = null;
+    int refused = 0;
     while (true) {
       try {
         return heartbeating(details, call);
@@ -136,10 +143,11 @@ final class Polling {
         if (failure.isNonRetryable()) {
           throw failure;
         }
-        backoff = backoff == null ? firstBackoff(e) : backoffAfter(backoff);
+        refused += attempts(e);
+        Duration backoff = backoff(refused, e);
         log.info("{}: refused, trying again within {} ms: {}", action, backoff.toMillis(), AwsFailures.summary(e));
         heartbeatAndWait(details, jittered(backoff));
-        if (!(e instanceof SdkServiceException service && service.isThrottlingException())) {
+        if (!isThrottling(e)) {
           Optional<T> done = untilAnswered(action + ": was it done?", details, lookUp);
           if (done.isPresent()) {
             return done.get();
@@ -149,30 +157,43 @@ final class Polling {
     }
   }
 
+  private static boolean isThrottling(SdkException refusal) {
+    return refusal instanceof SdkServiceException service && service.isThrottlingException();
+  }
+
   /**
    * The first pause of a backoff, before full jitter, as the AWS SDK's standard retry mode chooses its base delay
    * (SdkDefaultRetrySetting: 1 s for throttling, 100 ms for other transient errors): a fifth of the poll interval
    * when AWS throttled, a fiftieth (100 ms at the production 5 s) after a 5xx or a timeout, where waiting longer
-   * spares AWS nothing. A refused call is one the SDK's own retries, up to 3 attempts until its retry quota is spent,
-   * have already given up on.
+   * spares AWS nothing.
    */
   Duration firstBackoff(SdkException refusal) {
-    return refusal instanceof SdkServiceException service && service.isThrottlingException()
-        ? interval.dividedBy(5) : interval.dividedBy(50);
+    return isThrottling(refusal) ? interval.dividedBy(5) : interval.dividedBy(50);
   }
 
   /**
-   * The next pause of a backoff: twice the last, at most two poll intervals and {@link #MAX_READ_BACKOFF} (both
-   * 10 s at the production 5 s), so a wait still ends within a poll or two of AWS answering again. The cap keeps
-   * that proportion at a simulator's shorter intervals: at eight intervals, under bench/api-storm's 0.5 + 0.5 (three
-   * calls in four refused, and the SDK's retry quota spent, so a try is one attempt) an answered call had waited
-   * about ten poll intervals on average; with this cap and full jitter, one to two.
+   * The backoff before the next try of a call whose last {@code refused} attempts were refused, the last with
+   * {@code refusal}, before full jitter: as the SDK's standard mode computes it, the base of the last refusal's
+   * kind ({@link #firstBackoff}) doubled per refusal, so a 5xx after throttling is not made to wait as long as
+   * throttling, nor throttling as briefly as a 5xx; at most one poll interval and {@link #MAX_READ_BACKOFF} (5 s at
+   * the production 5 s). At bench/api-storm's 0.5 + 0.5 (three tries in four refused, two of them throttled; the SDK's
+   * retry quota spent, so a try is one attempt) a call waits, by those odds, about 4 s of backoff in all on the
+   * production clock, where doubling the last pause whatever the refusal, up to two intervals, made it about 8 s.
    */
-  Duration backoffAfter(Duration previous) {
-    Duration cap = interval.multipliedBy(2).compareTo(MAX_READ_BACKOFF) < 0 ? interval.multipliedBy(2)
-        : MAX_READ_BACKOFF;
-    Duration doubled = previous.multipliedBy(2);
-    return doubled.compareTo(cap) > 0 ? cap : doubled;
+  Duration backoff(int refused, SdkException refusal) {
+    Duration cap = interval.compareTo(MAX_READ_BACKOFF) < 0 ? interval : MAX_READ_BACKOFF;
+    Duration backoff = firstBackoff(refusal).multipliedBy(1L << Math.min(refused - 1, 20));
+    return backoff.compareTo(cap) > 0 ? cap : backoff;
+  }
+
+  /**
+   * The attempts a refused try made: the SDK's own retries within it (up to 3, until its retry quota is spent) count
+   * as refusals of the call, so the backoff goes on from where the SDK's left off instead of starting over on top of
+   * it: one backoff per call, not two stacked.
+   */
+  static int attempts(SdkException refusal) {
+    Integer attempts = refusal.numAttempts();
+    return attempts == null ? 1 : Math.max(1, attempts);
   }
 
   /**

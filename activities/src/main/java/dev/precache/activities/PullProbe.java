@@ -41,7 +41,8 @@ final class PullProbe {
   private final Duration every;
   private final long totalBytes;
   private final Set<String> complete = new HashSet<>();
-  private Instant nextProbe = Instant.MIN;
+  /** The first probe one probe interval into the pull: a pull done sooner needs no figures, nor its calls. */
+  private Instant nextProbe;
   private String probing;
   private Instant probeSent;
   private int probes;
@@ -56,6 +57,7 @@ final class PullProbe {
     this.ssm = ssm;
     this.pull = pull;
     this.every = every;
+    this.nextProbe = Instant.now().plus(every);
     this.totalBytes = distinct(pull.layers()).stream().mapToLong(ResolvedLayer::compressedBytes).sum();
   }
 

@@ -77,31 +77,39 @@ final class RegistryCredentials {
   /**
    * Writes the login as a SecureString (the account's AWS managed key alias/aws/ssm: the instance role decrypts it
    * through SSM without a KMS grant), tagged with the build. Created with its tag; a parameter an earlier attempt of
-   * the pull left is overwritten (PutParameter refuses tags with Overwrite, and the first attempt tagged it).
+   * the pull left, or a try refused after SSM took it, is overwritten (PutParameter refuses tags with Overwrite, and
+   * the first try tagged it). Throttling and 5xx are ridden out ({@link Polling#untilAnswered}), heartbeating
+   * {@code details}: the pull's own, so a retry still finds its command.
    */
-  void park(String region, String name, String buildId, RegistryLogin login) {
+  void park(String region, String name, String buildId, RegistryLogin login, Object details) {
     SsmClient ssm = clients.ssm(region);
     String value = Base64.getEncoder().encodeToString(
         (login.username() + ":" + login.password()).getBytes(StandardCharsets.UTF_8));
-    try {
-      ssm.putParameter(PutParameterRequest.builder().name(name).type(ParameterType.SECURE_STRING).value(value)
-          .description("precache: a registry login for one pull of build " + buildId + ", deleted after it")
-          .tags(Tag.builder().key(StackActivitiesImpl.BUILD_ID_TAG).value(buildId).build()).build());
-    } catch (ParameterAlreadyExistsException leftByAnEarlierAttempt) {
-      ssm.putParameter(PutParameterRequest.builder().name(name).type(ParameterType.SECURE_STRING).value(value)
-          .overwrite(true).build());
-    }
+    polling.untilAnswered("park the registry login as " + name, details, () -> {
+      try {
+        ssm.putParameter(PutParameterRequest.builder().name(name).type(ParameterType.SECURE_STRING).value(value)
+            .description("precache: a registry login for one pull of build " + buildId + ", deleted after it")
+            .tags(Tag.builder().key(StackActivitiesImpl.BUILD_ID_TAG).value(buildId).build()).build());
+      } catch (ParameterAlreadyExistsException leftByAnEarlierTry) {
+        ssm.putParameter(PutParameterRequest.builder().name(name).type(ParameterType.SECURE_STRING).value(value)
+            .overwrite(true).build());
+      }
+      return null;
+    });
     log.info("Parked the {} login for the pull as SecureString {}", login.username(), name);
   }
 
-  /** Deletes a parked login; already gone is fine. */
-  void unpark(String region, String name) {
-    try {
-      clients.ssm(region).deleteParameter(DeleteParameterRequest.builder().name(name).build());
-      log.info("Deleted {}", name);
-    } catch (ParameterNotFoundException alreadyGone) {
-      log.info("{} was already deleted", name);
-    }
+  /** Deletes a parked login, riding out throttling and 5xx as {@link #park} does; already gone is fine. */
+  void unpark(String region, String name, Object details) {
+    polling.untilAnswered("delete the parked login " + name, details, () -> {
+      try {
+        clients.ssm(region).deleteParameter(DeleteParameterRequest.builder().name(name).build());
+        log.info("Deleted {}", name);
+      } catch (ParameterNotFoundException alreadyGone) {
+        log.info("{} was already deleted", name);
+      }
+      return null;
+    });
   }
 
   /**

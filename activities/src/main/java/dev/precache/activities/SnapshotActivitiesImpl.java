@@ -69,15 +69,16 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
 
   /**
    * Creates the snapshot once: an earlier attempt's, or one EC2 took despite an error, found by the build-ID tag,
-   * is the snapshot.
+   * is the snapshot. A first attempt has no earlier one to look for: the build ID is its run's alone, and a run
+   * creates one snapshot.
    */
   @Override
   public String createSnapshot(SnapshotSpec spec) {
     Ec2Client ec2 = clients.ec2(spec.region());
     BuildIdentity identity = spec.identity();
     String step = "snapshot " + spec.instanceId();
-    Optional<String> existing = polling.untilAnswered(step + ": look for the build's snapshot", step,
-        () -> snapshotOfBuild(ec2, identity.buildId()));
+    Optional<String> existing = Polling.isFirstAttempt() ? Optional.empty() : polling.untilAnswered(
+        step + ": look for the build's snapshot", step, () -> snapshotOfBuild(ec2, identity.buildId()));
     if (existing.isPresent()) {
       log.info("Snapshot {} of build {} already exists", existing.get(), identity.buildId());
       return existing.get();

@@ -112,6 +112,16 @@ class AwsClientsTest {
         .anyMatch(delay -> delay.compareTo(Duration.ofMillis(1)) > 0);
   }
 
+  @Test
+  void aServerErrorIsRetriedEvenWhenTheScaledBaseDelayIsUnderAMillisecond() {
+    Throwable serverError = AwsServiceException.builder().statusCode(500)
+        .awsErrorDetails(AwsErrorDetails.builder().errorCode("InternalError").build()).build();
+
+    // 25 ms (the demo's time scale 0.005): 100 ms scaled is 0.5 ms, which the SDK's whole-millisecond jitter refused.
+    assertThat(firstDelays(Duration.ofMillis(25), serverError))
+        .allMatch(delay -> !delay.isNegative() && delay.compareTo(Duration.ofMillis(1)) <= 0);
+  }
+
   /**
    * The delay before the first retry of a call that failed with {@code failure}, drawn 200 times, each from a new
    * strategy: one strategy's retry quota (500, 5 a retry) would refuse the 101st.

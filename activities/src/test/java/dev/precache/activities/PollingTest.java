@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 
 class PollingTest {
@@ -22,14 +24,29 @@ class PollingTest {
   }
 
   @Test
-  void aThrottledCallBacksOffFromAFifthOfTheIntervalToTwiceItAtMostTenSeconds() {
-    assertThat(backoffs(new Polling(Duration.ofSeconds(5)), 6)).containsExactly(Duration.ofSeconds(1),
-        Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(8), Duration.ofSeconds(10),
-        Duration.ofSeconds(10));
-    assertThat(backoffs(new Polling(Duration.ofMillis(50)), 5)).containsExactly(Duration.ofMillis(10),
-        Duration.ofMillis(20), Duration.ofMillis(40), Duration.ofMillis(80), Duration.ofMillis(100));
-    assertThat(backoffs(new Polling(Duration.ofSeconds(8)), 4)).containsExactly(
-        Duration.ofMillis(1600), Duration.ofMillis(3200), Duration.ofMillis(6400), Duration.ofSeconds(10));
+  void aThrottledCallBacksOffFromAFifthOfTheIntervalToTheIntervalAtMostTenSeconds() {
+    assertThat(backoffs(new Polling(Duration.ofSeconds(5)), THROTTLED, 5)).containsExactly(Duration.ofSeconds(1),
+        Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(5), Duration.ofSeconds(5));
+    assertThat(backoffs(new Polling(Duration.ofMillis(50)), THROTTLED, 4)).containsExactly(Duration.ofMillis(10),
+        Duration.ofMillis(20), Duration.ofMillis(40), Duration.ofMillis(50));
+    assertThat(backoffs(new Polling(Duration.ofSeconds(20)), THROTTLED, 4)).containsExactly(
+        Duration.ofSeconds(4), Duration.ofSeconds(8), Duration.ofSeconds(10), Duration.ofSeconds(10));
+  }
+
+  @Test
+  void theBackoffDoublesPerRefusalFromTheBaseOfTheLastRefusalsKind() {
+    Polling polling = new Polling(Duration.ofSeconds(5));
+
+    // A 5xx after two throttled tries waits as a third 5xx would; throttling after two 5xx as a third throttle.
+    assertThat(polling.backoff(3, SERVER_ERROR)).isEqualTo(Duration.ofMillis(400));
+    assertThat(polling.backoff(3, THROTTLED)).isEqualTo(Duration.ofSeconds(4));
+    assertThat(polling.backoff(1000, SERVER_ERROR)).isEqualTo(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void theSdksOwnAttemptsWithinARefusedTryCountAsRefusals() {
+    assertThat(Polling.attempts(SdkServiceException.builder().statusCode(503).numAttempts(3).build())).isEqualTo(3);
+    assertThat(Polling.attempts(SdkClientException.create("timed out"))).isEqualTo(1);
   }
 
   @Test
@@ -47,17 +64,17 @@ class PollingTest {
   void aCallRefusedWithA5xxTriesAgainSoonerThanAThrottledOneAsTheSdkDoes() {
     Polling polling = new Polling(Duration.ofSeconds(5));
 
-    assertThat(polling.firstBackoff(SdkServiceException.builder().statusCode(500).build()))
-        .isEqualTo(Duration.ofMillis(100));
+    assertThat(polling.firstBackoff(SERVER_ERROR)).isEqualTo(Duration.ofMillis(100));
     assertThat(polling.firstBackoff(THROTTLED)).isEqualTo(Duration.ofSeconds(1));
-    assertThat(Stream.iterate(polling.firstBackoff(SdkClientException.create("timed out")), polling::backoffAfter)
-        .limit(8).toList()).startsWith(Duration.ofMillis(100), Duration.ofMillis(200)).endsWith(Duration.ofSeconds(10));
+    assertThat(backoffs(polling, SdkClientException.create("timed out"), 8))
+        .startsWith(Duration.ofMillis(100), Duration.ofMillis(200)).endsWith(Duration.ofSeconds(5));
   }
 
   private static final SdkServiceException THROTTLED = SdkServiceException.builder().statusCode(429).build();
+  private static final SdkServiceException SERVER_ERROR = SdkServiceException.builder().statusCode(500).build();
 
-  private static List<Duration> backoffs(Polling polling, int count) {
-    return Stream.iterate(polling.firstBackoff(THROTTLED), polling::backoffAfter).limit(count).toList();
+  private static List<Duration> backoffs(Polling polling, SdkException refusal, int count) {
+    return IntStream.rangeClosed(1, count).mapToObj(refused -> polling.backoff(refused, refusal)).toList();
   }
 
   @Test

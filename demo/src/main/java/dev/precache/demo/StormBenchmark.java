@@ -6,8 +6,10 @@ import dev.precache.simulator.fault.Faults;
 import dev.precache.workflows.BuildResult;
 import io.temporal.client.WorkflowStub;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine;
@@ -56,13 +58,23 @@ public final class StormBenchmark implements Callable<Integer> {
     print("quiet, warming up", warmUp, warmUp);
     Storm quiet = run(0);
     print("quiet", quiet, quiet);
+    Map<String, StormFigures> rounds = new LinkedHashMap<>();
+    rounds.put("quiet", quiet.figures());
     for (double rate : rates) {
-      print(String.format(Locale.ROOT, "storm %.1f + %.1f", rate, rate), run(rate), quiet);
+      Storm storm = run(rate);
+      print(String.format(Locale.ROOT, "storm %.1f + %.1f", rate, rate), storm, quiet);
+      rounds.put(String.format(Locale.ROOT, "storm %.1f", rate), storm.figures());
     }
+    StormFigures.printSteps(rounds);
+    rounds.forEach((round, figures) -> {
+      figures.printActivities(round);
+      figures.printCalls(round, 8);
+    });
     return CommandLine.ExitCode.OK;
   }
 
-  private record Storm(int succeeded, List<Double> wallSeconds, long callsFailed, long calls, Leftovers leftovers) {
+  private record Storm(int succeeded, List<Double> wallSeconds, long callsFailed, long calls, Leftovers leftovers,
+      StormFigures figures) {
     double median() {
       List<Double> sorted = wallSeconds.stream().sorted().toList();
       return sorted.isEmpty() ? Double.NaN : sorted.get(sorted.size() / 2);
@@ -83,23 +95,31 @@ public final class StormBenchmark implements Callable<Integer> {
         }
       }
       List<CompletableFuture<Double>> walls = new ArrayList<>();
+      List<CompletableFuture<BuildResult>> results = new ArrayList<>();
+      List<String> workflowIds = new ArrayList<>();
       for (int i = 0; i < builds; i++) {
         long start = System.nanoTime();
         LocalCloud.CliRun started = local.runCli("build", "-r", LocalCloud.REGION, "--name", "storm-" + i,
             "--detach", "-q", IMAGES);
         if (started.exitCode() != 0) {
           System.err.print(started.err());
-          return new Storm(0, List.of(), 0, 0, Leftovers.in(cloud));
+          return new Storm(0, List.of(), 0, 0, Leftovers.in(cloud), null);
         }
+        workflowIds.add(started.out().strip());
         WorkflowStub build = local.client().newUntypedWorkflowStub(started.out().strip());
-        walls.add(build.getResultAsync(BuildResult.class)
-            .thenApply(result -> (System.nanoTime() - start) / 1e9 / timeScale)
+        CompletableFuture<BuildResult> result = build.getResultAsync(BuildResult.class);
+        results.add(result.exceptionally(failed -> null));
+        walls.add(result
+            .thenApply(done -> (System.nanoTime() - start) / 1e9 / timeScale)
             .exceptionally(failed -> null));
       }
       List<Double> succeeded = walls.stream().map(CompletableFuture::join).filter(wall -> wall != null).toList();
       List<Call> calls = cloud.requests().all();
+      StormFigures figures = StormFigures.of(
+          results.stream().map(CompletableFuture::join).filter(result -> result != null).toList(),
+          workflowIds.stream().map(id -> local.client().fetchHistory(id).getEvents()).toList(), calls, timeScale);
       return new Storm(succeeded.size(), succeeded, calls.stream().filter(c -> c.errorCode() != null).count(),
-          calls.size(), Leftovers.in(cloud));
+          calls.size(), Leftovers.in(cloud), figures);
     }
   }
 

@@ -104,10 +104,35 @@ class PrivateRegistryEndToEndTest {
     assertThat(cloud.requests().calls("ssm", "DeleteParameter")).extracting(call -> call.parameters().get("Name"))
         .as("each deleted after its pull").containsExactlyInAnyOrderElementsOf(names);
     assertThat(cloud.requests().calls("ssm", "GetParameter")).as("the worker never reads a login back").isEmpty();
+    assertThat(cloud.requests().calls("ssm", "ListCommands"))
+        .as("first attempts look for no command an earlier attempt sent").isEmpty();
+    assertThat(cloud.requests().calls("ec2", "DescribeSnapshots")).as("nor for a snapshot an earlier one created")
+        .noneMatch(call -> call.parameters().containsValue("tag:precache:build-id"));
     assertThat(pullCommandsFor(cloud, IMAGE)).hasSize(2).allSatisfy(command -> assertThat(command)
         .contains("169.254.169.254/latest/api/token", "--aws-sigv4 aws:amz:" + LocalCloud.REGION + ":ssm",
             "AmazonSSM.GetParameter", "--user \"$login\" " + IMAGE));
     assertNoSecretAnywhere(cloud, workflowId, started, watched);
+    assertNothingLeft(cloud);
+  }
+
+  @Test
+  void parkingAndDeletingALoginRideOutThrottlingAndServerErrors() {
+    Cloud cloud = local.cloud();
+    for (String operation : List.of("PutParameter", "DeleteParameter")) {
+      cloud.faults().addError("ssm", operation, "ThrottlingException", 0.5);
+      cloud.faults().addError("ssm", operation, "InternalServerError", 0.5);
+    }
+
+    CliRun run = local.runCli("build", "-r", LocalCloud.REGION, "-A", "amd64,arm64", "-q", IMAGE);
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(cloud.requests().calls("ssm", "PutParameter")).as("refused, then asked again")
+        .anyMatch(call -> call.errorCode() != null).filteredOn(call -> call.errorCode() == null).hasSize(2);
+    assertThat(cloud.requests().calls("ssm", "DeleteParameter")).as("each pull's own delete, asked until answered")
+        .anyMatch(call -> call.errorCode() != null).filteredOn(call -> call.errorCode() == null).hasSize(2);
+    assertThat(cloud.requests().calls("ssm", "DeleteParameters")).as("nothing left for teardown to sweep").isEmpty();
+    assertThat(pullCommandsFor(cloud, IMAGE)).hasSize(2);
+    cloud.faults().clear();
     assertNothingLeft(cloud);
   }
 
