@@ -57,7 +57,7 @@ public final class NodeClassActivitiesImpl implements NodeClassActivities {
           DescribeSnapshotsRequest.builder().ownerIds("self").filters(
               Filter.builder().name("snapshot-id").values(snapshotId).build()).build()).snapshots());
       if (found.isEmpty()) {
-        return new Change(snapshotId, null, "no snapshot " + snapshotId + " of this account in " + region);
+        return new Change(snapshotId, null, "not tagged: no such snapshot of this account in " + region);
       }
       Map<String, String> tags = found.get(0).tags().stream().collect(Collectors.toMap(Tag::key, Tag::value,
           (first, second) -> first));
@@ -82,7 +82,7 @@ public final class NodeClassActivitiesImpl implements NodeClassActivities {
       return new Change(snapshotId, wanted, null);
     } catch (AwsServiceException e) {
       if ("InvalidSnapshot.NotFound".equals(AwsFailures.errorCode(e))) {
-        return new Change(snapshotId, null, "no snapshot " + snapshotId + " in " + region);
+        return new Change(snapshotId, null, "not tagged: no such snapshot in " + region);
       }
       if ("TagLimitExceeded".equals(AwsFailures.errorCode(e))) {
         // SnapshotLifecycle.LATER_TAGS keeps no place for this tag: a build with 50 tags leaves none.

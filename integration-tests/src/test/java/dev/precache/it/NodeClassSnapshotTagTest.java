@@ -77,7 +77,7 @@ class NodeClassSnapshotTagTest extends RealBuildTest {
     Cli.Run foreign = cli.run("nodeclass", "--snapshot-id", "snap-0123456789abcdef0", "-r", "us-west-2", "--apply",
         "gpu-tagged", "--kubeconfig", kubeconfig);
     assertThat(foreign.exitCode()).as("%s", foreign).isZero();
-    assertThat(foreign.err()).contains("note: snapshot snap-0123456789abcdef0 no snapshot snap-0123456789abcdef0");
+    assertThat(foreign.err()).contains("note: snapshot snap-0123456789abcdef0: not tagged: no such snapshot of this account in us-west-2");
     assertThat(nodeClassTag(build2)).isEqualTo(CPU);
   }
 

@@ -150,7 +150,7 @@ final class NodeClassMarker {
 
   private void report(NodeClassMarking.Change change) {
     if (change.note() != null) {
-      err.println("note: snapshot " + change.snapshotId() + " " + change.note());
+      err.println("note: snapshot " + change.snapshotId() + ": " + change.note());
       err.flush();
       return;
     }
