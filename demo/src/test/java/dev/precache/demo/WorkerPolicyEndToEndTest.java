@@ -112,7 +112,10 @@ class WorkerPolicyEndToEndTest {
             "ec2:DeleteTags"),
         // The janitor deletes a volume a build left (JanitorEndToEndTest checks its calls); this run leaves none.
         // (Its TerminateInstances grant also covers CloudFormation's teardown of the build instances.)
-        "JanitorRemovesLeftBuildResources", Set.of("ec2:DeleteVolume")));
+        "JanitorRemovesLeftBuildResources", Set.of("ec2:DeleteVolume"),
+        // SSM commands are looked for only by a retried attempt or after a SendCommand refused with a 5xx
+        // (CommandRunner, CommandRunnerTest): this run is fault-free and every first attempt sends its own.
+        "WatchCommandsAndAgents", Set.of("ssm:ListCommands")));
 
     Map<String, IamRequest> forbidden = ForbiddenRequests.of(REGION, ACCOUNT, published);
     Map<String, Decision> decisions = new LinkedHashMap<>();
