@@ -5,8 +5,8 @@ import dev.precache.workflows.NodeClassMarking.Change;
 import dev.precache.workflows.NodeClassTag;
 import dev.precache.workflows.SnapshotLifecycle;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
@@ -17,8 +17,6 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.CreateTagsRequest;
 import software.amazon.awssdk.services.ec2.model.DeleteTagsRequest;
-import software.amazon.awssdk.services.ec2.model.DescribeSnapshotsRequest;
-import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Snapshot;
 import software.amazon.awssdk.services.ec2.model.Tag;
 
@@ -53,13 +51,12 @@ public final class NodeClassActivitiesImpl implements NodeClassActivities {
   private Change retag(String region, String snapshotId, String step, UnaryOperator<String> change) {
     Ec2Client ec2 = clients.ec2(region);
     try {
-      List<Snapshot> found = polling.untilAnswered("describe " + snapshotId, snapshotId, () -> ec2.describeSnapshots(
-          DescribeSnapshotsRequest.builder().ownerIds("self").filters(
-              Filter.builder().name("snapshot-id").values(snapshotId).build()).build()).snapshots());
+      Optional<Snapshot> found = SnapshotActivitiesImpl.findOwnSnapshot(polling, ec2, "describe " + snapshotId,
+          snapshotId, snapshotId);
       if (found.isEmpty()) {
         return new Change(snapshotId, null, "not tagged: no such snapshot of this account in " + region);
       }
-      Map<String, String> tags = found.get(0).tags().stream().collect(Collectors.toMap(Tag::key, Tag::value,
+      Map<String, String> tags = found.get().tags().stream().collect(Collectors.toMap(Tag::key, Tag::value,
           (first, second) -> first));
       String current = tags.get(SnapshotLifecycle.NODECLASS);
       if (!tags.containsKey(SnapshotActivitiesImpl.BUILD_ID_TAG)) {

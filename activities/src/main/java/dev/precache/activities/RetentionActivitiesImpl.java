@@ -68,9 +68,8 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
   public Expiry expireSnapshot(String region, String snapshotId) {
     Ec2Client ec2 = clients.ec2(region);
     try {
-      List<Snapshot> found = polling.untilAnswered("describe " + snapshotId, snapshotId, () -> ec2.describeSnapshots(
-          DescribeSnapshotsRequest.builder().ownerIds("self").filters(
-              Filter.builder().name("snapshot-id").values(snapshotId).build()).build()).snapshots());
+      List<Snapshot> found = SnapshotActivitiesImpl.findOwnSnapshot(polling, ec2, "describe " + snapshotId,
+          snapshotId, snapshotId).stream().toList();
       if (found.isEmpty()) {
         return new Expiry(snapshotId, true, null);
       }

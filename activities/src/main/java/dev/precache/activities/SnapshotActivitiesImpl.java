@@ -294,11 +294,7 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
   public void disableFastSnapshotRestores(String region, String snapshotId) {
     Ec2Client ec2 = clients.ec2(region);
     String step = "disable fast snapshot restore of " + snapshotId;
-    // A filter, not SnapshotIds: a snapshot retention deleted meanwhile is an empty answer, not an error.
-    boolean exists = polling.untilAnswered(step + ": find it", step, () -> !ec2.describeSnapshots(
-        DescribeSnapshotsRequest.builder().ownerIds("self")
-            .filters(Filter.builder().name("snapshot-id").values(snapshotId).build()).build()).snapshots().isEmpty());
-    if (!exists) {
+    if (findOwnSnapshot(polling, ec2, step + ": find it", step, snapshotId).isEmpty()) {
       log.info("Snapshot {} is gone: its fast snapshot restore went with it", snapshotId);
       return;
     }
@@ -368,6 +364,17 @@ public final class SnapshotActivitiesImpl implements SnapshotActivities {
       log.info("Snapshot {} already gone", snapshotId);
       return false;
     }
+  }
+
+  /**
+   * One of this account's snapshots, ridden out as a read: by a filter, not SnapshotIds, so a snapshot deleted
+   * meanwhile (by retention, by hand) is an empty answer, not an InvalidSnapshot.NotFound.
+   */
+  static Optional<Snapshot> findOwnSnapshot(Polling polling, Ec2Client ec2, String action, Object details,
+      String snapshotId) {
+    return polling.untilAnswered(action, details, () -> ec2.describeSnapshots(DescribeSnapshotsRequest.builder()
+        .ownerIds("self").filters(Filter.builder().name("snapshot-id").values(snapshotId).build()).build())
+        .snapshots().stream().findFirst());
   }
 
   /**
