@@ -20,6 +20,7 @@ import io.temporal.internal.testservice.GRPCServerHelper;
 import io.temporal.internal.testservice.TestServicesStarter;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -27,6 +28,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,10 +63,7 @@ class PrecacheWorkerProcessTest {
   void aNamespaceWithoutTheSearchAttributesIsRefusedNamingThemAndHowToRegister() throws Exception {
     Path temporal = temporalCli();
     int port = freePort();
-    Process server = new ProcessBuilder(temporal.toString(), "server", "start-dev", "--ip", "127.0.0.1",
-        "--port", String.valueOf(port), "--ui-port", String.valueOf(freePort()),
-        "--db-filename", dir.resolve("bare.db").toString(), "--log-level", "warn")
-        .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
+    Process server = startDevServer(temporal, port);
     try (WorkerChild worker = WorkerChild.start(dir.resolve("log"), Map.of("TEMPORAL_ADDRESS", "127.0.0.1:" + port),
         dir, "--aws-endpoint", "http://127.0.0.1:9")) {
       assertThat(worker.awaitExit(STARTUP)).as(worker.log()).isEqualTo(1);
@@ -83,10 +82,7 @@ class PrecacheWorkerProcessTest {
     int port = freePort();
     int httpPort = freePort();
     String address = "127.0.0.1:" + port;
-    Process server = new ProcessBuilder(temporal.toString(), "server", "start-dev", "--ip", "127.0.0.1",
-        "--port", String.valueOf(port), "--ui-port", String.valueOf(freePort()),
-        "--db-filename", dir.resolve("bare.db").toString(), "--log-level", "warn")
-        .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
+    Process server = startDevServer(temporal, port);
     try (WorkerChild worker = WorkerChild.start(dir.resolve("log"), Map.of("TEMPORAL_ADDRESS", address), dir,
         "--aws-endpoint", "http://127.0.0.1:9", "--metrics-port", String.valueOf(httpPort))) {
       worker.awaitLog("serving /metrics, /livez and /readyz on http://127.0.0.1:" + httpPort, STARTUP);
@@ -259,6 +255,31 @@ class PrecacheWorkerProcessTest {
       use.accept(WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder().setNamespace("default").build()));
     } finally {
       stubs.shutdownNow();
+    }
+  }
+
+  /**
+   * A Temporal dev server with a fresh database (no search attributes registered), once it accepts connections: a
+   * worker started before that would fail for want of a server, not for what the test is about.
+   */
+  private Process startDevServer(Path temporal, int port) throws Exception {
+    Process server = new ProcessBuilder(temporal.toString(), "server", "start-dev", "--ip", "127.0.0.1",
+        "--port", String.valueOf(port), "--ui-port", String.valueOf(freePort()),
+        "--db-filename", dir.resolve("bare.db").toString(), "--log-level", "warn")
+        .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
+    Instant deadline = Instant.now().plus(STARTUP);
+    while (true) {
+      try (Socket probe = new Socket()) {
+        probe.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+        return server;
+      } catch (IOException notYet) {
+        if (!server.isAlive() || Instant.now().isAfter(deadline)) {
+          server.destroy();
+          throw new AssertionError("dev server never listened on 127.0.0.1:" + port + ":\n"
+              + Files.readString(dir.resolve("server.log")), notYet);
+        }
+        Thread.sleep(100);
+      }
     }
   }
 
