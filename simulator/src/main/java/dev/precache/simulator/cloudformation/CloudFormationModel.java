@@ -39,6 +39,7 @@ public final class CloudFormationModel {
     private static final Map<String, Long> DELETE_MILLIS = Map.of(
             "AWS::IAM::InstanceProfile", 20_000L,
             "AWS::EC2::Instance", 35_000L);
+    /** Estimates, no public measurement: any other resource, and an update of a stack's resources. */
     private static final long DEFAULT_RESOURCE_MILLIS = 5_000;
     private static final long UPDATE_MILLIS = 10_000;
     private static final Set<String> UPDATABLE = Set.of("CREATE_COMPLETE", "UPDATE_COMPLETE",

@@ -29,6 +29,7 @@ public final class Ec2Model {
     public static final long AGENT_REGISTRATION_MILLIS = 10_000;
     /** Stopping took 49 s in the one published snapshot.sh run (FIGURES.md, ai-on-eks); a single observation. */
     public static final long STOP_MILLIS = 49_000;
+    /** Estimates, no public measurement: a forced stop skips the guest's shutdown, so it is the quicker. */
     static final long FORCED_STOP_MILLIS = 10_000;
     static final long TERMINATE_MILLIS = 30_000;
     private static final int DEFAULT_ROOT_GIB = 2;

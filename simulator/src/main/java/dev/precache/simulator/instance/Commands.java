@@ -14,6 +14,11 @@ import java.util.List;
 final class Commands {
   enum Context { CONTROL_CONTAINER, ADMIN_CONTAINER, HOST }
 
+  /**
+   * With SSM's 1 s delivery, stop kubelet (apiclient exec, systemctl) takes 2.1 s and remove images (apiclient exec,
+   * ctr images ls, ctr images rm; {@link Ctr}'s 200 ms each) 1.7 s: FIGURES.md's "2 s + 2 s" for the two (ai-on-eks
+   * preload-container-images.md, one observation). How the time splits between the programs is an estimate.
+   */
   private static final long APICLIENT_EXEC_MILLIS = 300;
   private static final long SYSTEMCTL_MILLIS = 800;
 

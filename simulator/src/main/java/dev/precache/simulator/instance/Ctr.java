@@ -21,6 +21,7 @@ import java.util.function.LongSupplier;
  */
 final class Ctr {
   static final String SOCKET = "/run/containerd/containerd.sock";
+  /** One ctr call against the local daemon: see {@link Commands}' delays, which share FIGURES.md's 2 s + 2 s. */
   private static final long MILLIS = 200;
   private static final Set<String> PULL_VALUE_FLAGS = Set.of(
       "label", "platform", "user", "u", "snapshotter", "max-concurrent-downloads", "hosts-dir");

@@ -13,6 +13,7 @@ import java.util.function.LongSupplier;
  * volume's, used is containerd's use, avail the rest (a real ext4/xfs keeps a little for itself).
  */
 final class DiskFree {
+  /** An estimate: df is one statfs(2) per path, read from the file system's counters without disk I/O. */
   private static final long MILLIS = 50;
   private static final List<String> MOUNTED = List.of("/var/lib/containerd", "/local");
 

@@ -23,6 +23,7 @@ public final class SsmModel {
      * of stop kubelet and remove images, delivery included (FIGURES.md). Public for the benchmarks' lower bound.
      */
     public static final long DELIVERY_LATENCY_MILLIS = 1_000;
+    /** How soon a command the agent could not take is offered again: SSM documents no period; an estimate. */
     private static final long DELIVERY_RETRY_MILLIS = 5_000;
     static final int DEFAULT_EXECUTION_TIMEOUT_SECONDS = 3600;
     private static final int DEFAULT_DELIVERY_TIMEOUT_SECONDS = 3600;
