@@ -51,9 +51,7 @@ public final class FirstBuildBenchmark implements Callable<Integer> {
   public Integer call() throws Exception {
     System.out.printf(Locale.ROOT, "%d images on a %d GiB volume of a %s, time scale %s (1 simulated s = %.0f ms);"
         + " simulated seconds%n", GPU_IMAGES.size(), VOLUME_GIB, INSTANCE_TYPE, timeScale, timeScale * 1000);
-    if (timeScale < WARM_UP_BELOW_TIME_SCALE) {
-      warmUp();
-    }
+    warmUp();
     CompletableFuture<Run> defaultsRun = CompletableFuture.supplyAsync(() -> run("defaults", List.of()));
     CompletableFuture<Run> naiveRun = CompletableFuture.supplyAsync(
         () -> run("naive serial (" + String.join(" ", NAIVE_FLAGS) + ")", NAIVE_FLAGS));
@@ -73,12 +71,11 @@ public final class FirstBuildBenchmark implements Callable<Integer> {
     return CommandLine.ExitCode.OK;
   }
 
-  /** Above this time scale the JVM's warm-up is lost in the noise; below, a small build first takes it. */
-  private static final double WARM_UP_BELOW_TIME_SCALE = 0.5;
-
   /**
-   * One small build first, so that neither measured build pays for this JVM's class loading and compilation
-   * (seconds of real time, minutes of simulated time at small time scales).
+   * One small build first, so that neither measured build pays for this JVM's class loading and compilation: seconds
+   * of real time, minutes of simulated time at small time scales, and even at time scale 1.0 about 3 s of the first
+   * step (resolving, finding the last snapshot and describing the instance type each load their clients' classes),
+   * which a long-running worker pays once. At 1.0 the warm-up takes about 5 minutes.
    */
   private void warmUp() throws Exception {
     try (LocalCloud local = LocalCloud.start(timeScale)) {
