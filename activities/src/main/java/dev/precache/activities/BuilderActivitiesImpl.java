@@ -23,7 +23,9 @@ import software.amazon.awssdk.services.cloudformation.model.UpdateStackRequest;
  * The region's builder stack (deploy/cloudformation/builder.yaml): found, created, updated to this precache's
  * {@link #VERSION}, or deleted, each time waiting until CloudFormation is done. Every build without a role of its
  * own calls {@link #ensureBuilderStack}, so it must be cheap when the stack is current (one DescribeStacks) and
- * safe when builds race: whatever another caller started is waited for, never started twice.
+ * safe when builds race: whatever another caller started is waited for, never started twice. The builds one worker
+ * runs wait for the one stack together: their looks at it are shared ({@link SharedReads}), so ten builds waiting
+ * for its creation cost about one build's DescribeStacks, not ten.
  */
 public final class BuilderActivitiesImpl implements BuilderActivities {
 
@@ -39,12 +41,17 @@ public final class BuilderActivitiesImpl implements BuilderActivities {
   private final AwsClients clients;
   private final Polling polling;
   private final StackActivitiesImpl stacks;
+  private final SharedReads<StackInRegion, Stack> stackReads;
+
+  private record StackInRegion(String region, String stackName) {}
 
   /** @param pollInterval how often the stack's status is read while waiting (5 s in production) */
   public BuilderActivitiesImpl(AwsClients clients, Duration pollInterval) {
     this.clients = clients;
     this.polling = new Polling(pollInterval);
     this.stacks = new StackActivitiesImpl(clients, pollInterval);
+    // An answer as old as a wait's shortest pause: a waiter given it sees a change no later than if it had polled.
+    this.stackReads = new SharedReads<>(polling, pollInterval.dividedBy(5));
   }
 
   @Override
@@ -53,16 +60,22 @@ public final class BuilderActivitiesImpl implements BuilderActivities {
     Outcome outcome = Outcome.FOUND;
     boolean updateRolledBack = false;
     Polling.Wait wait = polling.newWait();
+    StackInRegion builder = new StackInRegion(region, STACK_NAME);
+    // Each look wants an answer newer than the last, and than this caller's own change to the stack.
+    long newerThan = SharedReads.ANY;
     try {
       while (true) {
-        Stack stack = polling.untilAnswered("describe stack " + STACK_NAME, outcome,
+        SharedReads.Answer<Stack> look = stackReads.read(builder, newerThan, "describe stack " + STACK_NAME, outcome,
             () -> StackActivitiesImpl.describe(cloudFormation, STACK_NAME));
+        newerThan = look.readAtNanos();
+        Stack stack = look.value();
         String status = stack == null ? "DELETE_COMPLETE" : stack.stackStatusAsString();
         switch (status) {
           case "DELETE_COMPLETE" -> {
             if (create(cloudFormation, region)) {
               outcome = Outcome.CREATED;
             }
+            newerThan = System.nanoTime();
           }
           case "CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE" -> {
             updateRolledBack |= outcome == Outcome.UPDATED && status.equals("UPDATE_ROLLBACK_COMPLETE");
@@ -78,6 +91,7 @@ public final class BuilderActivitiesImpl implements BuilderActivities {
             if (update(cloudFormation, region, version)) {
               outcome = Outcome.UPDATED;
             }
+            newerThan = System.nanoTime();
           }
           case "ROLLBACK_COMPLETE" -> {
             String why = StackActivitiesImpl.creationFailure(cloudFormation, STACK_NAME);
@@ -89,6 +103,7 @@ public final class BuilderActivitiesImpl implements BuilderActivities {
             log.info("Builder stack {} in {} is {} ({}); deleting it to make it again", STACK_NAME, region, status,
                 why);
             stacks.deleteStack(region, STACK_NAME);
+            newerThan = System.nanoTime();
           }
           default -> {
             if (!status.endsWith("_IN_PROGRESS")) {

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.timeout;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
@@ -17,8 +18,18 @@ import dev.precache.workflows.BuildFailures;
 import dev.precache.workflows.BuilderActivities;
 import dev.precache.workflows.BuilderActivities.BuilderStack;
 import dev.precache.workflows.BuilderActivities.Outcome;
+import io.temporal.activity.ActivityOptions;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
 import io.temporal.testing.TestActivityEnvironment;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -188,6 +199,85 @@ class BuilderActivitiesImplTest {
 
     assertThat(activities.deleteBuilderStack(REGION).outcome()).isEqualTo(Outcome.ABSENT);
     verify(cloudFormation, never()).deleteStack(any(DeleteStackRequest.class));
+  }
+
+  /**
+   * Builds one worker runs, waiting for the stack together, share one look in flight: the others wait for its answer,
+   * heartbeating, and one of them cancelled meanwhile leaves at once while the rest get the answer.
+   */
+  @Test
+  void waitersOnOneWorkerShareALookInFlightAndCanBeCancelledMeanwhile() throws Exception {
+    BuilderActivitiesImpl oneWorker = new BuilderActivitiesImpl(clients, FAST_POLL);
+    CountDownLatch answer = new CountDownLatch(1);
+    when(cloudFormation.describeStacks(any(DescribeStacksRequest.class))).thenAnswer(call -> {
+      answer.await(20, TimeUnit.SECONDS);
+      return stack(StackStatus.CREATE_COMPLETE, 1);
+    });
+    int builds = 4;
+    List<TestActivityEnvironment> environments = new ArrayList<>();
+    List<CountDownLatch> heartbeating = new ArrayList<>();
+    ExecutorService threads = Executors.newFixedThreadPool(builds);
+    try {
+      List<Future<BuilderStack>> ensured = new ArrayList<>();
+      for (int i = 0; i < builds; i++) {
+        TestActivityEnvironment environment = TestActivityEnvironment.newInstance();
+        environment.registerActivitiesImplementations(oneWorker);
+        CountDownLatch heartbeat = new CountDownLatch(1);
+        environment.setActivityHeartbeatListener(Outcome.class, details -> heartbeat.countDown());
+        environments.add(environment);
+        heartbeating.add(heartbeat);
+        // Heartbeats reach Temporal at most every 0.8 heartbeat timeouts, and so does the cancel: 1.6 s here.
+        BuilderActivities stub = environment.newActivityStub(BuilderActivities.class,
+            ActivityOptions.newBuilder(OPTIONS).setHeartbeatTimeout(Duration.ofSeconds(2)).build());
+        ensured.add(threads.submit(() -> stub.ensureBuilderStack(REGION)));
+        if (i == 0) {
+          verify(cloudFormation, timeout(10_000)).describeStacks(any(DescribeStacksRequest.class));
+        }
+      }
+      // The first build's look is in flight; the others wait for it, which they heartbeat.
+      for (CountDownLatch heartbeat : heartbeating.subList(1, builds)) {
+        assertThat(heartbeat.await(10, TimeUnit.SECONDS)).isTrue();
+      }
+      environments.get(builds - 1).requestCancelActivity();
+      Throwable cancelled = catchThrowable(() -> ensured.get(builds - 1).get(10, TimeUnit.SECONDS));
+      answer.countDown();
+
+      assertThat(cancelled).hasRootCauseInstanceOf(CanceledFailure.class);
+      for (Future<BuilderStack> build : ensured.subList(0, builds - 1)) {
+        assertThat(build.get(10, TimeUnit.SECONDS).instanceProfileName()).isEqualTo(PROFILE);
+      }
+      verify(cloudFormation, times(1)).describeStacks(any(DescribeStacksRequest.class));
+    } finally {
+      answer.countDown();
+      threads.shutdownNow();
+      environments.forEach(TestActivityEnvironment::close);
+    }
+  }
+
+  /** An answer a fifth of the poll interval old serves the next caller; an older one is asked again. */
+  @Test
+  void aFreshAnswerServesTheNextCallerAndAnOlderOneIsReadAgain() throws Exception {
+    Duration interval = Duration.ofSeconds(5);
+    TestActivityEnvironment slowPolls = TestActivityEnvironment.newInstance();
+    slowPolls.registerActivitiesImplementations(new BuilderActivitiesImpl(clients, interval));
+    BuilderActivities slow = slowPolls.newActivityStub(BuilderActivities.class, OPTIONS);
+    when(cloudFormation.describeStacks(any(DescribeStacksRequest.class)))
+        .thenReturn(stack(StackStatus.CREATE_COMPLETE, 1));
+    long start = System.nanoTime();
+    long secondEnded;
+    try {
+      slow.ensureBuilderStack(REGION);
+      slow.ensureBuilderStack(REGION);
+      secondEnded = System.nanoTime();
+      Thread.sleep(interval.dividedBy(5).toMillis() + 100);
+      slow.ensureBuilderStack(REGION);
+    } finally {
+      slowPolls.close();
+    }
+
+    // Only meaningful when the second came within the freshness of the first's look, as it does unless starved.
+    assertThat(Duration.ofNanos(secondEnded - start)).isLessThan(interval.dividedBy(5));
+    verify(cloudFormation, times(2)).describeStacks(any(DescribeStacksRequest.class));
   }
 
   private static DescribeStacksResponse stack(StackStatus status, int version) {
