@@ -17,7 +17,7 @@ import software.amazon.awssdk.services.ec2.model.NetworkCardInfo;
  * read: the family ({@code instance-type} filter {@code m5.*}, which EC2 matches with wildcards) holds the type, and a
  * type not among them does not exist. Network figures sum the cards' {@code BaselineBandwidthInGbps} and
  * {@code PeakBandwidthInGbps}. An instance type's figures do not change, so the worker keeps each region's answer
- * for good, and builds asking together share one read ({@link SharedReads}): a worker's builds of one type cost one
+ * for good, and builds asking together share one read ({@link SharedCalls}): a worker's builds of one type cost one
  * read, not two each. The read rides out throttling and 5xx ({@link Polling#untilAnswered}): one refused call would
  * otherwise fail the activity and wait out Temporal's backoff.
  */
@@ -26,13 +26,13 @@ final class InstanceTypeLookup {
   private static final Duration FOREVER = Duration.ofNanos(Long.MAX_VALUE);
 
   private final AwsClients clients;
-  private final SharedReads<FamilyInRegion, List<InstanceCapacity>> families;
+  private final SharedCalls<FamilyInRegion, List<InstanceCapacity>> families;
 
   private record FamilyInRegion(String region, String family) {}
 
   InstanceTypeLookup(AwsClients clients, Polling polling) {
     this.clients = clients;
-    this.families = new SharedReads<>(polling, FOREVER);
+    this.families = new SharedCalls<>(polling, FOREVER);
   }
 
   InstanceCapacity.Family describe(String region, String instanceType) {
@@ -40,7 +40,7 @@ final class InstanceTypeLookup {
     String step = "describe instance type " + instanceType;
     String family = InstanceCapacity.familyOf(instanceType);
     try {
-      List<InstanceCapacity> members = families.read(new FamilyInRegion(region, family), SharedReads.ANY, step, step,
+      List<InstanceCapacity> members = families.read(new FamilyInRegion(region, family), SharedCalls.ANY, step, step,
           () -> ec2.describeInstanceTypesPaginator(DescribeInstanceTypesRequest.builder()
                   .filters(Filter.builder().name("instance-type").values(family + ".*").build()).build())
               .instanceTypes().stream().map(InstanceTypeLookup::capacity).toList()).value();

@@ -29,7 +29,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,6 +41,7 @@ import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.AlreadyExistsException;
 import software.amazon.awssdk.services.cloudformation.model.CloudFormationException;
 import software.amazon.awssdk.services.cloudformation.model.CreateStackRequest;
+import software.amazon.awssdk.services.cloudformation.model.CreateStackResponse;
 import software.amazon.awssdk.services.cloudformation.model.DeleteStackRequest;
 import software.amazon.awssdk.services.cloudformation.model.DescribeStackEventsRequest;
 import software.amazon.awssdk.services.cloudformation.model.DescribeStackEventsResponse;
@@ -207,48 +210,105 @@ class BuilderActivitiesImplTest {
    */
   @Test
   void waitersOnOneWorkerShareALookInFlightAndCanBeCancelledMeanwhile() throws Exception {
-    BuilderActivitiesImpl oneWorker = new BuilderActivitiesImpl(clients, FAST_POLL);
     CountDownLatch answer = new CountDownLatch(1);
     when(cloudFormation.describeStacks(any(DescribeStacksRequest.class))).thenAnswer(call -> {
       answer.await(20, TimeUnit.SECONDS);
       return stack(StackStatus.CREATE_COMPLETE, 1);
     });
-    int builds = 4;
-    List<TestActivityEnvironment> environments = new ArrayList<>();
-    List<CountDownLatch> heartbeating = new ArrayList<>();
-    ExecutorService threads = Executors.newFixedThreadPool(builds);
-    try {
-      List<Future<BuilderStack>> ensured = new ArrayList<>();
-      for (int i = 0; i < builds; i++) {
-        TestActivityEnvironment environment = TestActivityEnvironment.newInstance();
-        environment.registerActivitiesImplementations(oneWorker);
-        CountDownLatch heartbeat = new CountDownLatch(1);
-        environment.setActivityHeartbeatListener(Outcome.class, details -> heartbeat.countDown());
-        environments.add(environment);
-        heartbeating.add(heartbeat);
-        // Heartbeats reach Temporal at most every 0.8 heartbeat timeouts, and so does the cancel: 1.6 s here.
-        BuilderActivities stub = environment.newActivityStub(BuilderActivities.class,
-            ActivityOptions.newBuilder(OPTIONS).setHeartbeatTimeout(Duration.ofSeconds(2)).build());
-        ensured.add(threads.submit(() -> stub.ensureBuilderStack(REGION)));
-        if (i == 0) {
-          verify(cloudFormation, timeout(10_000)).describeStacks(any(DescribeStacksRequest.class));
-        }
-      }
+    try (ConcurrentBuilds builds = new ConcurrentBuilds(4)) {
       // The first build's look is in flight; the others wait for it, which they heartbeat.
-      for (CountDownLatch heartbeat : heartbeating.subList(1, builds)) {
-        assertThat(heartbeat.await(10, TimeUnit.SECONDS)).isTrue();
-      }
-      environments.get(builds - 1).requestCancelActivity();
-      Throwable cancelled = catchThrowable(() -> ensured.get(builds - 1).get(10, TimeUnit.SECONDS));
+      builds.awaitOthersHeartbeating("FOUND");
+      builds.environments.get(3).requestCancelActivity();
+      Throwable cancelled = catchThrowable(() -> builds.ensured.get(3).get(10, TimeUnit.SECONDS));
       answer.countDown();
 
       assertThat(cancelled).hasRootCauseInstanceOf(CanceledFailure.class);
-      for (Future<BuilderStack> build : ensured.subList(0, builds - 1)) {
+      for (Future<BuilderStack> build : builds.ensured.subList(0, 3)) {
         assertThat(build.get(10, TimeUnit.SECONDS).instanceProfileName()).isEqualTo(PROFILE);
       }
       verify(cloudFormation, times(1)).describeStacks(any(DescribeStacksRequest.class));
     } finally {
       answer.countDown();
+    }
+  }
+
+  /** Builds that found the stack missing together ask for it once: one creates it, the others wait for it. */
+  @Test
+  void waitersOnOneWorkerThatFoundItMissingTogetherCreateItOnce() throws Exception {
+    CountDownLatch looked = new CountDownLatch(1);
+    CountDownLatch created = new CountDownLatch(1);
+    AtomicInteger looks = new AtomicInteger();
+    when(cloudFormation.describeStacks(any(DescribeStacksRequest.class))).thenAnswer(call -> {
+      if (looks.getAndIncrement() == 0) {
+        looked.await(20, TimeUnit.SECONDS);
+        throw doesNotExist();
+      }
+      return stack(StackStatus.CREATE_COMPLETE, 1);
+    });
+    when(cloudFormation.createStack(any(CreateStackRequest.class))).thenAnswer(call -> {
+      created.await(20, TimeUnit.SECONDS);
+      return CreateStackResponse.builder().stackId("arn:aws:cloudformation:us-west-2:123456789012:stack/b/1").build();
+    });
+    try (ConcurrentBuilds builds = new ConcurrentBuilds(3)) {
+      builds.awaitOthersHeartbeating("FOUND");
+      looked.countDown();
+      verify(cloudFormation, timeout(10_000)).createStack(any(CreateStackRequest.class));
+      builds.awaitOthersHeartbeating("CreateStack");
+      created.countDown();
+
+      List<Outcome> outcomes = new ArrayList<>();
+      for (Future<BuilderStack> build : builds.ensured) {
+        outcomes.add(build.get(10, TimeUnit.SECONDS).outcome());
+      }
+      assertThat(outcomes).containsExactlyInAnyOrder(Outcome.CREATED, Outcome.FOUND, Outcome.FOUND);
+      verify(cloudFormation, times(1)).createStack(any(CreateStackRequest.class));
+    } finally {
+      looked.countDown();
+      created.countDown();
+    }
+  }
+
+  /**
+   * Concurrent ensureBuilderStack calls to one worker's activities, each in an environment of its own (one runs
+   * its activities one at a time), the first started before the others.
+   */
+  private final class ConcurrentBuilds implements AutoCloseable {
+    final List<TestActivityEnvironment> environments = new ArrayList<>();
+    final List<List<Object>> heartbeats = new ArrayList<>();
+    final List<Future<BuilderStack>> ensured = new ArrayList<>();
+    private final ExecutorService threads;
+
+    ConcurrentBuilds(int builds) {
+      BuilderActivitiesImpl oneWorker = new BuilderActivitiesImpl(clients, FAST_POLL);
+      threads = Executors.newFixedThreadPool(builds);
+      for (int i = 0; i < builds; i++) {
+        TestActivityEnvironment environment = TestActivityEnvironment.newInstance();
+        environment.registerActivitiesImplementations(oneWorker);
+        List<Object> details = new CopyOnWriteArrayList<>();
+        environment.setActivityHeartbeatListener(Object.class, details::add);
+        environments.add(environment);
+        heartbeats.add(details);
+        // Heartbeats reach Temporal at most every 0.8 heartbeat timeouts, and so does a cancel: 1.6 s here.
+        BuilderActivities stub = environment.newActivityStub(BuilderActivities.class,
+            ActivityOptions.newBuilder(OPTIONS).setHeartbeatTimeout(Duration.ofSeconds(2)).build());
+        ensured.add(threads.submit(() -> stub.ensureBuilderStack(REGION)));
+        if (i == 0) {
+          verify(cloudFormation, timeout(10_000).atLeastOnce()).describeStacks(any(DescribeStacksRequest.class));
+        }
+      }
+    }
+
+    /** Until every build but the first has heartbeated {@code details}: they wait for the first's call. */
+    void awaitOthersHeartbeating(Object details) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!heartbeats.subList(1, heartbeats.size()).stream().allMatch(beats -> beats.contains(details))) {
+        assertThat(System.nanoTime()).as("the others heartbeat %s: %s", details, heartbeats).isLessThan(deadline);
+        Thread.sleep(10);
+      }
+    }
+
+    @Override
+    public void close() {
       threads.shutdownNow();
       environments.forEach(TestActivityEnvironment::close);
     }

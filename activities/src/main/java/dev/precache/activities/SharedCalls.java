@@ -12,15 +12,17 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
- * One worker's reads of one thing (the builder stack every build waits for) shared by whoever waits for it at the
- * same time: a read in flight serves every waiter that comes while it runs, and its answer serves those that come
- * within {@code freshness} of the try that got it; anyone else makes the read. Each read rides out refusals
- * ({@link Polling#untilAnswered}), so a storm that refuses three tries in four costs the waiters those tries once,
- * not once each. A waiter that just changed the thing (created or updated the stack) asks for an answer newer than
- * its change, and a waiter never gets the same answer twice: no answer older than the freshness, or from before the
- * caller's own change, decides anything. Thread-safe; one flight per key.
+ * One worker's calls about one thing (the builder stack every build waits for, an instance type's family) shared by
+ * whoever makes them at the same time: a call in flight serves every caller that comes while it runs, and its answer
+ * serves those that come within {@code freshness} of the try that got it; anyone else makes the call. Each call rides
+ * out refusals ({@link Polling#untilAnswered}), so a storm that refuses three tries in four costs the callers those
+ * tries once, not once each. A caller that just changed the thing (created or updated the stack) asks for an answer
+ * newer than its change, and a waiter never gets the same answer twice: no answer older than the freshness, or from
+ * before the caller's own change, decides anything. With no freshness only a call in flight is shared: for an
+ * idempotent request that callers who saw the same answer would each make (create the missing stack). Thread-safe;
+ * one flight per key.
  */
-final class SharedReads<K, V> {
+final class SharedCalls<K, V> {
 
   /** What was read and when ({@link System#nanoTime}) the try that read it began: it is at most that old. */
   record Answer<V>(V value, long readAtNanos) {}
@@ -32,7 +34,7 @@ final class SharedReads<K, V> {
   private final long freshnessNanos;
   private final Map<K, Slot<V>> slots = new ConcurrentHashMap<>();
 
-  SharedReads(Polling polling, Duration freshness) {
+  SharedCalls(Polling polling, Duration freshness) {
     this.polling = polling;
     this.freshnessNanos = freshness.toNanos();
   }
