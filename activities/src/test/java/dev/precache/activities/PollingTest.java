@@ -78,6 +78,17 @@ class PollingTest {
   }
 
   @Test
+  void aPollThatTookLongerThanThePauseIsFollowedByTheNextAtOnce() throws InterruptedException {
+    Polling.Wait wait = new Polling(Duration.ofMillis(500)).newWait();
+
+    Thread.sleep(150); // a poll ridden out through refusals, longer than the first pause (100 ms)
+
+    assertThat(wait.nextSleep()).isZero();
+    assertThat(new Polling(Duration.ofMillis(500)).newWait().nextSleep())
+        .isGreaterThan(Duration.ZERO).isLessThanOrEqualTo(Duration.ofMillis(100));
+  }
+
+  @Test
   void eachWaitStartsShortAgain() {
     Polling polling = new Polling(Duration.ofSeconds(5));
     Polling.Wait first = polling.newWait();
