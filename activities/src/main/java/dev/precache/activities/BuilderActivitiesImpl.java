@@ -63,7 +63,7 @@ public final class BuilderActivitiesImpl implements BuilderActivities {
     CloudFormationClient cloudFormation = clients.cloudFormation(region);
     Outcome outcome = Outcome.FOUND;
     boolean updateRolledBack = false;
-    Polling.Wait wait = polling.newWait();
+    Polling.Wait wait = polling.newSharedWait();
     StackInRegion builder = new StackInRegion(region, STACK_NAME);
     // Each look wants an answer newer than the last, and than this caller's own change to the stack.
     long newerThan = SharedCalls.ANY;

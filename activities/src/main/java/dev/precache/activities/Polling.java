@@ -50,8 +50,21 @@ final class Polling {
 
   /** A new wait: its pauses start short and back off, see {@link Wait}. */
   Wait newWait() {
-    return new Wait();
+    return new Wait(false);
   }
+
+  /**
+   * A new wait for something other waits on this worker wait for too ({@link SharedCalls}): as {@link #newWait}, but
+   * its polls fall on whole multiples of its pause on the worker's clock, so waiters with the same pause poll together
+   * and share one call instead of each polling at its own phase. It still polls at most once per pause, after one
+   * shorter pause that brings it onto the grid.
+   */
+  Wait newSharedWait() {
+    return new Wait(true);
+  }
+
+  /** The origin of the grid shared waits poll on: any instant, the same for the whole worker. */
+  private static final long SHARED_GRID_ORIGIN = System.nanoTime();
 
   /**
    * The pauses of one wait loop: the first two a fifth of the poll interval (1 s of the production 5 s), each next
@@ -61,10 +74,15 @@ final class Polling {
    * refilled at 20 per second per account, "Request throttling for the Amazon EC2 API", EC2 API reference).
    */
   final class Wait {
+    private final boolean onSharedGrid;
     private Duration next = interval.dividedBy(5);
     private int pauses;
     /** When the wait began or its last pause ended: when its latest poll began. */
     private long pollStartedNanos = System.nanoTime();
+
+    private Wait(boolean onSharedGrid) {
+      this.onSharedGrid = onSharedGrid;
+    }
 
     void pause(Object details) {
       heartbeatAndWait(details, nextSleep());
@@ -79,7 +97,11 @@ final class Polling {
      */
     Duration nextSleep() {
       Duration pause = nextPause();
-      Duration polling = Duration.ofNanos(System.nanoTime() - pollStartedNanos);
+      long now = System.nanoTime();
+      if (onSharedGrid) {
+        return Duration.ofNanos(pause.toNanos() - Math.floorMod(now - SHARED_GRID_ORIGIN, pause.toNanos()));
+      }
+      Duration polling = Duration.ofNanos(now - pollStartedNanos);
       return pause.compareTo(polling) > 0 ? pause.minus(polling) : Duration.ZERO;
     }
 

@@ -89,6 +89,20 @@ class PollingTest {
   }
 
   @Test
+  void sharedWaitsPollTogetherOnAGridOfTheirPause() throws InterruptedException {
+    Polling polling = new Polling(Duration.ofMillis(500));
+    Polling.Wait early = polling.newSharedWait();
+    Thread.sleep(37);
+    Polling.Wait late = polling.newSharedWait();
+
+    // Both wake at the same next multiple of the first pause (100 ms), however far apart they began.
+    long earlyWakes = System.nanoTime() + early.nextSleep().toNanos();
+    long lateWakes = System.nanoTime() + late.nextSleep().toNanos();
+    assertThat(Math.abs(lateWakes - earlyWakes)).isLessThan(Duration.ofMillis(5).toNanos());
+    assertThat(Duration.ofNanos(lateWakes - System.nanoTime())).isLessThanOrEqualTo(Duration.ofMillis(100));
+  }
+
+  @Test
   void eachWaitStartsShortAgain() {
     Polling polling = new Polling(Duration.ofSeconds(5));
     Polling.Wait first = polling.newWait();
