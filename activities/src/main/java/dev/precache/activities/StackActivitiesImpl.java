@@ -99,7 +99,10 @@ public final class StackActivitiesImpl implements StackActivities {
         .overrideConfiguration(o -> o.apiCallTimeout(BuildTimeouts.CREATE_STACK_CALL_TIMEOUT))
         .build();
     long windowEnds = System.nanoTime() + BuildTimeouts.STACK_CREATION_WINDOW.toNanos();
-    int refused = 0;
+    // 1 s doubling to 8 s at the production poll interval (5 s); on the poll interval's clock, so a simulator
+    // running faster than real time asks as often on its own clock.
+    Duration maxPause = polling.interval().multipliedBy(8).dividedBy(5);
+    Duration pause = polling.interval().dividedBy(5);
     while (true) {
       Activity.getExecutionContext().heartbeat("CreateStack");
       try {
@@ -112,15 +115,13 @@ public final class StackActivitiesImpl implements StackActivities {
         return;
       } catch (SdkException e) {
         ApplicationFailure failure = AwsFailures.classify("create stack " + identity.stackName(), e);
-        // The backoff of every ridden-out call (Polling#backoff): a 5xx is asked again sooner than throttling.
-        refused += Polling.attempts(e);
-        Duration pause = Polling.jittered(polling.backoff(refused, e));
         if (failure.isNonRetryable() || System.nanoTime() + pause.toNanos() >= windowEnds) {
           throw failure;
         }
         log.info("CreateStack {} refused, asking again in {} ms: {}", identity.stackName(), pause.toMillis(),
             e.getMessage());
         polling.heartbeatAndWait("CreateStack refused: " + e.getMessage(), pause);
+        pause = pause.multipliedBy(2).compareTo(maxPause) > 0 ? maxPause : pause.multipliedBy(2);
       }
     }
   }
