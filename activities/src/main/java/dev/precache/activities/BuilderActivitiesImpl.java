@@ -55,7 +55,8 @@ public final class BuilderActivitiesImpl implements BuilderActivities {
     this.stacks = new StackActivitiesImpl(clients, pollInterval);
     // An answer as old as a wait's shortest pause: a waiter given it sees a change no later than if it had polled.
     this.stackReads = new SharedCalls<>(polling, pollInterval.dividedBy(5));
-    this.stackChanges = new SharedCalls<>(polling, Duration.ZERO);
+    // A change asked for after a caller's look answers for it however long ago: it looks again instead of asking.
+    this.stackChanges = new SharedCalls<>(polling, SharedCalls.FOREVER);
   }
 
   @Override

@@ -3,7 +3,6 @@ package dev.precache.activities;
 import dev.precache.workflows.BuildFailures;
 import dev.precache.workflows.InstanceCapacity;
 import io.temporal.failure.ApplicationFailure;
-import java.time.Duration;
 import java.util.List;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
@@ -22,9 +21,6 @@ import software.amazon.awssdk.services.ec2.model.NetworkCardInfo;
  * otherwise fail the activity and wait out Temporal's backoff.
  */
 final class InstanceTypeLookup {
-  /** Instance types are facts of EC2's: an answer once read is as good as a new one. */
-  private static final Duration FOREVER = Duration.ofNanos(Long.MAX_VALUE);
-
   private final AwsClients clients;
   private final SharedCalls<FamilyInRegion, List<InstanceCapacity>> families;
 
@@ -32,7 +28,8 @@ final class InstanceTypeLookup {
 
   InstanceTypeLookup(AwsClients clients, Polling polling) {
     this.clients = clients;
-    this.families = new SharedCalls<>(polling, FOREVER);
+    // Instance types are facts of EC2's: an answer once read is as good as a new one.
+    this.families = new SharedCalls<>(polling, SharedCalls.FOREVER);
   }
 
   InstanceCapacity.Family describe(String region, String instanceType) {

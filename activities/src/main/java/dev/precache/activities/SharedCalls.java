@@ -18,9 +18,9 @@ import java.util.function.Supplier;
  * out refusals ({@link Polling#untilAnswered}), so a storm that refuses three tries in four costs the callers those
  * tries once, not once each. A caller that just changed the thing (created or updated the stack) asks for an answer
  * newer than its change, and a waiter never gets the same answer twice: no answer older than the freshness, or from
- * before the caller's own change, decides anything. With no freshness only a call in flight is shared: for an
- * idempotent request that callers who saw the same answer would each make (create the missing stack). Thread-safe;
- * one flight per key.
+ * before the caller's own change, decides anything. For an idempotent request that callers who saw the same answer
+ * would each make (create the missing stack), the request made after a caller's look answers for it, however long
+ * ago: only the callers whose look came after it make another. Thread-safe; one flight per key.
  */
 final class SharedCalls<K, V> {
 
@@ -29,6 +29,9 @@ final class SharedCalls<K, V> {
 
   /** For a first read: any answer fresh enough will do. */
   static final long ANY = Long.MIN_VALUE;
+
+  /** For answers that stay true: any newer than the caller asks for, however old. */
+  static final Duration FOREVER = Duration.ofNanos(Long.MAX_VALUE);
 
   private final Polling polling;
   private final long freshnessNanos;

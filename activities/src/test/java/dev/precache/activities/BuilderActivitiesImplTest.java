@@ -269,6 +269,52 @@ class BuilderActivitiesImplTest {
   }
 
   /**
+   * A build that found the stack missing by a look older than another build's CreateStack looks again instead of
+   * asking for it a second time, however long ago that CreateStack was made.
+   */
+  @Test
+  void aLookOlderThanThisWorkersCreateStackLooksAgainInsteadOfCreating() throws Exception {
+    CountDownLatch secondLook = new CountDownLatch(1);
+    AtomicInteger looks = new AtomicInteger();
+    when(cloudFormation.describeStacks(any(DescribeStacksRequest.class))).thenAnswer(call -> {
+      int look = looks.incrementAndGet();
+      if (look == 1) {
+        throw doesNotExist();
+      }
+      if (look == 2) {
+        secondLook.await(20, TimeUnit.SECONDS);
+      }
+      return stack(StackStatus.CREATE_COMPLETE, 1);
+    });
+    // A fifth of 5 s: the first look's answer still serves the second build when it comes.
+    BuilderActivitiesImpl oneWorker = new BuilderActivitiesImpl(clients, Duration.ofSeconds(5));
+    TestActivityEnvironment first = TestActivityEnvironment.newInstance();
+    TestActivityEnvironment second = TestActivityEnvironment.newInstance();
+    ExecutorService thread = Executors.newSingleThreadExecutor();
+    try {
+      first.registerActivitiesImplementations(oneWorker);
+      second.registerActivitiesImplementations(oneWorker);
+      BuilderActivities firstBuild = first.newActivityStub(BuilderActivities.class, OPTIONS);
+      Future<BuilderStack> created = thread.submit(() -> firstBuild.ensureBuilderStack(REGION));
+      // The first build found it missing, created it and now looks again.
+      verify(cloudFormation, timeout(10_000).times(2)).describeStacks(any(DescribeStacksRequest.class));
+
+      BuilderStack found = second.newActivityStub(BuilderActivities.class, OPTIONS).ensureBuilderStack(REGION);
+      secondLook.countDown();
+
+      assertThat(found.outcome()).isEqualTo(Outcome.FOUND);
+      assertThat(created.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.CREATED);
+      verify(cloudFormation, times(1)).createStack(any(CreateStackRequest.class));
+      verify(cloudFormation, times(3)).describeStacks(any(DescribeStacksRequest.class));
+    } finally {
+      secondLook.countDown();
+      thread.shutdownNow();
+      first.close();
+      second.close();
+    }
+  }
+
+  /**
    * Concurrent ensureBuilderStack calls to one worker's activities, each in an environment of its own (one runs
    * its activities one at a time), the first started before the others.
    */
