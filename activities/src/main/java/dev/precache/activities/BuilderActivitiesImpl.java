@@ -5,6 +5,7 @@ import dev.precache.workflows.BuilderActivities;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -23,7 +24,10 @@ import software.amazon.awssdk.services.cloudformation.model.UpdateStackRequest;
  * The region's builder stack (deploy/cloudformation/builder.yaml): found, created, updated to this precache's
  * {@link #VERSION}, or deleted, each time waiting until CloudFormation is done. Every build without a role of its
  * own calls {@link #ensureBuilderStack}, so it must be cheap when the stack is current (one DescribeStacks) and
- * safe when builds race: whatever another caller started is waited for, never started twice.
+ * safe when builds race: whatever another caller started is waited for, never started twice. The builds one worker
+ * runs wait for the one stack together: their looks at it are shared ({@link SharedCalls}), so ten builds waiting
+ * for its creation cost about one build's DescribeStacks, not ten, and those that found it missing (or old) together
+ * ask for it once.
  */
 public final class BuilderActivitiesImpl implements BuilderActivities {
 
@@ -39,12 +43,20 @@ public final class BuilderActivitiesImpl implements BuilderActivities {
   private final AwsClients clients;
   private final Polling polling;
   private final StackActivitiesImpl stacks;
+  private final SharedCalls<StackInRegion, Stack> stackReads;
+  private final SharedCalls<StackInRegion, Boolean> stackChanges;
+
+  private record StackInRegion(String region, String stackName) {}
 
   /** @param pollInterval how often the stack's status is read while waiting (5 s in production) */
   public BuilderActivitiesImpl(AwsClients clients, Duration pollInterval) {
     this.clients = clients;
     this.polling = new Polling(pollInterval);
     this.stacks = new StackActivitiesImpl(clients, pollInterval);
+    // An answer as old as a wait's shortest pause: a waiter given it sees a change no later than if it had polled.
+    this.stackReads = new SharedCalls<>(polling, pollInterval.dividedBy(5));
+    // A change asked for after a caller's look answers for it however long ago: it looks again instead of asking.
+    this.stackChanges = new SharedCalls<>(polling, SharedCalls.FOREVER);
   }
 
   @Override
@@ -52,17 +64,23 @@ public final class BuilderActivitiesImpl implements BuilderActivities {
     CloudFormationClient cloudFormation = clients.cloudFormation(region);
     Outcome outcome = Outcome.FOUND;
     boolean updateRolledBack = false;
-    Polling.Wait wait = polling.newWait();
+    Polling.Wait wait = polling.newSharedWait();
+    StackInRegion builder = new StackInRegion(region, STACK_NAME);
+    // Each look wants an answer newer than the last, and than this caller's own change to the stack.
+    long newerThan = SharedCalls.ANY;
     try {
       while (true) {
-        Stack stack = polling.untilAnswered("describe stack " + STACK_NAME, outcome,
+        SharedCalls.Answer<Stack> look = stackReads.read(builder, newerThan, "describe stack " + STACK_NAME, outcome,
             () -> StackActivitiesImpl.describe(cloudFormation, STACK_NAME));
+        newerThan = look.readAtNanos();
+        Stack stack = look.value();
         String status = stack == null ? "DELETE_COMPLETE" : stack.stackStatusAsString();
         switch (status) {
           case "DELETE_COMPLETE" -> {
-            if (create(cloudFormation, region)) {
+            if (create(cloudFormation, builder, look.readAtNanos())) {
               outcome = Outcome.CREATED;
             }
+            newerThan = System.nanoTime();
           }
           case "CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE" -> {
             updateRolledBack |= outcome == Outcome.UPDATED && status.equals("UPDATE_ROLLBACK_COMPLETE");
@@ -75,9 +93,10 @@ public final class BuilderActivitiesImpl implements BuilderActivities {
               }
               return found(region, stack, version, outcome);
             }
-            if (update(cloudFormation, region, version)) {
+            if (update(cloudFormation, builder, look.readAtNanos(), version)) {
               outcome = Outcome.UPDATED;
             }
+            newerThan = System.nanoTime();
           }
           case "ROLLBACK_COMPLETE" -> {
             String why = StackActivitiesImpl.creationFailure(cloudFormation, STACK_NAME);
@@ -89,6 +108,7 @@ public final class BuilderActivitiesImpl implements BuilderActivities {
             log.info("Builder stack {} in {} is {} ({}); deleting it to make it again", STACK_NAME, region, status,
                 why);
             stacks.deleteStack(region, STACK_NAME);
+            newerThan = System.nanoTime();
           }
           default -> {
             if (!status.endsWith("_IN_PROGRESS")) {
@@ -107,8 +127,12 @@ public final class BuilderActivitiesImpl implements BuilderActivities {
     }
   }
 
-  /** Asks for the stack; false when another caller created it first, which is then waited for like our own. */
-  private boolean create(CloudFormationClient cloudFormation, String region) {
+  /**
+   * Asks for the stack; false when another caller created it first, which is then waited for like our own. Callers
+   * on this worker that found it missing by looks older than a request in flight wait for that one instead.
+   */
+  private boolean create(CloudFormationClient cloudFormation, StackInRegion builder, long lookedAtNanos) {
+    String region = builder.region();
     CreateStackRequest request = CreateStackRequest.builder()
         .stackName(STACK_NAME)
         .templateBody(BuildInstanceTemplate.read(RESOURCE))
@@ -117,20 +141,27 @@ public final class BuilderActivitiesImpl implements BuilderActivities {
         .tags(tags())
         .build();
     // A try that timed out may have created it: the next one then finds it there, which is the same.
-    return polling.untilAnswered("create stack " + STACK_NAME, "CreateStack", () -> {
+    AtomicBoolean ours = new AtomicBoolean();
+    stackChanges.read(builder, lookedAtNanos, "create stack " + STACK_NAME, "CreateStack", () -> {
       try {
         cloudFormation.createStack(request);
         log.info("Creating builder stack {} (version {}) in {}", STACK_NAME, VERSION, region);
+        ours.set(true);
         return true;
       } catch (AlreadyExistsException e) {
         log.info("Builder stack {} in {} already exists; waiting for it", STACK_NAME, region);
         return false;
       }
     });
+    return ours.get();
   }
 
-  /** Asks for the update; false when it was not needed after all (another caller updated it first). */
-  private boolean update(CloudFormationClient cloudFormation, String region, int from) {
+  /**
+   * Asks for the update; false when it was not needed after all (another caller updated it first), or another
+   * caller on this worker asked for it by a look as old as ours.
+   */
+  private boolean update(CloudFormationClient cloudFormation, StackInRegion builder, long lookedAtNanos, int from) {
+    String region = builder.region();
     UpdateStackRequest request = UpdateStackRequest.builder()
         .stackName(STACK_NAME)
         .templateBody(BuildInstanceTemplate.read(RESOURCE))
@@ -138,10 +169,12 @@ public final class BuilderActivitiesImpl implements BuilderActivities {
         .capabilities(Capability.CAPABILITY_IAM)
         .tags(tags())
         .build();
-    return polling.untilAnswered("update stack " + STACK_NAME, "UpdateStack", () -> {
+    AtomicBoolean ours = new AtomicBoolean();
+    stackChanges.read(builder, lookedAtNanos, "update stack " + STACK_NAME, "UpdateStack", () -> {
       try {
         cloudFormation.updateStack(request);
         log.info("Updating builder stack {} in {} from version {} to {}", STACK_NAME, region, from, VERSION);
+        ours.set(true);
         return true;
       } catch (CloudFormationException e) {
         String message = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage();
@@ -152,6 +185,7 @@ public final class BuilderActivitiesImpl implements BuilderActivities {
         throw e;
       }
     });
+    return ours.get();
   }
 
   @Override

@@ -50,6 +50,24 @@ final class CommandRunner {
   private static final int LISTED_PAGES_MAX = 10;
   private static final List<String> LOST_DETAILS = List.of("Undeliverable", "Terminated");
 
+  /**
+   * What a second run of a command would do, which decides what follows a SendCommand that failed without saying
+   * whether SSM took it (a 5xx, a timeout).
+   */
+  enum Repeats {
+    /**
+     * Harmless: a second run, even alongside the first, changes nothing and answers the same (stopping kubelet,
+     * listings, measuring the volume). Such a command is sent again at once, without asking SSM whether the first
+     * went out.
+     */
+    HARMLESS,
+    /**
+     * Once: a second run would matter (a pull, a removal, a timed probe that a twin would slow down). SSM is asked
+     * first (ListCommands, by the command's comment) whether the first went out, and that one is waited for if so.
+     */
+    ONCE
+  }
+
   private final AwsClients clients;
   private final Polling polling;
 
@@ -65,9 +83,11 @@ final class CommandRunner {
    *                         the instance has the same step, as the comment is how a retry tells its command
    * @param command          the command line; only asked for when a new command is sent
    * @param executionTimeout how long the command may run on the instance
+   * @param repeats          whether the command may run twice, which spares a look-up after an uncertain send
    */
-  String run(String region, String instanceId, String step, Supplier<String> command, Duration executionTimeout) {
-    return runTimed(region, instanceId, step, command, executionTimeout).stdout();
+  String run(String region, String instanceId, String step, Supplier<String> command, Duration executionTimeout,
+      Repeats repeats) {
+    return runTimed(region, instanceId, step, command, executionTimeout, repeats).stdout();
   }
 
   /**
@@ -83,8 +103,8 @@ final class CommandRunner {
 
   /** As {@link #run}, heartbeating {@code details} at each poll. */
   String run(String region, String instanceId, String step, Supplier<String> command, Duration executionTimeout,
-      PollDetails details) {
-    return runTimed(region, instanceId, step, command, executionTimeout, details).stdout();
+      Repeats repeats, PollDetails details) {
+    return runTimed(region, instanceId, step, command, executionTimeout, repeats, details).stdout();
   }
 
   /**
@@ -95,12 +115,12 @@ final class CommandRunner {
 
   /** As {@link #run}, with the command's execution time on the instance. */
   TimedOutput runTimed(String region, String instanceId, String step, Supplier<String> command,
-      Duration executionTimeout) {
-    return runTimed(region, instanceId, step, command, executionTimeout, COMMAND_ID);
+      Duration executionTimeout, Repeats repeats) {
+    return runTimed(region, instanceId, step, command, executionTimeout, repeats, COMMAND_ID);
   }
 
   private TimedOutput runTimed(String region, String instanceId, String step, Supplier<String> command,
-      Duration executionTimeout, PollDetails details) {
+      Duration executionTimeout, Repeats repeats, PollDetails details) {
     SsmClient ssm = clients.ssm(region);
     String comment = comment(step);
     Optional<String> heartbeated = heartbeatedCommandId();
@@ -116,7 +136,7 @@ final class CommandRunner {
       commandId = resumable.get();
       log.info("{}: resuming command {} on {}", step, commandId, instanceId);
     } else {
-      commandId = sendOnce(ssm, instanceId, step, command.get(), executionTimeout, known);
+      commandId = send(ssm, instanceId, step, command.get(), executionTimeout, repeats, known);
       log.info("{}: sent command {} to {}", step, commandId, instanceId);
     }
     Object sent = details.at(commandId);
@@ -200,12 +220,19 @@ final class CommandRunner {
     }
   }
 
-  /** Sends the command once: one SSM took despite an error is found on the instance by its comment. */
-  private String sendOnce(SsmClient ssm, String instanceId, String step, String command, Duration executionTimeout,
-      String known) {
+  /**
+   * Sends the command, riding out refusals: a harmless one is sent again after any; one to run once is only after
+   * throttling, or once a look found no command SSM took despite an error (by its comment).
+   */
+  private String send(SsmClient ssm, String instanceId, String step, String command, Duration executionTimeout,
+      Repeats repeats, String known) {
     String comment = comment(step);
-    return polling.once(step + ": send command", known, () -> send(ssm, instanceId, comment, command, executionTimeout),
-        () -> findResumable(ssm, instanceId, comment, executionTimeout));
+    String action = step + ": send command";
+    Supplier<String> send = () -> send(ssm, instanceId, comment, command, executionTimeout);
+    return switch (repeats) {
+      case HARMLESS -> polling.untilAnswered(action, known, send);
+      case ONCE -> polling.once(action, known, send, () -> findResumable(ssm, instanceId, comment, executionTimeout));
+    };
   }
 
   private static String send(SsmClient ssm, String instanceId, String comment, String command, Duration timeout) {

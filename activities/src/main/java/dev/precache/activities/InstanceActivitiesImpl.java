@@ -1,5 +1,6 @@
 package dev.precache.activities;
 
+import dev.precache.activities.CommandRunner.Repeats;
 import dev.precache.activities.Containerd.ListedImage;
 import dev.precache.activities.RegistryCredentials.EcrRegistry;
 import dev.precache.workflows.BuildFailures;
@@ -93,12 +94,13 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
 
   @Override
   public void stopKubelet(String region, String instanceId) {
-    runShort(region, instanceId, "stop kubelet", Containerd.STOP_KUBELET);
+    runShort(region, instanceId, "stop kubelet", Containerd.STOP_KUBELET, Repeats.HARMLESS);
   }
 
   @Override
   public void removeCachedImages(String region, String instanceId) {
-    runShort(region, instanceId, "remove cached images", Containerd.REMOVE_ALL_IMAGES);
+    // A twin still running when the pulls begin could remove what they pulled.
+    runShort(region, instanceId, "remove cached images", Containerd.REMOVE_ALL_IMAGES, Repeats.ONCE);
   }
 
   @Override
@@ -106,7 +108,7 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
     String region = spec.region();
     String instanceId = spec.instanceId();
     List<String> removed = Containerd.parseImageNames(runShort(region, instanceId, "list the restored images",
-            Containerd.LIST_IMAGE_NAMES)).stream()
+            Containerd.LIST_IMAGE_NAMES, Repeats.HARMLESS)).stream()
         .filter(name -> !spec.keep().contains(name))
         .sorted()
         .toList();
@@ -122,7 +124,8 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
     }
     commands.add(Containerd.VOLUME_USAGE);
     List<String> sections = Containerd.sections(runShort(region, instanceId,
-        "remove " + removed.size() + " image(s) no longer wanted", Containerd.inOneCommand(commands)));
+        "remove " + removed.size() + " image(s) no longer wanted", Containerd.inOneCommand(commands),
+        removed.isEmpty() ? Repeats.HARMLESS : Repeats.ONCE));
     if (sections.size() != commands.size()) {
       throw ApplicationFailure.newNonRetryableFailure("prepare " + instanceId + ": expected " + commands.size()
           + " sections of output, got " + sections.size(), BuildFailures.COMMAND_FAILED);
@@ -134,7 +137,8 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
     } else {
       for (int i = 0; i < batches.size(); i++) {
         present.addAll(Containerd.parseContentList(runShort(region, instanceId,
-            "list the layers already on the volume" + batchSuffix(i), Containerd.listContent(batches.get(i)))));
+            "list the layers already on the volume" + batchSuffix(i), Containerd.listContent(batches.get(i)),
+            Repeats.HARMLESS)));
       }
     }
     VolumeUsage usage = Containerd.parseVolumeUsage(sections.get(sections.size() - 1));
@@ -205,7 +209,8 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
     CommandRunner.PollDetails details = spec.layers() == null ? CommandRunner.COMMAND_ID
         : new PullProbe(clients.ssm(spec.region()), spec, polling.interval().multipliedBy(PullProbe.POLLS_PER_PROBE))::poll;
     try {
-      String output = commands.run(spec.region(), spec.instanceId(), step, command, PULL_TIMEOUT, details);
+      String output = commands.run(spec.region(), spec.instanceId(), step, command, PULL_TIMEOUT, Repeats.ONCE,
+          details);
       CachedImage pulled = Containerd.parseImageList(output).stream()
           .filter(listed -> listed.ref().equals(spec.image()) && listed.hasPlatform(spec.platform()))
           .findFirst()
@@ -250,7 +255,7 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
       // Images, content and the volume's use fit in one command's output: one round trip, not three.
       List<String> sections = Containerd.sections(runShort(region, instanceId, "verify content and measure the volume",
           Containerd.inOneCommand(List.of(Containerd.listImages(imageNames), Containerd.listContent(distinctBlobs),
-              Containerd.VOLUME_USAGE))));
+              Containerd.VOLUME_USAGE)), Repeats.HARMLESS));
       if (sections.size() != 3) {
         throw ApplicationFailure.newNonRetryableFailure("verify on " + instanceId + ": expected 3 sections of output,"
             + " got " + sections.size(), BuildFailures.IMAGE_MISSING);
@@ -263,9 +268,10 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
       List<List<String>> blobBatches = Containerd.batches(distinctBlobs, Containerd.BLOBS_PER_LISTING);
       for (int i = 0; i < blobBatches.size(); i++) {
         content.addAll(Containerd.parseContentList(runShort(region, instanceId,
-            "list content to verify" + batchSuffix(i), Containerd.listContent(blobBatches.get(i)))));
+            "list content to verify" + batchSuffix(i), Containerd.listContent(blobBatches.get(i)), Repeats.HARMLESS)));
       }
-      usage = Containerd.parseVolumeUsage(runShort(region, instanceId, "measure the volume", Containerd.VOLUME_USAGE));
+      usage = Containerd.parseVolumeUsage(runShort(region, instanceId, "measure the volume", Containerd.VOLUME_USAGE,
+          Repeats.HARMLESS));
     }
     List<CachedImage> verified = new ArrayList<>();
     List<String> problems = new ArrayList<>();
@@ -338,7 +344,7 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
     String step = "check " + spec.images().size() + " images on the restored volume";
     try {
       CommandRunner.TimedOutput output = commands.runTimed(spec.region(), spec.instanceId(), step,
-          () -> Containerd.checkAndList(spec.images()), SHORT_COMMAND_TIMEOUT);
+          () -> Containerd.checkAndList(spec.images()), SHORT_COMMAND_TIMEOUT, Repeats.ONCE);
       List<String> sections = Containerd.sections(output.stdout());
       if (sections.size() != 2) {
         throw ApplicationFailure.newNonRetryableFailure(step + " on " + spec.instanceId()
@@ -363,7 +369,7 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
     String step = "read " + mebibytes + " MiB of the restored volume";
     try {
       CommandRunner.TimedOutput output = commands.runTimed(spec.region(), spec.instanceId(), step,
-          () -> Containerd.readDataVolume(mebibytes), SHORT_COMMAND_TIMEOUT);
+          () -> Containerd.readDataVolume(mebibytes), SHORT_COMMAND_TIMEOUT, Repeats.ONCE);
       log.info("Read {} MiB of {}'s data volume in {} ms", mebibytes, spec.instanceId(), output.executedMillis());
       return new ReadSample(mebibytes << 20, output.executedMillis());
     } catch (SdkException e) {
@@ -379,7 +385,7 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
       polling.untilAnswered("stop " + instanceId, "StopInstances", () -> ec2.stopInstances(stop));
       log.info("Stopping {}", instanceId);
       DescribeInstancesRequest describe = DescribeInstancesRequest.builder().instanceIds(instanceId).build();
-      Polling.Wait wait = polling.newWait();
+      Polling.Wait wait = polling.newLongWait();
       while (true) {
         InstanceStateName state = polling.untilAnswered("describe " + instanceId, "stopping",
             () -> ec2.describeInstances(describe).reservations().get(0).instances().get(0).state().name());
@@ -423,7 +429,7 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
     List<List<String>> batches = Containerd.batches(images, Containerd.IMAGES_PER_LISTING);
     for (int i = 0; i < batches.size(); i++) {
       listed.addAll(Containerd.parseImageList(
-          runShort(region, instanceId, step + batchSuffix(i), Containerd.listImages(batches.get(i)))));
+          runShort(region, instanceId, step + batchSuffix(i), Containerd.listImages(batches.get(i)), Repeats.HARMLESS)));
     }
     return listed;
   }
@@ -433,9 +439,9 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
     return batch == 0 ? "" : " (batch " + (batch + 1) + ")";
   }
 
-  private String runShort(String region, String instanceId, String step, String command) {
+  private String runShort(String region, String instanceId, String step, String command, Repeats repeats) {
     try {
-      return commands.run(region, instanceId, step, () -> command, SHORT_COMMAND_TIMEOUT);
+      return commands.run(region, instanceId, step, () -> command, SHORT_COMMAND_TIMEOUT, repeats);
     } catch (SdkException e) {
       throw AwsFailures.classify(step, e);
     }

@@ -50,8 +50,31 @@ final class Polling {
 
   /** A new wait: its pauses start short and back off, see {@link Wait}. */
   Wait newWait() {
-    return new Wait();
+    return new Wait(false, interval.dividedBy(5));
   }
+
+  /**
+   * A new wait for what takes tens of seconds at least: a stack with an instance (about a minute, the builder's IAM
+   * role and profile about three: FIGURES.md), stopping an instance (49 s observed, FIGURES.md) or its termination.
+   * It polls once per interval from the first pause on: looking after one second and again after another could
+   * only ever find it unchanged.
+   */
+  Wait newLongWait() {
+    return new Wait(false, interval);
+  }
+
+  /**
+   * A new wait for something other waits on this worker wait for too ({@link SharedCalls}): as {@link #newWait}, but
+   * its polls fall on whole multiples of its pause on the worker's clock, so waiters with the same pause poll together
+   * and share one call instead of each polling at its own phase. It still polls at most once per pause, after one
+   * shorter pause that brings it onto the grid.
+   */
+  Wait newSharedWait() {
+    return new Wait(true, interval.dividedBy(5));
+  }
+
+  /** The origin of the grid shared waits poll on: any instant, the same for the whole worker. */
+  private static final long SHARED_GRID_ORIGIN = System.nanoTime();
 
   /**
    * The pauses of one wait loop: the first two a fifth of the poll interval (1 s of the production 5 s), each next
@@ -61,11 +84,36 @@ final class Polling {
    * refilled at 20 per second per account, "Request throttling for the Amazon EC2 API", EC2 API reference).
    */
   final class Wait {
-    private Duration next = interval.dividedBy(5);
+    private final boolean onSharedGrid;
+    private Duration next;
     private int pauses;
+    /** When the wait began or its last pause ended: when its latest poll began. */
+    private long pollStartedNanos = System.nanoTime();
+
+    private Wait(boolean onSharedGrid, Duration first) {
+      this.onSharedGrid = onSharedGrid;
+      this.next = first;
+    }
 
     void pause(Object details) {
-      heartbeatAndWait(details, nextPause());
+      heartbeatAndWait(details, nextSleep());
+      pollStartedNanos = System.nanoTime();
+    }
+
+    /**
+     * The next pause less the time since the latest poll began: pauses are counted from poll to poll, so time spent
+     * riding out refusals ({@link #untilAnswered}) is not waited again on top. On a quiet cloud a poll takes
+     * milliseconds and this is the pause; at bench/api-storm's 0.5 + 0.5 a poll spends about as long in backoff as a
+     * pause lasts, and waiting both doubled how late a wait saw what it waited for.
+     */
+    Duration nextSleep() {
+      Duration pause = nextPause();
+      long now = System.nanoTime();
+      if (onSharedGrid) {
+        return Duration.ofNanos(pause.toNanos() - Math.floorMod(now - SHARED_GRID_ORIGIN, pause.toNanos()));
+      }
+      Duration polling = Duration.ofNanos(now - pollStartedNanos);
+      return pause.compareTo(polling) > 0 ? pause.minus(polling) : Duration.ZERO;
     }
 
     Duration nextPause() {

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.timeout;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
@@ -17,8 +18,20 @@ import dev.precache.workflows.BuildFailures;
 import dev.precache.workflows.BuilderActivities;
 import dev.precache.workflows.BuilderActivities.BuilderStack;
 import dev.precache.workflows.BuilderActivities.Outcome;
+import io.temporal.activity.ActivityOptions;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
 import io.temporal.testing.TestActivityEnvironment;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,6 +41,7 @@ import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.AlreadyExistsException;
 import software.amazon.awssdk.services.cloudformation.model.CloudFormationException;
 import software.amazon.awssdk.services.cloudformation.model.CreateStackRequest;
+import software.amazon.awssdk.services.cloudformation.model.CreateStackResponse;
 import software.amazon.awssdk.services.cloudformation.model.DeleteStackRequest;
 import software.amazon.awssdk.services.cloudformation.model.DescribeStackEventsRequest;
 import software.amazon.awssdk.services.cloudformation.model.DescribeStackEventsResponse;
@@ -188,6 +202,188 @@ class BuilderActivitiesImplTest {
 
     assertThat(activities.deleteBuilderStack(REGION).outcome()).isEqualTo(Outcome.ABSENT);
     verify(cloudFormation, never()).deleteStack(any(DeleteStackRequest.class));
+  }
+
+  /**
+   * Builds one worker runs, waiting for the stack together, share one look in flight: the others wait for its answer,
+   * heartbeating, and one of them cancelled meanwhile leaves at once while the rest get the answer.
+   */
+  @Test
+  void waitersOnOneWorkerShareALookInFlightAndCanBeCancelledMeanwhile() throws Exception {
+    CountDownLatch answer = new CountDownLatch(1);
+    when(cloudFormation.describeStacks(any(DescribeStacksRequest.class))).thenAnswer(call -> {
+      answer.await(20, TimeUnit.SECONDS);
+      return stack(StackStatus.CREATE_COMPLETE, 1);
+    });
+    try (ConcurrentBuilds builds = new ConcurrentBuilds(4)) {
+      // The first build's look is in flight; the others wait for it, which they heartbeat.
+      builds.awaitOthersHeartbeating("FOUND");
+      builds.environments.get(3).requestCancelActivity();
+      Throwable cancelled = catchThrowable(() -> builds.ensured.get(3).get(10, TimeUnit.SECONDS));
+      answer.countDown();
+
+      assertThat(cancelled).hasRootCauseInstanceOf(CanceledFailure.class);
+      for (Future<BuilderStack> build : builds.ensured.subList(0, 3)) {
+        assertThat(build.get(10, TimeUnit.SECONDS).instanceProfileName()).isEqualTo(PROFILE);
+      }
+      verify(cloudFormation, times(1)).describeStacks(any(DescribeStacksRequest.class));
+    } finally {
+      answer.countDown();
+    }
+  }
+
+  /** Builds that found the stack missing together ask for it once: one creates it, the others wait for it. */
+  @Test
+  void waitersOnOneWorkerThatFoundItMissingTogetherCreateItOnce() throws Exception {
+    CountDownLatch looked = new CountDownLatch(1);
+    CountDownLatch created = new CountDownLatch(1);
+    AtomicInteger looks = new AtomicInteger();
+    when(cloudFormation.describeStacks(any(DescribeStacksRequest.class))).thenAnswer(call -> {
+      if (looks.getAndIncrement() == 0) {
+        looked.await(20, TimeUnit.SECONDS);
+        throw doesNotExist();
+      }
+      return stack(StackStatus.CREATE_COMPLETE, 1);
+    });
+    when(cloudFormation.createStack(any(CreateStackRequest.class))).thenAnswer(call -> {
+      created.await(20, TimeUnit.SECONDS);
+      return CreateStackResponse.builder().stackId("arn:aws:cloudformation:us-west-2:123456789012:stack/b/1").build();
+    });
+    try (ConcurrentBuilds builds = new ConcurrentBuilds(3)) {
+      builds.awaitOthersHeartbeating("FOUND");
+      looked.countDown();
+      verify(cloudFormation, timeout(10_000)).createStack(any(CreateStackRequest.class));
+      builds.awaitOthersHeartbeating("CreateStack");
+      created.countDown();
+
+      List<Outcome> outcomes = new ArrayList<>();
+      for (Future<BuilderStack> build : builds.ensured) {
+        outcomes.add(build.get(10, TimeUnit.SECONDS).outcome());
+      }
+      assertThat(outcomes).containsExactlyInAnyOrder(Outcome.CREATED, Outcome.FOUND, Outcome.FOUND);
+      verify(cloudFormation, times(1)).createStack(any(CreateStackRequest.class));
+    } finally {
+      looked.countDown();
+      created.countDown();
+    }
+  }
+
+  /**
+   * A build that found the stack missing by a look older than another build's CreateStack looks again instead of
+   * asking for it a second time, however long ago that CreateStack was made.
+   */
+  @Test
+  void aLookOlderThanThisWorkersCreateStackLooksAgainInsteadOfCreating() throws Exception {
+    CountDownLatch secondLook = new CountDownLatch(1);
+    AtomicInteger looks = new AtomicInteger();
+    when(cloudFormation.describeStacks(any(DescribeStacksRequest.class))).thenAnswer(call -> {
+      int look = looks.incrementAndGet();
+      if (look == 1) {
+        throw doesNotExist();
+      }
+      if (look == 2) {
+        secondLook.await(20, TimeUnit.SECONDS);
+      }
+      return stack(StackStatus.CREATE_COMPLETE, 1);
+    });
+    // A fifth of 5 s: the first look's answer still serves the second build when it comes.
+    BuilderActivitiesImpl oneWorker = new BuilderActivitiesImpl(clients, Duration.ofSeconds(5));
+    TestActivityEnvironment first = TestActivityEnvironment.newInstance();
+    TestActivityEnvironment second = TestActivityEnvironment.newInstance();
+    ExecutorService thread = Executors.newSingleThreadExecutor();
+    try {
+      first.registerActivitiesImplementations(oneWorker);
+      second.registerActivitiesImplementations(oneWorker);
+      BuilderActivities firstBuild = first.newActivityStub(BuilderActivities.class, OPTIONS);
+      Future<BuilderStack> created = thread.submit(() -> firstBuild.ensureBuilderStack(REGION));
+      // The first build found it missing, created it and now looks again.
+      verify(cloudFormation, timeout(10_000).times(2)).describeStacks(any(DescribeStacksRequest.class));
+
+      BuilderStack found = second.newActivityStub(BuilderActivities.class, OPTIONS).ensureBuilderStack(REGION);
+      secondLook.countDown();
+
+      assertThat(found.outcome()).isEqualTo(Outcome.FOUND);
+      assertThat(created.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.CREATED);
+      verify(cloudFormation, times(1)).createStack(any(CreateStackRequest.class));
+      verify(cloudFormation, times(3)).describeStacks(any(DescribeStacksRequest.class));
+    } finally {
+      secondLook.countDown();
+      thread.shutdownNow();
+      first.close();
+      second.close();
+    }
+  }
+
+  /**
+   * Concurrent ensureBuilderStack calls to one worker's activities, each in an environment of its own (one runs
+   * its activities one at a time), the first started before the others.
+   */
+  private final class ConcurrentBuilds implements AutoCloseable {
+    final List<TestActivityEnvironment> environments = new ArrayList<>();
+    final List<List<Object>> heartbeats = new ArrayList<>();
+    final List<Future<BuilderStack>> ensured = new ArrayList<>();
+    private final ExecutorService threads;
+
+    ConcurrentBuilds(int builds) {
+      BuilderActivitiesImpl oneWorker = new BuilderActivitiesImpl(clients, FAST_POLL);
+      threads = Executors.newFixedThreadPool(builds);
+      for (int i = 0; i < builds; i++) {
+        TestActivityEnvironment environment = TestActivityEnvironment.newInstance();
+        environment.registerActivitiesImplementations(oneWorker);
+        List<Object> details = new CopyOnWriteArrayList<>();
+        environment.setActivityHeartbeatListener(Object.class, details::add);
+        environments.add(environment);
+        heartbeats.add(details);
+        // Heartbeats reach Temporal at most every 0.8 heartbeat timeouts, and so does a cancel: 1.6 s here.
+        BuilderActivities stub = environment.newActivityStub(BuilderActivities.class,
+            ActivityOptions.newBuilder(OPTIONS).setHeartbeatTimeout(Duration.ofSeconds(2)).build());
+        ensured.add(threads.submit(() -> stub.ensureBuilderStack(REGION)));
+        if (i == 0) {
+          verify(cloudFormation, timeout(10_000).atLeastOnce()).describeStacks(any(DescribeStacksRequest.class));
+        }
+      }
+    }
+
+    /** Until every build but the first has heartbeated {@code details}: they wait for the first's call. */
+    void awaitOthersHeartbeating(Object details) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!heartbeats.subList(1, heartbeats.size()).stream().allMatch(beats -> beats.contains(details))) {
+        assertThat(System.nanoTime()).as("the others heartbeat %s: %s", details, heartbeats).isLessThan(deadline);
+        Thread.sleep(10);
+      }
+    }
+
+    @Override
+    public void close() {
+      threads.shutdownNow();
+      environments.forEach(TestActivityEnvironment::close);
+    }
+  }
+
+  /** An answer a fifth of the poll interval old serves the next caller; an older one is asked again. */
+  @Test
+  void aFreshAnswerServesTheNextCallerAndAnOlderOneIsReadAgain() throws Exception {
+    Duration interval = Duration.ofSeconds(5);
+    TestActivityEnvironment slowPolls = TestActivityEnvironment.newInstance();
+    slowPolls.registerActivitiesImplementations(new BuilderActivitiesImpl(clients, interval));
+    BuilderActivities slow = slowPolls.newActivityStub(BuilderActivities.class, OPTIONS);
+    when(cloudFormation.describeStacks(any(DescribeStacksRequest.class)))
+        .thenReturn(stack(StackStatus.CREATE_COMPLETE, 1));
+    long start = System.nanoTime();
+    long secondEnded;
+    try {
+      slow.ensureBuilderStack(REGION);
+      slow.ensureBuilderStack(REGION);
+      secondEnded = System.nanoTime();
+      Thread.sleep(interval.dividedBy(5).toMillis() + 100);
+      slow.ensureBuilderStack(REGION);
+    } finally {
+      slowPolls.close();
+    }
+
+    // Only meaningful when the second came within the freshness of the first's look, as it does unless starved.
+    assertThat(Duration.ofNanos(secondEnded - start)).isLessThan(interval.dividedBy(5));
+    verify(cloudFormation, times(2)).describeStacks(any(DescribeStacksRequest.class));
   }
 
   private static DescribeStacksResponse stack(StackStatus status, int version) {

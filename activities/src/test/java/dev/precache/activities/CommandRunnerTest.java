@@ -123,16 +123,34 @@ class CommandRunnerTest {
   }
 
   @Test
-  void aSendCommandThatFailedWithAServerErrorButReachedSsmIsNotSentTwice() {
+  void aSendCommandToRunOnceThatFailedWithAServerErrorButReachedSsmIsNotSentTwice() {
+    String removal = "remove cached images";
     when(ssm.sendCommand(any(SendCommandRequest.class))).thenThrow(ssmError(500, "InternalServerError"));
     when(ssm.listCommands(any(ListCommandsRequest.class)))
         .thenReturn(noCommands()) // before sending
-        .thenReturn(commandsPage(null, listed("cmd-1", STEP, Instant.now()))); // after the failed send
+        .thenReturn(commandsPage(null, listed("cmd-1", removal, Instant.now()))); // after the failed send
+    whenInvoked(invocation(removal, SUCCESS));
+
+    activities.removeCachedImages(REGION, INSTANCE);
+
+    verify(ssm, times(1)).sendCommand(any(SendCommandRequest.class));
+    verify(ssm, times(2)).listCommands(any(ListCommandsRequest.class));
+  }
+
+  @Test
+  void aHarmlessCommandIsSentAgainAfterAServerErrorWithoutLookingForTheFirst() {
+    when(ssm.sendCommand(any(SendCommandRequest.class))).thenThrow(ssmError(500, "InternalServerError"))
+        .thenReturn(sent("cmd-2"));
     whenInvoked(invocation(STEP, SUCCESS));
 
     activities.stopKubelet(REGION, INSTANCE);
 
-    verify(ssm, times(1)).sendCommand(any(SendCommandRequest.class));
+    verify(ssm, times(2)).sendCommand(any(SendCommandRequest.class));
+    // The one listing is the retry's look before sending (the test environment reports no first attempt), none after.
+    verify(ssm, times(1)).listCommands(any(ListCommandsRequest.class));
+    ArgumentCaptor<GetCommandInvocationRequest> read = ArgumentCaptor.forClass(GetCommandInvocationRequest.class);
+    verify(ssm, atLeastOnce()).getCommandInvocation(read.capture());
+    assertThat(read.getAllValues()).extracting(GetCommandInvocationRequest::commandId).containsOnly("cmd-2");
   }
 
   @Test

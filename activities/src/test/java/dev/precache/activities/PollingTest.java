@@ -78,6 +78,38 @@ class PollingTest {
   }
 
   @Test
+  void aPollThatTookLongerThanThePauseIsFollowedByTheNextAtOnce() throws InterruptedException {
+    Polling.Wait wait = new Polling(Duration.ofMillis(500)).newWait();
+
+    Thread.sleep(150); // a poll ridden out through refusals, longer than the first pause (100 ms)
+
+    assertThat(wait.nextSleep()).isZero();
+    assertThat(new Polling(Duration.ofMillis(500)).newWait().nextSleep())
+        .isGreaterThan(Duration.ZERO).isLessThanOrEqualTo(Duration.ofMillis(100));
+  }
+
+  @Test
+  void sharedWaitsPollTogetherOnAGridOfTheirPause() throws InterruptedException {
+    Polling polling = new Polling(Duration.ofMillis(500));
+    Polling.Wait early = polling.newSharedWait();
+    Thread.sleep(37);
+    Polling.Wait late = polling.newSharedWait();
+
+    // Both wake at the same next multiple of the first pause (100 ms), however far apart they began.
+    long earlyWakes = System.nanoTime() + early.nextSleep().toNanos();
+    long lateWakes = System.nanoTime() + late.nextSleep().toNanos();
+    assertThat(Math.abs(lateWakes - earlyWakes)).isLessThan(Duration.ofMillis(5).toNanos());
+    assertThat(Duration.ofNanos(lateWakes - System.nanoTime())).isLessThanOrEqualTo(Duration.ofMillis(100));
+  }
+
+  @Test
+  void aLongWaitPollsOncePerIntervalFromTheStart() {
+    Polling.Wait wait = new Polling(Duration.ofSeconds(5)).newLongWait();
+
+    assertThat(Stream.generate(wait::nextPause).limit(3).toList()).containsOnly(Duration.ofSeconds(5));
+  }
+
+  @Test
   void eachWaitStartsShortAgain() {
     Polling polling = new Polling(Duration.ofSeconds(5));
     Polling.Wait first = polling.newWait();

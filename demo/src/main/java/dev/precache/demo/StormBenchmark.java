@@ -68,7 +68,7 @@ public final class StormBenchmark implements Callable<Integer> {
     StormFigures.printSteps(rounds);
     rounds.forEach((round, figures) -> {
       figures.printActivities(round);
-      figures.printCalls(round, 8);
+      figures.printCalls(round, 12);
     });
     return CommandLine.ExitCode.OK;
   }

@@ -67,7 +67,10 @@ record StormFigures(Map<String, List<Double>> stepSeconds, Map<String, ActivityF
         list.stream().mapToDouble(run -> run[2]).average().orElse(0))));
     Map<String, long[]> byOperation = new TreeMap<>();
     for (Call call : calls) {
-      long[] counts = byOperation.computeIfAbsent(call.operation(), operation -> new long[2]);
+      // The builder stack, which every build waits for, apart from each build's own stack.
+      String operation = "precache-builder".equals(call.parameters().get("StackName"))
+          ? call.operation() + "(builder)" : call.operation();
+      long[] counts = byOperation.computeIfAbsent(operation, any -> new long[2]);
       counts[0]++;
       if (call.errorCode() != null) {
         counts[1]++;

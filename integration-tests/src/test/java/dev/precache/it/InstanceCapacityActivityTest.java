@@ -18,6 +18,7 @@ import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestActivityEnvironment;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,12 +72,32 @@ class InstanceCapacityActivityTest {
     simulator.cloud().faults().addError("ec2", "DescribeInstanceTypes", "InternalError", 0.5);
 
     InstanceCapacity.Family m5 = activities.describeInstanceCapacity("us-west-2", "m5.large");
-    Throwable notOffered = catchThrowable(() -> activities.describeInstanceCapacity("us-west-2", "m5.huge"));
+    Throwable notOffered = catchThrowable(() -> activities.describeInstanceCapacity("us-west-2", "g6.huge"));
+    // Three tries in four refused: over four families' reads, all first tries answered once in 256 runs.
+    for (String other : List.of("c5.large", "t3.large", "g5.xlarge")) {
+      assertThat(activities.describeInstanceCapacity("us-west-2", other).instance().instanceType()).isEqualTo(other);
+    }
 
     assertThat(m5.instance()).isEqualTo(new InstanceCapacity("m5.large", 2, 0.75, 10));
     assertThat(((ApplicationFailure) notOffered.getCause()).getType()).isEqualTo(BuildFailures.INVALID_REQUEST);
     assertThat(simulator.cloud().requests().calls("ec2", "DescribeInstanceTypes"))
         .filteredOn(call -> call.errorCode() != null).isNotEmpty();
+  }
+
+  /** Instance types do not change: a worker reads each family once, one read serving the type and its family. */
+  @Test
+  void aFamilyIsReadOncePerWorkerForAllItsTypes() {
+    activities.describeInstanceCapacity("us-west-2", "m5.large");
+    activities.describeInstanceCapacity("us-west-2", "m5.large");
+    InstanceCapacity.Family m5 = activities.describeInstanceCapacity("us-west-2", "m5.4xlarge");
+    Throwable notOffered = catchThrowable(() -> activities.describeInstanceCapacity("us-west-2", "m5.huge"));
+    activities.describeInstanceCapacity("us-east-1", "m5.large");
+
+    assertThat(m5.instance()).isEqualTo(new InstanceCapacity("m5.4xlarge", 16, 5, 10));
+    assertThat(((ApplicationFailure) notOffered.getCause()).getType()).isEqualTo(BuildFailures.INVALID_REQUEST);
+    // One read per region of the family; the region's own, as another region may offer other types.
+    assertThat(simulator.cloud().requests().calls("ec2", "DescribeInstanceTypes"))
+        .extracting(call -> call.region()).containsExactly("us-west-2", "us-east-1");
   }
 
   @Test
