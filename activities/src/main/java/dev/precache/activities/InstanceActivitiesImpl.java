@@ -385,7 +385,7 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
       polling.untilAnswered("stop " + instanceId, "StopInstances", () -> ec2.stopInstances(stop));
       log.info("Stopping {}", instanceId);
       DescribeInstancesRequest describe = DescribeInstancesRequest.builder().instanceIds(instanceId).build();
-      Polling.Wait wait = polling.newLongWait();
+      Polling.Wait wait = polling.newWait();
       while (true) {
         InstanceStateName state = polling.untilAnswered("describe " + instanceId, "stopping",
             () -> ec2.describeInstances(describe).reservations().get(0).instances().get(0).state().name());

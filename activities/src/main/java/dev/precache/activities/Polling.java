@@ -50,17 +50,7 @@ final class Polling {
 
   /** A new wait: its pauses start short and back off, see {@link Wait}. */
   Wait newWait() {
-    return new Wait(false, interval.dividedBy(5));
-  }
-
-  /**
-   * A new wait for what takes tens of seconds at least: a stack with an instance (about a minute, the builder's IAM
-   * role and profile about three: FIGURES.md), stopping an instance (49 s observed, FIGURES.md) or its termination.
-   * It polls once per interval from the first pause on: looking after one second and again after another could
-   * only ever find it unchanged.
-   */
-  Wait newLongWait() {
-    return new Wait(false, interval);
+    return new Wait(false);
   }
 
   /**
@@ -70,7 +60,7 @@ final class Polling {
    * shorter pause that brings it onto the grid.
    */
   Wait newSharedWait() {
-    return new Wait(true, interval.dividedBy(5));
+    return new Wait(true);
   }
 
   /** The origin of the grid shared waits poll on: any instant, the same for the whole worker. */
@@ -85,14 +75,13 @@ final class Polling {
    */
   final class Wait {
     private final boolean onSharedGrid;
-    private Duration next;
+    private Duration next = interval.dividedBy(5);
     private int pauses;
     /** When the wait began or its last pause ended: when its latest poll began. */
     private long pollStartedNanos = System.nanoTime();
 
-    private Wait(boolean onSharedGrid, Duration first) {
+    private Wait(boolean onSharedGrid) {
       this.onSharedGrid = onSharedGrid;
-      this.next = first;
     }
 
     void pause(Object details) {

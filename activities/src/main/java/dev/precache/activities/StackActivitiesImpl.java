@@ -55,7 +55,7 @@ public final class StackActivitiesImpl implements StackActivities {
     try {
       createStack(cloudFormation, spec);
       String status = StackStatus.CREATE_IN_PROGRESS.toString();
-      Polling.Wait wait = polling.newLongWait();
+      Polling.Wait wait = polling.newWait();
       while (true) {
         Stack stack = polling.untilAnswered("describe stack " + stackName, status,
             () -> describe(cloudFormation, stackName));
@@ -183,7 +183,7 @@ public final class StackActivitiesImpl implements StackActivities {
       polling.untilAnswered("delete stack " + stackName, "DeleteStack",
           () -> cloudFormation.deleteStack(DeleteStackRequest.builder().stackName(stackName).build()));
       log.info("Deleting stack {} in {}", stackName, region);
-      Polling.Wait wait = polling.newLongWait();
+      Polling.Wait wait = polling.newWait();
       while (true) {
         Stack stack = polling.untilAnswered("describe stack " + stackName, "DELETE_IN_PROGRESS",
             () -> describe(cloudFormation, stackName));

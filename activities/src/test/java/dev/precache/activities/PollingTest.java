@@ -103,13 +103,6 @@ class PollingTest {
   }
 
   @Test
-  void aLongWaitPollsOncePerIntervalFromTheStart() {
-    Polling.Wait wait = new Polling(Duration.ofSeconds(5)).newLongWait();
-
-    assertThat(Stream.generate(wait::nextPause).limit(3).toList()).containsOnly(Duration.ofSeconds(5));
-  }
-
-  @Test
   void eachWaitStartsShortAgain() {
     Polling polling = new Polling(Duration.ofSeconds(5));
     Polling.Wait first = polling.newWait();
