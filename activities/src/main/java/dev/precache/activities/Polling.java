@@ -50,17 +50,19 @@ final class Polling {
 
   /** A new wait: its pauses start short and back off, see {@link Wait}. */
   Wait newWait() {
-    return new Wait(false);
+    return new Wait(false, interval);
   }
 
   /**
    * A new wait for something other waits on this worker wait for too ({@link SharedCalls}): as {@link #newWait}, but
    * its polls fall on whole multiples of its pause on the worker's clock, so waiters with the same pause poll together
    * and share one call instead of each polling at its own phase. It still polls at most once per pause, after one
-   * shorter pause that brings it onto the grid.
+   * shorter pause that brings it onto the grid. Its pauses stop growing at half the interval: the builder stack it
+   * waits for comes before the build's own stack in the same step, and two waits half an interval apart at most see
+   * both stacks done within one interval in all, for one call per pause shared by the worker's builds.
    */
   Wait newSharedWait() {
-    return new Wait(true);
+    return new Wait(true, interval.dividedBy(2));
   }
 
   /** The origin of the grid shared waits poll on: any instant, the same for the whole worker. */
@@ -75,13 +77,15 @@ final class Polling {
    */
   final class Wait {
     private final boolean onSharedGrid;
+    private final Duration longest;
     private Duration next = interval.dividedBy(5);
     private int pauses;
     /** When the wait began or its last pause ended: when its latest poll began. */
     private long pollStartedNanos = System.nanoTime();
 
-    private Wait(boolean onSharedGrid) {
+    private Wait(boolean onSharedGrid, Duration longest) {
       this.onSharedGrid = onSharedGrid;
+      this.longest = longest;
     }
 
     void pause(Object details) {
@@ -109,7 +113,7 @@ final class Polling {
       Duration pause = next;
       if (++pauses > 1) {
         Duration doubled = next.multipliedBy(2);
-        next = doubled.compareTo(interval) > 0 ? interval : doubled;
+        next = doubled.compareTo(longest) > 0 ? longest : doubled;
       }
       return pause;
     }
