@@ -57,12 +57,13 @@ final class Polling {
    * A new wait for something other waits on this worker wait for too ({@link SharedCalls}): as {@link #newWait}, but
    * its polls fall on whole multiples of its pause on the worker's clock, so waiters with the same pause poll together
    * and share one call instead of each polling at its own phase. It still polls at most once per pause, after one
-   * shorter pause that brings it onto the grid. Its pauses stop growing at half the interval: the builder stack it
-   * waits for comes before the build's own stack in the same step, and two waits half an interval apart at most see
-   * both stacks done within one interval in all, for one call per pause shared by the worker's builds.
+   * shorter pause that brings it onto the grid. Its pauses do not grow: the builder stack it waits for comes before
+   * the build's own stack in the same step, so a first build sees it done within a second and its own stack within
+   * a poll after that. That costs one look a second while a region's builder stack is made or updated (once per
+   * precache version), shared by every build of the worker that waits for it.
    */
   Wait newSharedWait() {
-    return new Wait(true, interval.dividedBy(2));
+    return new Wait(true, interval.dividedBy(5));
   }
 
   /** The origin of the grid shared waits poll on: any instant, the same for the whole worker. */

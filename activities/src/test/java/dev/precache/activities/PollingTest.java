@@ -103,14 +103,12 @@ class PollingTest {
   }
 
   @Test
-  void aSharedWaitBacksOffToHalfTheIntervalAndAnOrdinaryOneToTheInterval() {
+  void aSharedWaitKeepsItsFirstPauseAndAnOrdinaryOneBacksOffToTheInterval() {
     Polling polling = new Polling(Duration.ofSeconds(5));
     Polling.Wait shared = polling.newSharedWait();
     Polling.Wait ordinary = polling.newWait();
 
-    assertThat(Stream.generate(shared::nextPause).limit(6).toList()).containsExactly(Duration.ofSeconds(1),
-        Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofMillis(2500), Duration.ofMillis(2500),
-        Duration.ofMillis(2500));
+    assertThat(Stream.generate(shared::nextPause).limit(6).toList()).containsOnly(Duration.ofSeconds(1));
     assertThat(Stream.generate(ordinary::nextPause).limit(6).toList()).endsWith(Duration.ofSeconds(4),
         Duration.ofSeconds(5), Duration.ofSeconds(5));
   }
