@@ -19,6 +19,7 @@ import dev.precache.workflows.StepTiming;
 import dev.precache.workflows.BuilderActivities;
 import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -45,7 +46,10 @@ import java.util.Set;
 record TimeModel(List<String> stackResources, long stackCreateMillis, long builderStackCreateMillis,
                  long instanceLaunchedAtMillis, long compressedBytes, long writtenBytes, double slowestImageSeconds,
                  double networkBytesPerSecond, double volumeBytesPerSecond, long stackDeleteMillis,
-                 String parentSnapshotId, double replayedPullSeconds) {
+                 String parentSnapshotId, double replayedPullSeconds, List<ImageFetch> imageFetches) {
+
+  /** One image's missing layers: their compressed bytes and how long unpacking them in order takes at best. */
+  record ImageFetch(String image, long bytes, double unpackSeconds) {}
 
   /**
    * Commands per step: stop kubelet and remove images (an incremental build: list the images, then remove the
@@ -90,6 +94,7 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
     }
     Map<String, Long> blobs = new LinkedHashMap<>();
     double slowestImage = 0;
+    List<ImageFetch> imageFetches = new ArrayList<>();
     boolean containerd2 = instance.kubernetesMinorVersion() >= 33;
     for (VolumeImage image : snapshot.contents()) {
       CatalogImage.PlatformManifest manifest = cloud.catalog().manifestByDigest(image.digest()).orElseThrow();
@@ -99,6 +104,8 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
       double layerRate = Math.min(cloud.catalog().pullBytesPerSecond(image.image().substring(0, image.image().indexOf('/'))),
           Math.min(instance.networkBytesPerSecond(), instance.dataVolume().throughputBytesPerSecond()));
       slowestImage = Math.max(slowestImage, imageSeconds(missing, layerRate, containerd2));
+      imageFetches.add(new ImageFetch(image.image(), missing.stream().mapToLong(CatalogImage.Layer::size).sum(),
+          missing.stream().mapToDouble(l -> l.size() / PullTraffic.UNPACK_BYTES_PER_SECOND).sum()));
     }
     return new TimeModel(resources,
         resources.stream().mapToLong(CloudFormationModel::createMillis).sum(),
@@ -111,7 +118,8 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
         instance.dataVolume().throughputBytesPerSecond(),
         resources.stream().mapToLong(CloudFormationModel::deleteMillis).sum(),
         parentId,
-        replayedPullSeconds(cloud, instance, parentId == null ? List.of() : cloud.snapshot(parentId).orElseThrow().contents()));
+        replayedPullSeconds(cloud, instance, parentId == null ? List.of() : cloud.snapshot(parentId).orElseThrow().contents()),
+        imageFetches);
   }
 
   /**
@@ -240,6 +248,36 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
         fetchSeconds(), compressedBytes / 1e9, networkBytesPerSecond / 1e6, volumeBytesPerSecond / 1e6,
         volumeWriteSeconds(), writtenBytes / 1e9, slowestImageSeconds, writtenBytes / 1e9,
         Snapshot.COPY_BYTES_PER_SECOND / 1e6, stackDeleteMillis / 1000.0);
+  }
+
+  /**
+   * What meeting the pull bound asks of pulls that fetch every layer before unpacking (ctr {@code --local}): each
+   * image fetched by the bound less its own unpack, so the network must carry, in the order of those deadlines,
+   * every image's bytes by its deadline. Fair sharing among all layers in flight gives the earliest deadlines no
+   * priority: the figures show the rate those deadlines need against the rate the instance has.
+   */
+  void printFetchDeadlines(PrintWriter out) {
+    List<ImageFetch> byDeadline = imageFetches.stream()
+        .sorted(Comparator.comparingDouble(fetch -> -fetch.unpackSeconds())).toList();
+    double bytesDue = 0;
+    double busiestRate = 0;
+    double busiestUntil = 0;
+    List<String> deadlines = new ArrayList<>();
+    for (ImageFetch fetch : byDeadline) {
+      double deadline = pullSeconds() - fetch.unpackSeconds();
+      bytesDue += fetch.bytes();
+      if (bytesDue / deadline > busiestRate) {
+        busiestRate = bytesDue / deadline;
+        busiestUntil = deadline;
+      }
+      deadlines.add(String.format(Locale.ROOT, "%s %.1f GB by %.1f s", fetch.image().substring(
+          fetch.image().lastIndexOf('/') + 1), fetch.bytes() / 1e9, deadline));
+    }
+    out.printf(Locale.ROOT, "  fetch-then-unpack pulls meet the pull bound only with each image fetched by the bound"
+            + " less its unpack (%s): in that order %.0f MB/s over the first %.1f s, of the %.0f MB/s network and volume"
+            + " allow%n",
+        String.join(", ", deadlines), busiestRate / 1e6, busiestUntil,
+        Math.min(networkBytesPerSecond, volumeBytesPerSecond) / 1e6);
   }
 
   /** The pull step as the instance alone would take it: one delivery, then the pulls replayed at once. */
