@@ -105,7 +105,7 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
           Math.min(instance.networkBytesPerSecond(), instance.dataVolume().throughputBytesPerSecond()));
       slowestImage = Math.max(slowestImage, imageSeconds(missing, layerRate, containerd2));
       imageFetches.add(new ImageFetch(image.image(), missing.stream().mapToLong(CatalogImage.Layer::size).sum(),
-          missing.stream().mapToDouble(l -> l.size() / PullTraffic.UNPACK_BYTES_PER_SECOND).sum()));
+          unpackSeconds(missing)));
     }
     return new TimeModel(resources,
         resources.stream().mapToLong(CloudFormationModel::createMillis).sum(),
@@ -169,7 +169,7 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
    * keeping the 2.x formula keeps the bound a bound on whichever way ctr pulls, not only on the way precache chose.
    */
   static double imageSeconds(List<CatalogImage.Layer> layers, double layerBytesPerSecond, boolean containerd2) {
-    double unpackAll = layers.stream().mapToDouble(l -> l.size() / PullTraffic.UNPACK_BYTES_PER_SECOND).sum();
+    double unpackAll = unpackSeconds(layers);
     if (!containerd2) {
       return layers.stream().mapToDouble(l -> l.size() / layerBytesPerSecond).max().orElse(0) + unpackAll;
     }
@@ -180,6 +180,11 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
       unpackFromHere -= layer.size() / PullTraffic.UNPACK_BYTES_PER_SECOND;
     }
     return slowest;
+  }
+
+  /** The layers unpacked one after another, each at the single-stream gzip rate. */
+  private static double unpackSeconds(List<CatalogImage.Layer> layers) {
+    return layers.stream().mapToDouble(l -> l.size() / PullTraffic.UNPACK_BYTES_PER_SECOND).sum();
   }
 
   private static List<String> createdResources(Stack stack) {
@@ -219,7 +224,12 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
   }
 
   double fetchSeconds() {
-    return compressedBytes / Math.min(networkBytesPerSecond, volumeBytesPerSecond);
+    return compressedBytes / fetchBytesPerSecond();
+  }
+
+  /** The downloads' bottleneck: the network or the volume they write to. */
+  private double fetchBytesPerSecond() {
+    return Math.min(networkBytesPerSecond, volumeBytesPerSecond);
   }
 
   /** What the snapshot stores was written during the pulls: blobs, unpacked layers, metadata. */
@@ -277,7 +287,7 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
             + " less its unpack (%s): in that order %.0f MB/s over the first %.1f s, of the %.0f MB/s network and volume"
             + " allow%n",
         String.join(", ", deadlines), busiestRate / 1e6, busiestUntil,
-        Math.min(networkBytesPerSecond, volumeBytesPerSecond) / 1e6);
+        fetchBytesPerSecond() / 1e6);
   }
 
   /** The pull step as the instance alone would take it: one delivery, then the pulls replayed at once. */
