@@ -82,7 +82,7 @@ class JanitorEndToEndTest {
   void removesWhatAKilledDevServersBuildLeftAndNothingElse() throws Exception {
     local = LocalCloud.start(TIME_SCALE);
     Cloud cloud = local.cloud();
-    cloud.applyFaults(new FaultConfig(null, List.of(), null, true, List.of(), null, false, List.of()));
+    cloud.applyFaults(new FaultConfig(null, List.of(), null, true, List.of(), null, false, List.of(), List.of()));
     startStuckBuild("orphan");
     local.replaceTemporal();
     String running = startStuckBuild("alive");
@@ -166,7 +166,7 @@ class JanitorEndToEndTest {
   void deletesAnOrphanedBuildVolumeAndLeavesAnUntaggedOneAndARunningBuildsAlone() throws Exception {
     local = LocalCloud.start(TIME_SCALE);
     Cloud cloud = local.cloud();
-    cloud.applyFaults(new FaultConfig(null, List.of(), null, true, List.of(), null, false, List.of()));
+    cloud.applyFaults(new FaultConfig(null, List.of(), null, true, List.of(), null, false, List.of(), List.of()));
     String running = startStuckBuild("alive");
     String aliveBuild = stackOf("alive").tags().get("precache:build-id");
     String orphan = leaveVolume(Map.of("precache:build-id", "b-0rphan", "precache:workflow-id",

@@ -299,6 +299,29 @@ class SimulatorSdkTest extends SdkOverHttpTest {
     }
 
     @Test
+    void aHeldCommandStaysPendingUntilTheFaultIsLifted() throws Exception {
+        String instanceId = createdInstance("build-9");
+        waitOnline(instanceId);
+        server.cloud().faults().holdCommandsCommented("^precache: verify");
+        String held = ssm.sendCommand(r -> r.documentName("AWS-RunShellScript").instanceIds(instanceId)
+                .comment("precache: verify content").parameters(Map.of("commands", List.of("echo held"))))
+                .command().commandId();
+        String other = ssm.sendCommand(r -> r.documentName("AWS-RunShellScript").instanceIds(instanceId)
+                .comment("precache: stop kubelet").parameters(Map.of("commands", List.of("echo other"))))
+                .command().commandId();
+        try (SsmWaiter waiter = SsmWaiter.builder().client(ssm).overrideConfiguration(FAST_WAIT).build()) {
+            waiter.waitUntilCommandExecuted(r -> r.commandId(other).instanceId(instanceId));
+            assertThat(ssm.getCommandInvocation(r -> r.commandId(held).instanceId(instanceId)).status())
+                    .isEqualTo(CommandInvocationStatus.PENDING);
+
+            server.cloud().faults().clear();
+            waiter.waitUntilCommandExecuted(r -> r.commandId(held).instanceId(instanceId));
+        }
+        assertThat(ssm.getCommandInvocation(r -> r.commandId(held).instanceId(instanceId)).standardOutputContent())
+                .isEqualTo("held\n");
+    }
+
+    @Test
     void stuckStoppingYieldsOnlyToForce() throws Exception {
         String instanceId = createdInstance("build-6");
         server.cloud().faults().instanceStuckStopping(true);

@@ -19,7 +19,11 @@ import java.util.List;
  * instanceStuckStopping: true
  * registryErrors:
  *   - {host: "docker\\.io", code: TOOMANYREQUESTS, rate: 1.0, retryAfterSeconds: 30}
+ * heldCommands: ["^precache: verify"]
  * </pre>
+ *
+ * {@code heldCommands} keeps the Run Command commands whose comment a pattern finds Pending, undelivered, until
+ * the fault is lifted: a test holds a build in a short step with it.
  */
 public record FaultConfig(
         Long seed,
@@ -29,7 +33,8 @@ public record FaultConfig(
         List<PullFailure> pullFailures,
         String snapshotError,
         Boolean instanceStuckStopping,
-        List<RegistryError> registryErrors) {
+        List<RegistryError> registryErrors,
+        List<String> heldCommands) {
 
     /** Fails {@code rate} of the calls to one operation ({@code *}: every operation) of one service with the error. */
     public record ErrorRule(String service, String operation, String error, double rate) {}
@@ -67,6 +72,6 @@ public record FaultConfig(
     }
 
     public static FaultConfig none() {
-        return new FaultConfig(null, List.of(), null, false, List.of(), null, false, List.of());
+        return new FaultConfig(null, List.of(), null, false, List.of(), null, false, List.of(), List.of());
     }
 }

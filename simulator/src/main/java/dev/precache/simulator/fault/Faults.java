@@ -16,6 +16,7 @@ public final class Faults {
     private final List<FaultConfig.ErrorRule> errors = new ArrayList<>();
     private final List<FaultConfig.PullFailure> pullFailures = new ArrayList<>();
     private final List<FaultConfig.RegistryError> registryErrors = new ArrayList<>();
+    private final List<Pattern> heldCommands = new ArrayList<>();
     private Random random = new Random(DEFAULT_SEED);
     private String stackRollback;
     private boolean instanceNeverOnline;
@@ -35,6 +36,9 @@ public final class Faults {
         if (config.registryErrors() != null) {
             registryErrors.addAll(config.registryErrors());
         }
+        if (config.heldCommands() != null) {
+            config.heldCommands().forEach(this::holdCommandsCommented);
+        }
         stackRollback = config.stackRollback();
         instanceNeverOnline = Boolean.TRUE.equals(config.instanceNeverOnline());
         snapshotError = config.snapshotError();
@@ -45,6 +49,7 @@ public final class Faults {
         errors.clear();
         pullFailures.clear();
         registryErrors.clear();
+        heldCommands.clear();
         random = new Random(DEFAULT_SEED);
         stackRollback = null;
         instanceNeverOnline = false;
@@ -58,6 +63,15 @@ public final class Faults {
 
     public synchronized void failPullsMatching(String pattern, String message) {
         pullFailures.add(new FaultConfig.PullFailure(pattern, message));
+    }
+
+    /** Keeps commands whose comment {@code pattern} finds undelivered until {@link #clear}. */
+    public synchronized void holdCommandsCommented(String pattern) {
+        heldCommands.add(Pattern.compile(pattern));
+    }
+
+    public synchronized boolean commandHeld(String comment) {
+        return heldCommands.stream().anyMatch(pattern -> pattern.matcher(comment).find());
     }
 
     public synchronized void rollbackStacks(String reason) {

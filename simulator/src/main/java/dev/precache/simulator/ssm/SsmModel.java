@@ -155,7 +155,7 @@ public final class SsmModel {
 
     private void scheduleDelivery(Invocation invocation, long at) {
         context.timeline().at(at, now -> {
-            if (!invocation.tryDeliver(now)) {
+            if (context.faults().commandHeld(invocation.command.comment) || !invocation.tryDeliver(now)) {
                 scheduleDelivery(invocation, now + DELIVERY_RETRY_MILLIS);
             }
         });
