@@ -26,6 +26,8 @@ final class Containerd {
   static final String STOP_KUBELET = SHELTIE + "systemctl stop kubelet";
   static final String REMOVE_ALL_IMAGES =
       SHELTIE + "sh -c '" + CTR + " images ls -q | xargs -r " + CTR + " images rm'";
+  /** Kubelet stopped first, so it neither garbage-collects nor pulls while the images are removed. */
+  static final String STOP_KUBELET_AND_REMOVE_ALL_IMAGES = STOP_KUBELET + " && " + REMOVE_ALL_IMAGES;
   static final String LIST_IMAGES = SHELTIE + CTR + " images ls";
   static final String LIST_IMAGE_NAMES = LIST_IMAGES + " -q";
   static final String LIST_CONTENT = SHELTIE + CTR + " content ls";

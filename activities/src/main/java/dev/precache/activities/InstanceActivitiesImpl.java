@@ -104,6 +104,13 @@ public final class InstanceActivitiesImpl implements InstanceActivities {
   }
 
   @Override
+  public void stopKubeletAndRemoveImages(String region, String instanceId) {
+    // Once, as removeCachedImages: a twin still running when the pulls begin could remove what they pulled.
+    runShort(region, instanceId, "stop kubelet and remove cached images", Containerd.STOP_KUBELET_AND_REMOVE_ALL_IMAGES,
+        Repeats.ONCE);
+  }
+
+  @Override
   public PreparedVolume keepOnlyImages(KeepSpec spec) {
     String region = spec.region();
     String instanceId = spec.instanceId();

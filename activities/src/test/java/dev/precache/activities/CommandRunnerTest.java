@@ -138,6 +138,26 @@ class CommandRunnerTest {
   }
 
   @Test
+  void kubeletIsStoppedAndTheImagesRemovedByOneCommandSentOnce() {
+    String step = "stop kubelet and remove cached images";
+    when(ssm.sendCommand(any(SendCommandRequest.class))).thenThrow(ssmError(500, "InternalServerError"));
+    when(ssm.listCommands(any(ListCommandsRequest.class)))
+        .thenReturn(noCommands()) // before sending
+        .thenReturn(commandsPage(null, listed("cmd-1", step, Instant.now()))); // after the failed send
+    whenInvoked(invocation(step, SUCCESS));
+
+    activities.stopKubeletAndRemoveImages(REGION, INSTANCE);
+
+    ArgumentCaptor<SendCommandRequest> sent = ArgumentCaptor.forClass(SendCommandRequest.class);
+    verify(ssm, times(1)).sendCommand(sent.capture());
+    assertThat(sent.getValue().comment()).isEqualTo("precache: " + step);
+    assertThat(sent.getValue().parameters().get("commands")).containsExactly(
+        "apiclient exec admin sheltie systemctl stop kubelet && apiclient exec admin sheltie sh -c"
+            + " 'ctr -a /run/containerd/containerd.sock -n k8s.io images ls -q"
+            + " | xargs -r ctr -a /run/containerd/containerd.sock -n k8s.io images rm'");
+  }
+
+  @Test
   void aHarmlessCommandIsSentAgainAfterAServerErrorWithoutLookingForTheFirst() {
     when(ssm.sendCommand(any(SendCommandRequest.class))).thenThrow(ssmError(500, "InternalServerError"))
         .thenReturn(sent("cmd-2"));

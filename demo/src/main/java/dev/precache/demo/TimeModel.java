@@ -52,11 +52,11 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
   record ImageFetch(String image, long bytes, double unpackSeconds) {}
 
   /**
-   * Commands per step: stop kubelet and remove images (an incremental build: list the images, then remove the
-   * unwanted ones, list the layers present and measure the volume, as one); images, content and the volume's use,
-   * as one.
+   * Commands per step: stop kubelet and remove images, as one (an incremental build: stop kubelet; list the images;
+   * then remove the unwanted ones, list the layers present and measure the volume, as one); images, content and the
+   * volume's use, as one.
    */
-  private static final int PREPARE_COMMANDS = 2;
+  private static final int PREPARE_COMMANDS = 1;
   private static final int INCREMENTAL_PREPARE_COMMANDS = 3;
   private static final int VERIFY_COMMANDS = 1;
 

@@ -28,6 +28,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -84,7 +86,7 @@ class ChaosSuiteTest {
       BuildStep.RESOLVE_IMAGES, Set.of("ResolveImages", "FindLatestSnapshot"),
       BuildStep.DEPLOY_STACK, Set.of("DeployStack"),
       BuildStep.AWAIT_SSM, Set.of("AwaitSsmOnline"),
-      BuildStep.PREPARE_CONTAINERD, Set.of("StopKubelet", "RemoveCachedImages"),
+      BuildStep.PREPARE_CONTAINERD, Set.of("StopKubeletAndRemoveImages"),
       BuildStep.PULL_IMAGES, Set.of("PullImage"),
       BuildStep.VERIFY_IMAGES, Set.of("VerifyResolvedImages"),
       BuildStep.STOP_INSTANCE, Set.of("StopInstance"),
@@ -92,23 +94,35 @@ class ChaosSuiteTest {
       // The stack's deletion starts during the snapshot and is over by now: the output parameter is what is left.
       BuildStep.CLEANUP, Set.of("PublishSnapshotId"));
 
-  /** A call throttled (every time) to hold a build in a step, until {@link #release}. */
-  private record Hold(String service, String operation) {
+  /** What holds a build in a step until {@link #release}: a call throttled every time, or a command held Pending. */
+  private record Hold(String description, Consumer<Faults> apply) {
+    static Hold throttled(String service, String operation) {
+      return new Hold(service + " " + operation + " throttled",
+          faults -> faults.addError(service, operation, "ThrottlingException", 1.0));
+    }
+
+    static Hold commandPending(String step) {
+      return new Hold("\"" + step + "\" command held Pending",
+          faults -> faults.holdCommandsCommented("^precache: " + Pattern.quote(step)));
+    }
+
     @Override
     public String toString() {
-      return service + " " + operation + " throttled";
+      return description;
     }
   }
 
   /**
-   * Steps that can pass between two looks at the server (SSM comes online 1 simulated second after the stack; the
-   * output parameter is one call) are held there by throttling the call that ends them, from the build's start
-   * until the kill or cancel has landed: the step's activity rides out the throttling (or the AWS SDK retries it),
-   * so the kill lands in it. No earlier step makes that call.
+   * Steps that can pass between two looks at the server (SSM comes online 1 simulated second after the stack;
+   * preparing containerd and verifying are one short command each; the output parameter is one call) are held there from the build's start until the
+   * kill or cancel has landed: by throttling the call that ends them (the step's activity rides out the throttling,
+   * or the AWS SDK retries it) or by keeping the step's command Pending. No earlier step makes that call or command.
    */
   private static final Map<BuildStep, Hold> HOLDS = Map.of(
-      BuildStep.AWAIT_SSM, new Hold("ssm", "DescribeInstanceInformation"),
-      BuildStep.CLEANUP, new Hold("ssm", "PutParameter"));
+      BuildStep.AWAIT_SSM, Hold.throttled("ssm", "DescribeInstanceInformation"),
+      BuildStep.PREPARE_CONTAINERD, Hold.commandPending("stop kubelet and remove cached images"),
+      BuildStep.VERIFY_IMAGES, Hold.commandPending("verify content and measure the volume"),
+      BuildStep.CLEANUP, Hold.throttled("ssm", "PutParameter"));
 
   private static final AtomicInteger builds = new AtomicInteger();
   private final List<String> started = new ArrayList<>();
@@ -372,7 +386,7 @@ class ChaosSuiteTest {
   private static void hold(SimulatedAws aws, BuildStep step) {
     Hold hold = HOLDS.get(step);
     if (hold != null) {
-      aws.cloud().faults().addError(hold.service(), hold.operation(), "ThrottlingException", 1.0);
+      hold.apply().accept(aws.cloud().faults());
     }
   }
 

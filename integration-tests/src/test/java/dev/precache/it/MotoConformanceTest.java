@@ -221,13 +221,15 @@ class MotoConformanceTest {
 
   @Test
   void runCommandSendsTheScriptAndWaitsForSuccess() {
-    instance().stopKubelet(REGION, instanceId);
+    instance().stopKubeletAndRemoveImages(REGION, instanceId);
 
     Command sent = lastCommand();
     assertThat(sent.documentName()).isEqualTo("AWS-RunShellScript");
-    assertThat(sent.comment()).isEqualTo("precache: stop kubelet");
+    assertThat(sent.comment()).isEqualTo("precache: stop kubelet and remove cached images");
     assertThat(sent.instanceIds()).containsExactly(instanceId);
-    assertThat(sent.parameters()).containsEntry("commands", List.of("apiclient exec admin sheltie systemctl stop kubelet"));
+    assertThat(sent.parameters()).containsEntry("commands", List.of("apiclient exec admin sheltie systemctl stop kubelet"
+        + " && apiclient exec admin sheltie sh -c 'ctr -a /run/containerd/containerd.sock -n k8s.io images ls -q"
+        + " | xargs -r ctr -a /run/containerd/containerd.sock -n k8s.io images rm'"));
   }
 
   @Test

@@ -17,6 +17,12 @@ public interface InstanceActivities {
   void removeCachedImages(String region, String instanceId);
 
   /**
+   * {@link #stopKubelet} then {@link #removeCachedImages} in one command: one SSM round trip (delivery and polls)
+   * instead of two. A new build's step 4; the two alone stay for an incremental build and builds begun before.
+   */
+  void stopKubeletAndRemoveImages(String region, String instanceId);
+
+  /**
    * Pulls one image for one platform into containerd's {@code k8s.io} namespace. Registry credentials (ECR)
    * are fetched inside the activity and never returned, logged or passed in. A retry of a pull whose command
    * is still running waits for that command instead of sending a second one.

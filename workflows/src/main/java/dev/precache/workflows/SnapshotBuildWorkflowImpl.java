@@ -61,6 +61,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   static final String PULL_SCHEDULE = "pull-schedule";
   /** The change that launches build instances with the region's builder stack's instance profile. */
   static final String BUILDER_STACK = "builder-stack";
+  /** The change that stops kubelet and removes the cached images in one command (a build that is not incremental). */
+  static final String ONE_PREPARE_COMMAND = "one-prepare-command";
 
   private BuildStep step;
   private ImagePulls pulls;
@@ -179,10 +181,14 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
         instance(BuildTimeouts.AWAIT_SSM, "wait for SSM on " + instanceId).awaitSsmOnline(region, instanceId));
 
     step(BuildStep.PREPARE_CONTAINERD, () -> {
-      instance(BuildTimeouts.RUN_COMMAND, "stop kubelet on " + instanceId).stopKubelet(region, instanceId);
       if (incremental != null) {
+        instance(BuildTimeouts.RUN_COMMAND, "stop kubelet on " + instanceId).stopKubelet(region, instanceId);
         incremental.prepare(region, instanceId, BuildTimeouts.RUN_COMMAND);
+      } else if (Workflow.getVersion(ONE_PREPARE_COMMAND, Workflow.DEFAULT_VERSION, 1) >= 1) {
+        instance(BuildTimeouts.RUN_COMMAND, "stop kubelet and remove cached images on " + instanceId)
+            .stopKubeletAndRemoveImages(region, instanceId);
       } else {
+        instance(BuildTimeouts.RUN_COMMAND, "stop kubelet on " + instanceId).stopKubelet(region, instanceId);
         instance(BuildTimeouts.RUN_COMMAND, "remove cached images on " + instanceId).removeCachedImages(region, instanceId);
       }
     });

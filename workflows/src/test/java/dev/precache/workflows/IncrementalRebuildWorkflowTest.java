@@ -99,7 +99,8 @@ class IncrementalRebuildWorkflowTest {
       assertThat(spec.keep()).containsExactly("docker.io/library/busybox:latest", NGINX);
       assertThat(spec.layerDigests()).hasSize(3);
     });
-    verify(cloud.instance, never()).removeCachedImages(any(), any());
+    verify(cloud.instance).stopKubelet(FakeCloud.REGION, FakeCloud.INSTANCE_ID);
+    verify(cloud.instance, never()).stopKubeletAndRemoveImages(any(), any());
     // containerd skips the layers it has: every image × platform is still pulled by tag, and verified.
     verify(cloud.instance, times(2)).pullImage(any());
     assertThat(snapshots).singleElement().satisfies(spec -> assertThat(spec.tags())
@@ -128,7 +129,7 @@ class IncrementalRebuildWorkflowTest {
     assertThat(stacks).extracting(StackSpec::dataSnapshotId).containsExactly(null, null);
     assertThat(oneOff.incremental()).isNull();
     assertThat(scratch.incremental()).isNull();
-    verify(cloud.instance, times(2)).removeCachedImages(eq(FakeCloud.REGION), eq(FakeCloud.INSTANCE_ID));
+    verify(cloud.instance, times(2)).stopKubeletAndRemoveImages(eq(FakeCloud.REGION), eq(FakeCloud.INSTANCE_ID));
     verify(cloud.instance, never()).keepOnlyImages(any());
     assertThat(snapshots).allSatisfy(spec -> assertThat(spec.tags()).doesNotContainKey(IncrementalRebuild.PARENT_TAG));
   }

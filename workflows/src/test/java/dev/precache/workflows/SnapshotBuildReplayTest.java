@@ -90,6 +90,8 @@ class SnapshotBuildReplayTest {
   private static final String PULL_PROGRESS_HISTORY = "histories/happy-path-pull-progress.json";
   /** Since parallel pulls go client-side, {@code ctr images pull --local} ({@code client-side-pulls} version 1). */
   private static final String CLIENT_SIDE_PULLS_HISTORY = "histories/happy-path-client-side-pulls.json";
+  /** Since step 4 stops kubelet and removes the cached images in one command ({@code one-prepare-command} version 1). */
+  private static final String ONE_PREPARE_COMMAND_HISTORY = "histories/happy-path-one-prepare-command.json";
 
   @RegisterExtension
   final TestWorkflowExtension testWorkflow = FakeCloud.extension();
@@ -182,6 +184,49 @@ class SnapshotBuildReplayTest {
 
     String history = client.fetchHistory("happy-path-client-side-pulls").toJson(true);
     Files.writeString(Path.of("src/test/resources", CLIENT_SIDE_PULLS_HISTORY), history);
+  }
+
+  @Test
+  void replaysABuildThatPreparedContainerdInOneCommand() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(ONE_PREPARE_COMMAND_HISTORY, SnapshotBuildWorkflowImpl.class);
+    assertThat(changeIds(ONE_PREPARE_COMMAND_HISTORY)).contains(SnapshotBuildWorkflowImpl.ONE_PREPARE_COMMAND);
+    assertThat(scheduledActivities(ONE_PREPARE_COMMAND_HISTORY))
+        .containsOnlyOnce("StopKubeletAndRemoveImages")
+        .doesNotContain("StopKubelet", "RemoveCachedImages");
+    // A build recorded before the change replays its two commands.
+    assertThat(scheduledActivities(CLIENT_SIDE_PULLS_HISTORY))
+        .containsOnlyOnce("StopKubelet", "RemoveCachedImages")
+        .doesNotContain("StopKubeletAndRemoveImages");
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "precache.recordHistory", matches = "true")
+  void recordTheHappyPathThatPreparesContainerdInOneCommand(TestWorkflowEnvironment env, WorkflowClient client,
+      Worker worker) throws IOException {
+    new FakeCloud().register(worker);
+    env.start();
+    FakeCloud.newBuild(client, worker, "happy-path-one-prepare-command").build(FakeCloud.request());
+
+    String history = client.fetchHistory("happy-path-one-prepare-command").toJson(true);
+    Files.writeString(Path.of("src/test/resources", ONE_PREPARE_COMMAND_HISTORY), history);
+  }
+
+  private static List<String> changeIds(String resource) throws IOException {
+    return history(resource).getEvents().stream().filter(HistoryEvent::hasMarkerRecordedEventAttributes)
+        .map(event -> DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(0,
+            Optional.of(event.getMarkerRecordedEventAttributes().getDetailsMap().get("changeId")), String.class,
+            String.class))
+        .toList();
+  }
+
+  private static List<String> scheduledActivities(String resource) throws IOException {
+    return history(resource).getEvents().stream().filter(HistoryEvent::hasActivityTaskScheduledEventAttributes)
+        .map(event -> event.getActivityTaskScheduledEventAttributes().getActivityType().getName())
+        .toList();
+  }
+
+  private static WorkflowExecutionHistory history(String resource) throws IOException {
+    return WorkflowExecutionHistory.fromJson(Files.readString(Path.of("src/test/resources", resource)));
   }
 
   @Test

@@ -72,8 +72,7 @@ class SnapshotBuildWorkflowTest {
     steps.verify(cloud.snapshots).findLatestSnapshot(FakeCloud.REGION, "gpu-models");
     steps.verify(cloud.stack).deployStack(argThat(spec -> spec.request().volumeSizeGiB() == 10));
     steps.verify(cloud.instance).awaitSsmOnline(FakeCloud.REGION, FakeCloud.INSTANCE_ID);
-    steps.verify(cloud.instance).stopKubelet(FakeCloud.REGION, FakeCloud.INSTANCE_ID);
-    steps.verify(cloud.instance).removeCachedImages(FakeCloud.REGION, FakeCloud.INSTANCE_ID);
+    steps.verify(cloud.instance).stopKubeletAndRemoveImages(FakeCloud.REGION, FakeCloud.INSTANCE_ID);
     steps.verify(cloud.instance, times(4)).pullImage(any());
     steps.verify(cloud.instance).verifyResolvedImages(any());
     steps.verify(cloud.instance).stopInstance(FakeCloud.REGION, FakeCloud.INSTANCE_ID);
@@ -141,8 +140,8 @@ class SnapshotBuildWorkflowTest {
     return Stream.of(
         failing("deployStack", 2, c -> doThrow(permanent()).when(c.stack).deployStack(any())),
         failing("awaitSsmOnline", 3, c -> doThrow(permanent()).when(c.instance).awaitSsmOnline(any(), any())),
-        failing("stopKubelet", 4, c -> doThrow(permanent()).when(c.instance).stopKubelet(any(), any())),
-        failing("removeCachedImages", 4, c -> doThrow(permanent()).when(c.instance).removeCachedImages(any(), any())),
+        failing("stopKubeletAndRemoveImages", 4,
+            c -> doThrow(permanent()).when(c.instance).stopKubeletAndRemoveImages(any(), any())),
         failing("pullImage", 5, c -> doThrow(permanent()).when(c.instance).pullImage(any())),
         failing("verifyResolvedImages", 6, c -> doThrow(permanent()).when(c.instance).verifyResolvedImages(any())),
         failing("stopInstance", 7, c -> doThrow(permanent()).when(c.instance).stopInstance(any(), any())),
