@@ -62,7 +62,10 @@ class ChaosSuiteTest {
 
   /** CrashRecoveryTest's scale: the shortest activity of a build of {@link #LLAMA} runs for a few hundred ms. */
   private static final double TIME_SCALE = 0.02;
-  /** StormBenchmark's scale and images (bench/api-storm): small builds, many calls. */
+  /**
+   * StormBenchmark's images (bench/api-storm): small builds, many calls. A fifth of its time scale, to be quick: the
+   * suite asserts the builds complete and leave nothing; the bench measures how fast.
+   */
   private static final double STORM_TIME_SCALE = 0.01;
   private static final List<String> STORM_IMAGES =
       List.of("docker.io/library/busybox:latest", "docker.io/library/nginx:1.27");
