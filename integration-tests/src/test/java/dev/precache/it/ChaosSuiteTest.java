@@ -117,9 +117,10 @@ class ChaosSuiteTest {
 
   /**
    * Steps that can pass between two looks at the server (SSM comes online 1 simulated second after the stack;
-   * preparing containerd and verifying are one short command each; the output parameter is one call) are held there from the build's start until the
-   * kill or cancel has landed: by throttling the call that ends them (the step's activity rides out the throttling,
-   * or the AWS SDK retries it) or by keeping the step's command Pending. No earlier step makes that call or command.
+   * preparing containerd and verifying are one short command each; the output parameter is one call) are held there
+   * from the build's start until the kill or cancel has landed: by throttling the call that ends them (the step's
+   * activity rides out the throttling, or the AWS SDK retries it) or by keeping the step's command Pending. No earlier
+   * step makes that call or command.
    */
   private static final Map<BuildStep, Hold> HOLDS = Map.of(
       BuildStep.AWAIT_SSM, Hold.throttled("ssm", "DescribeInstanceInformation"),
