@@ -136,42 +136,26 @@ class SnapshotBuildReplayTest {
   @Test
   void replaysABuildWhosePullsWereHandedTheirLayers() throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(PULL_PROGRESS_HISTORY, SnapshotBuildWorkflowImpl.class);
-    WorkflowExecutionHistory history = WorkflowExecutionHistory.fromJson(
-        Files.readString(Path.of("src/test/resources", PULL_PROGRESS_HISTORY)));
-    assertThat(history.getEvents().stream().filter(HistoryEvent::hasMarkerRecordedEventAttributes)
-        .map(event -> DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(0,
-            Optional.of(event.getMarkerRecordedEventAttributes().getDetailsMap().get("changeId")), String.class,
-            String.class)))
-        .contains(ImagePulls.PULL_PROGRESS);
+    assertThat(changeIds(PULL_PROGRESS_HISTORY)).contains(ImagePulls.PULL_PROGRESS);
   }
 
   @Test
   void replaysABuildWhoseParallelPullsWentClientSide() throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(CLIENT_SIDE_PULLS_HISTORY, SnapshotBuildWorkflowImpl.class);
-    WorkflowExecutionHistory history = WorkflowExecutionHistory.fromJson(
-        Files.readString(Path.of("src/test/resources", CLIENT_SIDE_PULLS_HISTORY)));
-    assertThat(history.getEvents().stream().filter(HistoryEvent::hasMarkerRecordedEventAttributes)
-        .map(event -> DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(0,
-            Optional.of(event.getMarkerRecordedEventAttributes().getDetailsMap().get("changeId")), String.class,
-            String.class)))
-        .contains(ImagePulls.CLIENT_SIDE_PULLS);
-    List<InstanceActivities.PullSpec> pulls = history.getEvents().stream()
+    assertThat(changeIds(CLIENT_SIDE_PULLS_HISTORY)).contains(ImagePulls.CLIENT_SIDE_PULLS);
+    assertThat(pullSpecs(CLIENT_SIDE_PULLS_HISTORY)).hasSize(4).allMatch(InstanceActivities.PullSpec::clientSide);
+    // An older build's pulls, recorded without the field, read as through the transfer service.
+    assertThat(pullSpecs(PULL_PROGRESS_HISTORY)).isNotEmpty().noneMatch(InstanceActivities.PullSpec::clientSide);
+  }
+
+  private static List<InstanceActivities.PullSpec> pullSpecs(String resource) throws IOException {
+    return history(resource).getEvents().stream()
         .filter(HistoryEvent::hasActivityTaskScheduledEventAttributes)
         .map(HistoryEvent::getActivityTaskScheduledEventAttributes)
         .filter(scheduled -> scheduled.getActivityType().getName().equals("PullImage"))
         .map(scheduled -> DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(0, Optional.of(scheduled.getInput()),
             InstanceActivities.PullSpec.class, InstanceActivities.PullSpec.class))
         .toList();
-    assertThat(pulls).hasSize(4).allMatch(InstanceActivities.PullSpec::clientSide);
-    // An older build's pulls, recorded without the field, read as through the transfer service.
-    WorkflowExecutionHistory older = WorkflowExecutionHistory.fromJson(
-        Files.readString(Path.of("src/test/resources", PULL_PROGRESS_HISTORY)));
-    assertThat(older.getEvents().stream().filter(HistoryEvent::hasActivityTaskScheduledEventAttributes)
-        .map(HistoryEvent::getActivityTaskScheduledEventAttributes)
-        .filter(scheduled -> scheduled.getActivityType().getName().equals("PullImage"))
-        .map(scheduled -> DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(0, Optional.of(scheduled.getInput()),
-            InstanceActivities.PullSpec.class, InstanceActivities.PullSpec.class)))
-        .isNotEmpty().noneMatch(InstanceActivities.PullSpec::clientSide);
   }
 
   @Test
