@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.precache.simulator.Cloud;
 import dev.precache.simulator.RequestLog.Call;
+import dev.precache.simulator.cloudformation.Stack;
 import dev.precache.simulator.fault.Faults;
 import dev.precache.workflows.BuildResult;
+import dev.precache.workflows.BuilderActivities;
 import dev.precache.workflows.BuildStep;
 import dev.precache.workflows.BuildTimeouts;
 import io.temporal.api.enums.v1.EventType;
@@ -237,6 +239,10 @@ class ChaosSuiteTest {
           InProcessWorker worker = InProcessWorker.started(temporal, aws)) {
         Cloud cloud = aws.cloud();
         if (createStackThrottled) {
+          // Item 0's race is the build stack's: the shared builder stack, made first as `precache setup` makes it,
+          // is not fenced, since a late creation of it is what the next build would make anyway.
+          Cli.Run setup = new Cli(temporal.client()).run("setup", "-r", REGION);
+          assertThat(setup.exitCode()).as("%s", setup).isZero();
           cloud.faults().addError("cloudformation", "CreateStack", "Throttling", 1.0);
         } else {
           hold(aws, step);
@@ -270,7 +276,8 @@ class ChaosSuiteTest {
           cloud.faults().clear();
           Thread.sleep(LONGER_THAN_SDK_BACKOFF.toMillis());
           assertThat(createStackCalls(cloud)).as("CreateStack calls after the build closed").hasSize(callsWhenClosed);
-          assertThat(cloud.allStacks()).as("stacks ever created, deleted ones included").isEmpty();
+          assertThat(cloud.allStacks()).as("stacks ever created, deleted ones included")
+              .extracting(Stack::name).containsExactly(BuilderActivities.STACK_NAME);
         }
         if (tooLate) {
           assertThat(step).as("where a cancel can be too late").isEqualTo(BuildStep.CLEANUP);
@@ -465,8 +472,10 @@ class ChaosSuiteTest {
     return temporal.client().fetchHistory(workflowId).getEvents().stream().map(HistoryEvent::getEventType).toList();
   }
 
+  /** The build stacks' CreateStack calls: the builder stack's are left out. */
   private static List<Call> createStackCalls(Cloud cloud) {
-    return cloud.requests().calls("cloudformation", "CreateStack");
+    return cloud.requests().calls("cloudformation", "CreateStack").stream()
+        .filter(call -> !BuilderActivities.STACK_NAME.equals(call.parameters().get("StackName"))).toList();
   }
 
   private static void awaitUntil(String what, BooleanSupplier condition)
