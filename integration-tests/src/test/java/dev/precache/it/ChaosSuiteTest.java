@@ -238,10 +238,11 @@ class ChaosSuiteTest {
       try (SimulatedAws aws = SimulatedAws.started(TIME_SCALE);
           InProcessWorker worker = InProcessWorker.started(temporal, aws)) {
         Cloud cloud = aws.cloud();
+        Cli cli = new Cli(temporal.client());
         if (createStackThrottled) {
           // Item 0's race is the build stack's: the shared builder stack, made first as `precache setup` makes it,
           // is not fenced, since a late creation of it is what the next build would make anyway.
-          Cli.Run setup = new Cli(temporal.client()).run("setup", "-r", REGION);
+          Cli.Run setup = cli.run("setup", "-r", REGION);
           assertThat(setup.exitCode()).as("%s", setup).isZero();
           cloud.faults().addError("cloudformation", "CreateStack", "Throttling", 1.0);
         } else {
@@ -256,7 +257,6 @@ class ChaosSuiteTest {
         } else {
           where = "in " + awaitStep(workflowId, step).getActivityType().getName() + held(step);
         }
-        Cli cli = new Cli(temporal.client());
         Cli.Run cancel = cli.run("cancel", workflowId);
         assertThat(cancel.exitCode()).as("%s", cancel).isZero();
         if (!createStackThrottled) {
