@@ -1,5 +1,6 @@
 package dev.precache.it;
 
+import dev.precache.worker.LoopbackPorts;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -30,9 +31,9 @@ final class CraneRegistry implements BeforeAllCallback, AfterAllCallback {
   public void beforeAll(ExtensionContext context) throws Exception {
     crane = RequiredTool.onPathOr("crane", List.of());
     work = BuildDirectory.newDirectory("crane-registry-");
-    port = LoopbackPort.free();
+    port = LoopbackPorts.reserve();
     process = ChildProcess.start("crane registry",
-        List.of(crane.toString(), "registry", "serve", "--address", LoopbackPort.HOST + ":" + port), Map.of(),
+        List.of(crane.toString(), "registry", "serve", "--address", LoopbackPorts.HOST + ":" + port), Map.of(),
         work.resolve("registry.log"));
     awaitReady();
   }
@@ -50,7 +51,7 @@ final class CraneRegistry implements BeforeAllCallback, AfterAllCallback {
   }
 
   String host() {
-    return LoopbackPort.HOST + ":" + port;
+    return LoopbackPorts.HOST + ":" + port;
   }
 
   /** A gzipped tar layer of one file with {@code content}. */

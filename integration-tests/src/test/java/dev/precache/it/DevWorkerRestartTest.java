@@ -2,6 +2,7 @@ package dev.precache.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.precache.worker.LoopbackPorts;
 import dev.precache.workflows.BuildResult;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
@@ -31,9 +32,9 @@ class DevWorkerRestartTest {
   void aBuildStartedOnWorkerDevSurvivesAStopAndRestartOfTheWorker() throws Exception {
     Path temporalCli = TemporalDevServer.binary();
     Path data = BuildDirectory.newDirectory("dev-worker-");
-    int port = LoopbackPort.free();
+    int port = LoopbackPorts.reserve();
     WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder().setTarget(LoopbackPort.HOST + ":" + port).build());
+        WorkflowServiceStubsOptions.newBuilder().setTarget(LoopbackPorts.HOST + ":" + port).build());
     WorkflowClient client = WorkflowClient.newInstance(stubs,
         WorkflowClientOptions.newBuilder().setNamespace(TemporalDevServer.NAMESPACE).build());
     try {
@@ -65,7 +66,7 @@ class DevWorkerRestartTest {
   }
 
   private static boolean listening(int port) {
-    try (Socket socket = new Socket(LoopbackPort.HOST, port)) {
+    try (Socket socket = new Socket(LoopbackPorts.HOST, port)) {
       return true;
     } catch (IOException refused) {
       return false;

@@ -1,5 +1,6 @@
 package dev.precache.it;
 
+import dev.precache.worker.LoopbackPorts;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -57,10 +58,10 @@ final class KubeApiServer implements BeforeAllCallback, AfterAllCallback {
         "pkg/apis/crds/karpenter.k8s.aws_ec2nodeclasses.yaml");
     Path dir = BuildDirectory.newDirectory("kube-apiserver-");
 
-    int etcdPort = LoopbackPort.free();
-    int peerPort = LoopbackPort.free();
-    String etcdUrl = "http://" + LoopbackPort.HOST + ":" + etcdPort;
-    String peerUrl = "http://" + LoopbackPort.HOST + ":" + peerPort;
+    int etcdPort = LoopbackPorts.reserve();
+    int peerPort = LoopbackPorts.reserve();
+    String etcdUrl = "http://" + LoopbackPorts.HOST + ":" + etcdPort;
+    String peerUrl = "http://" + LoopbackPorts.HOST + ":" + peerPort;
     etcd = ChildProcess.start("etcd", List.of(etcdBinary.toString(), "--name", "precache-test",
         "--data-dir", dir.resolve("etcd").toString(),
         "--listen-client-urls", etcdUrl, "--advertise-client-urls", etcdUrl,
@@ -74,10 +75,10 @@ final class KubeApiServer implements BeforeAllCallback, AfterAllCallback {
     Path serviceAccountKey = dir.resolve("service-account.key");
     Files.writeString(serviceAccountKey, rsaPrivateKeyPem());
     Path certDir = dir.resolve("certs");
-    int port = LoopbackPort.free();
+    int port = LoopbackPorts.reserve();
     apiServer = ChildProcess.start("kube-apiserver", List.of(apiServerBinary.toString(),
         "--etcd-servers", etcdUrl,
-        "--bind-address", LoopbackPort.HOST, "--advertise-address", LoopbackPort.HOST,
+        "--bind-address", LoopbackPorts.HOST, "--advertise-address", LoopbackPorts.HOST,
         "--secure-port", String.valueOf(port), "--cert-dir", certDir.toString(),
         "--token-auth-file", dir.resolve("tokens.csv").toString(),
         "--authorization-mode", "RBAC",
@@ -87,7 +88,7 @@ final class KubeApiServer implements BeforeAllCallback, AfterAllCallback {
         "--service-cluster-ip-range", "10.96.0.0/24",
         "--enable-priority-and-fairness=false"), Map.of(), dir.resolve("kube-apiserver.log"));
 
-    String server = "https://" + LoopbackPort.HOST + ":" + port;
+    String server = "https://" + LoopbackPorts.HOST + ":" + port;
     kubeconfig = dir.resolve("kubeconfig");
     Files.writeString(kubeconfig, """
         apiVersion: v1

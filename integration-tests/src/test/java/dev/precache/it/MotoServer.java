@@ -1,5 +1,6 @@
 package dev.precache.it;
 
+import dev.precache.worker.LoopbackPorts;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +27,7 @@ final class MotoServer implements BeforeAllCallback, AfterAllCallback {
   @Override
   public void beforeAll(ExtensionContext context) throws InterruptedException {
     Path motoServer = RequiredTool.onPathOr("moto_server", List.of());
-    port = LoopbackPort.free();
+    port = LoopbackPorts.reserve();
     Path log = BuildDirectory.newDirectory("moto-").resolve("moto.log");
     // Static dummy credentials and no metadata service: without them moto itself reaches for 169.254.169.254.
     Map<String, String> environment = Map.of(
@@ -35,7 +36,7 @@ final class MotoServer implements BeforeAllCallback, AfterAllCallback {
         "AWS_DEFAULT_REGION", REGION,
         "AWS_EC2_METADATA_DISABLED", "true");
     process = ChildProcess.start("moto_server",
-        List.of(motoServer.toString(), "-H", LoopbackPort.HOST, "-p", String.valueOf(port)), environment, log);
+        List.of(motoServer.toString(), "-H", LoopbackPorts.HOST, "-p", String.valueOf(port)), environment, log);
     awaitReady();
   }
 
@@ -47,7 +48,7 @@ final class MotoServer implements BeforeAllCallback, AfterAllCallback {
   }
 
   URI endpoint() {
-    return URI.create("http://" + LoopbackPort.HOST + ":" + port);
+    return URI.create("http://" + LoopbackPorts.HOST + ":" + port);
   }
 
   private void awaitReady() throws InterruptedException {

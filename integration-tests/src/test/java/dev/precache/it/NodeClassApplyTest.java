@@ -3,6 +3,7 @@ package dev.precache.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.InstanceOfAssertFactories.MAP;
 
+import dev.precache.worker.LoopbackPorts;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -129,7 +130,7 @@ class NodeClassApplyTest {
   @Test
   void aConfiguredTemporalServerThatIsDownIsAWarningAndTheClassIsStillApplied() {
     Resource<GenericKubernetesResource> down = createClass("down", List.of(OS_VOLUME));
-    String nobody = LoopbackPort.HOST + ":" + LoopbackPort.free();
+    String nobody = LoopbackPorts.HOST + ":" + LoopbackPorts.reserve();
 
     Cli.Run run = Cli.runAsInstalled("nodeclass", "--apply", "down", "--snapshot-id", SNAPSHOT, "-r", "us-west-2",
         "--kubeconfig", KUBE.kubeconfig().toString(), "--context", KubeApiServer.CONTEXT, "--address", nobody);

@@ -9,6 +9,7 @@ import dev.precache.activities.AwsClients;
 import dev.precache.activities.DockerConfig;
 import dev.precache.activities.RegistryActivitiesImpl;
 import dev.precache.activities.RegistryEndpoints;
+import dev.precache.worker.LoopbackPorts;
 import dev.precache.workflows.BuildFailures;
 import dev.precache.workflows.RegistryActivities;
 import dev.precache.workflows.RegistryActivities.ResolveSpec;
@@ -163,7 +164,7 @@ class RegistryResolveTest {
     env.close();
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(new RegistryActivitiesImpl(aws,
-        RegistryEndpoints.of(Map.of(HOST, URI.create("http://127.0.0.1:" + LoopbackPort.free()))),
+        RegistryEndpoints.of(Map.of(HOST, URI.create("http://127.0.0.1:" + LoopbackPorts.reserve()))),
         DockerConfig.empty()));
     RegistryActivities unreachable = env.newActivityStub(RegistryActivities.class, ActivityOptions.newBuilder()
         .setStartToCloseTimeout(Duration.ofSeconds(30))

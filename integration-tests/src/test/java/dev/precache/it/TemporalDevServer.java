@@ -1,5 +1,6 @@
 package dev.precache.it;
 
+import dev.precache.worker.LoopbackPorts;
 import dev.precache.workflows.BuildSearchAttributes;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.IndexedValueType;
@@ -52,8 +53,8 @@ final class TemporalDevServer implements BeforeAllCallback, AfterAllCallback {
   public void beforeAll(ExtensionContext context) throws Exception {
     binary = binary();
     dataDirectory = BuildDirectory.newDirectory("temporal-");
-    port = LoopbackPort.free();
-    uiPort = LoopbackPort.free();
+    port = LoopbackPorts.reserve();
+    uiPort = LoopbackPorts.reserve();
     stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(target()).build());
     client = WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder().setNamespace(NAMESPACE).build());
     start();
@@ -77,11 +78,11 @@ final class TemporalDevServer implements BeforeAllCallback, AfterAllCallback {
 
   /** gRPC frontend, as {@code host:port}. */
   String target() {
-    return LoopbackPort.HOST + ":" + port;
+    return LoopbackPorts.HOST + ":" + port;
   }
 
   URI uiUrl() {
-    return URI.create("http://" + LoopbackPort.HOST + ":" + uiPort);
+    return URI.create("http://" + LoopbackPorts.HOST + ":" + uiPort);
   }
 
   WorkflowClient client() {
@@ -107,7 +108,7 @@ final class TemporalDevServer implements BeforeAllCallback, AfterAllCallback {
 
   private void start() throws InterruptedException {
     List<String> command = new ArrayList<>(List.of(binary.toString(), "server", "start-dev",
-        "--ip", LoopbackPort.HOST,
+        "--ip", LoopbackPorts.HOST,
         "--port", String.valueOf(port),
         "--ui-port", String.valueOf(uiPort),
         "--db-filename", dataDirectory.resolve("temporal.db").toString(),

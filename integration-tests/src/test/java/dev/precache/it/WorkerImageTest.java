@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.precache.worker.LoopbackPorts;
 import dev.precache.workflows.BuildSearchAttributes;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.IndexedValueType;
@@ -153,7 +154,7 @@ class WorkerImageTest {
       assertThat(again.exitCode()).as("%s", again).isZero();
       assertThat(again.out()).doesNotContain("registered Precache").contains("(0 added now)");
 
-      Container unreachable = runInImage(Map.of("TEMPORAL_ADDRESS", LoopbackPort.HOST + ":" + LoopbackPort.free(),
+      Container unreachable = runInImage(Map.of("TEMPORAL_ADDRESS", LoopbackPorts.HOST + ":" + LoopbackPorts.reserve(),
           "TEMPORAL_NAMESPACE", namespace), job);
       System.out.println("with no server: " + unreachable.err().strip());
       assertThat(unreachable.exitCode()).isEqualTo(1);

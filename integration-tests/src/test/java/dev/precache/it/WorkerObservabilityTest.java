@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.precache.worker.LoopbackPorts;
 import dev.precache.workflows.BuildMetrics;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +46,7 @@ class WorkerObservabilityTest {
 
   @Test
   void metricsAfterBuildsCountThemByOutcomeAndLogLinesNameTheBuildAndStep() throws Exception {
-    int port = LoopbackPort.free();
+    int port = LoopbackPorts.reserve();
     URI metrics = URI.create("http://127.0.0.1:" + port + "/metrics");
     try (WorkerProcess worker = WorkerProcess.start(temporal.target(), aws, Duration.ofMillis(100),
         List.of("--metrics-port", String.valueOf(port), "--log-format", "json"))) {

@@ -72,7 +72,7 @@ final class TemporalCliServer implements LocalTemporal {
     Path log = dataDirectory.resolve("dev-server.log");
     Path pidFile = dataDirectory.resolve("dev-server.pid");
     stopLeftover(pidFile);
-    int uiPort = freePort();
+    int uiPort = LoopbackPorts.reserve();
     List<String> command = new ArrayList<>();
     // In a session of its own, a Ctrl-C in the worker's terminal reaches the worker only, which stops the server
     // after its activities had their grace period, rather than the server dying under them at once.
@@ -108,7 +108,7 @@ final class TemporalCliServer implements LocalTemporal {
       socket.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 7233));
       return 7233;
     } catch (IOException taken) {
-      return freePort();
+      return LoopbackPorts.reserve();
     }
   }
 
@@ -189,9 +189,4 @@ final class TemporalCliServer implements LocalTemporal {
     Files.delete(pidFile);
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getByName("127.0.0.1"))) {
-      return socket.getLocalPort();
-    }
-  }
 }

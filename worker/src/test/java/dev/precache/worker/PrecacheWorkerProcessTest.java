@@ -21,13 +21,11 @@ import io.temporal.internal.testservice.TestServicesStarter;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,7 +60,7 @@ class PrecacheWorkerProcessTest {
   @Test
   void aNamespaceWithoutTheSearchAttributesIsRefusedNamingThemAndHowToRegister() throws Exception {
     Path temporal = temporalCli();
-    int port = freePort();
+    int port = LoopbackPorts.reserve();
     Process server = startDevServer(temporal, port);
     try (WorkerChild worker = WorkerChild.start(dir.resolve("log"), Map.of("TEMPORAL_ADDRESS", "127.0.0.1:" + port),
         dir, "--aws-endpoint", "http://127.0.0.1:9")) {
@@ -79,8 +77,8 @@ class PrecacheWorkerProcessTest {
   @Test
   void readinessFailsNamingTheMissingSearchAttributesUntilTheyAreRegistered() throws Exception {
     Path temporal = temporalCli();
-    int port = freePort();
-    int httpPort = freePort();
+    int port = LoopbackPorts.reserve();
+    int httpPort = LoopbackPorts.reserve();
     String address = "127.0.0.1:" + port;
     Process server = startDevServer(temporal, port);
     try (WorkerChild worker = WorkerChild.start(dir.resolve("log"), Map.of("TEMPORAL_ADDRESS", address), dir,
@@ -131,11 +129,11 @@ class PrecacheWorkerProcessTest {
   @Test
   void readinessFailsWhileNoAwsCredentialsResolve() throws Exception {
     Path home = Files.createDirectories(dir.resolve("home"));
-    int httpPort = freePort();
+    int httpPort = LoopbackPorts.reserve();
     // Blank keys and a home without ~/.aws: every link of the default chain comes up empty (no instance metadata).
     try (WorkerChild worker = WorkerChild.start(dir.resolve("log"), Map.of("PATH", "/usr/bin:/bin",
         "AWS_ACCESS_KEY_ID", "", "AWS_SECRET_ACCESS_KEY", ""), home,
-        "--dev", "--dev-port", String.valueOf(freePort()), "--aws-endpoint", "http://127.0.0.1:9",
+        "--dev", "--dev-port", String.valueOf(LoopbackPorts.reserve()), "--aws-endpoint", "http://127.0.0.1:9",
         "--metrics-port", String.valueOf(httpPort))) {
       worker.awaitLog("serving /metrics, /livez and /readyz", STARTUP);
       HttpResponse<String> notReady = get(URI.create("http://127.0.0.1:" + httpPort + "/readyz"));
@@ -189,7 +187,7 @@ class PrecacheWorkerProcessTest {
   void withoutTheTemporalCliDevWarnsLoudlyThatBuildsDieWithTheProcessAndLogsJsonOnRequest() throws Exception {
     Path home = Files.createDirectories(dir.resolve("home"));
     try (WorkerChild worker = WorkerChild.start(dir.resolve("log"), Map.of("PATH", "/usr/bin:/bin"), home,
-        "--dev", "--dev-port", String.valueOf(freePort()), "--aws-endpoint", "http://127.0.0.1:9",
+        "--dev", "--dev-port", String.valueOf(LoopbackPorts.reserve()), "--aws-endpoint", "http://127.0.0.1:9",
         "--log-format", "json")) {
       worker.awaitLog("polling task queue", STARTUP);
       List<String> lines = worker.log().lines().toList();
@@ -207,7 +205,7 @@ class PrecacheWorkerProcessTest {
   void devWithTheTemporalCliKeepsBuildsAcrossARestart() throws Exception {
     Optional<Path> temporal = Optional.of(temporalCli());
     Path data = dir.resolve("data");
-    String port = String.valueOf(freePort());
+    String port = String.valueOf(LoopbackPorts.reserve());
     String[] args = {"--dev", "--dev-port", port, "--dev-data-dir", data.toString(),
         "--temporal-cli", temporal.orElseThrow().toString(), "--aws-endpoint", "http://127.0.0.1:9",
         "--aws-poll-interval", "100"};
@@ -264,7 +262,7 @@ class PrecacheWorkerProcessTest {
    */
   private Process startDevServer(Path temporal, int port) throws Exception {
     Process server = new ProcessBuilder(temporal.toString(), "server", "start-dev", "--ip", "127.0.0.1",
-        "--port", String.valueOf(port), "--ui-port", String.valueOf(freePort()),
+        "--port", String.valueOf(port), "--ui-port", String.valueOf(LoopbackPorts.reserve()),
         "--db-filename", dir.resolve("bare.db").toString(), "--log-level", "warn")
         .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
     Instant deadline = Instant.now().plus(STARTUP);
@@ -283,9 +281,4 @@ class PrecacheWorkerProcessTest {
     }
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getByName("127.0.0.1"))) {
-      return socket.getLocalPort();
-    }
-  }
 }
