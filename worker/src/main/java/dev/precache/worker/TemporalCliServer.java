@@ -188,5 +188,4 @@ final class TemporalCliServer implements LocalTemporal {
     }
     Files.delete(pidFile);
   }
-
 }
