@@ -1,9 +1,14 @@
 package dev.precache.demo;
 
 import dev.precache.workflows.BuildResult;
+import dev.precache.activities.DockerConfig;
+import dev.precache.simulator.instance.RegistryCatalog;
 import io.temporal.api.history.v1.HistoryEvent;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -42,6 +47,11 @@ public final class FirstBuildBenchmark implements Callable<Integer> {
       description = "Real seconds per simulated second (default: ${DEFAULT-VALUE}).")
   double timeScale;
 
+  @Option(names = "--connection-rate", paramLabel = "MB/s",
+      description = "What one registry connection carries at best, in MB/s (default: the simulator's catalog, 150;"
+          + " FIGURES.md: one connection to ECR often only a few hundred Mbit/s).")
+  Double connectionMegabytesPerSecond;
+
   public static void main(String[] args) {
     LocalCloud.quietLogging();
     System.exit(new CommandLine(new FirstBuildBenchmark()).execute(args));
@@ -49,8 +59,9 @@ public final class FirstBuildBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    System.out.printf(Locale.ROOT, "%d images on a %d GiB volume of a %s, time scale %s (1 simulated s = %.0f ms);"
-        + " simulated seconds%n", GPU_IMAGES.size(), VOLUME_GIB, INSTANCE_TYPE, timeScale, timeScale * 1000);
+    System.out.printf(Locale.ROOT, "%d images on a %d GiB volume of a %s, time scale %s (1 simulated s = %.0f ms),"
+            + " %.0f MB/s per registry connection; simulated seconds%n", GPU_IMAGES.size(), VOLUME_GIB, INSTANCE_TYPE,
+        timeScale, timeScale * 1000, catalog().pullBytesPerSecond("quay.io") / 1e6);
     warmUp();
     CompletableFuture<Run> defaultsRun = CompletableFuture.supplyAsync(() -> run("defaults", List.of()));
     CompletableFuture<Run> naiveRun = CompletableFuture.supplyAsync(
@@ -85,11 +96,28 @@ public final class FirstBuildBenchmark implements Callable<Integer> {
     }
   }
 
+  /**
+   * The simulator's catalog; with {@code --connection-rate}, its default rate per connection replaced (the GPU set's
+   * registries, quay.io and ghcr.io, have no rate of their own).
+   */
+  private RegistryCatalog catalog() throws IOException {
+    if (connectionMegabytesPerSecond == null) {
+      return RegistryCatalog.defaults();
+    }
+    Path file = Files.createTempFile("first-build-catalog", ".yaml");
+    try {
+      Files.writeString(file, "pullBytesPerSecond: " + Math.round(connectionMegabytesPerSecond * 1e6) + "\n");
+      return RegistryCatalog.load(file);
+    } finally {
+      Files.delete(file);
+    }
+  }
+
   private record Run(String name, BuildResult result, double wallSeconds, TimeModel model, String report) {}
 
   /** One build on a fresh simulated cloud: the first build there, builder infrastructure and all. */
   private Run run(String name, List<String> flags) {
-    try (LocalCloud local = LocalCloud.start(timeScale)) {
+    try (LocalCloud local = LocalCloud.start(timeScale, catalog(), DockerConfig.empty())) {
       List<String> args = new ArrayList<>(List.of("build", "-r", LocalCloud.REGION, "-i", INSTANCE_TYPE,
           "-s", String.valueOf(VOLUME_GIB), "--detach", "-q"));
       args.addAll(flags);
