@@ -82,7 +82,7 @@ final class RestoreReads {
         .filter(image -> image.architecture().equals("x86_64") && !image.nvidia()).findFirst().orElseThrow();
     Instance node = ec2.launch(new LaunchSpec(ami.imageId(), "m5.large", null, null, List.of(new BlockDevice(
         Instance.DATA_DEVICE, snapshot.volumeSizeGiB(), "gp3", iops, throughput, false, null, true, snapshot.id(),
-        rate)), Map.of("Name", "restored"), Map.of()), now);
+        rate)), Map.of("Name", "restored"), Map.of(), null), now);
     long mib = (snapshot.bytes() + (1 << 20) - 1) >> 20;
     var read = node.runtime().start("apiclient exec admin sheltie dd if=/dev/xvdb of=/dev/null bs=1M count=" + mib,
         now);

@@ -91,7 +91,7 @@ class JanitorEndToEndTest {
       BottlerocketImages.Image image = cloud.region(LocalCloud.REGION).ec2().images().all().iterator().next();
       untagged = cloud.region(LocalCloud.REGION).ec2().launch(new LaunchSpec(image.imageId(),
           image.architecture().equals("arm64") ? "m6g.large" : "m5.large", null, null, List.of(),
-          Map.of("Name", "someone-elses"), Map.of()), cloud.clock().nowMillis()).instanceId();
+          Map.of("Name", "someone-elses"), Map.of(), null), cloud.clock().nowMillis()).instanceId();
     }
 
     CliRun dryRun = cli("janitor", "-r", LocalCloud.REGION, "--older-than", "0s", "--dry-run");
@@ -144,7 +144,7 @@ class JanitorEndToEndTest {
       maker = cloud.region(LocalCloud.REGION).ec2().launch(new LaunchSpec(image.imageId(),
           image.architecture().equals("arm64") ? "m6g.large" : "m5.large", null, null,
           List.of(new BlockDevice(Instance.DATA_DEVICE, 20, "gp3", 3000, 125, false, null, false)),
-          Map.of("Name", "volume-maker"), tags), cloud.clock().nowMillis());
+          Map.of("Name", "volume-maker"), tags, null), cloud.clock().nowMillis());
       cloud.region(LocalCloud.REGION).ec2().terminate(List.of(maker.instanceId()), cloud.clock().nowMillis());
     }
     String volumeId = maker.volumes().stream().filter(v -> v.spec().deviceName().equals(Instance.DATA_DEVICE))

@@ -169,7 +169,8 @@ final class ResourceProvisioner {
                 .findFirst().orElse("subnet-0default0000000"));
         return new LaunchSpec(first(instance.string("ImageId"), template.string("ImageId")),
                 first(instance.string("InstanceType"), template.string("InstanceType"), "m5.large"),
-                profileArn, subnet, devices, tags, volumeTags);
+                profileArn, subnet, devices, tags, volumeTags, first(instance.string("UserData"),
+                template.string("UserData")));
     }
 
     private ResourceProperties lookupTemplateData(ResourceProperties reference) {

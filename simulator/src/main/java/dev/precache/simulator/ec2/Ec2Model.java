@@ -3,6 +3,7 @@ package dev.precache.simulator.ec2;
 import dev.precache.simulator.AwsException;
 import dev.precache.simulator.instance.InstanceAwsCalls;
 import dev.precache.simulator.RegionContext;
+import dev.precache.simulator.instance.ContainerRuntimeSettings;
 import dev.precache.simulator.instance.InstanceRuntime;
 import dev.precache.simulator.instance.VolumeImage;
 import java.time.Instant;
@@ -96,7 +97,8 @@ public final class Ec2Model {
             attached.add(volume);
         }
         Instance instance = new Instance(instanceId, context.ids().next("r"), image, type, availabilityZone(),
-                spec.subnetId(), spec.instanceProfileArn(), launchTime, privateIp(instances.size()), attached);
+                spec.subnetId(), spec.instanceProfileArn(), launchTime, privateIp(instances.size()), attached,
+                ContainerRuntimeSettings.fromUserData(spec.userData()));
         instance.tags.putAll(spec.tags());
         instance.runtime = new InstanceRuntime(instance, context.catalog(), restored,
                 context.iam().instanceRole(context.accountId(), spec.instanceProfileArn(), instanceId), instanceId,

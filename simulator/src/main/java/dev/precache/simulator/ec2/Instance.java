@@ -1,5 +1,6 @@
 package dev.precache.simulator.ec2;
 
+import dev.precache.simulator.instance.ContainerRuntimeSettings;
 import dev.precache.simulator.instance.DataVolume;
 import dev.precache.simulator.instance.HostSpec;
 import dev.precache.simulator.instance.InstanceRuntime;
@@ -22,6 +23,8 @@ public final class Instance implements HostSpec {
     final Instant launchTime;
     final String privateIp;
     final List<Volume> volumes;
+    /** From its user data, read at boot as Bottlerocket does; a stopped instance keeps it. */
+    final ContainerRuntimeSettings containerRuntime;
     final Map<String, String> tags = new LinkedHashMap<>();
     InstanceState state = InstanceState.PENDING;
     String stateReason;
@@ -33,7 +36,7 @@ public final class Instance implements HostSpec {
 
     Instance(String id, String reservationId, BottlerocketImages.Image image, InstanceTypes.InstanceType type,
              String availabilityZone, String subnetId, String instanceProfileArn, Instant launchTime,
-             String privateIp, List<Volume> volumes) {
+             String privateIp, List<Volume> volumes, ContainerRuntimeSettings containerRuntime) {
         this.id = id;
         this.reservationId = reservationId;
         this.image = image;
@@ -44,6 +47,7 @@ public final class Instance implements HostSpec {
         this.launchTime = launchTime;
         this.privateIp = privateIp;
         this.volumes = volumes;
+        this.containerRuntime = containerRuntime;
     }
 
     @Override
@@ -69,6 +73,11 @@ public final class Instance implements HostSpec {
     @Override
     public double networkBurstCreditBytes() {
         return type.burstCreditBytes();
+    }
+
+    @Override
+    public ContainerRuntimeSettings containerRuntime() {
+        return containerRuntime;
     }
 
     @Override

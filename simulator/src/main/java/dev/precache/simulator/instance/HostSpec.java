@@ -25,6 +25,11 @@ public interface HostSpec {
   /** The instance's vCPUs: each unpack is one gzip stream on one core. */
   int vcpus();
 
+  /** The container-runtime settings it booted with (user data); what paces containerd 2.x's transfer service. */
+  default ContainerRuntimeSettings containerRuntime() {
+    return ContainerRuntimeSettings.DEFAULTS;
+  }
+
   /** The platform ctr pulls when given none: linux/amd64 or linux/arm64. */
   default String platform() {
     return Platform.AMD64;

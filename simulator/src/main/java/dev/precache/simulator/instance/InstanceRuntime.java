@@ -47,7 +47,8 @@ public final class InstanceRuntime {
     this.host = host;
     this.traffic = new PullTraffic(host, store::usedBytes);
     PullJob.Environment environment = new PullJob.Environment(host, registry, store, traffic, faults, new HashMap<>(),
-        registryHost -> registryFailure.apply(registryHost), new TransferService());
+        registryHost -> registryFailure.apply(registryHost),
+        new TransferService(host.containerRuntime(), traffic));
     this.commands = new Commands(new Ctr(environment, () -> clock), new DiskFree(host, this::usedBytes),
         new EcrCredentialProvider(registry, role),
         new DiskRead(host, () -> clock), new Curl(new InstanceMetadata(role, instanceId), aws, role, () -> clock));

@@ -202,7 +202,7 @@ final class PullJob extends Job {
         hold(chain.get(i));
         if (queued.add(layer.digest()) && !store.holdsBlob(layer.digest())) {
           toDownload.add(layer);
-          if (request.viaTransferService()) {
+          if (request.viaTransferService() && !environment.transferService().sharesByChunk()) {
             environment.transferService().enqueue(this, layer.digest());
           }
         }
@@ -230,7 +230,7 @@ final class PullJob extends Job {
         store.leaveIngest(layer.digest(), transfer.writtenBytes());
         inFlight.remove(layer.digest());
         downloading.remove(layer);
-        releasePermit();
+        releasePermit(transfer, now);
         failOutOfSpace("ctr: failed to copy: failed to send write: write /var/lib/containerd/io.containerd.content.v1.content/ingest/"
             + RegistryCatalog.digest(request.reference() + "|" + layer.digest()).substring(7)
             + "/data: no space left on device: unknown", now);
@@ -243,7 +243,7 @@ final class PullJob extends Job {
         downloadedBytes += layer.size();
         inFlight.remove(layer.digest());
         downloading.remove(layer);
-        releasePermit();
+        releasePermit(transfer, now);
       }
     }
     if (unpacking != null) {
@@ -288,15 +288,16 @@ final class PullJob extends Job {
 
   /**
    * Starts the downloads the pull may start now, in layer order. Through the transfer service a layer waits for a
-   * permit of the instance's {@link TransferService}, and one another pull is fetching is passed over (its fetch
-   * goroutine waits on the ingest before asking for a permit); client-side, at most the pull's own limit run, and
-   * the pull waits at a layer another pull is fetching.
+   * permit of the instance's {@link TransferService} (or, fetched by chunks, starts at once on its share of them),
+   * and one another pull is fetching is passed over (its fetch goroutine waits on the ingest before asking for a
+   * permit); client-side, at most the pull's own limit run, and the pull waits at a layer another pull is fetching.
    */
   private void startDownloads(long now) {
     ContainerdStore store = environment.store();
     Map<String, PullTraffic.Transfer> inFlight = environment.inFlight();
     TransferService service = environment.transferService();
     boolean viaService = request.viaTransferService();
+    boolean byChunks = viaService && service.sharesByChunk();
     Iterator<Layer> queue = toDownload.iterator();
     while (queue.hasNext() && (viaService || downloading.size() < request.maxConcurrentDownloads())) {
       Layer next = queue.next();
@@ -311,25 +312,31 @@ final class PullJob extends Job {
         }
         break; // another pull fetches it: wait, as containerd's ingest lock makes it
       }
-      if (viaService && !service.mayStart(this, next.digest(),
+      if (viaService && !byChunks && !service.mayStart(this, next.digest(),
           digest -> !store.holdsBlob(digest) && !inFlight.containsKey(digest))) {
         break;
       }
       queue.remove();
-      if (viaService) {
+      if (viaService && !byChunks) {
         service.acquire(this, next.digest());
       }
       PullTraffic.Transfer transfer = environment.traffic()
           .download(next.size(), environment.catalog().pullBytesPerSecond(registry), now);
+      if (byChunks) {
+        service.fetchingByChunks(transfer, next.size(), now);
+      }
       inFlight.put(next.digest(), transfer);
       downloading.put(next, transfer);
       store.beginIngest(ContainerdStore.layerRef(next.digest()), transfer);
     }
   }
 
-  private void releasePermit() {
-    if (request.viaTransferService()) {
-      environment.transferService().release();
+  private void releasePermit(PullTraffic.Transfer download, long now) {
+    TransferService service = environment.transferService();
+    if (request.viaTransferService() && service.sharesByChunk()) {
+      service.fetchedByChunks(download, now);
+    } else if (request.viaTransferService()) {
+      service.release();
     }
   }
 
@@ -356,7 +363,7 @@ final class PullJob extends Job {
       environment.store().endIngest(ContainerdStore.layerRef(layer.digest()));
       environment.store().leaveIngest(layer.digest(), transfer.writtenBytes());
       environment.inFlight().remove(layer.digest());
-      releasePermit();
+      releasePermit(transfer, now);
     });
     downloading.clear();
     environment.transferService().withdrawAll(this);

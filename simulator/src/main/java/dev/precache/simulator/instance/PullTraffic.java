@@ -3,13 +3,15 @@ package dev.precache.simulator.instance;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
  * What concurrent pulls do to an instance, as fluids: layer downloads and layer unpacks, sharing the instance's
  * network (downloads), the data volume's throughput (downloads write the compressed bytes, unpacks the
  * uncompressed ones) and its cores (an unpack is one gzip stream, one core at full speed). Rates are max-min
- * fair (progressive filling), each download also capped by its registry's per-connection rate and each unpack
+ * fair (progressive filling) over connections (a layer fetched as parallel range requests is as many flows), each
+ * download also capped by its registry's per-connection rate on each of its connections and each unpack
  * by the single-stream gzip rate. The network runs at its peak while the instance has network I/O credits
  * (bytes above its baseline, spent as downloads use more than the baseline) and at its baseline after (EC2's
  * "up to" types; credits earned below the baseline are not modelled: a build's pulls keep it busy). Rates change
@@ -32,6 +34,8 @@ public final class PullTraffic {
     private final double volumePerByte;
     private final double coresPerBytePerSecond;
     private final long order;
+    /** Registry connections carrying a download at once (fractions: time-shared permits); 1 for an unpack. */
+    private double connections = 1;
     private double doneBytes;
     private double rate;
     private State state = State.ACTIVE;
@@ -69,6 +73,11 @@ public final class PullTraffic {
     private double remaining() {
       return totalBytes - doneBytes;
     }
+
+    /** Each connection carries at most the per-connection cap, and takes its own fair share of what is shared. */
+    private double cap() {
+      return capBytesPerSecond * connections;
+    }
   }
 
   /** Work within half a byte of the end counts as done: rates are doubles, event times whole milliseconds. */
@@ -89,7 +98,7 @@ public final class PullTraffic {
     this.burstCreditBytes = host.networkBurstCreditBytes();
   }
 
-  /** A layer download: the network and the volume, capped by the registry's per-connection rate. */
+  /** A layer download over one connection: the network and the volume, capped by the registry's per-connection rate. */
   Transfer download(long bytes, double capBytesPerSecond, long now) {
     return begin(new Transfer(bytes, capBytesPerSecond, 1, 1, 0, started++), now);
   }
@@ -107,6 +116,16 @@ public final class PullTraffic {
     active.add(transfer);
     rebalance();
     return transfer;
+  }
+
+  /**
+   * Downloads now carried by so many connections each (a layer fetched as parallel range requests): the cap grows
+   * with them, and max-min fairness counts each connection as a flow of its own, as TCP shares a link.
+   */
+  void reconnect(Map<Transfer, Double> connections, long now) {
+    advanceTo(now);
+    connections.forEach((transfer, count) -> transfer.connections = count);
+    rebalance();
   }
 
   void abort(Transfer transfer, long now) {
@@ -194,8 +213,8 @@ public final class PullTraffic {
   }
 
   /**
-   * Progressive filling: raise every unfrozen flow's rate equally until a flow reaches its cap or a resource
-   * (network, volume throughput, cores) is used up; freeze those flows; repeat.
+   * Progressive filling: raise every unfrozen flow's rate equally, per connection, until a flow reaches its cap or
+   * a resource (network, volume throughput, cores) is used up; freeze those flows; repeat.
    */
   private void rebalance() {
     double networkCapacity = networkBytesPerSecond();
@@ -205,16 +224,16 @@ public final class PullTraffic {
     List<Transfer> unfrozen = new ArrayList<>(active);
     unfrozen.forEach(transfer -> transfer.rate = 0);
     while (!unfrozen.isEmpty()) {
-      double networkUse = unfrozen.stream().mapToDouble(t -> t.networkPerByte).sum();
-      double volumeUse = unfrozen.stream().mapToDouble(t -> t.volumePerByte).sum();
-      double coreUse = unfrozen.stream().mapToDouble(t -> t.coresPerBytePerSecond).sum();
-      double step = unfrozen.stream().mapToDouble(t -> t.capBytesPerSecond - t.rate).min().orElseThrow();
+      double networkUse = unfrozen.stream().mapToDouble(t -> t.connections * t.networkPerByte).sum();
+      double volumeUse = unfrozen.stream().mapToDouble(t -> t.connections * t.volumePerByte).sum();
+      double coreUse = unfrozen.stream().mapToDouble(t -> t.connections * t.coresPerBytePerSecond).sum();
+      double step = unfrozen.stream().mapToDouble(t -> (t.cap() - t.rate) / t.connections).min().orElseThrow();
       step = Math.min(step, limit(network, networkUse));
       step = Math.min(step, limit(volume, volumeUse));
       step = Math.min(step, limit(cores, coreUse));
       step = Math.max(step, 0);
       for (Transfer transfer : unfrozen) {
-        transfer.rate += step;
+        transfer.rate += step * transfer.connections;
       }
       network -= step * networkUse;
       volume -= step * volumeUse;
@@ -222,7 +241,7 @@ public final class PullTraffic {
       boolean networkFull = networkUse > 0 && network <= 1e-9 * networkCapacity;
       boolean volumeFull = volumeUse > 0 && volume <= 1e-9 * host.dataVolume().throughputBytesPerSecond();
       boolean coresFull = coreUse > 0 && cores <= 1e-9;
-      unfrozen.removeIf(t -> t.capBytesPerSecond - t.rate <= 1e-9 * t.capBytesPerSecond
+      unfrozen.removeIf(t -> t.cap() - t.rate <= 1e-9 * t.cap()
           || networkFull && t.networkPerByte > 0 || volumeFull && t.volumePerByte > 0
           || coresFull && t.coresPerBytePerSecond > 0);
     }

@@ -1,26 +1,48 @@
 package dev.precache.simulator.instance;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /**
  * containerd 2.x's transfer service, the part that paces downloads: ONE semaphore of {@code max_concurrent_downloads}
- * (3 by default, plugins/transfer/plugin.go defaultConfig) made when the service starts
- * (core/transfer/local/transfer.go NewTransferService: {@code ts.limiterD}) and handed to every pull's resolver
- * (core/transfer/local/pull.go: {@code WithDownloadLimiter(ts.limiterD)}), which holds a permit from opening a
- * layer's HTTP body to closing it (core/remotes/docker/fetcher.go {@code open}, containerd v2.1). So every
- * transfer-service pull on the instance shares those 3 downloads, not 3 each. Waiters are served first come,
- * first served (golang.org/x/sync/semaphore is FIFO): a pull's layers queue when it resolves.
+ * (3 by default, plugins/transfer/plugin.go defaultConfig; Bottlerocket's {@code max-concurrent-downloads}: see
+ * {@link ContainerRuntimeSettings}) made when the service starts (core/transfer/local/transfer.go
+ * NewTransferService: {@code ts.limiterD}) and handed to every pull's resolver (core/transfer/local/pull.go:
+ * {@code WithDownloadLimiter(ts.limiterD)}). So every transfer-service pull on the instance shares those permits,
+ * not so many each. Waiters are served first come, first served (golang.org/x/sync/semaphore is FIFO): a pull's
+ * layers queue when it resolves.
+ *
+ * <p>Without a chunk size a layer is one request, holding a permit from opening its HTTP body to closing it
+ * (core/remotes/docker/fetcher.go {@code open}, containerd v2.1): permits are handed out whole, in turn. With one
+ * ({@code concurrent_layer_fetch_buffer}), a layer larger than a chunk is fetched by up to
+ * {@code max_concurrent_downloads} goroutines, each taking a permit per chunk and giving it back after (fetcher.go:
+ * {@code r.Acquire} ... {@code defer r.Release} around each range request). A chunk is a fraction of a second of
+ * transfer, so permits rotate among every waiting request about as fast as chunks end: modelled as time-shared,
+ * each layer carried by its requests × min(1, permits ÷ all requests) connections, every layer in flight at once.
  */
 final class TransferService {
-  /** {@code max_concurrent_downloads} of the transfer plugin: containerd's default, which Bottlerocket keeps. */
-  static final int MAX_CONCURRENT_DOWNLOADS = 3;
 
   private record Ticket(Object pull, String digest) {}
 
+  private final ContainerRuntimeSettings settings;
+  private final PullTraffic traffic;
   private final List<Ticket> waiting = new ArrayList<>();
-  private int free = MAX_CONCURRENT_DOWNLOADS;
+  private final Map<PullTraffic.Transfer, Integer> chunkedFetches = new LinkedHashMap<>();
+  private int free;
+
+  TransferService(ContainerRuntimeSettings settings, PullTraffic traffic) {
+    this.settings = settings;
+    this.traffic = traffic;
+    this.free = settings.maxConcurrentDownloads();
+  }
+
+  /** Whether layers are fetched by chunks over time-shared permits rather than holding one permit each. */
+  boolean sharesByChunk() {
+    return settings.chunkedFetch();
+  }
 
   /** A pull's layer joins the queue (as its fetch goroutine blocks in Acquire). */
   void enqueue(Object pull, String digest) {
@@ -62,5 +84,26 @@ final class TransferService {
 
   void release() {
     free++;
+  }
+
+  /** A layer of {@code bytes} starts downloading by chunks: every fetch in flight gets its share of the permits. */
+  void fetchingByChunks(PullTraffic.Transfer download, long bytes, long now) {
+    chunkedFetches.put(download, settings.requestsPerLayer(bytes));
+    share(now);
+  }
+
+  /** A chunked download ended (done, failed or stopped): the others share its permits. */
+  void fetchedByChunks(PullTraffic.Transfer download, long now) {
+    if (chunkedFetches.remove(download) != null) {
+      share(now);
+    }
+  }
+
+  private void share(long now) {
+    int requests = chunkedFetches.values().stream().mapToInt(Integer::intValue).sum();
+    double share = Math.min(1, (double) settings.maxConcurrentDownloads() / Math.max(requests, 1));
+    Map<PullTraffic.Transfer, Double> connections = new LinkedHashMap<>();
+    chunkedFetches.forEach((download, layerRequests) -> connections.put(download, layerRequests * share));
+    traffic.reconnect(connections, now);
   }
 }

@@ -89,4 +89,41 @@ class CtrPullConcurrencyTest {
     unlimited.start(pull(LLAMA, ""), 0);
     assertThat(activeLayers(unlimited, FIVE_SECONDS_IN)).containsExactlyInAnyOrderElementsOf(shards(LLAMA));
   }
+
+  @Test
+  void bottlerocketsMaxConcurrentDownloadsSizesTheTransferServicesSharedPermits() {
+    InstanceRuntime runtime = new InstanceRuntime(TestHost.k8s132().withKubernetes(33)
+        .withContainerRuntime(new ContainerRuntimeSettings(8, 0)), catalog);
+    runtime.start(pull(LLAMA, ""), 0);
+    runtime.start(pull(QWEN3, ""), 0);
+
+    List<String> active = activeLayers(runtime, FIVE_SECONDS_IN);
+    assertThat(active).hasSize(8).containsAll(shards(LLAMA));
+  }
+
+  @Test
+  void withAChunkSizeALayerDownloadsOverSeveralConnectionsAndThePullsShareThePermits() {
+    TestHost host = TestHost.k8s132().withKubernetes(33);
+    InstanceRuntime whole = new InstanceRuntime(host.withContainerRuntime(new ContainerRuntimeSettings(8, 0)), catalog);
+    InstanceRuntime chunked = new InstanceRuntime(
+        host.withContainerRuntime(new ContainerRuntimeSettings(8, 16_000_000)), catalog);
+    whole.start(pull(LLAMA, ""), 0);
+    chunked.start(pull(LLAMA, ""), 0);
+
+    List<CatalogImage.Layer> layers = catalog.find(LLAMA).orElseThrow().platform("amd64").orElseThrow().layers();
+    long shardBytes = layers.stream().skip(1).mapToLong(CatalogImage.Layer::size).sum();
+    long largest = layers.stream().mapToLong(CatalogImage.Layer::size).max().orElseThrow();
+    double perConnection = catalog.pullBytesPerSecond("quay.io");
+    // Chunked, the 8 permits carry every shard at once: all in by their bytes over 8 connections, or over what the
+    // volume takes beside the one unpack stream writing as the shards arrive.
+    double fetchRate = Math.min(8 * perConnection, Math.min(host.networkBytesPerSecond(),
+        host.dataVolume().throughputBytesPerSecond() - PullTraffic.UNPACK_BYTES_PER_SECOND));
+    long allIn = 1_800 + (long) (shardBytes / fetchRate * 1_000 * 1.05);
+    assertThat(largest / perConnection * 1_000).as("one connection would still be fetching the largest shard")
+        .isGreaterThan(allIn - 1_800);
+    assertThat(activeLayers(chunked, allIn)).isEmpty();
+    assertThat(activeLayers(whole, allIn)).isNotEmpty();
+    assertThat(chunked.start(CTR + "images check", LONG_AFTER).poll(LONG_AFTER + 1_000).stdout())
+        .contains("complete (6/6)");
+  }
 }
