@@ -2,6 +2,7 @@ package dev.precache.activities;
 
 import dev.precache.workflows.BuildIdentity;
 import dev.precache.workflows.BuildRequest;
+import dev.precache.workflows.PullTuning;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -38,7 +39,7 @@ final class BuildInstanceTemplate {
 
   /** The stack parameters of a build with an empty data volume. */
   static List<Parameter> parameters(BuildIdentity identity, BuildRequest request, String instanceProfileName) {
-    return parameters(identity, request, instanceProfileName, null, null);
+    return parameters(identity, request, instanceProfileName, null, null, null);
   }
 
   /**
@@ -47,9 +48,10 @@ final class BuildInstanceTemplate {
    * @param instanceProfileName the builder stack's instance profile; null for the stack to make its own
    * @param dataSnapshotId      the snapshot to create the data volume from; null for an empty volume
    * @param initializationRate  EBS's provisioned initialization rate for that volume, MiB/s; null: lazy
+   * @param pullTuning          the transfer service's settings for the instance's user data; null: containerd's
    */
   static List<Parameter> parameters(BuildIdentity identity, BuildRequest request, String instanceProfileName,
-      String dataSnapshotId, Integer initializationRate) {
+      String dataSnapshotId, Integer initializationRate, PullTuning pullTuning) {
     List<Parameter> parameters = new ArrayList<>();
     add(parameters, "AmiId", request.amiParameter());
     add(parameters, "InstanceType", request.instanceType());
@@ -65,6 +67,10 @@ final class BuildInstanceTemplate {
     add(parameters, "SecurityGroupId", request.securityGroupId());
     add(parameters, "SubnetId", request.subnetId());
     add(parameters, "AssociatePublicIp", request.publicIp());
+    if (pullTuning != null) {
+      add(parameters, "MaxConcurrentDownloads", pullTuning.maxConcurrentDownloads());
+      add(parameters, "DownloadChunkSize", pullTuning.chunkBytes());
+    }
     add(parameters, "BuildId", identity.buildId());
     add(parameters, "BuildName", request.name() == null ? identity.buildId() : request.name());
     return parameters;

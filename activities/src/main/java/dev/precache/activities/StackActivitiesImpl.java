@@ -92,7 +92,7 @@ public final class StackActivitiesImpl implements StackActivities {
         .stackName(identity.stackName())
         .templateBody(BuildInstanceTemplate.body())
         .parameters(BuildInstanceTemplate.parameters(identity, spec.request(), spec.instanceProfileName(),
-            spec.dataSnapshotId(), spec.dataVolumeInitializationRateMiBps()))
+            spec.dataSnapshotId(), spec.dataVolumeInitializationRateMiBps(), spec.pullTuning()))
         .capabilities(Capability.CAPABILITY_IAM, Capability.CAPABILITY_NAMED_IAM)
         .clientRequestToken(identity.clientRequestToken())
         .tags(tags(identity, spec.request().tags()))

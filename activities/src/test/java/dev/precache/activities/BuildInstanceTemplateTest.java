@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.precache.workflows.BuildRequest;
+import dev.precache.workflows.PullTuning;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -63,9 +64,9 @@ class BuildInstanceTemplateTest {
         true, "alias/ebs", 100, "my-role", "sg-1", "subnet-1", null, true, Map.of(), null, 4, 500, 4000);
 
     List<Parameter> parameters = BuildInstanceTemplate.parameters(ActivityTesting.IDENTITY, request,
-        "precache-builder-InstanceProfile-ABC", "snap-0123456789abcdef0", 300);
+        "precache-builder-InstanceProfile-ABC", "snap-0123456789abcdef0", 300, new PullTuning(25, 16 << 20));
 
-    assertThat(parameters).hasSize(16);
+    assertThat(parameters).hasSize(18);
     parameters.forEach(p -> assertThat(template.get("Parameters").has(p.parameterKey())).as(p.parameterKey()).isTrue());
   }
 
@@ -74,12 +75,33 @@ class BuildInstanceTemplateTest {
     BuildRequest chosen = BuildRequest.of("us-west-2", List.of("docker.io/library/busybox:latest"))
         .withVolumeSizeGiB(170).withVolumePerformance(1200, 5000);
 
-    List<Parameter> parameters = BuildInstanceTemplate.parameters(ActivityTesting.IDENTITY, chosen, null, null, null);
+    List<Parameter> parameters = BuildInstanceTemplate.parameters(ActivityTesting.IDENTITY, chosen, null, null, null,
+        null);
 
     assertThat(parameters).extracting(Parameter::parameterKey, Parameter::parameterValue)
         .contains(org.assertj.core.groups.Tuple.tuple("VolumeThroughput", "1200"),
             org.assertj.core.groups.Tuple.tuple("VolumeIops", "5000"),
             org.assertj.core.groups.Tuple.tuple("VolumeSize", "170"));
+    assertThat(parameters).extracting(Parameter::parameterKey)
+        .doesNotContain("MaxConcurrentDownloads", "DownloadChunkSize");
+  }
+
+  @Test
+  void thePullTuningBecomesTheStacksParametersAndTheInstancesContainerRuntimeSettings() {
+    BuildRequest request = BuildRequest.of("us-west-2", List.of("docker.io/library/busybox:latest"));
+
+    List<Parameter> parameters = BuildInstanceTemplate.parameters(ActivityTesting.IDENTITY, request, null, null, null,
+        new PullTuning(25, 16 << 20));
+
+    assertThat(parameters).extracting(Parameter::parameterKey, Parameter::parameterValue)
+        .contains(org.assertj.core.groups.Tuple.tuple("MaxConcurrentDownloads", "25"),
+            org.assertj.core.groups.Tuple.tuple("DownloadChunkSize", "16777216"));
+    JsonNode userData = template.at("/Resources/LaunchTemplate/Properties/LaunchTemplateData/UserData/Fn::Base64/Fn::If");
+    assertThat(userData.get(0).asText()).isEqualTo("HasPullTuning");
+    assertThat(userData.get(1).path("Fn::Sub").asText()).contains("[settings.container-runtime]\n",
+        "max-concurrent-downloads = ${MaxConcurrentDownloads}\n",
+        "concurrent-download-chunk-size = ${DownloadChunkSize}\n");
+    assertThat(userData.get(2).asText()).doesNotContain("container-runtime");
   }
 
   @Test

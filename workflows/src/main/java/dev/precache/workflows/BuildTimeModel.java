@@ -68,7 +68,9 @@ public final class BuildTimeModel {
     double volume = request.volumeThroughputMiBps() == null ? GP3_BASELINE_BYTES_PER_SECOND
         : request.volumeThroughputMiBps() * (double) (1 << 20);
     int pulls = images.size();
-    double registry = registryBytesPerSecond(request, pulls);
+    PullTuning tuning = PullTuning.forInstance(instance, concurrentPulls(request, pulls));
+    // Every pull through the tuned transfer service: its requests are shared, never fewer than 3 per pull at once.
+    double registry = REGISTRY_CONNECTION_BYTES_PER_SECOND * tuning.maxConcurrentDownloads();
     long bytes = VolumeSizing.distinctCompressedBytes(images);
     long largestLayer = images.stream().flatMap(image -> image.layers().stream())
         .mapToLong(ResolvedLayer::compressedBytes).max().orElse(0);
@@ -97,9 +99,9 @@ public final class BuildTimeModel {
     phases.add(new Phase("pull", seconds(pull), String.format(Locale.ROOT,
         "%s at %.0f MB/s (min of %s, volume %.0f, registry %d×%.0f) ∥ unpack at %d×%.0f MB/s"
             + " ∥ %s written at %.0f MB/s; %s",
-        VolumeSizing.human(bytes), rate / 1e6, network, volume / 1e6, registryConnections(request, pulls),
+        VolumeSizing.human(bytes), rate / 1e6, network, volume / 1e6, tuning.maxConcurrentDownloads(),
         REGISTRY_CONNECTION_BYTES_PER_SECOND / 1e6, unpackStreams, UNPACK_BYTES_PER_SECOND / 1e6,
-        VolumeSizing.human(writtenBytes), volume / 1e6, downloads(request, pulls))));
+        VolumeSizing.human(writtenBytes), volume / 1e6, downloads(request, pulls, tuning))));
     phases.add(new Phase("stop", STOP, "stop instance"));
     phases.add(new Phase("snapshot", SNAPSHOT_START.plus(seconds(writtenBytes / SNAPSHOT_WRITTEN_BYTES_PER_SECOND)),
         VolumeSizing.human(writtenBytes) + " written of " + volumeGiB + " GiB, copied at 150 MiB/s"));
@@ -120,14 +122,16 @@ public final class BuildTimeModel {
     return estimate(request, capacity, toPull, written, volumeGiB);
   }
 
-  /** How the pulls download, as {@link PullSchedule#clientSide} decides it. */
-  static String downloads(BuildRequest request, int pulls) {
-    return PullSchedule.clientSide(concurrentPulls(request, pulls), pulls)
-        ? concurrentPulls(request, pulls) + " pulls at once, each downloading every layer at once (ctr --local)"
-        : "1 pull at a time, 3 layers at once (containerd's transfer service)";
+  /** How the pulls download: all through the transfer service, set up as {@code tuning} says. */
+  static String downloads(BuildRequest request, int pulls, PullTuning tuning) {
+    int atOnce = concurrentPulls(request, pulls);
+    return (atOnce == 1 ? "1 pull at a time" : atOnce + " pulls at once") + " through " + tuning.summary();
   }
 
-  /** containerd's layer downloads of the pulls that run at once: 3 each. */
+  /**
+   * containerd's layer downloads of the pulls that run at once, 3 each: what its untuned transfer service (one
+   * pull) or client-side pulls give, and never more than the tuned transfer service gives ({@link PullTuning}).
+   */
   static int registryConnections(BuildRequest request, int pulls) {
     return CONCURRENT_LAYERS * concurrentPulls(request, pulls);
   }

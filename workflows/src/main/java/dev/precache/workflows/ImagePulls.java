@@ -65,14 +65,17 @@ final class ImagePulls {
    * the first failure cancels the rest. Pulls queue for the semaphore in the order they start.
    *
    * @param preflight what resolving found, or null for builds before it
+   * @param tuning    how the instance's transfer service was set up; null: containerd's defaults, and parallel pulls
+   *                  go client-side ({@link #CLIENT_SIDE_PULLS})
    */
   List<CachedImage> pullAll(BuildRequest request, BuildIdentity identity, String instanceId, Preflight preflight,
-      boolean scheduled, boolean parallelismRequested, BuildMetrics metrics) {
+      boolean scheduled, boolean parallelismRequested, PullTuning tuning, BuildMetrics metrics) {
     int parallelism = request.pullParallelism();
-    boolean clientSide = PullSchedule.clientSide(parallelism, pulls.size())
+    boolean clientSide = tuning == null && PullSchedule.clientSide(parallelism, pulls.size())
         && Workflow.getVersion(CLIENT_SIDE_PULLS, Workflow.DEFAULT_VERSION, 1) >= 1;
     log.info("pulls: {} at a time{}, {}", parallelism, scheduled && !parallelismRequested ? " (planned)" : "",
-        clientSide ? "each downloading every layer at once (ctr --local)"
+        tuning != null ? "through " + tuning.summary()
+            : clientSide ? "each downloading every layer at once (ctr --local)"
             : "sharing containerd's 3 downloads (transfer service)");
     List<Integer> order = scheduled
         ? PullSchedule.largestFirst(pulls.stream().map(pull -> resolved(preflight, pull)).toList())

@@ -63,6 +63,11 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   static final String BUILDER_STACK = "builder-stack";
   /** The change that stops kubelet and removes the cached images in one command (a build that is not incremental). */
   static final String ONE_PREPARE_COMMAND = "one-prepare-command";
+  /**
+   * The change that launches the build instance with containerd's transfer service tuned ({@link PullTuning}) and
+   * sends every pull through it: more downloads, layers in parallel chunks, each unpacked as it arrives.
+   */
+  static final String TUNED_TRANSFER_SERVICE = "tuned-transfer-service";
 
   private BuildStep step;
   private ImagePulls pulls;
@@ -80,6 +85,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
   private RestoreTimeModel.Estimate restore;
   /** The previous snapshot this build's volume starts from ({@link IncrementalRebuild#CHANGE}); null from scratch. */
   private IncrementalRebuild incremental;
+  /** How the build instance's transfer service is set up ({@link #TUNED_TRANSFER_SERVICE}); null: containerd's own. */
+  private PullTuning pullTuning;
   private String failure;
   private boolean finished;
   private BuildMetrics metrics;
@@ -166,6 +173,11 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
         volumeSizeGiB = preflight.volumeSizeGiB();
       }
       request = instanceFit ? fitted(validated) : sized;
+      if (instanceFit && preflight.capacity() != null
+          && Workflow.getVersion(TUNED_TRANSFER_SERVICE, Workflow.DEFAULT_VERSION, 1) >= 1) {
+        pullTuning = PullTuning.forInstance(preflight.capacity().instance(), request.pullParallelism());
+        log.info("pulls: {}", pullTuning.summary());
+      }
     } else {
       // Builds started before images were resolved: snapshot.sh's default size, no resolve step.
       request = validated.volumeSizeGiB() != null ? validated
@@ -194,7 +206,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     });
 
     step(BuildStep.PULL_IMAGES, () -> pulls.pullAll(request, identity, instanceId, preflight, pullsScheduled,
-        parallelismRequested, metrics));
+        parallelismRequested, pullTuning, metrics));
 
     List<CachedImage> images = step(BuildStep.VERIFY_IMAGES, () -> {
       InstanceActivities verifier = instance(BuildTimeouts.RUN_COMMAND,
@@ -288,7 +300,7 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
     try {
       return stack(BuildTimeouts.DEPLOY_STACK, "deploy stack " + stackName)
           .deployStack(new StackSpec(identity, request, instanceProfile,
-              incremental == null ? null : incremental.parentSnapshotId()));
+              incremental == null ? null : incremental.parentSnapshotId()).withPullTuning(pullTuning));
     } catch (TemporalFailure deployFailure) {
       teardown.deployEndedWithoutStack();
       throw deployFailure;

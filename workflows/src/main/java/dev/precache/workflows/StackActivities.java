@@ -24,20 +24,32 @@ public interface StackActivities {
    * --instance-role}) makes the build stack create its own. A {@code dataSnapshotId} creates the data volume from
    * that snapshot (an incremental build's parent, or a probe of {@link VerifySnapshotWorkflow}); null: an empty volume.
    * A {@code dataVolumeInitializationRateMiBps} creates it with EBS's provisioned initialization rate, as the nodes a
-   * probe stands in for would; null: blocks fetched lazily on first read.
+   * probe stands in for would; null: blocks fetched lazily on first read. A {@code pullTuning} sets the instance's
+   * containerd transfer service up in its user data; null (builds before {@code tuned-transfer-service}, probes):
+   * containerd's defaults.
    */
   record StackSpec(BuildIdentity identity, BuildRequest request, String instanceProfileName, String dataSnapshotId,
-      Integer dataVolumeInitializationRateMiBps) {
+      Integer dataVolumeInitializationRateMiBps, PullTuning pullTuning) {
     public StackSpec(BuildIdentity identity, BuildRequest request) {
-      this(identity, request, null, null, null);
+      this(identity, request, null, null, null, null);
     }
 
     public StackSpec(BuildIdentity identity, BuildRequest request, String instanceProfileName) {
-      this(identity, request, instanceProfileName, null, null);
+      this(identity, request, instanceProfileName, null, null, null);
     }
 
     public StackSpec(BuildIdentity identity, BuildRequest request, String instanceProfileName, String dataSnapshotId) {
-      this(identity, request, instanceProfileName, dataSnapshotId, null);
+      this(identity, request, instanceProfileName, dataSnapshotId, null, null);
+    }
+
+    public StackSpec(BuildIdentity identity, BuildRequest request, String instanceProfileName, String dataSnapshotId,
+        Integer dataVolumeInitializationRateMiBps) {
+      this(identity, request, instanceProfileName, dataSnapshotId, dataVolumeInitializationRateMiBps, null);
+    }
+
+    public StackSpec withPullTuning(PullTuning tuning) {
+      return new StackSpec(identity, request, instanceProfileName, dataSnapshotId, dataVolumeInitializationRateMiBps,
+          tuning);
     }
   }
 

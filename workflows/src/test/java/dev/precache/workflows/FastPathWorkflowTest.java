@@ -7,6 +7,7 @@ import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.when;
 
 import dev.precache.workflows.InstanceActivities.PullSpec;
+import dev.precache.workflows.StackActivities.StackSpec;
 import dev.precache.workflows.RegistryActivities.ResolveSpec;
 import dev.precache.workflows.SnapshotActivities.SnapshotStatus;
 import io.temporal.client.WorkflowClient;
@@ -107,25 +108,31 @@ class FastPathWorkflowTest {
   }
 
   @Test
-  void parallelPullsGoClientSideAndAPullAloneThroughTheTransferService(TestWorkflowEnvironment env,
+  void everyPullGoesThroughTheTransferServiceTheStackTunesForTheInstance(TestWorkflowEnvironment env,
       WorkflowClient client, Worker worker) {
     List<PullSpec> pulled = Collections.synchronizedList(new ArrayList<>());
+    List<StackSpec> deployed = Collections.synchronizedList(new ArrayList<>());
     doAnswer(call -> {
       pulled.add(call.getArgument(0, PullSpec.class));
       return FakeCloud.cached(call.getArgument(0, PullSpec.class));
     }).when(cloud.instance).pullImage(any());
+    doAnswer(call -> {
+      deployed.add(call.getArgument(0, StackSpec.class));
+      return new StackActivities.StackOutputs("arn:aws:cloudformation:us-west-2:123456789012:stack/precache/1",
+          FakeCloud.INSTANCE_ID);
+    }).when(cloud.stack).deployStack(any());
     cloud.register(worker);
     env.start();
     List<String> images = List.of("busybox", "alpine");
 
     FakeCloud.newBuild(client, worker, "parallel").build(request(images, "g5.2xlarge", null));
-    List<PullSpec> parallel = List.copyOf(pulled);
-    pulled.clear();
-    FakeCloud.newBuild(client, worker, "serial").build(request(images, "g5.2xlarge", 1));
+    FakeCloud.newBuild(client, worker, "on-m5").build(request(images, "m5.large", 1));
 
-    // Four pulls at once would share containerd 2.x's 3 transfer-service downloads: each goes client-side instead.
-    assertThat(parallel).hasSize(4).allMatch(PullSpec::clientSide);
-    assertThat(pulled).hasSize(4).noneMatch(PullSpec::clientSide);
+    // Not client-side: the instance's transfer service no longer holds its pulls to containerd's 3 downloads.
+    assertThat(pulled).hasSize(8).noneMatch(PullSpec::clientSide);
+    // Both types peak at 10 Gbit/s: 25 requests of 50 MB/s fill it, more than 3 for each of the 4 pulls at once.
+    assertThat(deployed).extracting(StackSpec::pullTuning)
+        .containsExactly(new PullTuning(25, 16 << 20), new PullTuning(25, 16 << 20));
   }
 
   private static BuildRequest request(List<String> images, String instanceType, Integer parallelism) {

@@ -90,6 +90,11 @@ class SnapshotBuildReplayTest {
   private static final String PULL_PROGRESS_HISTORY = "histories/happy-path-pull-progress.json";
   /** Since parallel pulls go client-side, {@code ctr images pull --local} ({@code client-side-pulls} version 1). */
   private static final String CLIENT_SIDE_PULLS_HISTORY = "histories/happy-path-client-side-pulls.json";
+  /**
+   * Since the stack tunes the instance's containerd transfer service and every pull goes through it
+   * ({@code tuned-transfer-service} version 1).
+   */
+  private static final String TUNED_TRANSFER_SERVICE_HISTORY = "histories/happy-path-tuned-transfer-service.json";
   /** Since step 4 stops kubelet and removes the cached images in one command ({@code one-prepare-command} version 1). */
   private static final String ONE_PREPARE_COMMAND_HISTORY = "histories/happy-path-one-prepare-command.json";
 
@@ -146,6 +151,40 @@ class SnapshotBuildReplayTest {
     assertThat(pullSpecs(CLIENT_SIDE_PULLS_HISTORY)).hasSize(4).allMatch(InstanceActivities.PullSpec::clientSide);
     // An older build's pulls, recorded without the field, read as through the transfer service.
     assertThat(pullSpecs(PULL_PROGRESS_HISTORY)).isNotEmpty().noneMatch(InstanceActivities.PullSpec::clientSide);
+  }
+
+  @Test
+  void replaysABuildWhoseStackTunedTheTransferServiceForItsPulls() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(TUNED_TRANSFER_SERVICE_HISTORY,
+        SnapshotBuildWorkflowImpl.class);
+    assertThat(changeIds(TUNED_TRANSFER_SERVICE_HISTORY)).contains(SnapshotBuildWorkflowImpl.TUNED_TRANSFER_SERVICE);
+    assertThat(stackSpecs(TUNED_TRANSFER_SERVICE_HISTORY)).extracting(StackSpec::pullTuning)
+        .containsExactly(new PullTuning(25, 16 << 20));
+    assertThat(pullSpecs(TUNED_TRANSFER_SERVICE_HISTORY)).hasSize(4).noneMatch(InstanceActivities.PullSpec::clientSide);
+    // A build recorded before the change, its spec without the field: containerd's defaults, pulls client-side.
+    assertThat(stackSpecs(CLIENT_SIDE_PULLS_HISTORY)).extracting(StackSpec::pullTuning).containsOnlyNulls();
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "precache.recordHistory", matches = "true")
+  void recordTheHappyPathWithATunedTransferService(TestWorkflowEnvironment env, WorkflowClient client, Worker worker)
+      throws IOException {
+    new FakeCloud().register(worker);
+    env.start();
+    FakeCloud.newBuild(client, worker, "happy-path-tuned-transfer-service").build(FakeCloud.request());
+
+    String history = client.fetchHistory("happy-path-tuned-transfer-service").toJson(true);
+    Files.writeString(Path.of("src/test/resources", TUNED_TRANSFER_SERVICE_HISTORY), history);
+  }
+
+  private static List<StackSpec> stackSpecs(String resource) throws IOException {
+    return history(resource).getEvents().stream()
+        .filter(HistoryEvent::hasActivityTaskScheduledEventAttributes)
+        .map(HistoryEvent::getActivityTaskScheduledEventAttributes)
+        .filter(scheduled -> scheduled.getActivityType().getName().equals("DeployStack"))
+        .map(scheduled -> DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(0, Optional.of(scheduled.getInput()),
+            StackSpec.class, StackSpec.class))
+        .toList();
   }
 
   private static List<InstanceActivities.PullSpec> pullSpecs(String resource) throws IOException {
