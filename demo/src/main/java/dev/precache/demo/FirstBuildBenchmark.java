@@ -136,7 +136,6 @@ public final class FirstBuildBenchmark implements Callable<Integer> {
       PrintWriter out = new PrintWriter(report);
       out.printf(Locale.ROOT, "%n%s: %s; %s%n", name, result.snapshotId(), Leftovers.in(local.cloud()).summary());
       model.printBasis(out);
-      model.printFetchDeadlines(out);
       model.printSteps(out, result, timeScale, LocalCloud.POLL_INTERVAL_AT_SCALE_1.toMillis() / 1000.0);
       List<HistoryEvent> history = local.client().fetchHistory(workflowId).getEvents();
       PullTimeline.printStacks(out, history, local.cloud());

@@ -7,38 +7,41 @@ import dev.precache.simulator.instance.Execution;
 import dev.precache.simulator.instance.ExecutionStatus;
 import dev.precache.simulator.instance.InstanceRuntime;
 import dev.precache.simulator.instance.VolumeImage;
-import dev.precache.simulator.ssm.Command;
 import dev.precache.simulator.ssm.SsmModel;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * A build's own pull commands (as sent, each {@code ctr images pull … && ctr images ls …}), replayed on an idle copy
  * of its instance (same type, volume and catalog; the parent snapshot's images already there): how long containerd
  * itself takes for them, with nothing of the control plane (no slots, no SSM round trip, no polls). Two ways to start
- * them: all at once, as precache does; or paced, in the order the build sent them, each next one only once the
- * downloads under way leave the network room. Paced is what a scheduler on the instance could do by watching
- * {@code ctr content active}: fair sharing among every layer in flight gives the pulls that must finish fetching
- * first (the longest unpacks) no priority, and pacing gives it them back. Neither is a lower bound.
+ * them: all at once, as precache does; or staggered, largest first as the build orders them, each next one
+ * once the one before has every layer in. Staggered is what a scheduler watching {@code ctr content active} could do:
+ * containerd shares the network fairly among every layer in flight, so a pull's first layers, which its in-order
+ * unpack waits for, arrive only as late as its last; alone, a pull gets its layers in sooner and starts unpacking
+ * sooner. Neither is a lower bound.
  */
 final class PullReplay {
   /** How the activities comment their pull commands ({@code CommandRunner}: "precache: " and the step). */
   private static final String PULL_COMMENT = "precache: pull ";
   /** Far past any pull the benches make: the replay plays every event up to it. */
   private static final long HORIZON_MILLIS = 48L * 3600 * 1000;
+  /**
+   * A look this long after a pull started finds its downloads begun, if it has any: ctr resolves for 1.5 s first
+   * ({@code PullJob}'s figure).
+   */
+  private static final long RESOLVED_AFTER_MILLIS = 2_000;
   private static final String CTR = "apiclient exec admin sheltie ctr -a /run/containerd/containerd.sock -n k8s.io ";
-  /** The next pull starts while the downloads under way use less than this share of the network. */
-  static final double NETWORK_ROOM = 0.9;
-  /** {@code ctr content active}'s SIZE column: go-units HumanSize, decimal units. */
-  private static final Pattern HUMAN_SIZE = Pattern.compile("([0-9.]+)(B|kB|MB|GB|TB)");
+  /** {@code ctr content active}'s REF column: {@code layer-<digest>}. */
+  private static final Pattern LAYER_REF = Pattern.compile("^layer-(sha256:[0-9a-f]+)\\s");
 
   private final Cloud cloud;
   private final Instance instance;
@@ -46,18 +49,15 @@ final class PullReplay {
   /** In the order the build sent them. */
   private final List<String> commands;
   /** Per command, the layers its pull downloads (those the restored volume lacks), by digest. */
-  private final List<Map<String, Long>> missingLayers;
-  /** Every missing layer's size, by digest. */
-  private final Map<String, Long> layerSizes = new HashMap<>();
+  private final List<Set<String>> missingLayers;
 
   private PullReplay(Cloud cloud, Instance instance, List<VolumeImage> restored, List<String> commands,
-      List<Map<String, Long>> missingLayers) {
+      List<Set<String>> missingLayers) {
     this.cloud = cloud;
     this.instance = instance;
     this.restored = restored;
     this.commands = commands;
     this.missingLayers = missingLayers;
-    missingLayers.forEach(layerSizes::putAll);
   }
 
   /**
@@ -66,26 +66,32 @@ final class PullReplay {
    */
   static PullReplay of(Cloud cloud, Instance instance, List<VolumeImage> restored, List<VolumeImage> pulled) {
     long now = cloud.clock().nowMillis();
+    Set<String> present = new HashSet<>();
+    restored.forEach(image -> layersOf(cloud, image).forEach(layer -> present.add(layer.digest())));
+    Map<String, List<CatalogImage.Layer>> missing = new HashMap<>();
+    // Largest first, the order the build starts them in (its parallel pulls reach SSM in whatever order they run).
     List<String> commands = cloud.regions().values().stream()
         .flatMap(region -> region.ssm().commands().stream())
         .filter(command -> command.comment().startsWith(PULL_COMMENT)
             && command.results(now).containsKey(instance.instanceId()))
-        .sorted(Comparator.comparing(Command::requested))
-        .map(command -> String.join("\n", command.parameters().get("commands")))
+        .map(command -> {
+          String text = String.join("\n", command.parameters().get("commands"));
+          missing.put(text, pulled.stream()
+              .filter(image -> text.contains(image.image()))
+              .max(Comparator.comparingInt(image -> image.image().length()))
+              .map(image -> layersOf(cloud, image).stream().filter(layer -> !present.contains(layer.digest())).toList())
+              .orElse(List.of()));
+          return text;
+        })
+        .sorted(Comparator.comparingLong(command -> -bytes(missing.get(command))))
         .toList();
-    Set<String> present = new HashSet<>();
-    restored.forEach(image -> layersOf(cloud, image).forEach(layer -> present.add(layer.digest())));
-    List<Map<String, Long>> missing = new ArrayList<>();
-    for (String command : commands) {
-      Map<String, Long> layers = new HashMap<>();
-      pulled.stream()
-          .filter(image -> command.contains(image.image()))
-          .max(Comparator.comparingInt(image -> image.image().length()))
-          .ifPresent(image -> layersOf(cloud, image).stream().filter(layer -> !present.contains(layer.digest()))
-              .forEach(layer -> layers.put(layer.digest(), layer.size())));
-      missing.add(layers);
-    }
-    return new PullReplay(cloud, instance, restored, commands, missing);
+    return new PullReplay(cloud, instance, restored, commands, commands.stream()
+        .map(command -> missing.get(command).stream().map(CatalogImage.Layer::digest).collect(Collectors.toSet()))
+        .toList());
+  }
+
+  private static long bytes(List<CatalogImage.Layer> layers) {
+    return layers.stream().mapToLong(CatalogImage.Layer::size).sum();
   }
 
   private static List<CatalogImage.Layer> layersOf(Cloud cloud, VolumeImage image) {
@@ -99,17 +105,17 @@ final class PullReplay {
   }
 
   /**
-   * The first pull at once, each next one when a look at the downloads finds the one started before it downloading
-   * (or done) and all of them together below {@link #NETWORK_ROOM} of the instance's network since the look before.
-   * A look is a {@code ctr content active} run on the instance, one SSM delivery after the last one answered.
+   * The first pull at once, each next one when a look at the downloads finds every layer of the one started before it
+   * in: none of them downloading once it has resolved. A look is a {@code ctr content active} run on the instance, one
+   * SSM delivery after the last one answered.
    */
-  double pacedSeconds() {
+  double staggeredSeconds() {
     if (commands.size() < 2) {
       return atOnceSeconds();
     }
     InstanceRuntime idle = freshInstance();
     List<Execution> started = new ArrayList<>(List.of(idle.start(commands.get(0), 0)));
-    Map<String, Long> before = null;
+    long lastStartedAt = 0;
     long lookedAt = 0;
     while (started.size() < commands.size()) {
       long at = lookedAt + SsmModel.DELIVERY_LATENCY_MILLIS;
@@ -118,17 +124,14 @@ final class PullReplay {
       while (answer.state() == ExecutionStatus.State.IN_PROGRESS) {
         answer = listing.poll(at += 10);
       }
-      Map<String, Long> downloading = offsets(answer.stdout());
+      Set<String> downloading = downloading(answer.stdout());
       int last = started.size() - 1;
-      boolean lastUnderWay = started.get(last).poll(at).state() != ExecutionStatus.State.IN_PROGRESS
-          || missingLayers.get(last).isEmpty()
-          || missingLayers.get(last).keySet().stream().anyMatch(downloading::containsKey);
-      if (before != null && lastUnderWay
-          && bytesSince(before, downloading) / ((at - lookedAt) / 1000.0)
-          < NETWORK_ROOM * instance.networkBytesPerSecond()) {
+      boolean resolved = at - lastStartedAt >= RESOLVED_AFTER_MILLIS;
+      if (started.get(last).poll(at).state() != ExecutionStatus.State.IN_PROGRESS
+          || resolved && missingLayers.get(last).stream().noneMatch(downloading::contains)) {
         started.add(idle.start(commands.get(started.size()), at));
+        lastStartedAt = at;
       }
-      before = downloading;
       lookedAt = at;
     }
     return lastEnd(started);
@@ -150,41 +153,15 @@ final class PullReplay {
     return last;
   }
 
-  /** Bytes downloaded between two looks: growth of each download, the rest of those that ended, all of new ones. */
-  private long bytesSince(Map<String, Long> before, Map<String, Long> now) {
-    long bytes = 0;
-    for (Map.Entry<String, Long> download : now.entrySet()) {
-      bytes += download.getValue() - before.getOrDefault(download.getKey(), 0L);
-    }
-    for (Map.Entry<String, Long> download : before.entrySet()) {
-      if (!now.containsKey(download.getKey())) {
-        bytes += layerSizes.getOrDefault(download.getKey(), download.getValue()) - download.getValue();
-      }
-    }
-    return bytes;
-  }
-
-  /** {@code ctr content active}: REF SIZE AGE, REF {@code layer-<digest>}; each digest with its bytes so far. */
-  private static Map<String, Long> offsets(String listing) {
-    Map<String, Long> offsets = new HashMap<>();
+  /** {@code ctr content active}: REF SIZE AGE, REF {@code layer-<digest>}; the digests downloading. */
+  private static Set<String> downloading(String listing) {
+    Set<String> digests = new HashSet<>();
     for (String line : listing.split("\n")) {
-      String[] columns = line.split("\t+");
-      Matcher size = columns.length > 1 ? HUMAN_SIZE.matcher(columns[1].strip()) : null;
-      if (size != null && size.matches() && columns[0].startsWith("layer-")) {
-        offsets.put(columns[0].substring("layer-".length()), bytes(size.group(1), size.group(2)));
+      Matcher ref = LAYER_REF.matcher(line);
+      if (ref.find()) {
+        digests.add(ref.group(1));
       }
     }
-    return offsets;
-  }
-
-  private static long bytes(String number, String unit) {
-    double scale = switch (unit.toLowerCase(Locale.ROOT)) {
-      case "kb" -> 1e3;
-      case "mb" -> 1e6;
-      case "gb" -> 1e9;
-      case "tb" -> 1e12;
-      default -> 1;
-    };
-    return Math.round(Double.parseDouble(number) * scale);
+    return digests;
   }
 }

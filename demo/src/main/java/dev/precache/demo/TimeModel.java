@@ -8,6 +8,7 @@ import dev.precache.simulator.ec2.Ec2Model;
 import dev.precache.simulator.ec2.Instance;
 import dev.precache.simulator.ec2.Snapshot;
 import dev.precache.simulator.instance.CatalogImage;
+import dev.precache.simulator.instance.ContainerRuntimeSettings;
 import dev.precache.simulator.instance.PullTraffic;
 import dev.precache.simulator.instance.VolumeImage;
 import dev.precache.simulator.ssm.SsmModel;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The simulator's time model for a build that just ran, step by step, from the simulator's own constants and the
@@ -31,8 +33,9 @@ import java.util.Set;
  * for the build (its own, and a builder stack it had to create first), resource after resource. SSM: the
  * instance's pending time and agent registration after its launch. Commands: SSM's delivery latency each. Pulls:
  * no faster than the distinct compressed bytes at the bottleneck of network and volume, than the volume writing
- * compressed plus unpacked bytes, and than the slowest single image (its layers downloaded one connection each and
- * unpacked in order, each after its download).
+ * compressed plus unpacked bytes, and than the slowest single image (each layer downloaded over the connections
+ * containerd fetches it by, one unless the instance's settings chunk it, and unpacked in order, each after its
+ * download).
  * Snapshot: its start latency and the bytes it stores at the copy rate. Cleanup: what of the stack's deletion
  * outlasts the snapshot. Polling is left out, so a real run can only be slower.
  *
@@ -43,11 +46,7 @@ import java.util.Set;
 record TimeModel(List<String> stackResources, long stackCreateMillis, long builderStackCreateMillis,
                  long instanceLaunchedAtMillis, long compressedBytes, long writtenBytes, double slowestImageSeconds,
                  double networkBytesPerSecond, double volumeBytesPerSecond, long stackDeleteMillis,
-                 String parentSnapshotId, double replayedPullSeconds, double pacedPullSeconds,
-                 List<ImageFetch> imageFetches) {
-
-  /** One image's missing layers: their compressed bytes and how long unpacking them in order takes at best. */
-  record ImageFetch(String image, long bytes, double unpackSeconds) {}
+                 String parentSnapshotId, double replayedPullSeconds, double staggeredPullSeconds) {
 
   /**
    * Commands per step: stop kubelet and remove images, as one (an incremental build: stop kubelet; list the images;
@@ -92,18 +91,17 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
     }
     Map<String, Long> blobs = new LinkedHashMap<>();
     double slowestImage = 0;
-    List<ImageFetch> imageFetches = new ArrayList<>();
     boolean containerd2 = instance.kubernetesMinorVersion() >= 33;
     for (VolumeImage image : snapshot.contents()) {
       CatalogImage.PlatformManifest manifest = cloud.catalog().manifestByDigest(image.digest()).orElseThrow();
       List<CatalogImage.Layer> missing = manifest.layers().stream()
           .filter(layer -> !onTheParent.contains(layer.digest())).toList();
       missing.forEach(layer -> blobs.put(layer.digest(), layer.size()));
-      double layerRate = Math.min(cloud.catalog().pullBytesPerSecond(image.image().substring(0, image.image().indexOf('/'))),
-          Math.min(instance.networkBytesPerSecond(), instance.dataVolume().throughputBytesPerSecond()));
-      slowestImage = Math.max(slowestImage, imageSeconds(missing, layerRate, containerd2));
-      imageFetches.add(new ImageFetch(image.image(), missing.stream().mapToLong(CatalogImage.Layer::size).sum(),
-          unpackSeconds(missing)));
+      double connectionRate = cloud.catalog().pullBytesPerSecond(image.image().substring(0, image.image().indexOf('/')));
+      double instanceRate = Math.min(instance.networkBytesPerSecond(), instance.dataVolume().throughputBytesPerSecond());
+      ContainerRuntimeSettings runtime = containerd2 ? instance.containerRuntime() : ContainerRuntimeSettings.DEFAULTS;
+      slowestImage = Math.max(slowestImage, imageSeconds(missing,
+          layer -> Math.min(connectionRate * runtime.requestsPerLayer(layer.size()), instanceRate), containerd2));
     }
     PullReplay replay = PullReplay.of(cloud, instance,
         parentId == null ? List.of() : cloud.snapshot(parentId).orElseThrow().contents(), snapshot.contents());
@@ -119,30 +117,32 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
         resources.stream().mapToLong(CloudFormationModel::deleteMillis).sum(),
         parentId,
         replay.atOnceSeconds(),
-        replay.pacedSeconds(),
-        imageFetches);
+        replay.staggeredSeconds());
   }
 
   /**
    * The least time one image's pull can take, however the others share the instance: each layer is one download
-   * on one connection (at best the registry's per-connection rate, the network or the volume, whichever is
-   * lowest), and the layers unpack in order, one gzip stream, each no sooner than its own download ends
-   * (containerd 2.x) or than every download ends (containerd 1.7's ctr, which fetches first).
+   * (at best the registry's per-connection rate times the connections containerd fetches it over, one unless the
+   * instance's settings chunk it, or the network or the volume, whichever is lowest), and the layers unpack in
+   * order, one gzip stream, each no sooner than its own download ends (containerd 2.x) or than every download ends
+   * (containerd 1.7's ctr, which fetches first).
    *
    * <p>On containerd 2.x this is the bound of a pull through the transfer service, which unpacks as layers arrive.
    * A client-side pull ({@code --local}, which precache uses for parallel pulls) unpacks only after its whole
    * fetch, so it cannot beat the 1.7 formula, which is never below this one (the same layers, unpacked no sooner):
    * keeping the 2.x formula keeps the bound a bound on whichever way ctr pulls, not only on the way precache chose.
    */
-  static double imageSeconds(List<CatalogImage.Layer> layers, double layerBytesPerSecond, boolean containerd2) {
+  static double imageSeconds(List<CatalogImage.Layer> layers, ToDoubleFunction<CatalogImage.Layer> layerBytesPerSecond,
+      boolean containerd2) {
     double unpackAll = unpackSeconds(layers);
     if (!containerd2) {
-      return layers.stream().mapToDouble(l -> l.size() / layerBytesPerSecond).max().orElse(0) + unpackAll;
+      return layers.stream().mapToDouble(l -> l.size() / layerBytesPerSecond.applyAsDouble(l)).max().orElse(0)
+          + unpackAll;
     }
     double slowest = 0;
     double unpackFromHere = unpackAll;
     for (CatalogImage.Layer layer : layers) {
-      slowest = Math.max(slowest, layer.size() / layerBytesPerSecond + unpackFromHere);
+      slowest = Math.max(slowest, layer.size() / layerBytesPerSecond.applyAsDouble(layer) + unpackFromHere);
       unpackFromHere -= layer.size() / PullTraffic.UNPACK_BYTES_PER_SECOND;
     }
     return slowest;
@@ -214,7 +214,7 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
   /** What the bound is made of. */
   void printBasis(PrintWriter out) {
     out.printf(Locale.ROOT, "  time model%s: stack %s%s; pulls max(fetch %.1f s: %.1f GB at min(network %.0f,"
-            + " volume %.0f MB/s); volume writes %.1f s: %.1f GB; slowest image %.1f s: its layers downloaded one connection each, unpacked in order); snapshot %.1f GB at %.0f"
+            + " volume %.0f MB/s); volume writes %.1f s: %.1f GB; slowest image %.1f s: each layer over the connections containerd fetches it by, unpacked in order); snapshot %.1f GB at %.0f"
             + " MB/s; stack deleted in %.0f s%n",
         parentSnapshotId == null ? "" : " (incremental from " + parentSnapshotId + ": what it lacked)",
         String.join(" + ", stackResources.stream()
@@ -226,44 +226,14 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
         Snapshot.COPY_BYTES_PER_SECOND / 1e6, stackDeleteMillis / 1000.0);
   }
 
-  /**
-   * What meeting the pull bound asks of pulls that fetch every layer before unpacking (ctr {@code --local}): each
-   * image fetched by the bound less its own unpack, so the network must carry, in the order of those deadlines,
-   * every image's bytes by its deadline. Fair sharing among all layers in flight gives the earliest deadlines no
-   * priority: the figures show the rate those deadlines need against the rate the instance has.
-   */
-  void printFetchDeadlines(PrintWriter out) {
-    List<ImageFetch> byDeadline = imageFetches.stream()
-        .sorted(Comparator.comparingDouble(fetch -> -fetch.unpackSeconds())).toList();
-    double bytesDue = 0;
-    double busiestRate = 0;
-    double busiestUntil = 0;
-    List<String> deadlines = new ArrayList<>();
-    for (ImageFetch fetch : byDeadline) {
-      double deadline = pullSeconds() - fetch.unpackSeconds();
-      bytesDue += fetch.bytes();
-      if (bytesDue / deadline > busiestRate) {
-        busiestRate = bytesDue / deadline;
-        busiestUntil = deadline;
-      }
-      deadlines.add(String.format(Locale.ROOT, "%s %.1f GB by %.1f s", fetch.image().substring(
-          fetch.image().lastIndexOf('/') + 1), fetch.bytes() / 1e9, deadline));
-    }
-    out.printf(Locale.ROOT, "  fetch-then-unpack pulls meet the pull bound only with each image fetched by the bound"
-            + " less its unpack (%s): in that order %.0f MB/s over the first %.1f s, of the %.0f MB/s network and volume"
-            + " allow%n",
-        String.join(", ", deadlines), busiestRate / 1e6, busiestUntil,
-        fetchBytesPerSecond() / 1e6);
-  }
-
   /** The pull step as the instance alone would take it: one delivery, then the pulls replayed at once. */
   double replayedPullStepSeconds() {
     return commandSeconds() + replayedPullSeconds;
   }
 
-  /** The same, the pulls paced ({@link PullReplay#pacedSeconds}). */
-  double pacedPullStepSeconds() {
-    return commandSeconds() + pacedPullSeconds;
+  /** The same, the pulls staggered ({@link PullReplay#staggeredSeconds}). */
+  double staggeredPullStepSeconds() {
+    return commandSeconds() + staggeredPullSeconds;
   }
 
   /** The build's steps beside their bounds, in simulated seconds. */
@@ -278,8 +248,8 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
         double atOnce = replayedPullStepSeconds();
         out.printf(Locale.ROOT, "        %-50s %8.1fs %8.1fs %8.1fs  (the build's scheduling and polls: %.1f s)%n",
             "the same pulls at once on an idle instance", atOnce, bound, atOnce - bound, took - atOnce);
-        out.printf(Locale.ROOT, "        %-50s %8.1fs %8.1fs %8.1fs%n", "the same pulls paced on an idle instance",
-            pacedPullStepSeconds(), bound, pacedPullStepSeconds() - bound);
+        out.printf(Locale.ROOT, "        %-50s %8.1fs %8.1fs %8.1fs%n", "the same pulls staggered on an idle instance",
+            staggeredPullStepSeconds(), bound, staggeredPullStepSeconds() - bound);
       }
     }
   }

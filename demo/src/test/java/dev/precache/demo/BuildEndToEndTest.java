@@ -9,7 +9,9 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import dev.precache.demo.LocalCloud.CliRun;
 import dev.precache.simulator.Cloud;
+import dev.precache.simulator.ec2.Instance;
 import dev.precache.simulator.ec2.Snapshot;
+import dev.precache.simulator.instance.ContainerRuntimeSettings;
 import dev.precache.workflows.BuildResult;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -83,6 +85,12 @@ class BuildEndToEndTest {
     VerifiedSnapshot verified = VerifiedSnapshot.of(result, cloud); // digests and sizes against the registry
     assertThat(verified.images()).hasSize(6);
     assertThat(result.steps()).extracting(s -> s.number()).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9);
+    // The stack's user data set the m5.large's transfer service up (10 Gbit/s at 50 MB/s a request), and every pull
+    // went through it.
+    Instance instance = cloud.allInstances().stream().filter(i -> i.instanceId().equals(result.instanceId()))
+        .findFirst().orElseThrow();
+    assertThat(instance.containerRuntime()).isEqualTo(new ContainerRuntimeSettings(25, 16 << 20));
+    assertThat(pullCommandsFor(cloud, NGINX)).hasSize(2).noneMatch(command -> command.contains("--local"));
     assertNothingLeft(cloud);
   }
 
