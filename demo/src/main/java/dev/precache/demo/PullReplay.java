@@ -46,7 +46,7 @@ final class PullReplay {
   private final Cloud cloud;
   private final Instance instance;
   private final List<VolumeImage> restored;
-  /** In the order the build sent them. */
+  /** Largest first, as the build starts them. */
   private final List<String> commands;
   /** Per command, the layers its pull downloads (those the restored volume lacks), by digest. */
   private final List<Set<String>> missingLayers;

@@ -18,9 +18,9 @@ import java.util.Locale;
 public record PullTuning(int maxConcurrentDownloads, long chunkBytes) {
 
   /**
-   * 16 MiB, the chunk EKS uses for parallel pulls on G, P and Trn instances (thenewstack.io, 2026, "When the image is
-   * the bottleneck"). containerd holds a layer's chunks in memory until they are written in order: at most
-   * downloads × chunk, 1 GiB at the most downloads chosen.
+   * 16 MiB, the {@code concurrent-download-chunk-size} the EKS team's write-up on parallel pulls sets for Bottlerocket
+   * and AL2023 nodes (thenewstack.io, 2026, "When the image is the bottleneck"). containerd holds a layer's chunks in
+   * memory until they are written in order: at most downloads × chunk, 1 GiB at the most downloads chosen.
    */
   static final long CHUNK_BYTES = 16L << 20;
   /** The most requests chosen: enough for a 25 Gbit/s network at one connection's 400 Mbit/s. */

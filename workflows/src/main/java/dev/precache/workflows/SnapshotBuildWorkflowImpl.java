@@ -176,7 +176,6 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
       if (instanceFit && preflight.capacity() != null
           && Workflow.getVersion(TUNED_TRANSFER_SERVICE, Workflow.DEFAULT_VERSION, 1) >= 1) {
         pullTuning = PullTuning.forInstance(preflight.capacity().instance(), request.pullParallelism());
-        log.info("pulls: {}", pullTuning.summary());
       }
     } else {
       // Builds started before images were resolved: snapshot.sh's default size, no resolve step.
