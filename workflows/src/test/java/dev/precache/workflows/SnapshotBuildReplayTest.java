@@ -178,22 +178,21 @@ class SnapshotBuildReplayTest {
   }
 
   private static List<StackSpec> stackSpecs(String resource) throws IOException {
-    return history(resource).getEvents().stream()
-        .filter(HistoryEvent::hasActivityTaskScheduledEventAttributes)
-        .map(HistoryEvent::getActivityTaskScheduledEventAttributes)
-        .filter(scheduled -> scheduled.getActivityType().getName().equals("DeployStack"))
-        .map(scheduled -> DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(0, Optional.of(scheduled.getInput()),
-            StackSpec.class, StackSpec.class))
-        .toList();
+    return scheduledInputs(resource, "DeployStack", StackSpec.class);
   }
 
   private static List<InstanceActivities.PullSpec> pullSpecs(String resource) throws IOException {
+    return scheduledInputs(resource, "PullImage", InstanceActivities.PullSpec.class);
+  }
+
+  /** The first argument of each {@code activityType} the history scheduled, as the workflow sent it. */
+  private static <T> List<T> scheduledInputs(String resource, String activityType, Class<T> type) throws IOException {
     return history(resource).getEvents().stream()
         .filter(HistoryEvent::hasActivityTaskScheduledEventAttributes)
         .map(HistoryEvent::getActivityTaskScheduledEventAttributes)
-        .filter(scheduled -> scheduled.getActivityType().getName().equals("PullImage"))
+        .filter(scheduled -> scheduled.getActivityType().getName().equals(activityType))
         .map(scheduled -> DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(0, Optional.of(scheduled.getInput()),
-            InstanceActivities.PullSpec.class, InstanceActivities.PullSpec.class))
+            type, type))
         .toList();
   }
 
