@@ -89,7 +89,7 @@ class BuildEndToEndTest {
     // went through it.
     Instance instance = cloud.allInstances().stream().filter(i -> i.instanceId().equals(result.instanceId()))
         .findFirst().orElseThrow();
-    assertThat(instance.containerRuntime()).isEqualTo(new ContainerRuntimeSettings(25, 16 << 20));
+    assertThat(instance.containerRuntime()).isEqualTo(new ContainerRuntimeSettings(25, 16 << 20, 1));
     assertThat(pullCommandsFor(cloud, NGINX)).hasSize(2).noneMatch(command -> command.contains("--local"));
     assertNothingLeft(cloud);
   }

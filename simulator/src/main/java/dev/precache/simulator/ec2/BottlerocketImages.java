@@ -22,7 +22,8 @@ public final class BottlerocketImages {
     }
 
     private static final int OLDEST_MINOR = 28;
-    private static final int NEWEST_MINOR = 34;
+    /** Bottlerocket added the aws-k8s-1.35 variants in v1.53.0 (bottlerocket#4737) and 1.36 after (core-kit v14.3.0). */
+    private static final int NEWEST_MINOR = 36;
 
     private final Map<String, Image> byParameter = new LinkedHashMap<>();
     private final Map<String, Image> byImageId = new LinkedHashMap<>();

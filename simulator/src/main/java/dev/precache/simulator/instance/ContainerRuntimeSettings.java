@@ -14,14 +14,21 @@ import java.util.regex.Pattern;
  * {@code max_concurrent_downloads} (containerd's default 3, plugins/transfer/plugin.go defaultConfig) and
  * {@code concurrent-download-chunk-size} into {@code concurrent_layer_fetch_buffer} (unset: 0, no chunking;
  * bottlerocket.dev: "only used for variants that have containerd-2.1 or above"). The chunk size takes bytes or a
- * size string, "64mb" being 64,000,000 bytes (bottlerocket-settings-models container-runtime tests).
+ * size string, "64mb" being 64,000,000 bytes (bottlerocket-settings-models container-runtime tests). Every variant
+ * on containerd 2.1 moved to containerd 2.2 (bottlerocket#4801, April 2026, which adds
+ * {@code max-concurrent-unpacks}; core-kit v15.0.0 dropped containerd-2.1), whose template renders
+ * {@code max-concurrent-unpacks} into {@code max_concurrent_unpacks} (core-kit#886; containerd's default 1, no
+ * parallel unpack; Bottlerocket sets none).
  *
  * @param maxConcurrentDownloads      the transfer service's download permits, shared by all its pulls
  * @param concurrentDownloadChunkSize bytes per range request when a layer is fetched in parallel; 0: one request
+ * @param maxConcurrentUnpacks        the transfer service's unpack permits, shared by all its pulls; above 1 a pull
+ *                                    unpacks its layers in parallel
  */
-public record ContainerRuntimeSettings(int maxConcurrentDownloads, long concurrentDownloadChunkSize) {
+public record ContainerRuntimeSettings(int maxConcurrentDownloads, long concurrentDownloadChunkSize,
+    int maxConcurrentUnpacks) {
 
-  public static final ContainerRuntimeSettings DEFAULTS = new ContainerRuntimeSettings(3, 0);
+  public static final ContainerRuntimeSettings DEFAULTS = new ContainerRuntimeSettings(3, 0, 1);
 
   /** containerd's fetcher fetches in parallel only with a buffer of at least this (core/remotes/docker/fetcher.go). */
   private static final long MIN_CHUNK_BYTES = 512;
@@ -32,6 +39,15 @@ public record ContainerRuntimeSettings(int maxConcurrentDownloads, long concurre
   /** Whether a layer larger than one chunk is fetched as parallel range requests. */
   public boolean chunkedFetch() {
     return concurrentDownloadChunkSize >= MIN_CHUNK_BYTES;
+  }
+
+  /**
+   * Whether a pull unpacks its layers in parallel: containerd 2.2 makes the unpack limiter only above 1
+   * (core/transfer/local/transfer.go {@code limiterP}), and without one unpacks in order (core/unpack/unpacker.go
+   * {@code supportParallel}; overlayfs has the rebase capability it also needs).
+   */
+  public boolean parallelUnpack() {
+    return maxConcurrentUnpacks > 1;
   }
 
   /**
@@ -63,6 +79,7 @@ public record ContainerRuntimeSettings(int maxConcurrentDownloads, long concurre
     }
     int downloads = DEFAULTS.maxConcurrentDownloads();
     long chunk = DEFAULTS.concurrentDownloadChunkSize();
+    int unpacks = DEFAULTS.maxConcurrentUnpacks();
     String table = "";
     for (String line : toml.split("\\R")) {
       Matcher section = SECTION.matcher(line);
@@ -80,10 +97,11 @@ public record ContainerRuntimeSettings(int maxConcurrentDownloads, long concurre
         case "settings.container-runtime.max-concurrent-downloads" -> downloads = positive(value, downloads);
         case "settings.container-runtime.concurrent-download-chunk-size",
             "settings.container-runtime.concurrent-layer-fetch-buffer" -> chunk = bytes(value, chunk);
+        case "settings.container-runtime.max-concurrent-unpacks" -> unpacks = positive(value, unpacks);
         default -> { }
       }
     }
-    return new ContainerRuntimeSettings(downloads, chunk);
+    return new ContainerRuntimeSettings(downloads, chunk, unpacks);
   }
 
   private static int positive(String value, int otherwise) {

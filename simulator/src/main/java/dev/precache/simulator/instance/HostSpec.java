@@ -4,7 +4,10 @@ package dev.precache.simulator.instance;
 public interface HostSpec {
   String instanceId();
 
-  /** From the AMI's parameter path, e.g. aws-k8s-1.33 → 33; decides the containerd generation (≥ 33: 2.x). */
+  /**
+   * From the AMI's parameter path, e.g. aws-k8s-1.33 → 33; decides the containerd generation: 1.33 and later ship
+   * containerd 2.2 (bottlerocket#4801 moved every containerd 2.1 variant to it), earlier ones 1.7.
+   */
   int kubernetesMinorVersion();
 
   /** The network's peak: what an "up to" type bursts to while it has credits, what the others sustain. */

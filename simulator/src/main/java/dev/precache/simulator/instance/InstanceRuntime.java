@@ -19,6 +19,7 @@ public final class InstanceRuntime {
   private final HostSpec host;
   private final ContainerdStore store = new ContainerdStore();
   private final PullTraffic traffic;
+  private final TransferService transferService;
   private final List<PullFault> faults = new CopyOnWriteArrayList<>();
   private final Commands commands;
   private final List<Execution> running = new ArrayList<>();
@@ -46,9 +47,9 @@ public final class InstanceRuntime {
       String instanceId, InstanceAwsCalls aws) {
     this.host = host;
     this.traffic = new PullTraffic(host, store::usedBytes);
+    this.transferService = new TransferService(host.containerRuntime(), traffic);
     PullJob.Environment environment = new PullJob.Environment(host, registry, store, traffic, faults, new HashMap<>(),
-        registryHost -> registryFailure.apply(registryHost),
-        new TransferService(host.containerRuntime(), traffic));
+        registryHost -> registryFailure.apply(registryHost), transferService);
     this.commands = new Commands(new Ctr(environment, () -> clock), new DiskFree(host, this::usedBytes),
         new EcrCredentialProvider(registry, role),
         new DiskRead(host, () -> clock), new Curl(new InstanceMetadata(role, instanceId), aws, role, () -> clock));
@@ -151,10 +152,10 @@ public final class InstanceRuntime {
       }
       clock = Math.max(next, clock);
       traffic.settle(clock);
-      // A pull may wait on what another pull stored at this instant: play the instant until nothing changes.
+      // A pull may wait on what another pull stored or gave back at this instant: play it until nothing changes.
       long before;
       do {
-        before = store.changes();
+        before = store.changes() + transferService.changes();
         for (Execution execution : List.copyOf(running)) {
           execution.root().advance(clock);
           if (execution.root().finished()) {
@@ -162,7 +163,7 @@ public final class InstanceRuntime {
             running.remove(execution);
           }
         }
-      } while (store.changes() != before);
+      } while (store.changes() + transferService.changes() != before);
     }
     traffic.advanceTo(target);
     clock = target;

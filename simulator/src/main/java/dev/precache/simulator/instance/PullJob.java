@@ -19,10 +19,10 @@ import java.util.regex.Pattern;
 /**
  * {@code ctr images pull}, layer by layer: resolve (a fixed latency, where reference, credential, fault and
  * platform errors surface; the index, manifests and configs are written then), download the missing layers,
- * unpack each layer in order in one stream, then record the image. Two ways, as ctr has them
- * (cmd/ctr/commands/images/pull.go, containerd v2.1): through containerd 2.x's transfer service, which paces
- * the downloads of all its pulls together ({@link TransferService}) and unpacks a layer as soon as it and its
- * parent are there; or client-side (containerd 1.7's default, 2.x's {@code --local}), which fetches every layer
+ * unpack them ({@link LayerUnpacks}), then record the image. Two ways, as ctr has them
+ * (cmd/ctr/commands/images/pull.go, containerd v2.1 and v2.2): through containerd 2.x's transfer service, which
+ * paces the downloads and unpacks of all its pulls together ({@link TransferService}) and unpacks a layer as soon as
+ * it and its parent are there, or as soon as it is there with parallel unpack; or client-side (containerd 1.7's default, 2.x's {@code --local}), which fetches every layer
  * of the pull at once unless 1.7's {@code --max-concurrent-downloads} limits it (client/pull.go fetch: no
  * limiter without one), then unpacks platform after platform (pull.go: content.Fetch, then Unpack). A layer
  * the content store holds is not downloaded, a chain the snapshotter holds not unpacked; a layer another pull
@@ -64,9 +64,6 @@ final class PullJob extends Job {
     }
   }
 
-  /** One layer of one platform, in unpack order, with its chain ID. */
-  private record UnpackStep(Layer layer, String chainId) {}
-
   private final Environment environment;
   private final Request request;
   private long startedAt;
@@ -76,9 +73,7 @@ final class PullJob extends Job {
   private List<PlatformManifest> selected;
   private final Deque<Layer> toDownload = new ArrayDeque<>();
   private final Map<Layer, PullTraffic.Transfer> downloading = new LinkedHashMap<>();
-  private final Deque<UnpackStep> toUnpack = new ArrayDeque<>();
-  private UnpackStep unpackingStep;
-  private PullTraffic.Transfer unpacking;
+  private final LayerUnpacks unpacks;
   private final Set<String> leased = new HashSet<>();
   private long downloadedBytes;
   private String registry;
@@ -87,6 +82,8 @@ final class PullJob extends Job {
     super(io);
     this.environment = environment;
     this.request = request;
+    this.unpacks = new LayerUnpacks(environment, this,
+        request.viaTransferService() && environment.transferService().unpacksInParallel());
   }
 
   @Override
@@ -206,7 +203,7 @@ final class PullJob extends Job {
             environment.transferService().enqueue(this, layer.digest());
           }
         }
-        toUnpack.add(new UnpackStep(layer, chain.get(i)));
+        unpacks.add(new LayerUnpacks.Step(layer, chain.get(i)));
       }
     }
     registry = parsed.host();
@@ -246,42 +243,17 @@ final class PullJob extends Job {
         releasePermit(transfer, now);
       }
     }
-    if (unpacking != null) {
-      if (unpacking.state() == PullTraffic.State.OUT_OF_SPACE) {
-        inFlight.remove(unpackingStep.chainId());
-        failOutOfSpace("ctr: failed to extract layer " + unpackingStep.layer().diffId()
-            + ": write /var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/"
-            + (Math.abs(unpackingStep.chainId().hashCode()) % 1000) + "/fs/data: no space left on device: unknown", now);
-        return;
-      }
-      if (unpacking.state() == PullTraffic.State.DONE) {
-        store.addSnapshot(unpackingStep.chainId(), unpackingStep.layer().unpackedSize());
-        store.labelBlob(unpackingStep.layer().digest(), "containerd.io/uncompressed", unpackingStep.layer().diffId());
-        inFlight.remove(unpackingStep.chainId());
-        unpacking = null;
-        unpackingStep = null;
-      }
-    }
     startDownloads(now);
     boolean fetched = downloading.isEmpty() && toDownload.isEmpty();
     if (fetched && fetchedAt < 0) {
       fetchedAt = now;
     }
-    boolean mayUnpack = request.viaTransferService() || fetched;
-    while (unpacking == null && mayUnpack && !toUnpack.isEmpty()) {
-      UnpackStep step = toUnpack.peek();
-      if (store.holdsSnapshot(step.chainId())) {
-        toUnpack.poll();
-      } else if (!store.holdsBlob(step.layer().digest()) || inFlight.containsKey(step.chainId())) {
-        break; // its blob is still downloading, or another pull unpacks the same chain
-      } else {
-        toUnpack.poll();
-        unpackingStep = step;
-        unpacking = environment.traffic().unpack(step.layer().size(), step.layer().unpackedSize(), now);
-        inFlight.put(step.chainId(), unpacking);
-      }
+    String unpackFailure = unpacks.advance(now, request.viaTransferService() || fetched);
+    if (unpackFailure != null) {
+      failOutOfSpace(unpackFailure, now);
+      return;
     }
-    if (fetched && unpacking == null && toUnpack.isEmpty()) {
+    if (fetched && unpacks.done()) {
       complete(now);
     }
   }
@@ -367,11 +339,7 @@ final class PullJob extends Job {
     });
     downloading.clear();
     environment.transferService().withdrawAll(this);
-    if (unpacking != null) {
-      environment.traffic().abort(unpacking, now);
-      environment.inFlight().remove(unpackingStep.chainId());
-      unpacking = null;
-    }
+    unpacks.stop(now);
     releaseLeases();
   }
 

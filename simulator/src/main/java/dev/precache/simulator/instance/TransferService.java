@@ -1,6 +1,8 @@
 package dev.precache.simulator.instance;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +23,14 @@ import java.util.function.Predicate;
  * {@code max_concurrent_downloads} goroutines, each taking a permit per chunk and giving it back after (fetcher.go:
  * {@code r.Acquire} ... {@code defer r.Release} around each range request). A chunk is a fraction of a second of
  * transfer, so permits rotate among every waiting request about as fast as chunks end: modelled as time-shared,
- * each layer carried by its requests × min(1, permits ÷ all requests) connections, every layer in flight at once.
+ * each layer carried by its requests × min(1, permits ÷ all requests) connections, every layer in flight at once
+ * (containerd 2.2's fetcher differs only in that the first request keeps its permit for the first chunk).
+ *
+ * <p>containerd 2.2 adds a second semaphore, of {@code max_concurrent_unpacks}, when that is above 1
+ * (transfer.go {@code ts.limiterP}, handed to every pull's unpacker): a pull takes a permit for each layer in turn,
+ * in layer order, before that layer's blob is in, and gives it back once the layer is extracted
+ * (core/unpack/unpacker.go {@code unpack}: {@code u.acquire(ctx, u.unpackLimiter)} in the loop over layers, the
+ * release when the extracting goroutine ends). Waiters are served first come, first served, one layer per pull.
  */
 final class TransferService {
 
@@ -31,12 +40,26 @@ final class TransferService {
   private final PullTraffic traffic;
   private final List<Ticket> waiting = new ArrayList<>();
   private final Map<PullTraffic.Transfer, Integer> chunkedFetches = new LinkedHashMap<>();
+  private final Deque<Object> unpackWaiters = new ArrayDeque<>();
   private int free;
+  private int freeUnpacks;
+  /** Counts every permit taken or given back: a pull may wait on one another pull gave back at the same instant. */
+  private long changes;
 
   TransferService(ContainerRuntimeSettings settings, PullTraffic traffic) {
     this.settings = settings;
     this.traffic = traffic;
     this.free = settings.maxConcurrentDownloads();
+    this.freeUnpacks = settings.maxConcurrentUnpacks();
+  }
+
+  /** Whether pulls unpack their layers in parallel, each layer holding one of the shared unpack permits. */
+  boolean unpacksInParallel() {
+    return settings.parallelUnpack();
+  }
+
+  long changes() {
+    return changes;
   }
 
   /** Whether layers are fetched by chunks over time-shared permits rather than holding one permit each. */
@@ -71,6 +94,7 @@ final class TransferService {
   void acquire(Object pull, String digest) {
     withdraw(pull, digest);
     free--;
+    changes++;
   }
 
   /** The layer no longer waits: started, found stored, or its pull ended. */
@@ -80,10 +104,32 @@ final class TransferService {
 
   void withdrawAll(Object pull) {
     waiting.removeIf(ticket -> ticket.pull() == pull);
+    unpackWaiters.remove(pull);
   }
 
   void release() {
     free++;
+    changes++;
+  }
+
+  /** {@code pull} asks for an unpack permit for its next layer: true once it holds one, false while it waits in line. */
+  boolean acquireUnpack(Object pull) {
+    if (!unpackWaiters.contains(pull)) {
+      unpackWaiters.add(pull);
+    }
+    if (freeUnpacks == 0 || unpackWaiters.peek() != pull) {
+      return false;
+    }
+    unpackWaiters.poll();
+    freeUnpacks--;
+    changes++;
+    return true;
+  }
+
+  /** A layer is extracted (or its pull stopped): its unpack permit goes to the next in line. */
+  void releaseUnpack() {
+    freeUnpacks++;
+    changes++;
   }
 
   /** A layer of {@code bytes} starts downloading by chunks: every fetch in flight gets its share of the permits. */

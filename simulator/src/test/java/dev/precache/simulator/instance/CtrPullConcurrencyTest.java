@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.precache.simulator.instance.ExecutionStatus.State;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -93,7 +96,7 @@ class CtrPullConcurrencyTest {
   @Test
   void bottlerocketsMaxConcurrentDownloadsSizesTheTransferServicesSharedPermits() {
     InstanceRuntime runtime = new InstanceRuntime(TestHost.k8s132().withKubernetes(33)
-        .withContainerRuntime(new ContainerRuntimeSettings(8, 0)), catalog);
+        .withContainerRuntime(new ContainerRuntimeSettings(8, 0, 1)), catalog);
     runtime.start(pull(LLAMA, ""), 0);
     runtime.start(pull(QWEN3, ""), 0);
 
@@ -104,9 +107,9 @@ class CtrPullConcurrencyTest {
   @Test
   void withAChunkSizeALayerDownloadsOverSeveralConnectionsAndThePullsShareThePermits() {
     TestHost host = TestHost.k8s132().withKubernetes(33);
-    InstanceRuntime whole = new InstanceRuntime(host.withContainerRuntime(new ContainerRuntimeSettings(8, 0)), catalog);
+    InstanceRuntime whole = new InstanceRuntime(host.withContainerRuntime(new ContainerRuntimeSettings(8, 0, 1)), catalog);
     InstanceRuntime chunked = new InstanceRuntime(
-        host.withContainerRuntime(new ContainerRuntimeSettings(8, 16_000_000)), catalog);
+        host.withContainerRuntime(new ContainerRuntimeSettings(8, 16_000_000, 1)), catalog);
     whole.start(pull(LLAMA, ""), 0);
     chunked.start(pull(LLAMA, ""), 0);
 
@@ -125,5 +128,58 @@ class CtrPullConcurrencyTest {
     assertThat(activeLayers(whole, allIn)).isNotEmpty();
     assertThat(chunked.start(CTR + "images check", LONG_AFTER).poll(LONG_AFTER + 1_000).stdout())
         .contains("complete (6/6)");
+  }
+
+  @Test
+  void withUnpackPermitsContainerd22UnpacksAPullsLayersInParallelAndStillCommitsTheImageWhole() {
+    TestHost host = TestHost.k8s132().withKubernetes(33).withVcpus(8);
+    InstanceRuntime inOrder = new InstanceRuntime(
+        host.withContainerRuntime(new ContainerRuntimeSettings(8, 16_000_000, 1)), catalog);
+    InstanceRuntime parallel = new InstanceRuntime(
+        host.withContainerRuntime(new ContainerRuntimeSettings(8, 16_000_000, 8)), catalog);
+    ExecutionStatus sequentially = inOrder.start(pull(LLAMA, ""), 0).poll(LONG_AFTER);
+    ExecutionStatus atOnce = parallel.start(pull(LLAMA, ""), 0).poll(LONG_AFTER);
+
+    List<CatalogImage.Layer> layers = catalog.find(LLAMA).orElseThrow().platform("amd64").orElseThrow().layers();
+    double unpackAll = layers.stream().mapToLong(CatalogImage.Layer::size).sum() / PullTraffic.UNPACK_BYTES_PER_SECOND;
+    double unpackLargest = layers.stream().mapToLong(CatalogImage.Layer::size).max().orElseThrow()
+        / PullTraffic.UNPACK_BYTES_PER_SECOND;
+    // In order, no pull beats one gzip stream over every layer; in parallel, the layers share the 8 cores.
+    assertThat(elapsedSeconds(sequentially)).isGreaterThan(unpackAll);
+    assertThat(elapsedSeconds(atOnce)).isLessThan(unpackAll / 2).isGreaterThan(unpackLargest);
+    assertThat(parallel.start(CTR + "images check", LONG_AFTER).poll(LONG_AFTER + 1_000).stdout())
+        .contains("complete (6/6)").endsWith(" true\n");
+    assertThat(parallel.usedBytes()).isEqualTo(inOrder.usedBytes());
+  }
+
+  @Test
+  void unpackPermitsAreSharedByAllThePullsOnTheInstance() {
+    TestHost host = TestHost.k8s132().withKubernetes(33).withVcpus(8);
+    InstanceRuntime twoPermits = new InstanceRuntime(
+        host.withContainerRuntime(new ContainerRuntimeSettings(8, 16_000_000, 2)), catalog);
+    InstanceRuntime eightPermits = new InstanceRuntime(
+        host.withContainerRuntime(new ContainerRuntimeSettings(8, 16_000_000, 8)), catalog);
+    List<Execution> few = List.of(twoPermits.start(pull(LLAMA, ""), 0), twoPermits.start(pull(QWEN3, ""), 0));
+    List<Execution> many = List.of(eightPermits.start(pull(LLAMA, ""), 0), eightPermits.start(pull(QWEN3, ""), 0));
+
+    double fewDone = few.stream().map(pull -> pull.poll(LONG_AFTER)).mapToDouble(CtrPullConcurrencyTest::elapsedSeconds)
+        .max().orElseThrow();
+    double manyDone = many.stream().map(pull -> pull.poll(LONG_AFTER)).mapToDouble(CtrPullConcurrencyTest::elapsedSeconds)
+        .max().orElseThrow();
+    long shardsOfBoth = shards(LLAMA).size() + shards(QWEN3).size();
+    // Two permits on the instance, not two per pull: the two pulls' shards go through two streams at a time.
+    double shardBytes = Stream.of(LLAMA, QWEN3).flatMap(image -> catalog.find(image).orElseThrow().platform("amd64")
+        .orElseThrow().layers().stream().skip(1)).mapToLong(CatalogImage.Layer::size).sum();
+    assertThat(shardsOfBoth).isGreaterThan(4);
+    assertThat(fewDone).isGreaterThan(shardBytes / (2 * PullTraffic.UNPACK_BYTES_PER_SECOND));
+    assertThat(manyDone).isLessThan(fewDone);
+  }
+
+  /** The elapsed time the transfer service's pull prints on its last line. */
+  private static double elapsedSeconds(ExecutionStatus pull) {
+    assertThat(pull.state()).isEqualTo(State.SUCCESS);
+    Matcher elapsed = Pattern.compile("elapsed: ([0-9.]+) s").matcher(pull.stdout());
+    assertThat(elapsed.find()).as(pull.stdout()).isTrue();
+    return Double.parseDouble(elapsed.group(1));
   }
 }
