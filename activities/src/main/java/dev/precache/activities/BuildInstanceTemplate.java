@@ -70,6 +70,7 @@ final class BuildInstanceTemplate {
     if (pullTuning != null) {
       add(parameters, "MaxConcurrentDownloads", pullTuning.maxConcurrentDownloads());
       add(parameters, "DownloadChunkSize", pullTuning.chunkBytes());
+      add(parameters, "MaxConcurrentUnpacks", pullTuning.parallelUnpack() ? pullTuning.maxConcurrentUnpacks() : null);
     }
     add(parameters, "BuildId", identity.buildId());
     add(parameters, "BuildName", request.name() == null ? identity.buildId() : request.name());

@@ -64,9 +64,9 @@ class BuildInstanceTemplateTest {
         true, "alias/ebs", 100, "my-role", "sg-1", "subnet-1", null, true, Map.of(), null, 4, 500, 4000);
 
     List<Parameter> parameters = BuildInstanceTemplate.parameters(ActivityTesting.IDENTITY, request,
-        "precache-builder-InstanceProfile-ABC", "snap-0123456789abcdef0", 300, new PullTuning(25, 16 << 20));
+        "precache-builder-InstanceProfile-ABC", "snap-0123456789abcdef0", 300, new PullTuning(25, 16 << 20, 8));
 
-    assertThat(parameters).hasSize(18);
+    assertThat(parameters).hasSize(19);
     parameters.forEach(p -> assertThat(template.get("Parameters").has(p.parameterKey())).as(p.parameterKey()).isTrue());
   }
 
@@ -83,7 +83,7 @@ class BuildInstanceTemplateTest {
             org.assertj.core.groups.Tuple.tuple("VolumeIops", "5000"),
             org.assertj.core.groups.Tuple.tuple("VolumeSize", "170"));
     assertThat(parameters).extracting(Parameter::parameterKey)
-        .doesNotContain("MaxConcurrentDownloads", "DownloadChunkSize");
+        .doesNotContain("MaxConcurrentDownloads", "DownloadChunkSize", "MaxConcurrentUnpacks");
   }
 
   @Test
@@ -91,17 +91,27 @@ class BuildInstanceTemplateTest {
     BuildRequest request = BuildRequest.of("us-west-2", List.of("docker.io/library/busybox:latest"));
 
     List<Parameter> parameters = BuildInstanceTemplate.parameters(ActivityTesting.IDENTITY, request, null, null, null,
-        new PullTuning(25, 16 << 20));
+        new PullTuning(25, 16 << 20, 0));
+    List<Parameter> parallel = BuildInstanceTemplate.parameters(ActivityTesting.IDENTITY, request, null, null, null,
+        new PullTuning(25, 16 << 20, 8));
 
     assertThat(parameters).extracting(Parameter::parameterKey, Parameter::parameterValue)
         .contains(org.assertj.core.groups.Tuple.tuple("MaxConcurrentDownloads", "25"),
             org.assertj.core.groups.Tuple.tuple("DownloadChunkSize", "16777216"));
+    assertThat(parameters).extracting(Parameter::parameterKey).doesNotContain("MaxConcurrentUnpacks");
+    assertThat(parallel).extracting(Parameter::parameterKey, Parameter::parameterValue)
+        .contains(org.assertj.core.groups.Tuple.tuple("MaxConcurrentUnpacks", "8"));
     JsonNode userData = template.at("/Resources/LaunchTemplate/Properties/LaunchTemplateData/UserData/Fn::Base64/Fn::If");
-    assertThat(userData.get(0).asText()).isEqualTo("HasPullTuning");
+    assertThat(userData.get(0).asText()).isEqualTo("HasParallelUnpack");
     assertThat(userData.get(1).path("Fn::Sub").asText()).contains("[settings.container-runtime]\n",
         "max-concurrent-downloads = ${MaxConcurrentDownloads}\n",
-        "concurrent-download-chunk-size = ${DownloadChunkSize}\n");
-    assertThat(userData.get(2).asText()).doesNotContain("container-runtime");
+        "concurrent-download-chunk-size = ${DownloadChunkSize}\n", "max-concurrent-unpacks = ${MaxConcurrentUnpacks}\n");
+    JsonNode withoutUnpacks = userData.get(2).path("Fn::If");
+    assertThat(withoutUnpacks.get(0).asText()).isEqualTo("HasPullTuning");
+    assertThat(withoutUnpacks.get(1).path("Fn::Sub").asText()).contains("[settings.container-runtime]\n",
+        "max-concurrent-downloads = ${MaxConcurrentDownloads}\n",
+        "concurrent-download-chunk-size = ${DownloadChunkSize}\n").doesNotContain("unpacks");
+    assertThat(withoutUnpacks.get(2).asText()).doesNotContain("container-runtime");
   }
 
   @Test

@@ -68,13 +68,15 @@ public final class BuildTimeModel {
     double volume = request.volumeThroughputMiBps() == null ? GP3_BASELINE_BYTES_PER_SECOND
         : request.volumeThroughputMiBps() * (double) (1 << 20);
     int pulls = images.size();
-    PullTuning tuning = PullTuning.forInstance(instance, concurrentPulls(request, pulls));
+    PullTuning tuning = PullTuning.forInstance(instance, concurrentPulls(request, pulls))
+        .withUnpacksFor(instance, request.amiParameter(), images);
     // Every pull through the tuned transfer service: its requests are shared, never fewer than 3 per pull at once.
     double registry = REGISTRY_CONNECTION_BYTES_PER_SECOND * tuning.maxConcurrentDownloads();
     long bytes = VolumeSizing.distinctCompressedBytes(images);
     long largestLayer = images.stream().flatMap(image -> image.layers().stream())
         .mapToLong(ResolvedLayer::compressedBytes).max().orElse(0);
-    int unpackStreams = unpackStreams(request, instance, pulls);
+    int unpackStreams = tuning.parallelUnpack() ? Math.min(tuning.maxConcurrentUnpacks(), instance.vcpus())
+        : unpackStreams(request, instance, pulls);
     // At the peak network while the burst credits last, at the baseline after.
     double download = instance.downloadSeconds(bytes, Math.min(volume, registry));
     double unpack = bytes / (UNPACK_BYTES_PER_SECOND * unpackStreams);

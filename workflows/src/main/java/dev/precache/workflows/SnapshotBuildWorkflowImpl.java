@@ -68,6 +68,8 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
    * sends every pull through it: more downloads, layers in parallel chunks, each unpacked as it arrives.
    */
   static final String TUNED_TRANSFER_SERVICE = "tuned-transfer-service";
+  /** The change that, on AMIs with containerd 2.2, also has the tuned transfer service unpack layers in parallel. */
+  static final String PARALLEL_UNPACK = "parallel-unpack";
 
   private BuildStep step;
   private ImagePulls pulls;
@@ -175,7 +177,11 @@ public class SnapshotBuildWorkflowImpl implements SnapshotBuildWorkflow {
       request = instanceFit ? fitted(validated) : sized;
       if (instanceFit && preflight.capacity() != null
           && Workflow.getVersion(TUNED_TRANSFER_SERVICE, Workflow.DEFAULT_VERSION, 1) >= 1) {
-        pullTuning = PullTuning.forInstance(preflight.capacity().instance(), request.pullParallelism());
+        InstanceCapacity instance = preflight.capacity().instance();
+        pullTuning = PullTuning.forInstance(instance, request.pullParallelism());
+        if (Workflow.getVersion(PARALLEL_UNPACK, Workflow.DEFAULT_VERSION, 1) >= 1) {
+          pullTuning = pullTuning.withUnpacksFor(instance, request.amiParameter(), preflight.images());
+        }
       }
     } else {
       // Builds started before images were resolved: snapshot.sh's default size, no resolve step.

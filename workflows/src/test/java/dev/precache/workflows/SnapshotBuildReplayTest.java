@@ -95,6 +95,8 @@ class SnapshotBuildReplayTest {
    * ({@code tuned-transfer-service} version 1).
    */
   private static final String TUNED_TRANSFER_SERVICE_HISTORY = "histories/happy-path-tuned-transfer-service.json";
+  /** Since the tuned transfer service also unpacks in parallel on containerd 2.2 ({@code parallel-unpack} version 1). */
+  private static final String PARALLEL_UNPACK_HISTORY = "histories/happy-path-parallel-unpack.json";
   /** Since step 4 stops kubelet and removes the cached images in one command ({@code one-prepare-command} version 1). */
   private static final String ONE_PREPARE_COMMAND_HISTORY = "histories/happy-path-one-prepare-command.json";
 
@@ -159,10 +161,36 @@ class SnapshotBuildReplayTest {
         SnapshotBuildWorkflowImpl.class);
     assertThat(changeIds(TUNED_TRANSFER_SERVICE_HISTORY)).contains(SnapshotBuildWorkflowImpl.TUNED_TRANSFER_SERVICE);
     assertThat(stackSpecs(TUNED_TRANSFER_SERVICE_HISTORY)).extracting(StackSpec::pullTuning)
-        .containsExactly(new PullTuning(25, 16 << 20));
+        .containsExactly(new PullTuning(25, 16 << 20, 0));
     assertThat(pullSpecs(TUNED_TRANSFER_SERVICE_HISTORY)).hasSize(4).noneMatch(InstanceActivities.PullSpec::clientSide);
     // A build recorded before the change, its spec without the field: containerd's defaults, pulls client-side.
     assertThat(stackSpecs(CLIENT_SIDE_PULLS_HISTORY)).extracting(StackSpec::pullTuning).containsOnlyNulls();
+  }
+
+  @Test
+  void replaysABuildWhoseTransferServiceUnpacksInParallel() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(PARALLEL_UNPACK_HISTORY, SnapshotBuildWorkflowImpl.class);
+    assertThat(changeIds(PARALLEL_UNPACK_HISTORY)).contains(SnapshotBuildWorkflowImpl.TUNED_TRANSFER_SERVICE,
+        SnapshotBuildWorkflowImpl.PARALLEL_UNPACK);
+    // The default AMI, aws-k8s-1.33, ships containerd 2.2: a permit for each of the 6 distinct layers the two images'
+    // two platforms resolved to.
+    assertThat(stackSpecs(PARALLEL_UNPACK_HISTORY)).extracting(StackSpec::pullTuning)
+        .containsExactly(new PullTuning(25, 16 << 20, 6));
+    // Recorded before the change, in order: the field absent, so containerd's default.
+    assertThat(stackSpecs(TUNED_TRANSFER_SERVICE_HISTORY)).extracting(StackSpec::pullTuning)
+        .noneMatch(PullTuning::parallelUnpack);
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "precache.recordHistory", matches = "true")
+  void recordTheHappyPathWhoseTransferServiceUnpacksInParallel(TestWorkflowEnvironment env, WorkflowClient client,
+      Worker worker) throws IOException {
+    new FakeCloud().register(worker);
+    env.start();
+    FakeCloud.newBuild(client, worker, "happy-path-parallel-unpack").build(FakeCloud.request());
+
+    String history = client.fetchHistory("happy-path-parallel-unpack").toJson(true);
+    Files.writeString(Path.of("src/test/resources", PARALLEL_UNPACK_HISTORY), history);
   }
 
   @Test
