@@ -33,9 +33,10 @@ import java.util.function.ToDoubleFunction;
  * for the build (its own, and a builder stack it had to create first), resource after resource. SSM: the
  * instance's pending time and agent registration after its launch. Commands: SSM's delivery latency each. Pulls:
  * no faster than the distinct compressed bytes at the bottleneck of network and volume, than the volume writing
- * compressed plus unpacked bytes, and than the slowest single image (each layer downloaded over the connections
- * containerd fetches it by, one unless the instance's settings chunk it, and unpacked in order, each after its
- * download).
+ * compressed plus unpacked bytes, than the cores inflating the compressed bytes (one gzip stream per core, at most
+ * as many as containerd unpacks at once), and than the slowest single image (each layer downloaded over the
+ * connections containerd fetches it by, one unless the instance's settings chunk it, and unpacked after its
+ * download: in order, or on its own with containerd 2.2's parallel unpack).
  * Snapshot: its start latency and the bytes it stores at the copy rate. Cleanup: what of the stack's deletion
  * outlasts the snapshot. Polling is left out, so a real run can only be slower.
  *
@@ -45,7 +46,7 @@ import java.util.function.ToDoubleFunction;
  */
 record TimeModel(List<String> stackResources, long stackCreateMillis, long builderStackCreateMillis,
                  long instanceLaunchedAtMillis, long compressedBytes, long writtenBytes, double slowestImageSeconds,
-                 double networkBytesPerSecond, double volumeBytesPerSecond, long stackDeleteMillis,
+                 boolean parallelUnpack, int unpackStreams, double networkBytesPerSecond, double volumeBytesPerSecond, long stackDeleteMillis,
                  String parentSnapshotId, double replayedPullSeconds, double staggeredPullSeconds) {
 
   /**
@@ -92,6 +93,7 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
     Map<String, Long> blobs = new LinkedHashMap<>();
     double slowestImage = 0;
     boolean containerd2 = instance.kubernetesMinorVersion() >= 33;
+    ContainerRuntimeSettings runtime = containerd2 ? instance.containerRuntime() : ContainerRuntimeSettings.DEFAULTS;
     for (VolumeImage image : snapshot.contents()) {
       CatalogImage.PlatformManifest manifest = cloud.catalog().manifestByDigest(image.digest()).orElseThrow();
       List<CatalogImage.Layer> missing = manifest.layers().stream()
@@ -99,9 +101,9 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
       missing.forEach(layer -> blobs.put(layer.digest(), layer.size()));
       double connectionRate = cloud.catalog().pullBytesPerSecond(image.image().substring(0, image.image().indexOf('/')));
       double instanceRate = Math.min(instance.networkBytesPerSecond(), instance.dataVolume().throughputBytesPerSecond());
-      ContainerRuntimeSettings runtime = containerd2 ? instance.containerRuntime() : ContainerRuntimeSettings.DEFAULTS;
       slowestImage = Math.max(slowestImage, imageSeconds(missing,
-          layer -> Math.min(connectionRate * runtime.requestsPerLayer(layer.size()), instanceRate), containerd2));
+          layer -> Math.min(connectionRate * runtime.requestsPerLayer(layer.size()), instanceRate), containerd2,
+          runtime.parallelUnpack()));
     }
     PullReplay replay = PullReplay.of(cloud, instance,
         parentId == null ? List.of() : cloud.snapshot(parentId).orElseThrow().contents(), snapshot.contents());
@@ -112,6 +114,8 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
         blobs.values().stream().mapToLong(Long::longValue).sum(),
         snapshot.blocks().storedBytes(),
         slowestImage,
+        runtime.parallelUnpack(),
+        runtime.parallelUnpack() ? Math.min(runtime.maxConcurrentUnpacks(), instance.vcpus()) : instance.vcpus(),
         instance.networkBytesPerSecond(),
         instance.dataVolume().throughputBytesPerSecond(),
         resources.stream().mapToLong(CloudFormationModel::deleteMillis).sum(),
@@ -125,7 +129,9 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
    * (at best the registry's per-connection rate times the connections containerd fetches it over, one unless the
    * instance's settings chunk it, or the network or the volume, whichever is lowest), and the layers unpack in
    * order, one gzip stream, each no sooner than its own download ends (containerd 2.x) or than every download ends
-   * (containerd 1.7's ctr, which fetches first).
+   * (containerd 1.7's ctr, which fetches first). With parallel unpack (containerd 2.2's transfer service with unpack
+   * permits) each layer unpacks on its own stream once it is in: the image is as slow as its slowest layer's download
+   * and unpack.
    *
    * <p>On containerd 2.x this is the bound of a pull through the transfer service, which unpacks as layers arrive.
    * A client-side pull ({@code --local}, which precache uses for parallel pulls) unpacks only after its whole
@@ -133,7 +139,11 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
    * keeping the 2.x formula keeps the bound a bound on whichever way ctr pulls, not only on the way precache chose.
    */
   static double imageSeconds(List<CatalogImage.Layer> layers, ToDoubleFunction<CatalogImage.Layer> layerBytesPerSecond,
-      boolean containerd2) {
+      boolean containerd2, boolean parallelUnpack) {
+    if (containerd2 && parallelUnpack) {
+      return layers.stream().mapToDouble(l -> l.size() / layerBytesPerSecond.applyAsDouble(l)
+          + l.size() / PullTraffic.UNPACK_BYTES_PER_SECOND).max().orElse(0);
+    }
     double unpackAll = unpackSeconds(layers);
     if (!containerd2) {
       return layers.stream().mapToDouble(l -> l.size() / layerBytesPerSecond.applyAsDouble(l)).max().orElse(0)
@@ -203,8 +213,13 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
     return writtenBytes / volumeBytesPerSecond;
   }
 
+  /** Every distinct compressed byte inflated, by at most {@code unpackStreams} gzip streams at once. */
+  double inflateSeconds() {
+    return compressedBytes / (unpackStreams * PullTraffic.UNPACK_BYTES_PER_SECOND);
+  }
+
   double pullSeconds() {
-    return Math.max(Math.max(fetchSeconds(), volumeWriteSeconds()), slowestImageSeconds);
+    return Math.max(Math.max(fetchSeconds(), volumeWriteSeconds()), Math.max(inflateSeconds(), slowestImageSeconds));
   }
 
   double snapshotSeconds() {
@@ -214,7 +229,8 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
   /** What the bound is made of. */
   void printBasis(PrintWriter out) {
     out.printf(Locale.ROOT, "  time model%s: stack %s%s; pulls max(fetch %.1f s: %.1f GB at min(network %.0f,"
-            + " volume %.0f MB/s); volume writes %.1f s: %.1f GB; slowest image %.1f s: each layer over the connections containerd fetches it by, unpacked in order); snapshot %.1f GB at %.0f"
+            + " volume %.0f MB/s); volume writes %.1f s: %.1f GB; inflate %.1f s: %d gzip streams at once; slowest image %.1f s:"
+            + " each layer over the connections containerd fetches it by, unpacked %s); snapshot %.1f GB at %.0f"
             + " MB/s; stack deleted in %.0f s%n",
         parentSnapshotId == null ? "" : " (incremental from " + parentSnapshotId + ": what it lacked)",
         String.join(" + ", stackResources.stream()
@@ -222,7 +238,8 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
         builderStackCreateMillis > 0 ? String.format(Locale.ROOT, " after a builder stack of %.0f s",
             builderStackCreateMillis / 1000.0) : "",
         fetchSeconds(), compressedBytes / 1e9, networkBytesPerSecond / 1e6, volumeBytesPerSecond / 1e6,
-        volumeWriteSeconds(), writtenBytes / 1e9, slowestImageSeconds, writtenBytes / 1e9,
+        volumeWriteSeconds(), writtenBytes / 1e9, inflateSeconds(), unpackStreams, slowestImageSeconds,
+        parallelUnpack ? "in parallel, each after its own download" : "in order", writtenBytes / 1e9,
         Snapshot.COPY_BYTES_PER_SECOND / 1e6, stackDeleteMillis / 1000.0);
   }
 
