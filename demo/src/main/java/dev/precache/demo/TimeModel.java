@@ -46,7 +46,8 @@ import java.util.function.ToDoubleFunction;
  */
 record TimeModel(List<String> stackResources, long stackCreateMillis, long builderStackCreateMillis,
                  long instanceLaunchedAtMillis, long compressedBytes, long writtenBytes, double slowestImageSeconds,
-                 boolean parallelUnpack, int unpackStreams, double networkBytesPerSecond, double volumeBytesPerSecond, long stackDeleteMillis,
+                 boolean parallelUnpack, int unpackStreams, double networkBytesPerSecond, double volumeBytesPerSecond,
+                 long stackDeleteMillis,
                  String parentSnapshotId, double replayedPullSeconds, double staggeredPullSeconds) {
 
   /**
@@ -229,7 +230,8 @@ record TimeModel(List<String> stackResources, long stackCreateMillis, long build
   /** What the bound is made of. */
   void printBasis(PrintWriter out) {
     out.printf(Locale.ROOT, "  time model%s: stack %s%s; pulls max(fetch %.1f s: %.1f GB at min(network %.0f,"
-            + " volume %.0f MB/s); volume writes %.1f s: %.1f GB; inflate %.1f s: %d gzip streams at once; slowest image %.1f s:"
+            + " volume %.0f MB/s); volume writes %.1f s: %.1f GB; inflate %.1f s: %d gzip streams at once;"
+            + " slowest image %.1f s:"
             + " each layer over the connections containerd fetches it by, unpacked %s); snapshot %.1f GB at %.0f"
             + " MB/s; stack deleted in %.0f s%n",
         parentSnapshotId == null ? "" : " (incremental from " + parentSnapshotId + ": what it lacked)",

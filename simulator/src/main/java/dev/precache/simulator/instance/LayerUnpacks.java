@@ -38,7 +38,7 @@ final class LayerUnpacks {
   private final Object pull;
   private final boolean parallel;
   private final Deque<Step> toUnpack = new ArrayDeque<>();
-  /** In order: the one layer extracting (in order), or every layer holding a permit until it commits (parallel). */
+  /** In order, the one layer extracting; in parallel, every layer that holds a permit, until it commits. */
   private final Deque<Turn> turns = new ArrayDeque<>();
   /** In parallel, the next layer: it holds its chain's lock and waits in line for a permit. */
   private Step waitingForPermit;

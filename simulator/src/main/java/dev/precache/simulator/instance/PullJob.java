@@ -22,11 +22,12 @@ import java.util.regex.Pattern;
  * unpack them ({@link LayerUnpacks}), then record the image. Two ways, as ctr has them
  * (cmd/ctr/commands/images/pull.go, containerd v2.1 and v2.2): through containerd 2.x's transfer service, which
  * paces the downloads and unpacks of all its pulls together ({@link TransferService}) and unpacks a layer as soon as
- * it and its parent are there, or as soon as it is there with parallel unpack; or client-side (containerd 1.7's default, 2.x's {@code --local}), which fetches every layer
- * of the pull at once unless 1.7's {@code --max-concurrent-downloads} limits it (client/pull.go fetch: no
- * limiter without one), then unpacks platform after platform (pull.go: content.Fetch, then Unpack). A layer
- * the content store holds is not downloaded, a chain the snapshotter holds not unpacked; a layer another pull
- * on the instance is fetching or unpacking is waited for, as containerd's ingest locks do.
+ * it and its parent are there (with parallel unpack, as soon as it is there); or client-side (containerd 1.7's
+ * default, 2.x's {@code --local}), which fetches every layer of the pull at once unless 1.7's
+ * {@code --max-concurrent-downloads} limits it (client/pull.go fetch: no limiter without one), then unpacks
+ * platform after platform (pull.go: content.Fetch, then Unpack). A layer the content store holds is not
+ * downloaded, a chain the snapshotter holds not unpacked; a layer another pull on the instance is fetching or
+ * unpacking is waited for, as containerd's ingest locks do.
  */
 final class PullJob extends Job {
   /**
