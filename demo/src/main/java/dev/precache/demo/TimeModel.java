@@ -47,8 +47,8 @@ import java.util.function.ToDoubleFunction;
 record TimeModel(List<String> stackResources, long stackCreateMillis, long builderStackCreateMillis,
                  long instanceLaunchedAtMillis, long compressedBytes, long writtenBytes, double slowestImageSeconds,
                  boolean parallelUnpack, int unpackStreams, double networkBytesPerSecond, double volumeBytesPerSecond,
-                 long stackDeleteMillis,
-                 String parentSnapshotId, double replayedPullSeconds, double staggeredPullSeconds) {
+                 long stackDeleteMillis, String parentSnapshotId, double replayedPullSeconds,
+                 double staggeredPullSeconds) {
 
   /**
    * Commands per step: stop kubelet and remove images, as one (an incremental build: stop kubelet; list the images;
